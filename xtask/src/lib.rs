@@ -1,0 +1,18 @@
+//! Maintainer tasks for ix-api-rs, as a library so that tests can run them on
+//! temporary copies of the spec.
+
+pub mod codegen;
+pub mod document;
+pub mod normalize;
+pub mod spec_check;
+
+use std::path::PathBuf;
+
+/// The workspace root (the directory above `xtask/`).
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
+}

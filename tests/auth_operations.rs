@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ix_api_client::{Auth, Client, Error, ProblemError, ProblemKind, types};
+use ix_api_client::{Auth, Client, OperationError as Error, ProblemError, ProblemKind, types};
 use ix_api_tests::{Reply, ScriptedServer, demo_credentials, jwt};
 use serde_json::json;
 
@@ -26,7 +26,7 @@ async fn auth_token_create_posts_the_credentials_and_parses_the_pair() {
     let (access, refresh) = token_pair();
     let answer = json!({"access_token": access, "refresh_token": refresh});
     let server = ScriptedServer::start(move |_| Reply::json(201, answer.clone())).await;
-    let client = Client::new(&server.base_url, Auth::None);
+    let client = Client::new(&server.base_url, Auth::none());
 
     let tokens = client
         .auth_token_create()
@@ -84,9 +84,9 @@ async fn auth_token_refresh_posts_the_refresh_token_and_parses_the_new_pair() {
     assert_eq!(request.header("authorization"), None);
 }
 
-async fn create_error(reply: Reply) -> Error<types::ProblemResponse> {
+async fn create_error(reply: Reply) -> Error {
     let server = ScriptedServer::start(move |_| reply.clone()).await;
-    let client = Client::new(&server.base_url, Auth::None);
+    let client = Client::new(&server.base_url, Auth::none());
     client
         .auth_token_create()
         .body(login_request())
@@ -195,7 +195,7 @@ async fn api_implementation_read_sends_the_bearer_token() {
     .await;
     let (access, _) = token_pair();
 
-    let anonymous = Client::new(&server.base_url, Auth::None);
+    let anonymous = Client::new(&server.base_url, Auth::none());
     let error = anonymous
         .api_implementation_read()
         .send()
@@ -227,7 +227,7 @@ async fn api_implementation_read_sends_the_bearer_token() {
 #[tokio::test]
 async fn wrong_credential_lengths_fail_before_anything_is_sent() {
     let server = ScriptedServer::start(|_| Reply::json(201, json!({}))).await;
-    let client = Client::new(&server.base_url, Auth::None);
+    let client = Client::new(&server.base_url, Auth::none());
     let (key, secret) = demo_credentials();
 
     let short_secret = &secret[..85];
@@ -278,7 +278,7 @@ fn the_api_secret_never_shows_in_debug_output() {
     let (key, secret) = demo_credentials();
     let request: types::AuthTokenRequest = login_request().try_into().expect("valid");
     let builder = login_request();
-    let client = Client::new("http://127.0.0.1:9/api/v2", Auth::None);
+    let client = Client::new("http://127.0.0.1:9/api/v2", Auth::none());
     let operation = client.auth_token_create().body(login_request());
     for shown in [
         format!("{request:?}"),

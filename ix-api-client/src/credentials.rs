@@ -9,11 +9,14 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use schemars::JsonSchema;
 use schemars::r#gen::SchemaGenerator;
 use schemars::schema::{InstanceType, Schema, SchemaObject, StringValidation};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::jwt;
 
 /// A credential did not have the length IX-API requires. The message names
 /// the field and both lengths, never the value.
@@ -62,8 +65,13 @@ fn string_schema(exact_length: Option<u32>) -> Schema {
 macro_rules! credential {
     ($(#[$doc:meta])* $name:ident, field = $field:literal, redacted = $redacted:literal, exact_length = $len:expr) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Hash)]
-        pub struct $name(Arc<str>);
+        #[derive(Clone)]
+        pub struct $name {
+            value: Arc<str>,
+            // Only tokens expire; always `None` for the key and secret.
+            #[allow(dead_code)]
+            expires_at: Option<SystemTime>,
+        }
 
         impl $name {
             /// The IX-API field this value travels in.
@@ -72,14 +80,41 @@ macro_rules! credential {
 
             /// The value itself, for putting on the wire. Handle with care.
             pub fn expose(&self) -> &str {
-                &self.0
+                &self.value
             }
 
-            fn build(value: String) -> Result<Self, CredentialLengthError> {
-                if let Some(expected) = Self::EXACT_LENGTH {
-                    checked($field, expected, &value)?;
+            fn build(value: String, received: bool) -> Result<Self, CredentialLengthError> {
+                match Self::EXACT_LENGTH {
+                    Some(expected) => {
+                        checked($field, expected, &value)?;
+                        Ok(Self { value: value.into(), expires_at: None })
+                    }
+                    None => Ok(Self::token(value, received)),
                 }
-                Ok(Self(value.into()))
+            }
+
+            /// A token, with its expiry read from its claims.
+            #[allow(dead_code)]
+            fn token(value: String, received: bool) -> Self {
+                let expires_at = jwt::expiry(&value)
+                    .remaining(received)
+                    .and_then(|left| SystemTime::now().checked_add(left));
+                Self { value: value.into(), expires_at }
+            }
+        }
+
+        // Equal values are equal tokens, whenever they were received.
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.value == other.value
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.value.hash(state);
             }
         }
 
@@ -88,20 +123,22 @@ macro_rules! credential {
                 if $redacted {
                     write!(f, concat!(stringify!($name), "(***)"))
                 } else {
-                    f.debug_tuple(stringify!($name)).field(&&*self.0).finish()
+                    f.debug_tuple(stringify!($name)).field(&&*self.value).finish()
                 }
             }
         }
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
+                serializer.serialize_str(&self.value)
             }
         }
 
+        /// Deserializing is receiving: a token's lifetime (`exp - iat`)
+        /// counts from now.
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                Self::build(String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+                Self::build(String::deserialize(deserializer)?, true).map_err(serde::de::Error::custom)
             }
         }
 
@@ -123,21 +160,21 @@ macro_rules! validated_from {
         impl TryFrom<String> for $name {
             type Error = CredentialLengthError;
             fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::build(value)
+                Self::build(value, false)
             }
         }
 
         impl TryFrom<&str> for $name {
             type Error = CredentialLengthError;
             fn try_from(value: &str) -> Result<Self, Self::Error> {
-                Self::build(value.to_string())
+                Self::build(value.to_string(), false)
             }
         }
 
         impl TryFrom<&String> for $name {
             type Error = CredentialLengthError;
             fn try_from(value: &String) -> Result<Self, Self::Error> {
-                Self::build(value.clone())
+                Self::build(value.clone(), false)
             }
         }
     };
@@ -146,15 +183,26 @@ macro_rules! validated_from {
 /// Builds a token from text; IX-API puts no constraint on its form.
 macro_rules! token_from {
     ($name:ident) => {
+        impl $name {
+            /// When the token expires, if it is a JWT with an `exp` claim.
+            /// For a token received from IX-API this counts its lifetime
+            /// (`exp - iat`) from receipt, so a wrong local clock does not
+            /// shift it; for one built from text, it is `exp`.
+            pub fn expires_at(&self) -> Option<SystemTime> {
+                self.expires_at
+            }
+        }
+
+        /// A token from text (saved earlier, say): its expiry is its `exp`.
         impl From<String> for $name {
             fn from(value: String) -> Self {
-                Self(value.into())
+                Self::token(value, false)
             }
         }
 
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
-                Self(value.into())
+                Self::from(value.to_string())
             }
         }
     };

@@ -14,7 +14,7 @@
 //! use ix_api_client::{Auth, Client, ProblemError, types};
 //!
 //! # async fn run(api_key: String, api_secret: String) -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::new("https://ixp.example.net/api/v2", Auth::None);
+//! let client = Client::new("https://ixp.example.net/api/v2", Auth::none());
 //! let tokens = client
 //!     .auth_token_create()
 //!     .body(types::AuthTokenRequest::builder().api_key(api_key).api_secret(api_secret))
@@ -36,7 +36,7 @@
 //!
 //! # Errors
 //!
-//! Operations return [`Error`]`<`[`types::ProblemResponse`]`>`. For the
+//! Operations return [`OperationError`]. For the
 //! problem document of an error answer use [`ProblemError::problem`], and
 //! [`ProblemResponse::kind`](types::ProblemResponse::kind) for its
 //! [`ProblemKind`].
@@ -45,10 +45,15 @@
 
 pub mod auth;
 pub mod credentials;
+mod error;
 mod generated;
+mod jwt;
 pub mod problem;
+pub mod session;
 
 pub use auth::Auth;
 pub use credentials::{AccessToken, ApiKey, ApiSecret, CredentialLengthError, RefreshToken};
-pub use generated::*;
+pub use error::{Error, OperationError};
+pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude, types};
 pub use problem::{ProblemError, ProblemKind};
+pub use session::{Session, SessionBuilder, TokenPair};

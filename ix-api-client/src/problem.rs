@@ -130,7 +130,7 @@ pub trait ProblemError {
     }
 }
 
-impl ProblemError for crate::Error<ProblemResponse> {
+impl ProblemError for crate::OperationError {
     fn problem(&self) -> Option<&ProblemResponse> {
         match self {
             Self::ErrorResponse(response) => Some(response.as_ref()),

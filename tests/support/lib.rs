@@ -38,6 +38,8 @@ pub struct Reply {
     pub status: u16,
     pub content_type: Option<&'static str>,
     pub body: Vec<u8>,
+    /// Wait this long before answering.
+    pub delay: Duration,
 }
 
 impl Reply {
@@ -63,7 +65,13 @@ impl Reply {
             status,
             content_type,
             body: body.into(),
+            delay: Duration::ZERO,
         }
+    }
+
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
     }
 }
 
@@ -148,6 +156,7 @@ async fn record_and_answer(State(shared): State<Shared>, request: Request) -> Re
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(recorded);
+    tokio::time::sleep(reply.delay).await;
     let mut response =
         Response::builder().status(StatusCode::from_u16(reply.status).expect("valid status"));
     if let Some(content_type) = reply.content_type {
@@ -159,15 +168,22 @@ async fn record_and_answer(State(shared): State<Shared>, request: Request) -> Re
 /// A real JWT, HS256-signed with a test key, with `iat` now and `exp`
 /// `ttl` from now.
 pub fn jwt(subject: &str, ttl: Duration) -> String {
+    jwt_issued(subject, 0, ttl)
+}
+
+/// A real JWT issued `issued_secs` from now (negative: in the past) that
+/// lives `ttl`.
+pub fn jwt_issued(subject: &str, issued_secs: i64, ttl: Duration) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock after 1970")
-        .as_secs();
+        .as_secs() as i64;
+    let iat = now + issued_secs;
     let claims = serde_json::json!({
         "sub": subject,
-        "iat": now,
-        "exp": now + ttl.as_secs(),
-        "jti": format!("{subject}-{now}"),
+        "iat": iat,
+        "exp": iat + ttl.as_secs() as i64,
+        "jti": format!("{subject}-{iat}-{}", COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
     });
     jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
@@ -176,6 +192,8 @@ pub fn jwt(subject: &str, ttl: Duration) -> String {
     )
     .expect("sign a JWT")
 }
+
+static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A valid 16-character `api_key` and 86-character `api_secret`.
 pub fn demo_credentials() -> (String, String) {

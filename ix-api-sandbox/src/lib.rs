@@ -1,0 +1,220 @@
+//! A local IX-API server for demos and tests. It speaks IX-API v2
+//! authentication as the spec describes, with real HS256 JWTs:
+//!
+//! - `POST /api/v2/auth/token` logs in with an `api_key` and `api_secret`;
+//! - `POST /api/v2/auth/refresh` exchanges a refresh token (single-use) for
+//!   a new pair;
+//! - `GET /api/v2/implementation` needs `Authorization: Bearer <access_token>`.
+//!
+//! # Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use ix_api_sandbox::{Sandbox, SandboxConfig};
+//!
+//! let sandbox = Sandbox::start(SandboxConfig {
+//!     access_ttl: Duration::from_secs(60),
+//!     ..SandboxConfig::default()
+//! })
+//! .await?;
+//! let (api_key, api_secret) = sandbox.credentials();
+//! assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
+//! assert_eq!((api_key.len(), api_secret.len()), (16, 86));
+//! assert_eq!(sandbox.counts().logins, 0);
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+mod routes;
+mod tokens;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use rand::distr::{Alphanumeric, SampleString};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use routes::{MAX_BODY_BYTES, OPERATIONS};
+
+/// An API user the sandbox accepts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    /// 16 characters.
+    pub api_key: String,
+    /// 86 characters.
+    pub api_secret: String,
+}
+
+impl Account {
+    /// A new account with random, spec-valid credentials.
+    pub fn generate() -> Self {
+        let mut rng = rand::rng();
+        Self {
+            api_key: Alphanumeric.sample_string(&mut rng, 16),
+            api_secret: Alphanumeric.sample_string(&mut rng, 86),
+        }
+    }
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("api_key", &self.api_key)
+            .field("api_secret", &"***")
+            .finish()
+    }
+}
+
+/// How the sandbox behaves.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 picks a free one. Default `127.0.0.1:0`.
+    pub listen: SocketAddr,
+    /// Lifetime of access tokens. Default 900 s.
+    pub access_ttl: Duration,
+    /// Lifetime of refresh tokens. Default 86,400 s.
+    pub refresh_ttl: Duration,
+    /// The API users accepted; the first is the demo account. Default: one
+    /// generated account.
+    pub accounts: Vec<Account>,
+    /// Seconds added to the sandbox's clock in the tokens it issues and
+    /// checks, to play an exchange whose clock is off. Default 0.
+    pub clock_offset_secs: i64,
+    /// A delay before answering the token operations, to make concurrent
+    /// waiting visible in tests. Default none.
+    pub token_latency: Duration,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            access_ttl: Duration::from_secs(900),
+            refresh_ttl: Duration::from_secs(86_400),
+            accounts: vec![Account::generate()],
+            clock_offset_secs: 0,
+            token_latency: Duration::ZERO,
+        }
+    }
+}
+
+/// How many requests of each kind the sandbox answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Successful `POST /auth/token`.
+    pub logins: u64,
+    /// Successful `POST /auth/refresh`.
+    pub refreshes: u64,
+    /// Successful `GET /implementation`.
+    pub implementation_reads: u64,
+    /// Requests answered with a 4xx problem.
+    pub rejected: u64,
+}
+
+/// A running sandbox. Dropping it stops the server; [`Sandbox::shutdown`]
+/// also waits for it.
+pub struct Sandbox {
+    base_url: String,
+    demo: Account,
+    state: Arc<routes::AppState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.base_url)
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Binds `config.listen` and serves in the background on the current
+    /// tokio runtime.
+    pub async fn start(config: SandboxConfig) -> std::io::Result<Self> {
+        let accounts = if config.accounts.is_empty() {
+            vec![Account::generate()]
+        } else {
+            config.accounts
+        };
+        let demo = accounts[0].clone();
+        let state = Arc::new(routes::AppState {
+            accounts,
+            issuer: tokens::Issuer::new(
+                config.access_ttl,
+                config.refresh_ttl,
+                config.clock_offset_secs,
+            ),
+            counters: routes::Counters::default(),
+            token_latency: config.token_latency,
+        });
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let address = listener.local_addr()?;
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let app = routes::router(state.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(Self {
+            base_url: format!("http://{address}/api/v2"),
+            demo,
+            state,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/api/v2`
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The demo account's `api_key` and `api_secret`.
+    pub fn credentials(&self) -> (&str, &str) {
+        (&self.demo.api_key, &self.demo.api_secret)
+    }
+
+    /// Requests answered so far.
+    pub fn counts(&self) -> Counts {
+        let c = &self.state.counters;
+        Counts {
+            logins: c.logins.load(Ordering::Relaxed),
+            refreshes: c.refreshes.load(Ordering::Relaxed),
+            implementation_reads: c.implementation_reads.load(Ordering::Relaxed),
+            rejected: c.rejected.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

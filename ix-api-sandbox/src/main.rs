@@ -1,0 +1,110 @@
+//! `ix-api-sandbox`: run the local IX-API server from the command line.
+//!
+//! Prints one JSON line with the base URL and the demo credentials to
+//! stdout, then logs to stderr until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use ix_api_sandbox::{Account, Sandbox, SandboxConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "ix-api-sandbox",
+    version,
+    about = "A local IX-API server with real JWTs"
+)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Access token lifetime in seconds.
+    #[arg(long, default_value_t = 900)]
+    access_ttl: u64,
+    /// Refresh token lifetime in seconds.
+    #[arg(long, default_value_t = 86_400)]
+    refresh_ttl: u64,
+    /// The demo account's api_key (16 characters); generated if absent.
+    #[arg(long, requires = "api_secret", value_parser = exact_length::<16>)]
+    api_key: Option<String>,
+    /// The demo account's api_secret (86 characters); generated if absent.
+    #[arg(long, requires = "api_key", value_parser = exact_length::<86>)]
+    api_secret: Option<String>,
+}
+
+fn exact_length<const N: usize>(value: &str) -> Result<String, String> {
+    match value.chars().count() {
+        n if n == N => Ok(value.to_string()),
+        n => Err(format!("must be exactly {N} characters long, not {n}")),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+
+    let account = match (args.api_key, args.api_secret) {
+        (Some(api_key), Some(api_secret)) => Account {
+            api_key,
+            api_secret,
+        },
+        _ => Account::generate(),
+    };
+    let config = SandboxConfig {
+        listen: args.listen,
+        access_ttl: Duration::from_secs(args.access_ttl),
+        refresh_ttl: Duration::from_secs(args.refresh_ttl),
+        accounts: vec![account],
+        ..SandboxConfig::default()
+    };
+    let sandbox = match Sandbox::start(config).await {
+        Ok(sandbox) => sandbox,
+        Err(e) => {
+            eprintln!("ix-api-sandbox: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let (api_key, api_secret) = sandbox.credentials();
+    println!(
+        "{}",
+        serde_json::json!({"base_url": sandbox.base_url(), "api_key": api_key, "api_secret": api_secret})
+    );
+    tracing::info!(base_url = sandbox.base_url(), "IX-API sandbox listening");
+
+    wait_for_stop().await;
+    tracing::info!("stopping");
+    sandbox.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_stop() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -8,7 +8,35 @@
 //! [`problem`] classifies IX-API's error documents, and [`auth`] puts the
 //! access token on the wire.
 //!
-//! # Example
+//! # A session: the recommended way in
+//!
+//! A [`Session`] logs in when first needed, keeps the access token valid on
+//! its own (refreshing before it expires, one renewal at a time however many
+//! tasks ask), and authenticates every call made through
+//! [`Session::client`], retrying once after a 401.
+//!
+//! ```
+//! use ix_api_client::Session;
+//! # use ix_api_sandbox::{Sandbox, SandboxConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+//! # let (url, (api_key, api_secret)) = (sandbox.base_url(), sandbox.credentials());
+//! // url: e.g. "https://ixp.example.net/api/v2"
+//! let session = Session::builder(url).credentials(api_key, api_secret).build()?;
+//!
+//! let implementation = session.client().api_implementation_read().send().await?;
+//! println!("IX-API {}", implementation.schema_version);
+//!
+//! // Save the tokens to resume later without logging in again.
+//! let saved = serde_json::to_string(&session.tokens())?;
+//! # assert!(saved.contains("access_token"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The generated client on its own
 //!
 //! ```no_run
 //! use ix_api_client::{Auth, Client, ProblemError, types};
@@ -36,10 +64,12 @@
 //!
 //! # Errors
 //!
-//! Operations return [`OperationError`]. For the
-//! problem document of an error answer use [`ProblemError::problem`], and
+//! Generated operations return [`OperationError`]. For the problem document
+//! of an error answer use [`ProblemError::problem`], and
 //! [`ProblemResponse::kind`](types::ProblemResponse::kind) for its
-//! [`ProblemKind`].
+//! [`ProblemKind`]. The session returns [`Error`], whose messages never carry
+//! a secret or a response body; prefer it for logging, since
+//! `OperationError`'s `Display` of a malformed answer includes the raw body.
 
 #![warn(missing_docs)]
 

@@ -197,6 +197,16 @@ impl Session {
         self.state.access_token().await
     }
 
+    /// Renews the token pair now, whatever its expiry: refreshes, or logs
+    /// in again if the refresh token is spent. Joins a renewal already in
+    /// flight rather than starting a second one.
+    pub async fn refresh(&self) -> Result<AccessToken, Error> {
+        if let Some(current) = self.state.tokens.load().as_deref() {
+            self.state.reject_access_token(&current.access_token);
+        }
+        self.state.access_token().await
+    }
+
     /// The generated client, authenticated by this session: every call but
     /// the two token operations carries the access token, and is retried once
     /// with a new token if IX-API answers 401.

@@ -1,0 +1,73 @@
+"""Proof against peers nobody here wrote: pyixapi and schemathesis, each
+against the ix-api-sandbox binary on 127.0.0.1.
+
+Usage: python tests/interop/run.py PATH/TO/ix-api-sandbox
+(run from the workspace root, in an environment with pyixapi and schemathesis)
+"""
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+
+def start_sandbox(binary):
+    process = subprocess.Popen(
+        [binary, "--listen", "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    line = process.stdout.readline()
+    if not line:
+        process.kill()
+        raise SystemExit("the sandbox printed nothing; did it start?")
+    return process, json.loads(line)
+
+
+def login(started):
+    body = json.dumps({"api_key": started["api_key"], "api_secret": started["api_secret"]}).encode()
+    request = urllib.request.Request(
+        started["base_url"] + "/auth/token", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["access_token"]
+
+
+def main(binary):
+    process, started = start_sandbox(binary)
+    try:
+        print("== pyixapi", flush=True)
+        pyixapi = subprocess.run(
+            [sys.executable, str(HERE / "pyixapi_check.py"), started["base_url"], started["api_key"], started["api_secret"]]
+        )
+        print("== schemathesis", flush=True)
+        env = dict(os.environ, IX_API_URL=started["base_url"], IX_API_TOKEN=login(started))
+        schemathesis = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "schemathesis"),
+                "--no-color",
+                "--config-file",
+                str(ROOT / "schemathesis.toml"),
+                "run",
+                str(ROOT / "spec" / "ix-api.yaml"),
+                "--checks",
+                "all",
+            ],
+            env=env,
+        )
+    finally:
+        process.terminate()
+        stopped = process.wait(timeout=10)
+    if stopped != 0:
+        print(f"the sandbox exited with {stopped} on SIGTERM")
+    return 1 if pyixapi.returncode or schemathesis.returncode or stopped else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -259,3 +259,11 @@ async fn a_session_of_tokens_alone_says_when_it_needs_credentials() {
         "nothing sent with spent tokens"
     );
 }
+
+#[test]
+fn sessions_can_be_shared_across_tasks_and_threads() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<Session>();
+    shareable::<ix_api_client::AccessToken>();
+    shareable::<Error>();
+}

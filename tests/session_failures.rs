@@ -222,10 +222,13 @@ async fn opaque_tokens_are_used_until_a_401_says_otherwise() {
     );
 }
 
-#[tokio::test]
-async fn a_401_on_a_bearer_call_is_retried_exactly_once() {
-    let server = ScriptedServer::start(|r| match r.path.as_str() {
-        IMPLEMENTATION => Reply::problem(401, "signature-expired", "Signature has expired"),
+/// Logs in with JWTs, then reads /implementation from a server that always
+/// answers it with a 401 of `kind`.
+async fn implementation_refused_with(
+    kind: &'static str,
+) -> (ScriptedServer, ix_api_client::OperationError) {
+    let server = ScriptedServer::start(move |r| match r.path.as_str() {
+        IMPLEMENTATION => Reply::problem(401, kind, "Refused"),
         _ => pair(
             &jwt("access", Duration::from_secs(900)),
             &jwt("refresh", Duration::from_secs(3600)),
@@ -237,13 +240,18 @@ async fn a_401_on_a_bearer_call_is_retried_exactly_once() {
         .credentials(key, secret)
         .build()
         .unwrap();
-
     let error = session
         .client()
         .api_implementation_read()
         .send()
         .await
         .unwrap_err();
+    (server, error)
+}
+
+#[tokio::test]
+async fn a_401_on_a_bearer_call_is_retried_exactly_once() {
+    let (server, error) = implementation_refused_with("signature-expired").await;
     assert_eq!(error.problem_kind(), Some(ProblemKind::SignatureExpired));
     assert_eq!(count(&server, IMPLEMENTATION), 2, "the call and one retry");
     assert_eq!((count(&server, LOGIN), count(&server, REFRESH)), (1, 1));
@@ -258,25 +266,7 @@ async fn a_401_on_a_bearer_call_is_retried_exactly_once() {
 
 #[tokio::test]
 async fn a_401_about_something_else_is_not_retried() {
-    let server = ScriptedServer::start(|r| match r.path.as_str() {
-        IMPLEMENTATION => Reply::problem(401, "permission-denied", "Not for you"),
-        _ => pair(
-            &jwt("access", Duration::from_secs(900)),
-            &jwt("refresh", Duration::from_secs(3600)),
-        ),
-    })
-    .await;
-    let (key, secret) = demo_credentials();
-    let session = Session::builder(&server.base_url)
-        .credentials(key, secret)
-        .build()
-        .unwrap();
-    let error = session
-        .client()
-        .api_implementation_read()
-        .send()
-        .await
-        .unwrap_err();
+    let (server, error) = implementation_refused_with("permission-denied").await;
     assert_eq!(error.problem_kind(), Some(ProblemKind::PermissionDenied));
     assert_eq!(
         (count(&server, IMPLEMENTATION), count(&server, REFRESH)),

@@ -98,30 +98,25 @@ fn login_refresh(c: &mut Criterion) {
             black_box(renewed)
         })
     });
+    let post = |path: &'static str, body: serde_json::Value| {
+        let request = http.post(format!("{base}{path}")).json(&body);
+        async move {
+            let response = request.send().await.unwrap().error_for_status().unwrap();
+            response.json::<BarePair>().await.unwrap()
+        }
+    };
     group.bench_function("bare_reqwest", |b| {
         b.to_async(&runtime).iter(|| async {
-            let pair: BarePair = http
-                .post(format!("{base}/auth/token"))
-                .json(&serde_json::json!({"api_key": key, "api_secret": secret}))
-                .send()
-                .await
-                .unwrap()
-                .error_for_status()
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let renewed: BarePair = http
-                .post(format!("{base}/auth/refresh"))
-                .json(&serde_json::json!({"refresh_token": pair.refresh_token}))
-                .send()
-                .await
-                .unwrap()
-                .error_for_status()
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let pair = post(
+                "/auth/token",
+                serde_json::json!({"api_key": key, "api_secret": secret}),
+            )
+            .await;
+            let renewed = post(
+                "/auth/refresh",
+                serde_json::json!({"refresh_token": pair.refresh_token}),
+            )
+            .await;
             black_box(renewed)
         })
     });

@@ -279,6 +279,21 @@ impl Deadlines {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+enum TokenCall {
+    Login,
+    Refresh,
+}
+
+impl TokenCall {
+    fn success(self) -> &'static str {
+        match self {
+            Self::Login => "logged in to IX-API",
+            Self::Refresh => "refreshed the IX-API tokens",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Received {
     /// Just issued: the lifetime counts from now.
@@ -459,51 +474,43 @@ impl SessionState {
     }
 
     async fn login(&self, credentials: &Credentials) -> Result<AccessToken, Error> {
-        let started = Instant::now();
         let body = types::AuthTokenRequest {
             api_key: credentials.api_key.clone(),
             api_secret: credentials.api_secret.clone(),
         };
-        let result = self
-            .token_client
-            .auth_token_create()
-            .body(body)
-            .send()
-            .await;
-        let elapsed_ms = started.elapsed().as_millis() as u64;
-        match result {
-            Ok(pair) => {
-                tracing::info!(elapsed_ms, "logged in to IX-API");
-                Ok(self.store(pair.into_inner(), Received::Fresh))
-            }
-            Err(e) => {
-                let error = Error::from_operation("auth_token_create", "the credentials", e);
-                tracing::warn!(elapsed_ms, %error, "IX-API login failed");
-                Err(error)
-            }
-        }
+        let call = self.token_client.auth_token_create().body(body).send();
+        self.obtain(TokenCall::Login, call).await
     }
 
     async fn refresh(&self, refresh_token: &RefreshToken) -> Result<AccessToken, Error> {
-        let started = Instant::now();
         let body = types::RefreshTokenRequest {
             refresh_token: refresh_token.clone(),
         };
-        let result = self
-            .token_client
-            .auth_token_refresh()
-            .body(body)
-            .send()
-            .await;
+        let call = self.token_client.auth_token_refresh().body(body).send();
+        self.obtain(TokenCall::Refresh, call).await
+    }
+
+    /// Awaits a token operation, stores the new pair, and traces how it went.
+    async fn obtain(
+        &self,
+        kind: TokenCall,
+        call: impl Future<Output = Result<crate::ResponseValue<TokenPair>, crate::OperationError>>,
+    ) -> Result<AccessToken, Error> {
+        let started = Instant::now();
+        let result = call.await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
+        let (operation, what) = match kind {
+            TokenCall::Login => ("auth_token_create", "the credentials"),
+            TokenCall::Refresh => ("auth_token_refresh", "the refresh token"),
+        };
         match result {
             Ok(pair) => {
-                tracing::info!(elapsed_ms, "refreshed the IX-API tokens");
+                tracing::info!(operation, elapsed_ms, "{}", kind.success());
                 Ok(self.store(pair.into_inner(), Received::Fresh))
             }
             Err(e) => {
-                let error = Error::from_operation("auth_token_refresh", "the refresh token", e);
-                tracing::warn!(elapsed_ms, %error, "IX-API token refresh failed");
+                let error = Error::from_operation(operation, what, e);
+                tracing::warn!(operation, elapsed_ms, %error, "IX-API token operation failed");
                 Err(error)
             }
         }

@@ -48,6 +48,15 @@ fn stale_pair() -> (TokenPair, String) {
     (pair, refresh)
 }
 
+/// A session with credentials and no tokens yet.
+fn fresh_session(server: &ScriptedServer) -> Session {
+    let (key, secret) = demo_credentials();
+    Session::builder(&server.base_url)
+        .credentials(key, secret)
+        .build()
+        .unwrap()
+}
+
 fn resumed(server: &ScriptedServer, credentials: bool, http: Option<reqwest::Client>) -> Session {
     let mut builder = Session::builder(&server.base_url).tokens(stale_pair().0);
     if credentials {
@@ -190,11 +199,7 @@ async fn opaque_tokens_are_used_until_a_401_says_otherwise() {
         _ => implementation(),
     })
     .await;
-    let (key, secret) = demo_credentials();
-    let session = Session::builder(&server.base_url)
-        .credentials(key, secret)
-        .build()
-        .unwrap();
+    let session = fresh_session(&server);
 
     let token = session.access_token().await.unwrap();
     assert_eq!(token.expose(), "opaque-access-1");
@@ -235,11 +240,7 @@ async fn implementation_refused_with(
         ),
     })
     .await;
-    let (key, secret) = demo_credentials();
-    let session = Session::builder(&server.base_url)
-        .credentials(key, secret)
-        .build()
-        .unwrap();
+    let session = fresh_session(&server);
     let error = session
         .client()
         .api_implementation_read()

@@ -214,15 +214,7 @@ async fn auth_token_create(State(state): State<Arc<AppState>>, request: Request)
             Problem::authentication("the api_key and api_secret do not match an API user")
         })
     };
-    tokio::time::sleep(state.token_latency).await;
-    match checked.await {
-        Ok(subject) => {
-            state.counters.logins.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(subject, "login");
-            token_pair(&state, &subject)
-        }
-        Err(response) => rejected(&state, response),
-    }
+    answer_token_operation(&state, &state.counters.logins, "login", checked).await
 }
 
 async fn auth_token_refresh(State(state): State<Arc<AppState>>, request: Request) -> Response {
@@ -241,14 +233,25 @@ async fn auth_token_refresh(State(state): State<Arc<AppState>>, request: Request
                 }
             })
     };
+    answer_token_operation(&state, &state.counters.refreshes, "refresh", checked).await
+}
+
+/// After the configured latency: a new pair for the subject `checked`
+/// yields, counted in `counter`, or the problem it found.
+async fn answer_token_operation(
+    state: &AppState,
+    counter: &AtomicU64,
+    operation: &'static str,
+    checked: impl Future<Output = Result<String, Problem>>,
+) -> Response {
     tokio::time::sleep(state.token_latency).await;
     match checked.await {
         Ok(subject) => {
-            state.counters.refreshes.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(subject, "refresh");
-            token_pair(&state, &subject)
+            counter.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(subject, operation, "issued a token pair");
+            token_pair(state, &subject)
         }
-        Err(response) => rejected(&state, response),
+        Err(problem) => rejected(state, problem),
     }
 }
 

@@ -1,10 +1,13 @@
 //! `Session` against the sandbox: a real IX-API server on 127.0.0.1 issuing
-//! real JWTs, whose request counts say what the session sent.
+//! real JWTs, whose request counts say what the session sent. Time passes by
+//! `advance`, which moves tokio's clock (the session's and the sandbox's)
+//! at once instead of sleeping.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ix_api_client::{Error, Session, TokenPair};
 use ix_api_sandbox::{Counts, Sandbox, SandboxConfig};
+use ix_api_tests::{advance, read_implementation};
 
 async fn sandbox(config: SandboxConfig) -> Sandbox {
     Sandbox::start(config).await.expect("start the sandbox")
@@ -53,102 +56,104 @@ async fn login_is_lazy_and_tokens_are_reused() {
     );
 }
 
+async fn all_at_once(session: &Session, callers: usize) -> Vec<ix_api_client::AccessToken> {
+    let tasks: Vec<_> = (0..callers)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move { session.access_token().await })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for task in tasks {
+        tokens.push(task.await.expect("task").expect("token"));
+    }
+    tokens
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_thousand_concurrent_callers_cause_one_login_then_one_refresh() {
+async fn a_thousand_callers_on_two_threads_cause_one_login() {
     let sandbox = sandbox(SandboxConfig {
-        access_ttl: Duration::from_secs(2),
-        token_latency: Duration::from_millis(200),
+        token_latency: Duration::from_millis(100),
         ..SandboxConfig::default()
     })
     .await;
-    let session = session(&sandbox, Duration::from_millis(500));
+    let session = session(&sandbox, Duration::from_secs(30));
+    let tokens = all_at_once(&session, 1000).await;
+    assert!(tokens.iter().all(|t| *t == tokens[0]));
+    assert_eq!(seen(sandbox.counts()), counts(1, 0), "exactly one login");
+}
 
-    let all = |session: Session| async move {
-        let tasks: Vec<_> = (0..1000)
-            .map(|_| {
-                let session = session.clone();
-                tokio::spawn(async move { session.access_token().await })
-            })
-            .collect();
-        let mut tokens = Vec::new();
-        for task in tasks {
-            tokens.push(task.await.expect("task").expect("token"));
-        }
-        tokens
-    };
-
-    let tokens = all(session.clone()).await;
+#[tokio::test]
+async fn a_thousand_callers_at_expiry_cause_one_refresh() {
+    let sandbox = sandbox(SandboxConfig {
+        access_ttl: Duration::from_secs(60),
+        token_latency: Duration::from_millis(50),
+        ..SandboxConfig::default()
+    })
+    .await;
+    // Renew in the background from 40 s, before serving from 50 s.
+    let session = session(&sandbox, Duration::from_secs(10));
+    let tokens = all_at_once(&session, 1000).await;
     assert!(tokens.iter().all(|t| *t == tokens[0]));
     assert_eq!(seen(sandbox.counts()), counts(1, 0), "exactly one login");
 
-    // Past the renewal point (2 s lifetime, 0.5 s margin), nobody calling.
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    let renewed = all(session.clone()).await;
+    advance(Duration::from_secs(51)).await;
+    let renewed = all_at_once(&session, 1000).await;
     assert!(renewed.iter().all(|t| *t == renewed[0]));
     assert_ne!(renewed[0], tokens[0]);
     assert_eq!(seen(sandbox.counts()), counts(1, 1), "exactly one refresh");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn within_the_ahead_window_callers_keep_the_current_token_while_one_refresh_runs() {
-    let latency = Duration::from_millis(600);
     let sandbox = sandbox(SandboxConfig {
-        access_ttl: Duration::from_secs(4),
-        token_latency: latency,
+        access_ttl: Duration::from_secs(60),
+        token_latency: Duration::from_millis(200),
         ..SandboxConfig::default()
     })
     .await;
-    // Refresh ahead from 2 s, refresh before serving from 3 s.
-    let session = session(&sandbox, Duration::from_secs(1));
+    // Refresh ahead from 40 s, refresh before serving from 50 s.
+    let session = session(&sandbox, Duration::from_secs(10));
     let original = session.access_token().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2200)).await;
+    advance(Duration::from_secs(41)).await;
 
-    let started = Instant::now();
+    // None of these waits: they return before the refresh is even sent.
     for _ in 0..50 {
         assert_eq!(session.access_token().await.unwrap(), original);
     }
-    assert!(
-        started.elapsed() < latency / 2,
-        "callers must not wait for the refresh"
-    );
-    assert_eq!(
-        seen(sandbox.counts()),
-        counts(1, 0),
-        "the refresh is still in flight"
-    );
+    assert_eq!(seen(sandbox.counts()), counts(1, 0), "nothing waited");
 
-    tokio::time::sleep(latency + Duration::from_millis(300)).await;
+    // `refresh()` joins the background refresh rather than starting another.
+    let renewed = session.refresh().await.unwrap();
+    assert_ne!(renewed, original);
     assert_eq!(
         seen(sandbox.counts()),
         counts(1, 1),
         "one background refresh"
     );
-    let renewed = session.access_token().await.unwrap();
-    assert_ne!(renewed, original);
+    assert_eq!(session.access_token().await.unwrap(), renewed);
     assert_eq!(seen(sandbox.counts()), counts(1, 1));
 }
 
 async fn refreshes_on_time_with_server_clock_off_by(offset_secs: i64) {
     let sandbox = sandbox(SandboxConfig {
-        access_ttl: Duration::from_secs(2),
+        access_ttl: Duration::from_secs(60),
         clock_offset_secs: offset_secs,
         ..SandboxConfig::default()
     })
     .await;
-    let session = session(&sandbox, Duration::from_millis(500));
+    let session = session(&sandbox, Duration::from_secs(10));
     let first = session.access_token().await.unwrap();
     // Still valid by the server's reckoning: no second login or refresh.
+    advance(Duration::from_secs(39)).await;
     assert_eq!(session.access_token().await.unwrap(), first);
     assert_eq!(seen(sandbox.counts()), counts(1, 0), "offset {offset_secs}");
 
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    advance(Duration::from_secs(12)).await;
     let second = session.access_token().await.unwrap();
     assert_ne!(second, first);
     assert_eq!(seen(sandbox.counts()), counts(1, 1), "offset {offset_secs}");
-    session
-        .client()
-        .api_implementation_read()
-        .send()
+    read_implementation(&session)
         .await
         .expect("the new token works");
 }
@@ -166,14 +171,14 @@ async fn a_server_clock_ten_minutes_behind_does_not_cause_early_refresh() {
 #[tokio::test]
 async fn an_expired_refresh_token_means_logging_in_again() {
     let sandbox = sandbox(SandboxConfig {
-        access_ttl: Duration::from_secs(1),
-        refresh_ttl: Duration::from_secs(1),
+        access_ttl: Duration::from_secs(60),
+        refresh_ttl: Duration::from_secs(60),
         ..SandboxConfig::default()
     })
     .await;
-    let session = session(&sandbox, Duration::from_millis(100));
+    let session = session(&sandbox, Duration::from_secs(10));
     let first = session.access_token().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    advance(Duration::from_secs(61)).await;
     let second = session.access_token().await.unwrap();
     assert_ne!(first, second);
     assert_eq!(
@@ -188,10 +193,7 @@ async fn an_expired_refresh_token_means_logging_in_again() {
 async fn generated_operations_through_the_session_carry_the_token() {
     let sandbox = sandbox(SandboxConfig::default()).await;
     let session = session(&sandbox, Duration::from_secs(30));
-    let implementation = session
-        .client()
-        .api_implementation_read()
-        .send()
+    let implementation = read_implementation(&session)
         .await
         .expect("authenticated call")
         .into_inner();
@@ -222,10 +224,7 @@ async fn saved_tokens_resume_without_a_login() {
         .build()
         .unwrap();
     assert_eq!(resumed.access_token().await.unwrap(), token);
-    resumed
-        .client()
-        .api_implementation_read()
-        .send()
+    read_implementation(&resumed)
         .await
         .expect("resumed token works");
     assert_eq!(seen(sandbox.counts()), counts(1, 0));
@@ -234,19 +233,19 @@ async fn saved_tokens_resume_without_a_login() {
 #[tokio::test]
 async fn a_session_of_tokens_alone_says_when_it_needs_credentials() {
     let sandbox = sandbox(SandboxConfig {
-        access_ttl: Duration::from_secs(1),
-        refresh_ttl: Duration::from_secs(1),
+        access_ttl: Duration::from_secs(60),
+        refresh_ttl: Duration::from_secs(60),
         ..SandboxConfig::default()
     })
     .await;
-    let first = session(&sandbox, Duration::from_millis(100));
+    let first = session(&sandbox, Duration::from_secs(10));
     first.access_token().await.unwrap();
     let tokens_only = Session::builder(sandbox.base_url())
         .tokens(first.tokens().unwrap())
-        .refresh_margin(Duration::from_millis(100))
+        .refresh_margin(Duration::from_secs(10))
         .build()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    advance(Duration::from_secs(61)).await;
     let error = tokens_only.access_token().await.unwrap_err();
     assert!(
         matches!(error, Error::ReauthenticationRequired),

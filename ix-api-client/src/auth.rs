@@ -1,20 +1,48 @@
 //! How a [`Client`] authenticates its calls: the value progenitor stores in
 //! the generated client, and the request hooks that act on it.
+//!
+//! The hooks know nothing of sessions: a client holds either a fixed bearer
+//! token or a [`TokenSource`] to ask for one, and tells the source when
+//! IX-API rejects the token it was given.
+//!
+//! Redirects: a credential or token only ever goes to the configured base
+//! URL, and only its answers are accepted. The token operations are never
+//! redirected (their body cannot be replayed), and any answer that is a
+//! redirect, or that a redirect-following HTTP client fetched from another
+//! origin, fails the call with [`Error::Redirected`] (reqwest already
+//! drops the `Authorization` header when it follows a redirect to another
+//! origin).
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{AUTHORIZATION, HeaderValue};
-use reqwest::{Request, Response, StatusCode};
+use reqwest::header::{AUTHORIZATION, HeaderValue, LOCATION};
+use reqwest::{Body, Request, Response, ResponseBuilderExt, StatusCode, Url};
 
 use crate::credentials::AccessToken;
-use crate::session::SessionState;
+use crate::error::{Error, carry};
+use crate::generated::spec;
 use crate::{Client, types};
 
-/// The operations that authenticate with credentials in their body, never
-/// with a bearer token.
-const TOKEN_OPERATIONS: &[&str] = &["auth_token_create", "auth_token_refresh"];
+/// A 401 body larger than this is not a problem document worth reading.
+const MAX_PROBLEM_BYTES: usize = 64 * 1024;
+
+/// A future a [`TokenSource`] answers with.
+pub(crate) type TokenFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<AccessToken, Error>> + Send + 'a>>;
+
+/// Where a client's bearer tokens come from: the session implements it.
+pub(crate) trait TokenSource: Send + Sync + fmt::Debug {
+    /// A token to send now.
+    fn access_token(&self) -> TokenFuture<'_>;
+    /// IX-API refused `token` as expired or invalid: do not hand it out again.
+    fn reject(&self, token: &AccessToken);
+}
 
 /// How a [`Client`] authenticates the calls that need a token.
 #[derive(Debug, Clone, Default)]
@@ -25,12 +53,11 @@ enum Kind {
     #[default]
     None,
     Bearer(AccessToken),
-    Session(Arc<SessionState>),
+    Source(Arc<dyn TokenSource>),
 }
 
 impl Auth {
-    /// Send no `Authorization` header: enough for `auth_token_create` and
-    /// `auth_token_refresh`.
+    /// Send no `Authorization` header: enough for the token operations.
     pub fn none() -> Self {
         Self(Kind::None)
     }
@@ -40,18 +67,24 @@ impl Auth {
         Self(Kind::Bearer(access_token.into()))
     }
 
-    pub(crate) fn session(state: Arc<SessionState>) -> Self {
-        Self(Kind::Session(state))
+    pub(crate) fn source(source: Arc<dyn TokenSource>) -> Self {
+        Self(Kind::Source(source))
     }
 }
 
 impl Client {
     /// A client for the IX-API at `baseurl` (for example
     /// `https://ixp.example.net/api/v2`) that sends `access_token` as a
-    /// bearer token on every call but the two token operations.
+    /// bearer token on every call but the token operations.
     pub fn with_access_token(baseurl: &str, access_token: impl Into<AccessToken>) -> Self {
         Self::new(baseurl, Auth::bearer(access_token))
     }
+}
+
+/// Whether the spec requires a bearer token for this operation. Unknown
+/// operations get one: better a header too many than a call refused.
+fn needs_bearer(info: &OperationInfo) -> bool {
+    spec::operation(info.operation_id).is_none_or(|operation| operation.bearer)
 }
 
 /// Sets `Authorization: Bearer <token>`, marked sensitive so that HTTP
@@ -75,23 +108,22 @@ impl ClientHooks<Auth> for Client {
         // such header and versions itself in the path (`/api/v2`), so the
         // spec's document version has no business on the wire.
         request.headers_mut().remove("api-version");
-        if TOKEN_OPERATIONS.contains(&info.operation_id) {
+        if !needs_bearer(info) {
+            // A body that cannot be replayed is one no 307/308 can send on.
+            unreplayable(request);
             return Ok(());
         }
         let token = match &self.inner.0 {
             Kind::None => return Ok(()),
             Kind::Bearer(token) => token.clone(),
-            Kind::Session(state) => state
-                .access_token_for_hook()
-                .await
-                .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?,
+            Kind::Source(source) => source.access_token().await.map_err(carry)?,
         };
         set_bearer(request, &token).map_err(progenitor_client::Error::InvalidRequest)
     }
 
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        let state = match &self.inner.0 {
-            Kind::Session(state) if !TOKEN_OPERATIONS.contains(&info.operation_id) => state,
+        let source = match &self.inner.0 {
+            Kind::Source(source) if needs_bearer(info) => source,
             _ => return self.client().execute(request).await,
         };
         let retry = request.try_clone();
@@ -102,6 +134,10 @@ impl ClientHooks<Auth> for Client {
         else {
             return Ok(response);
         };
+        if !same_origin(response.url(), retry.url()) {
+            // Someone else's 401 says nothing about our token.
+            return Ok(response);
+        }
 
         // Only a 401 about the token is worth a new one; read the body to
         // tell, then hand it on unchanged if it is not.
@@ -109,9 +145,9 @@ impl ClientHooks<Auth> for Client {
         if !kind.is_some_and(|k| k.is_authentication()) {
             return Ok(response);
         }
-        let started = Instant::now();
-        state.reject_access_token(&sent);
-        let token = match state.access_token_for_hook().await {
+        let started = tokio::time::Instant::now();
+        source.reject(&sent);
+        let token = match source.access_token().await {
             Ok(token) => token,
             Err(error) => {
                 tracing::warn!(operation = info.operation_id, %error, "could not renew the access token after a 401");
@@ -133,6 +169,66 @@ impl ClientHooks<Auth> for Client {
         );
         retried
     }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<Response>,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let Ok(response) = result else {
+            return Ok(());
+        };
+        let location = if response.status().is_redirection() {
+            response
+                .headers()
+                .get(LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| response.url().join(value).ok())
+                .map_or_else(|| "an unnamed location".to_string(), |url| shown(&url))
+        } else if !Url::parse(self.baseurl()).is_ok_and(|base| same_origin(&base, response.url())) {
+            shown(response.url())
+        } else {
+            return Ok(());
+        };
+        Err(carry(Error::Redirected {
+            operation: static_operation(info.operation_id),
+            location,
+        }))
+    }
+}
+
+/// The spec's `'static` name of an operation, for errors.
+fn static_operation(id: &str) -> &'static str {
+    spec::operation(id).map_or("an IX-API operation", |operation| operation.id)
+}
+
+/// A URL as errors show it: without credentials, query or fragment.
+fn shown(url: &Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.set_query(None);
+    url.set_fragment(None);
+    url.to_string()
+}
+
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Replaces a request's body by one with the same bytes that reqwest
+/// cannot clone, so that it never re-sends it after a 307 or 308.
+fn unreplayable(request: &mut Request) {
+    let text = request
+        .body()
+        .and_then(Body::as_bytes)
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .map(str::to_owned);
+    if let Some(text) = text {
+        *request.body_mut() = Some(Body::wrap(text));
+    }
 }
 
 /// The access token the request carries.
@@ -141,21 +237,66 @@ fn sent_token(request: &Request) -> Option<AccessToken> {
     value.strip_prefix("Bearer ").map(AccessToken::from)
 }
 
-/// Reads the problem kind of a response and rebuilds the response around
-/// the body it consumed.
+/// Reads the problem kind of a response (up to [`MAX_PROBLEM_BYTES`]) and
+/// rebuilds the response around what it read, with its URL.
 async fn problem_kind(
-    response: Response,
+    mut response: Response,
 ) -> reqwest::Result<(Response, Option<crate::ProblemKind>)> {
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    let kind = serde_json::from_slice::<types::ProblemResponse>(&body)
-        .ok()
+    let mut head = Vec::new();
+    let mut complete = false;
+    while head.len() <= MAX_PROBLEM_BYTES {
+        match response.chunk().await? {
+            Some(chunk) => head.extend_from_slice(&chunk),
+            None => {
+                complete = true;
+                break;
+            }
+        }
+    }
+    let head = Bytes::from(head);
+    let kind = complete
+        .then(|| serde_json::from_slice::<types::ProblemResponse>(&head).ok())
+        .flatten()
         .map(|p| p.kind());
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
+
+    let mut rebuilt = http::Response::builder()
+        .status(response.status())
+        .version(response.version())
+        .url(response.url().clone());
+    if let Some(headers) = rebuilt.headers_mut() {
+        *headers = response.headers().clone();
+    }
+    let body = if complete {
+        Body::from(head)
+    } else {
+        Body::wrap(Prefixed {
+            head: Some(head),
+            rest: Body::from(response),
+        })
+    };
+    let rebuilt = rebuilt
+        .body(body)
+        .unwrap_or_else(|_| http::Response::new(Body::from(Bytes::new())));
     Ok((Response::from(rebuilt), kind))
+}
+
+/// A body that yields `head`, then the rest of a response it was read from.
+struct Prefixed {
+    head: Option<Bytes>,
+    rest: Body,
+}
+
+impl http_body::Body for Prefixed {
+    type Data = Bytes;
+    type Error = reqwest::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        if let Some(head) = self.head.take() {
+            return Poll::Ready(Some(Ok(http_body::Frame::data(head))));
+        }
+        Pin::new(&mut self.rest).poll_frame(cx)
+    }
 }

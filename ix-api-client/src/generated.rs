@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
+use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -13,7 +13,13 @@ pub mod types {
     ///expire; the access token is short-lived, the refresh token lives
     ///longer and renews the pair.
     ///
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct AuthToken {
         pub access_token: crate::credentials::AccessToken,
         pub refresh_token: crate::credentials::RefreshToken,
@@ -24,7 +30,13 @@ pub mod types {
         }
     }
     ///The credentials of an API user.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct AuthTokenRequest {
         pub api_key: crate::credentials::ApiKey,
         pub api_secret: crate::credentials::ApiSecret,
@@ -35,7 +47,13 @@ pub mod types {
         }
     }
     ///What an IX-API server implements.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct ImplementationResponse {
         ///The IX-API schema version implemented, e.g. `2.1.0`.
         pub schema_version: ::std::string::String,
@@ -43,11 +61,15 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub service_version: ::std::option::Option<::std::string::String>,
         ///Network feature config types the exchange accepts.
-        pub supported_network_feature_config_types: ::std::vec::Vec<::std::string::String>,
+        pub supported_network_feature_config_types: ::std::vec::Vec<
+            ::std::string::String,
+        >,
         ///Network feature types the exchange offers.
         pub supported_network_feature_types: ::std::vec::Vec<::std::string::String>,
         ///Network service config types the exchange accepts.
-        pub supported_network_service_config_types: ::std::vec::Vec<::std::string::String>,
+        pub supported_network_service_config_types: ::std::vec::Vec<
+            ::std::string::String,
+        >,
         ///Network service types the exchange offers.
         pub supported_network_service_types: ::std::vec::Vec<::std::string::String>,
         ///The `operationId`s of the IX-API operations implemented.
@@ -59,7 +81,13 @@ pub mod types {
         }
     }
     ///An RFC 7807 problem document describing why a request failed.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct ProblemResponse {
         ///What went wrong in this particular occurrence.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -88,7 +116,13 @@ pub mod types {
         }
     }
     ///A refresh token to exchange for a new token pair.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct RefreshTokenRequest {
         pub refresh_token: crate::credentials::RefreshToken,
     }
@@ -101,10 +135,14 @@ pub mod types {
     pub mod builder {
         #[derive(Clone, Debug)]
         pub struct AuthToken {
-            access_token:
-                ::std::result::Result<crate::credentials::AccessToken, ::std::string::String>,
-            refresh_token:
-                ::std::result::Result<crate::credentials::RefreshToken, ::std::string::String>,
+            access_token: ::std::result::Result<
+                crate::credentials::AccessToken,
+                ::std::string::String,
+            >,
+            refresh_token: ::std::result::Result<
+                crate::credentials::RefreshToken,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AuthToken {
             fn default() -> Self {
@@ -122,7 +160,9 @@ pub mod types {
             {
                 self.access_token = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for access_token: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_token: {e}")
+                    });
                 self
             }
             pub fn refresh_token<T>(mut self, value: T) -> Self
@@ -132,7 +172,9 @@ pub mod types {
             {
                 self.refresh_token = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for refresh_token: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for refresh_token: {e}")
+                    });
                 self
             }
         }
@@ -157,8 +199,14 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct AuthTokenRequest {
-            api_key: ::std::result::Result<crate::credentials::ApiKey, ::std::string::String>,
-            api_secret: ::std::result::Result<crate::credentials::ApiSecret, ::std::string::String>,
+            api_key: ::std::result::Result<
+                crate::credentials::ApiKey,
+                ::std::string::String,
+            >,
+            api_secret: ::std::result::Result<
+                crate::credentials::ApiSecret,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AuthTokenRequest {
             fn default() -> Self {
@@ -176,7 +224,9 @@ pub mod types {
             {
                 self.api_key = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for api_key: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for api_key: {e}")
+                    });
                 self
             }
             pub fn api_secret<T>(mut self, value: T) -> Self
@@ -186,7 +236,9 @@ pub mod types {
             {
                 self.api_secret = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for api_secret: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for api_secret: {e}")
+                    });
                 self
             }
         }
@@ -211,7 +263,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct ImplementationResponse {
-            schema_version: ::std::result::Result<::std::string::String, ::std::string::String>,
+            schema_version: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             service_version: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -240,22 +295,28 @@ pub mod types {
         impl ::std::default::Default for ImplementationResponse {
             fn default() -> Self {
                 Self {
-                    schema_version: Err("no value supplied for schema_version".to_string()),
+                    schema_version: Err(
+                        "no value supplied for schema_version".to_string(),
+                    ),
                     service_version: Ok(Default::default()),
                     supported_network_feature_config_types: Err(
-                        "no value supplied for supported_network_feature_config_types".to_string(),
+                        "no value supplied for supported_network_feature_config_types"
+                            .to_string(),
                     ),
                     supported_network_feature_types: Err(
-                        "no value supplied for supported_network_feature_types".to_string(),
+                        "no value supplied for supported_network_feature_types"
+                            .to_string(),
                     ),
                     supported_network_service_config_types: Err(
-                        "no value supplied for supported_network_service_config_types".to_string(),
+                        "no value supplied for supported_network_service_config_types"
+                            .to_string(),
                     ),
                     supported_network_service_types: Err(
-                        "no value supplied for supported_network_service_types".to_string(),
+                        "no value supplied for supported_network_service_types"
+                            .to_string(),
                     ),
                     supported_operations: Err(
-                        "no value supplied for supported_operations".to_string()
+                        "no value supplied for supported_operations".to_string(),
                     ),
                 }
             }
@@ -266,9 +327,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.schema_version = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for schema_version: {e}")
-                });
+                self.schema_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for schema_version: {e}"
+                        )
+                    });
                 self
             }
             pub fn service_version<T>(mut self, value: T) -> Self
@@ -276,9 +341,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.service_version = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for service_version: {e}")
-                });
+                self.service_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for service_version: {e}"
+                        )
+                    });
                 self
             }
             pub fn supported_network_feature_config_types<T>(mut self, value: T) -> Self
@@ -300,11 +369,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.supported_network_feature_types = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for supported_network_feature_types: {e}"
-                    )
-                });
+                self.supported_network_feature_types = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for supported_network_feature_types: {e}"
+                        )
+                    });
                 self
             }
             pub fn supported_network_service_config_types<T>(mut self, value: T) -> Self
@@ -326,11 +397,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.supported_network_service_types = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for supported_network_service_types: {e}"
-                    )
-                });
+                self.supported_network_service_types = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for supported_network_service_types: {e}"
+                        )
+                    });
                 self
             }
             pub fn supported_operations<T>(mut self, value: T) -> Self
@@ -338,13 +411,18 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.supported_operations = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for supported_operations: {e}")
-                });
+                self.supported_operations = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for supported_operations: {e}"
+                        )
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<ImplementationResponse> for super::ImplementationResponse {
+        impl ::std::convert::TryFrom<ImplementationResponse>
+        for super::ImplementationResponse {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: ImplementationResponse,
@@ -354,27 +432,34 @@ pub mod types {
                     service_version: value.service_version?,
                     supported_network_feature_config_types: value
                         .supported_network_feature_config_types?,
-                    supported_network_feature_types: value.supported_network_feature_types?,
+                    supported_network_feature_types: value
+                        .supported_network_feature_types?,
                     supported_network_service_config_types: value
                         .supported_network_service_config_types?,
-                    supported_network_service_types: value.supported_network_service_types?,
+                    supported_network_service_types: value
+                        .supported_network_service_types?,
                     supported_operations: value.supported_operations?,
                 })
             }
         }
-        impl ::std::convert::From<super::ImplementationResponse> for ImplementationResponse {
+        impl ::std::convert::From<super::ImplementationResponse>
+        for ImplementationResponse {
             fn from(value: super::ImplementationResponse) -> Self {
                 Self {
                     schema_version: Ok(value.schema_version),
                     service_version: Ok(value.service_version),
                     supported_network_feature_config_types: Ok(
-                        value.supported_network_feature_config_types
+                        value.supported_network_feature_config_types,
                     ),
-                    supported_network_feature_types: Ok(value.supported_network_feature_types),
+                    supported_network_feature_types: Ok(
+                        value.supported_network_feature_types,
+                    ),
                     supported_network_service_config_types: Ok(
-                        value.supported_network_service_config_types
+                        value.supported_network_service_config_types,
                     ),
-                    supported_network_service_types: Ok(value.supported_network_service_types),
+                    supported_network_service_types: Ok(
+                        value.supported_network_service_types,
+                    ),
                     supported_operations: Ok(value.supported_operations),
                 }
             }
@@ -389,7 +474,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            status: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            status: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             title: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -420,7 +508,9 @@ pub mod types {
             {
                 self.detail = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for detail: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail: {e}")
+                    });
                 self
             }
             pub fn instance<T>(mut self, value: T) -> Self
@@ -430,7 +520,9 @@ pub mod types {
             {
                 self.instance = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for instance: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for instance: {e}")
+                    });
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -440,7 +532,9 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -450,7 +544,9 @@ pub mod types {
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -460,19 +556,23 @@ pub mod types {
             {
                 self.type_ = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
                 self
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
                 self
             }
         }
@@ -505,8 +605,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct RefreshTokenRequest {
-            refresh_token:
-                ::std::result::Result<crate::credentials::RefreshToken, ::std::string::String>,
+            refresh_token: ::std::result::Result<
+                crate::credentials::RefreshToken,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for RefreshTokenRequest {
             fn default() -> Self {
@@ -523,11 +625,14 @@ pub mod types {
             {
                 self.refresh_token = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for refresh_token: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for refresh_token: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<RefreshTokenRequest> for super::RefreshTokenRequest {
+        impl ::std::convert::TryFrom<RefreshTokenRequest>
+        for super::RefreshTokenRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: RefreshTokenRequest,
@@ -551,12 +656,18 @@ pub mod types {
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Display::fmt(&self.0, f)
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Debug::fmt(&self.0, f)
             }
         }
@@ -600,9 +711,7 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new()
-                .connect_timeout(dur)
-                .timeout(dur)
+            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
@@ -645,8 +754,7 @@ const _: () = {
     fn assert_client_hooks()
     where
         Client: ClientHooks<crate::auth::Auth>,
-    {
-    }
+    {}
 };
 impl Client {
     ///Reauthenticate the API user, issue a new `access_token` and
@@ -705,8 +813,8 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
-        ResponseValue, encode_path,
+        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
+        RequestBuilderExt, ResponseValue,
     };
     ///Builder for [`Client::auth_token_refresh`]
     ///
@@ -726,19 +834,23 @@ pub mod builder {
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::RefreshTokenRequest>,
-            <V as std::convert::TryInto<types::RefreshTokenRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::RefreshTokenRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `RefreshTokenRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `RefreshTokenRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::RefreshTokenRequest,
-                ) -> types::builder::RefreshTokenRequest,
+                types::builder::RefreshTokenRequest,
+            ) -> types::builder::RefreshTokenRequest,
         {
             self.body = self.body.map(f);
             self
@@ -749,14 +861,19 @@ pub mod builder {
         ) -> Result<ResponseValue<types::AuthToken>, Error<types::ProblemResponse>> {
             let Self { client, body } = self;
             let body = body
-                .and_then(|v| types::RefreshTokenRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::RefreshTokenRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/auth/refresh", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -777,12 +894,20 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -805,19 +930,23 @@ pub mod builder {
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::AuthTokenRequest>,
-            <V as std::convert::TryInto<types::AuthTokenRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::AuthTokenRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `AuthTokenRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `AuthTokenRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::AuthTokenRequest,
-                ) -> types::builder::AuthTokenRequest,
+                types::builder::AuthTokenRequest,
+            ) -> types::builder::AuthTokenRequest,
         {
             self.body = self.body.map(f);
             self
@@ -828,14 +957,19 @@ pub mod builder {
         ) -> Result<ResponseValue<types::AuthToken>, Error<types::ProblemResponse>> {
             let Self { client, body } = self;
             let body = body
-                .and_then(|v| types::AuthTokenRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::AuthTokenRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/auth/token", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -856,12 +990,20 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -880,15 +1022,20 @@ pub mod builder {
         ///Sends a `GET` request to `/implementation`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ImplementationResponse>, Error<types::ProblemResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::ImplementationResponse>,
+            Error<types::ProblemResponse>,
+        > {
             let Self { client } = self;
             let url = format!("{}/implementation", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -908,9 +1055,13 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -919,4 +1070,170 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// Facts of `spec/ix-api.yaml` that the hand-written layers read
+/// rather than repeat: the base path, the operations, the credential
+/// constraints and the documented problem types.
+pub mod spec {
+    /// The path below the server's origin that every operation's path
+    /// is relative to (the spec's `servers[0].url`).
+    pub const BASE_PATH: &str = "/api/v2";
+    /// The IX-API schema version the spec describes (`info.version`).
+    pub const SCHEMA_VERSION: &str = "2.1.0";
+    /// An IX-API operation as the spec declares it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct Operation {
+        /// The `operationId`.
+        pub id: &'static str,
+        /// The HTTP method, upper case.
+        pub method: &'static str,
+        /// The path template below [`BASE_PATH`].
+        pub path: &'static str,
+        /// Whether the operation needs `Authorization: Bearer <access_token>`:
+        /// false for the operations the spec exempts from its security
+        /// requirement (the token operations).
+        pub bearer: bool,
+    }
+    /// Every operation of the spec, by `operationId`.
+    pub mod operations {
+        /// `GET /implementation`
+        pub const API_IMPLEMENTATION_READ: super::Operation = super::Operation {
+            id: "api_implementation_read",
+            method: "GET",
+            path: "/implementation",
+            bearer: true,
+        };
+        /// `POST /auth/token`
+        pub const AUTH_TOKEN_CREATE: super::Operation = super::Operation {
+            id: "auth_token_create",
+            method: "POST",
+            path: "/auth/token",
+            bearer: false,
+        };
+        /// `POST /auth/refresh`
+        pub const AUTH_TOKEN_REFRESH: super::Operation = super::Operation {
+            id: "auth_token_refresh",
+            method: "POST",
+            path: "/auth/refresh",
+            bearer: false,
+        };
+        /// All of them, ordered by `operationId`.
+        pub const ALL: &[super::Operation] = &[
+            API_IMPLEMENTATION_READ,
+            AUTH_TOKEN_CREATE,
+            AUTH_TOKEN_REFRESH,
+        ];
+    }
+    /// The operation with this `operationId`.
+    pub fn operation(id: &str) -> Option<&'static Operation> {
+        match id {
+            "api_implementation_read" => Some(&operations::API_IMPLEMENTATION_READ),
+            "auth_token_create" => Some(&operations::AUTH_TOKEN_CREATE),
+            "auth_token_refresh" => Some(&operations::AUTH_TOKEN_REFRESH),
+            _ => None,
+        }
+    }
+    /// Length limits on a string, in characters (as JSON Schema counts).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct StringConstraints {
+        /// `minLength`, if the spec sets one.
+        pub min_length: Option<usize>,
+        /// `maxLength`, if the spec sets one.
+        pub max_length: Option<usize>,
+    }
+    /// The constraints on the credential fields.
+    pub mod constraints {
+        /// Constraints on `api_key`.
+        pub const API_KEY: super::StringConstraints = super::StringConstraints {
+            min_length: Some(16),
+            max_length: Some(16),
+        };
+        /// Constraints on `api_secret`.
+        pub const API_SECRET: super::StringConstraints = super::StringConstraints {
+            min_length: Some(86),
+            max_length: Some(86),
+        };
+        /// Constraints on `access_token`.
+        pub const ACCESS_TOKEN: super::StringConstraints = super::StringConstraints {
+            min_length: None,
+            max_length: None,
+        };
+        /// Constraints on `refresh_token`.
+        pub const REFRESH_TOKEN: super::StringConstraints = super::StringConstraints {
+            min_length: None,
+            max_length: None,
+        };
+    }
+    /// What kind of problem IX-API reported: one variant for each problem
+    /// `type` URI the spec documents, and `Other` for any other.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub enum ProblemKind {
+        /// `authentication-error`: `https://errors.ix-api.net/v2/authentication-error.html`
+        AuthenticationError,
+        /// `not-authenticated`: `https://errors.ix-api.net/v2/not-authenticated.html`
+        NotAuthenticated,
+        /// `signature-expired`: `https://errors.ix-api.net/v2/signature-expired.html`
+        SignatureExpired,
+        /// `validation-error`: `https://errors.ix-api.net/v2/validation-error.html`
+        ValidationError,
+        /// Any other `type`, as sent.
+        Other(String),
+    }
+    impl ProblemKind {
+        /// Every documented kind, ordered by `type` URI.
+        pub const DOCUMENTED: &'static [ProblemKind] = &[
+            Self::AuthenticationError,
+            Self::NotAuthenticated,
+            Self::SignatureExpired,
+            Self::ValidationError,
+        ];
+        /// The kind a problem `type` URI names; `Other` for any URI the
+        /// spec does not document.
+        pub fn from_type(uri: &str) -> Self {
+            match uri {
+                "https://errors.ix-api.net/v2/authentication-error.html" => {
+                    Self::AuthenticationError
+                }
+                "https://errors.ix-api.net/v2/not-authenticated.html" => {
+                    Self::NotAuthenticated
+                }
+                "https://errors.ix-api.net/v2/signature-expired.html" => {
+                    Self::SignatureExpired
+                }
+                "https://errors.ix-api.net/v2/validation-error.html" => {
+                    Self::ValidationError
+                }
+                other => Self::Other(other.to_string()),
+            }
+        }
+        /// The problem `type` URI of this kind.
+        pub fn type_uri(&self) -> &str {
+            match self {
+                Self::AuthenticationError => {
+                    "https://errors.ix-api.net/v2/authentication-error.html"
+                }
+                Self::NotAuthenticated => {
+                    "https://errors.ix-api.net/v2/not-authenticated.html"
+                }
+                Self::SignatureExpired => {
+                    "https://errors.ix-api.net/v2/signature-expired.html"
+                }
+                Self::ValidationError => {
+                    "https://errors.ix-api.net/v2/validation-error.html"
+                }
+                Self::Other(uri) => uri,
+            }
+        }
+        /// The kind's name as IX-API spells it (`authentication-error`),
+        /// or the whole URI for `Other`.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::AuthenticationError => "authentication-error",
+                Self::NotAuthenticated => "not-authenticated",
+                Self::SignatureExpired => "signature-expired",
+                Self::ValidationError => "validation-error",
+                Self::Other(uri) => uri,
+            }
+        }
+    }
 }

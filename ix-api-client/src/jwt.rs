@@ -1,6 +1,6 @@
-//! Reading when a token expires. IX-API tokens are JWTs; the client cannot
-//! verify their signatures (it lacks the key) and does not need to: it only
-//! reads the `exp` and `iat` claims to know when to renew.
+//! Reading the claims that say when a token expires. IX-API tokens are
+//! JWTs; the client cannot verify their signatures (it lacks the key) and
+//! does not need to: it only reads `exp` and `iat` to know when to renew.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -9,32 +9,26 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// What a token's claims say about its expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Expiry {
-    /// `exp - iat`: independent of any clock, so anchoring it at receipt
-    /// keeps a skewed local clock out of the picture.
+pub(crate) struct Claims {
+    /// `exp - iat`: independent of any clock.
     pub lifetime: Option<Duration>,
-    /// `exp`, for tokens whose receipt time is unknown (resumed ones) or
-    /// that carry no `iat`.
+    /// `exp`.
     pub exp: Option<SystemTime>,
 }
 
-impl Expiry {
-    /// Time left, counted from receipt when `fresh`, else by the local clock.
-    /// `None` for tokens that do not say (opaque ones).
-    pub fn remaining(&self, fresh: bool) -> Option<Duration> {
-        match (fresh, self.lifetime, self.exp) {
-            (true, Some(lifetime), _) => Some(lifetime),
-            (_, _, Some(exp)) => Some(exp.duration_since(SystemTime::now()).unwrap_or_default()),
-            _ => None,
-        }
+impl Claims {
+    /// Time left at `now` by `exp`.
+    pub fn left_at(&self, now: SystemTime) -> Option<Duration> {
+        self.exp
+            .map(|exp| exp.duration_since(now).unwrap_or_default())
     }
 }
 
 /// Reads `exp` and `iat` from `token`'s payload without verifying it.
-/// Opaque or malformed tokens give an empty `Expiry`.
-pub(crate) fn expiry(token: &str) -> Expiry {
-    let Some(claims) = claims(token) else {
-        return Expiry::default();
+/// Opaque or malformed tokens give empty claims.
+pub(crate) fn claims(token: &str) -> Claims {
+    let Some(claims) = payload(token) else {
+        return Claims::default();
     };
     let seconds = |name: &str| {
         claims
@@ -43,7 +37,7 @@ pub(crate) fn expiry(token: &str) -> Expiry {
             .filter(|s| *s >= 0.0)
     };
     let (exp, iat) = (seconds("exp"), seconds("iat"));
-    Expiry {
+    Claims {
         lifetime: exp
             .zip(iat)
             .filter(|(e, i)| e >= i)
@@ -56,7 +50,7 @@ fn duration(seconds: f64) -> Duration {
     Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX)
 }
 
-fn claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+fn payload(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
     let mut parts = token.split('.');
     let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
@@ -68,10 +62,11 @@ fn claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn token(claims: serde_json::Value) -> String {
+    /// An unsigned JWT with these claims.
+    pub(crate) fn token(claims: serde_json::Value) -> String {
         format!(
             "eyJhbGciOiJIUzI1NiJ9.{}.c2ln",
             URL_SAFE_NO_PAD.encode(claims.to_string())
@@ -80,20 +75,19 @@ mod tests {
 
     #[test]
     fn exp_and_iat_give_a_clock_free_lifetime() {
-        let t = token(serde_json::json!({"exp": 1_000_900, "iat": 1_000_000}));
-        let e = expiry(&t);
-        assert_eq!(e.lifetime, Some(Duration::from_secs(900)));
-        assert_eq!(e.remaining(true), Some(Duration::from_secs(900)));
-        // Resumed, the same token long expired by the local clock.
-        assert_eq!(e.remaining(false), Some(Duration::ZERO));
+        let c = claims(&token(
+            serde_json::json!({"exp": 1_000_900, "iat": 1_000_000}),
+        ));
+        assert_eq!(c.lifetime, Some(Duration::from_secs(900)));
+        assert_eq!(c.left_at(SystemTime::now()), Some(Duration::ZERO));
     }
 
     #[test]
-    fn exp_alone_counts_by_the_local_clock() {
-        let t = token(serde_json::json!({"exp": 4_000_000_000u64}));
-        let e = expiry(&t);
-        assert_eq!(e.lifetime, None);
-        assert!(e.remaining(true).unwrap() > Duration::from_secs(86_400 * 365));
+    fn exp_alone_counts_by_the_clock_given() {
+        let c = claims(&token(serde_json::json!({"exp": 4_000_000_000u64})));
+        assert_eq!(c.lifetime, None);
+        let at = UNIX_EPOCH + Duration::from_secs(3_999_999_000);
+        assert_eq!(c.left_at(at), Some(Duration::from_secs(1000)));
     }
 
     #[test]
@@ -106,11 +100,10 @@ mod tests {
             token(serde_json::json!({"exp": "soon"})),
             token(serde_json::json!({"exp": -5})),
         ] {
-            assert_eq!(expiry(&t), Expiry::default(), "{t}");
-            assert_eq!(expiry(&t).remaining(true), None);
+            assert_eq!(claims(&t), Claims::default(), "{t}");
         }
         // Absurd values saturate instead of overflowing.
-        let far = expiry(&token(serde_json::json!({"exp": 1e300, "iat": 0})));
+        let far = claims(&token(serde_json::json!({"exp": 1e300, "iat": 0})));
         assert_eq!(far.exp, None);
         assert_eq!(far.lifetime, Some(Duration::MAX));
     }

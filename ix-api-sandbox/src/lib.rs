@@ -1,33 +1,4 @@
-//! A local IX-API server for demos and tests. It speaks IX-API v2
-//! authentication as the spec describes, with real HS256 JWTs:
-//!
-//! - `POST /api/v2/auth/token` logs in with an `api_key` and `api_secret`;
-//! - `POST /api/v2/auth/refresh` exchanges a refresh token (single-use) for
-//!   a new pair;
-//! - `GET /api/v2/implementation` needs `Authorization: Bearer <access_token>`.
-//!
-//! # Example
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> std::io::Result<()> {
-//! use std::time::Duration;
-//! use ix_api_sandbox::{Sandbox, SandboxConfig};
-//!
-//! let sandbox = Sandbox::start(SandboxConfig {
-//!     access_ttl: Duration::from_secs(60),
-//!     ..SandboxConfig::default()
-//! })
-//! .await?;
-//! let (api_key, api_secret) = sandbox.credentials();
-//! assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
-//! assert_eq!((api_key.len(), api_secret.len()), (16, 86));
-//! assert_eq!(sandbox.counts().logins, 0);
-//! sandbox.shutdown().await;
-//! # Ok(())
-//! # }
-//! ```
-
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 mod routes;
@@ -39,6 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use ix_api_client::spec::{BASE_PATH, StringConstraints};
+use ix_api_client::{ApiKey, ApiSecret};
 use rand::distr::{Alphanumeric, SampleString};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -48,19 +21,23 @@ pub use routes::{MAX_BODY_BYTES, OPERATIONS};
 /// An API user the sandbox accepts.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Account {
-    /// 16 characters.
+    /// As long as the spec says `api_key` is.
     pub api_key: String,
-    /// 86 characters.
+    /// As long as the spec says `api_secret` is.
     pub api_secret: String,
 }
 
 impl Account {
-    /// A new account with random, spec-valid credentials.
+    /// A new account with random, spec-valid credentials: each as long as
+    /// the spec allows.
     pub fn generate() -> Self {
         let mut rng = rand::rng();
+        let mut random = |c: StringConstraints| {
+            Alphanumeric.sample_string(&mut rng, c.max_length.or(c.min_length).unwrap_or(32))
+        };
         Self {
-            api_key: Alphanumeric.sample_string(&mut rng, 16),
-            api_secret: Alphanumeric.sample_string(&mut rng, 86),
+            api_key: random(ApiKey::CONSTRAINTS),
+            api_secret: random(ApiSecret::CONSTRAINTS),
         }
     }
 }
@@ -87,7 +64,9 @@ pub struct SandboxConfig {
     /// generated account.
     pub accounts: Vec<Account>,
     /// Seconds added to the sandbox's clock in the tokens it issues and
-    /// checks, to play an exchange whose clock is off. Default 0.
+    /// checks, to play an exchange whose clock is off. Default 0. The clock
+    /// itself is tokio's, counted from the start, so that tests running on
+    /// paused time move it too.
     pub clock_offset_secs: i64,
     /// A delay before answering the token operations, to make concurrent
     /// waiting visible in tests. Default none.
@@ -171,7 +150,7 @@ impl Sandbox {
                 .await
         });
         Ok(Self {
-            base_url: format!("http://{address}/api/v2"),
+            base_url: format!("http://{address}{BASE_PATH}"),
             demo,
             state,
             shutdown: Some(shutdown),
@@ -179,7 +158,7 @@ impl Sandbox {
         })
     }
 
-    /// `http://127.0.0.1:PORT/api/v2`
+    /// `http://127.0.0.1:PORT` and the spec's base path (`/api/v2`).
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use ix_api_client::{ApiKey, ApiSecret};
 use ix_api_sandbox::{Account, Sandbox, SandboxConfig};
 
 #[derive(Parser)]
@@ -26,19 +27,24 @@ struct Args {
     /// Refresh token lifetime in seconds.
     #[arg(long, default_value_t = 86_400)]
     refresh_ttl: u64,
-    /// The demo account's api_key (16 characters); generated if absent.
-    #[arg(long, requires = "api_secret", value_parser = exact_length::<16>)]
+    /// The demo account's api_key (as long as the spec says); generated if absent.
+    #[arg(long, requires = "api_secret", value_parser = api_key)]
     api_key: Option<String>,
-    /// The demo account's api_secret (86 characters); generated if absent.
-    #[arg(long, requires = "api_key", value_parser = exact_length::<86>)]
+    /// The demo account's api_secret (as long as the spec says); generated if absent.
+    #[arg(long, requires = "api_key", value_parser = api_secret)]
     api_secret: Option<String>,
 }
 
-fn exact_length<const N: usize>(value: &str) -> Result<String, String> {
-    match value.chars().count() {
-        n if n == N => Ok(value.to_string()),
-        n => Err(format!("must be exactly {N} characters long, not {n}")),
-    }
+fn api_key(value: &str) -> Result<String, String> {
+    ApiKey::try_from(value)
+        .map(|key| key.expose().to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn api_secret(value: &str) -> Result<String, String> {
+    ApiSecret::try_from(value)
+        .map(|secret| secret.expose().to_string())
+        .map_err(|e| e.to_string())
 }
 
 #[tokio::main]

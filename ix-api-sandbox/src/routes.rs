@@ -9,10 +9,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde_json::{Value, json};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use ix_api_client::spec::{BASE_PATH, Operation, SCHEMA_VERSION, operations};
+use ix_api_client::{AccessToken, ProblemKind, RefreshToken, types};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use subtle::ConstantTimeEq;
 
 use crate::Account;
@@ -20,15 +23,12 @@ use crate::tokens::{Issuer, Rejection};
 
 /// Requests with larger bodies are refused unread.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-const API_KEY_LENGTH: usize = 16;
-const API_SECRET_LENGTH: usize = 86;
-const PROBLEM_BASE: &str = "https://errors.ix-api.net/v2/";
 
 /// The operations the sandbox implements, as `GET /implementation` lists them.
-pub const OPERATIONS: &[&str] = &[
-    "auth_token_create",
-    "auth_token_refresh",
-    "api_implementation_read",
+pub const OPERATIONS: &[Operation] = &[
+    operations::AUTH_TOKEN_CREATE,
+    operations::AUTH_TOKEN_REFRESH,
+    operations::API_IMPLEMENTATION_READ,
 ];
 
 /// What the sandbox counts, for tests that assert how many requests a client
@@ -49,20 +49,41 @@ pub struct AppState {
     pub token_latency: Duration,
 }
 
+/// The path and method an operation is served at, as the spec says.
+fn route<H, T>(
+    router: Router<Arc<AppState>>,
+    operation: &Operation,
+    handler: H,
+) -> Router<Arc<AppState>>
+where
+    H: axum::handler::Handler<T, Arc<AppState>>,
+    T: 'static,
+{
+    let method = Method::from_bytes(operation.method.as_bytes())
+        .ok()
+        .and_then(|m| MethodFilter::try_from(m).ok())
+        .unwrap_or(MethodFilter::GET);
+    let endpoint: MethodRouter<Arc<AppState>> = on(method, handler);
+    router.route(&format!("{BASE_PATH}{}", operation.path), endpoint)
+}
+
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/api/v2/auth/token", post(auth_token_create))
-        .route("/api/v2/auth/refresh", post(auth_token_refresh))
-        .route("/api/v2/implementation", get(api_implementation_read))
-        .fallback(not_found)
-        .with_state(state)
+    let router = Router::new();
+    let router = route(router, &operations::AUTH_TOKEN_CREATE, auth_token_create);
+    let router = route(router, &operations::AUTH_TOKEN_REFRESH, auth_token_refresh);
+    let router = route(
+        router,
+        &operations::API_IMPLEMENTATION_READ,
+        api_implementation_read,
+    );
+    router.fallback(not_found).with_state(state)
 }
 
 /// An RFC 7807 problem, as IX-API sends them (`application/json`, as the
 /// spec documents).
 struct Problem {
     status: StatusCode,
-    kind: &'static str,
+    kind: ProblemKind,
     title: &'static str,
     detail: String,
 }
@@ -70,7 +91,7 @@ struct Problem {
 impl Problem {
     fn new(
         status: StatusCode,
-        kind: &'static str,
+        kind: ProblemKind,
         title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
@@ -85,7 +106,7 @@ impl Problem {
     fn validation(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
-            "validation-error",
+            ProblemKind::ValidationError,
             "Some fields did not validate.",
             detail,
         )
@@ -94,7 +115,7 @@ impl Problem {
     fn authentication(detail: &str) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "authentication-error",
+            ProblemKind::AuthenticationError,
             "Authentication failed.",
             detail,
         )
@@ -103,7 +124,7 @@ impl Problem {
     fn signature_expired(detail: &str) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "signature-expired",
+            ProblemKind::SignatureExpired,
             "Signature has expired.",
             detail,
         )
@@ -112,18 +133,25 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = json!({
-            "type": format!("{PROBLEM_BASE}{}.html", self.kind),
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-        });
-        (
-            self.status,
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response()
+        let problem = types::ProblemResponse::builder()
+            .type_(self.kind.type_uri().to_string())
+            .title(self.title.to_string())
+            .status(i64::from(self.status.as_u16()))
+            .detail(self.detail)
+            // Progenitor's builder wants the extension members said, even none.
+            .extra(serde_json::Map::new());
+        match types::ProblemResponse::try_from(problem) {
+            Ok(problem) => json_response(self.status, &problem),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    }
+}
+
+/// `value` as an `application/json` answer, as the spec documents.
+fn json_response(status: StatusCode, value: &impl serde::Serialize) -> Response {
+    match serde_json::to_string(value) {
+        Ok(body) => (status, [(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 
@@ -134,13 +162,13 @@ fn rejected(state: &AppState, problem: Problem) -> Response {
 
 fn token_pair(state: &AppState, subject: &str) -> Response {
     let (access_token, refresh_token) = state.issuer.issue_pair(subject);
-    let body = json!({"access_token": access_token, "refresh_token": refresh_token});
-    (
-        StatusCode::CREATED,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    let pair = types::AuthToken::builder()
+        .access_token(AccessToken::from(access_token))
+        .refresh_token(RefreshToken::from(refresh_token));
+    match types::AuthToken::try_from(pair) {
+        Ok(pair) => json_response(StatusCode::CREATED, &pair),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 /// The JSON object body of a request, or the problem to answer instead.
@@ -171,35 +199,34 @@ async fn json_object(request: Request) -> Result<serde_json::Map<String, Value>,
     }
 }
 
-/// A required string field of exactly `length` characters (any length if
-/// `None`).
-fn string_field<'a>(
-    body: &'a serde_json::Map<String, Value>,
-    name: &str,
-    length: Option<usize>,
-) -> Result<&'a str, Problem> {
-    let value = match body.get(name) {
-        None => {
-            return Err(Problem::validation(format!(
-                "{name}: this field is required"
-            )));
-        }
-        Some(Value::String(value)) => value.as_str(),
-        Some(_) => return Err(Problem::validation(format!("{name}: must be a string"))),
-    };
-    match length {
-        Some(expected) if value.chars().count() != expected => Err(Problem::validation(format!(
-            "{name}: must be exactly {expected} characters long"
-        ))),
-        _ => Ok(value),
-    }
+/// Checks `body` against the generated model `T` (required fields, types,
+/// lengths: what the spec says), naming the field that fails.
+fn validate<T: DeserializeOwned>(body: &serde_json::Map<String, Value>) -> Result<(), Problem> {
+    let value = Value::Object(body.clone());
+    serde_path_to_error::deserialize::<_, T>(value)
+        .map(drop)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let cause = e.into_inner().to_string();
+            // A missing field has no path of its own; its name is in the cause.
+            match path.as_str() {
+                "." | "" => Problem::validation(cause),
+                field if cause.starts_with(field) => Problem::validation(cause),
+                field => Problem::validation(format!("{field}: {cause}")),
+            }
+        })
+}
+
+/// A string field of a validated body; absent if the spec makes it optional.
+fn text<'a>(body: &'a serde_json::Map<String, Value>, name: &str) -> &'a str {
+    body.get(name).and_then(Value::as_str).unwrap_or_default()
 }
 
 async fn auth_token_create(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let checked = async {
         let body = json_object(request).await?;
-        let api_key = string_field(&body, "api_key", Some(API_KEY_LENGTH))?;
-        let api_secret = string_field(&body, "api_secret", Some(API_SECRET_LENGTH))?;
+        validate::<types::AuthTokenRequest>(&body)?;
+        let (api_key, api_secret) = (text(&body, "api_key"), text(&body, "api_secret"));
         // Compare every account in constant time, and without stopping at a
         // match, so timing tells nothing about which part was wrong.
         let mut found = None;
@@ -220,7 +247,8 @@ async fn auth_token_create(State(state): State<Arc<AppState>>, request: Request)
 async fn auth_token_refresh(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let checked = async {
         let body = json_object(request).await?;
-        let refresh_token = string_field(&body, "refresh_token", None)?;
+        validate::<types::RefreshTokenRequest>(&body)?;
+        let refresh_token = text(&body, "refresh_token");
         state
             .issuer
             .redeem_refresh(refresh_token)
@@ -270,7 +298,7 @@ async fn api_implementation_read(
             &state,
             Problem::new(
                 StatusCode::UNAUTHORIZED,
-                "not-authenticated",
+                ProblemKind::NotAuthenticated,
                 "Authentication credentials were not provided.",
                 "send Authorization: Bearer <access_token>",
             ),
@@ -282,21 +310,23 @@ async fn api_implementation_read(
                 .counters
                 .implementation_reads
                 .fetch_add(1, Ordering::Relaxed);
-            let body = json!({
-                "schema_version": "2.1.0",
-                "service_version": env!("CARGO_PKG_VERSION"),
-                "supported_network_service_types": [],
-                "supported_network_service_config_types": [],
-                "supported_network_feature_types": [],
-                "supported_network_feature_config_types": [],
-                "supported_operations": OPERATIONS,
-            });
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                body.to_string(),
-            )
-                .into_response()
+            let implementation = types::ImplementationResponse::builder()
+                .schema_version(SCHEMA_VERSION)
+                .service_version(env!("CARGO_PKG_VERSION").to_string())
+                .supported_network_service_types(Vec::<String>::new())
+                .supported_network_service_config_types(Vec::<String>::new())
+                .supported_network_feature_types(Vec::<String>::new())
+                .supported_network_feature_config_types(Vec::<String>::new())
+                .supported_operations(
+                    OPERATIONS
+                        .iter()
+                        .map(|o| o.id.to_string())
+                        .collect::<Vec<_>>(),
+                );
+            match types::ImplementationResponse::try_from(implementation) {
+                Ok(implementation) => json_response(StatusCode::OK, &implementation),
+                Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            }
         }
         Err(Rejection::Expired) => rejected(
             &state,
@@ -309,11 +339,13 @@ async fn api_implementation_read(
     }
 }
 
+/// RFC 7807's `about:blank`: the status says it all. Paths outside the
+/// spec have no IX-API problem type of their own.
 async fn not_found() -> Problem {
     Problem::new(
         StatusCode::NOT_FOUND,
-        "not-found",
-        "Not found.",
+        ProblemKind::Other("about:blank".into()),
+        "Not Found",
         "the sandbox does not implement this path",
     )
 }

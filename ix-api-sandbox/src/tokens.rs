@@ -6,6 +6,8 @@ use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use tokio::time::Instant;
+
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -45,6 +47,8 @@ pub struct Issuer {
     /// Added to the sandbox's clock in the claims it issues, to play a
     /// server whose clock is off.
     clock_offset_secs: i64,
+    /// The wall clock at start, advanced by tokio's clock since.
+    started: (SystemTime, Instant),
     used_refresh_tokens: Mutex<HashSet<String>>,
 }
 
@@ -58,12 +62,14 @@ impl Issuer {
             access_ttl,
             refresh_ttl,
             clock_offset_secs,
+            started: (SystemTime::now(), Instant::now()),
             used_refresh_tokens: Mutex::default(),
         }
     }
 
     fn now(&self) -> i64 {
-        let since_epoch = SystemTime::now()
+        let (wall, instant) = self.started;
+        let since_epoch = (wall + instant.elapsed())
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs();

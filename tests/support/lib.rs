@@ -10,6 +10,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
+use ix_api_client::spec::BASE_PATH;
+use ix_api_client::{ApiKey, ApiSecret, ProblemKind};
 use tokio::sync::oneshot;
 
 /// A request as the server received it.
@@ -40,6 +42,8 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// Wait this long before answering.
     pub delay: Duration,
+    /// A `Location` header, for redirects.
+    pub location: Option<String>,
 }
 
 impl Reply {
@@ -47,12 +51,24 @@ impl Reply {
         Self::raw(status, Some("application/json"), body.to_string())
     }
 
+    /// A problem of the IX-API kind named `kind` (`authentication-error`),
+    /// documented by the spec or not.
     pub fn problem(status: u16, kind: &str, title: &str) -> Self {
+        // Undocumented kinds live beside the documented ones.
+        let documented = ProblemKind::DOCUMENTED[0].type_uri();
+        let base = &documented[..documented.rfind('/').map_or(0, |at| at + 1)];
+        let uri = ProblemKind::DOCUMENTED
+            .iter()
+            .find(|k| k.as_str() == kind)
+            .map_or_else(
+                || format!("{base}{kind}.html"),
+                |k| k.type_uri().to_string(),
+            );
         Self::raw(
             status,
             Some("application/problem+json"),
             serde_json::json!({
-                "type": format!("https://errors.ix-api.net/v2/{kind}.html"),
+                "type": uri,
                 "title": title,
                 "status": status,
             })
@@ -66,6 +82,7 @@ impl Reply {
             content_type,
             body: body.into(),
             delay: Duration::ZERO,
+            location: None,
         }
     }
 
@@ -85,7 +102,7 @@ struct Shared {
 
 /// A loopback HTTP server that answers every request through a closure.
 pub struct ScriptedServer {
-    /// `http://127.0.0.1:PORT/api/v2`
+    /// `http://127.0.0.1:PORT` and the spec's base path
     pub base_url: String,
     received: Arc<Mutex<Vec<Recorded>>>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -113,7 +130,7 @@ impl ScriptedServer {
                 .expect("serve");
         });
         Self {
-            base_url: format!("http://{address}/api/v2"),
+            base_url: format!("http://{address}{BASE_PATH}"),
             received,
             shutdown: Some(shutdown),
         }
@@ -162,6 +179,9 @@ async fn record_and_answer(State(shared): State<Shared>, request: Request) -> Re
     if let Some(content_type) = reply.content_type {
         response = response.header(header::CONTENT_TYPE, content_type);
     }
+    if let Some(location) = reply.location {
+        response = response.header(header::LOCATION, location);
+    }
     response.body(Body::from(reply.body)).expect("response")
 }
 
@@ -195,10 +215,87 @@ pub fn jwt_issued(subject: &str, issued_secs: i64, ttl: Duration) -> String {
 
 static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// A valid 16-character `api_key` and 86-character `api_secret`.
+/// A spec-valid `api_key` and `api_secret`, each as long as allowed.
 pub fn demo_credentials() -> (String, String) {
+    let longest = |c: ix_api_client::spec::StringConstraints, pattern: &str| {
+        let length = c.max_length.or(c.min_length).unwrap_or(32);
+        pattern.chars().cycle().take(length).collect::<String>()
+    };
     (
-        "0123456789abcdef".to_string(),
-        "S".repeat(43) + &"s".repeat(43),
+        longest(ApiKey::CONSTRAINTS, "0123456789abcdef"),
+        longest(ApiSecret::CONSTRAINTS, "Ss"),
     )
+}
+
+/// Moves tokio's clock `by` at once, as if that much time had passed, then
+/// lets it run on in real time, so that real I/O keeps working. Needs a
+/// current-thread runtime (`#[tokio::test]`).
+pub async fn advance(by: Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
+/// Waits until `condition` holds, checking every few milliseconds; panics
+/// after `within` (generous: it bounds a hang, it is not a deadline the
+/// code under test races).
+pub async fn eventually(within: Duration, condition: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + within;
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the condition did not hold within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// A server's requests to `path` so far.
+pub fn count(server: &ScriptedServer, path: &str) -> usize {
+    server.requests().iter().filter(|r| r.path == path).count()
+}
+
+/// `201` with a token pair.
+pub fn token_pair(access_token: &str, refresh_token: &str) -> Reply {
+    Reply::json(
+        201,
+        serde_json::json!({"access_token": access_token, "refresh_token": refresh_token}),
+    )
+}
+
+/// `200` with an implementation that supports only `GET /implementation`.
+pub fn implementation() -> Reply {
+    Reply::json(
+        200,
+        serde_json::json!({
+            "schema_version": "2.1.0",
+            "supported_network_service_types": [],
+            "supported_network_service_config_types": [],
+            "supported_network_feature_types": [],
+            "supported_network_feature_config_types": [],
+            "supported_operations": ["api_implementation_read"],
+        }),
+    )
+}
+
+/// A saved pair whose access token expired a minute ago and whose refresh
+/// token is good for an hour, and that refresh token.
+pub fn stale_pair() -> (ix_api_client::TokenPair, String) {
+    let refresh = jwt("refresh", Duration::from_secs(3600));
+    let access = jwt_issued("access", -960, Duration::from_secs(900));
+    let pair = serde_json::from_value(
+        serde_json::json!({"access_token": access, "refresh_token": refresh}),
+    )
+    .expect("a token pair");
+    (pair, refresh)
+}
+
+/// `GET /implementation` through a session's client.
+pub async fn read_implementation(
+    session: &ix_api_client::Session,
+) -> Result<
+    ix_api_client::ResponseValue<ix_api_client::types::ImplementationResponse>,
+    ix_api_client::OperationError,
+> {
+    session.client().api_implementation_read().send().await
 }

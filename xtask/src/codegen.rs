@@ -1,18 +1,18 @@
 //! `codegen`: spec → normalization passes → progenitor → formatted Rust.
 //!
-//! The output is a pure function of the spec and the progenitor version, so
-//! `--check` can compare it byte for byte with the committed file.
+//! The output is a pure function of the spec and the versions in
+//! `Cargo.lock` (progenitor, prettyplease): no installed tool such as rustfmt
+//! takes part, so `--check` can compare it byte for byte with the committed
+//! file on any machine. `ix-api-client` marks the module `#[rustfmt::skip]`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
 use crate::document::{self, DocumentError};
-use crate::normalize;
+use crate::{facts, normalize};
 
 /// Where the spec is read from and the generated code is written to.
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ pub enum CodegenError {
     Document(#[from] DocumentError),
     #[error("{file}: progenitor could not generate a client: {message}", file = .file.display())]
     Generator { file: PathBuf, message: String },
-    #[error("cannot format the generated code: {0}")]
+    #[error("cannot print the generated code: {0}")]
     Format(String),
     #[error("{file}: {source}", file = .file.display())]
     Io {
@@ -53,16 +53,6 @@ const HEADER: &str = "\
 
 ";
 
-/// Hand-written types that stand in for components the normalization passes
-/// create: they redact secrets in `Debug` and describe their constraints in
-/// their JSON Schema.
-const REPLACEMENTS: &[(&str, &str)] = &[
-    ("ApiKey", "crate::credentials::ApiKey"),
-    ("ApiSecret", "crate::credentials::ApiSecret"),
-    ("AccessToken", "crate::credentials::AccessToken"),
-    ("RefreshToken", "crate::credentials::RefreshToken"),
-];
-
 fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
@@ -73,7 +63,11 @@ fn settings() -> GenerationSettings {
         // `ix_api_client::auth` reads it to add the bearer token.
         .with_inner_type(quote!(crate::auth::Auth))
         .with_hooks(HooksMode::Expected);
-    for (component, rust_type) in REPLACEMENTS {
+    // The components `lift_credential_properties` creates are replaced by
+    // the hand-written types of the same name, which redact secrets in
+    // `Debug` and enforce the constraints the `spec` module carries.
+    for (_, component) in normalize::LIFTED_PROPERTIES {
+        let rust_type = format!("crate::credentials::{component}");
         settings.with_replacement(component, rust_type, std::iter::empty());
     }
     settings
@@ -81,20 +75,23 @@ fn settings() -> GenerationSettings {
 
 /// Generates the client source for the spec at `spec`.
 pub fn generate(spec: &Path) -> Result<String, CodegenError> {
-    let mut value = document::load(spec)?;
-    normalize::normalize(&mut value).map_err(|e| DocumentError::new(spec, e.pointer, e.message))?;
+    let raw = document::load(spec)?;
+    let located = |e: normalize::PassError| DocumentError::new(spec, e.pointer, e.message);
+    let mut value = raw.clone();
+    normalize::normalize(&mut value).map_err(located)?;
+    let facts = facts::emit(&raw, &value).map_err(located)?;
     let openapi = document::to_openapi(spec, value)?;
 
-    let tokens = Generator::new(&settings())
+    let mut tokens = Generator::new(&settings())
         .generate_tokens(&openapi)
         .map_err(|e| CodegenError::Generator {
             file: spec.to_path_buf(),
             message: e.to_string(),
         })?;
+    tokens.extend(facts);
     let file: syn::File =
         syn::parse2(one_line_docs(tokens)).map_err(|e| CodegenError::Format(e.to_string()))?;
-    let code = format!("{HEADER}{}", prettyplease::unparse(&file));
-    rustfmt(&code)
+    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 
 /// Splits every multi-line `#[doc = "..."]` into one attribute per line.
@@ -167,42 +164,6 @@ fn doc_text(body: &TokenStream) -> Option<String> {
     }
 }
 
-/// Runs the toolchain's rustfmt so the committed file passes `cargo fmt --check`.
-fn rustfmt(code: &str) -> Result<String, CodegenError> {
-    let mut child = Command::new(std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into()))
-        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            CodegenError::Format(format!(
-                "cannot run rustfmt ({e}); install it with `rustup component add rustfmt`"
-            ))
-        })?;
-    let mut stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| CodegenError::Format("rustfmt has no stdin".into()))?;
-    // Write from another thread so a full stdout pipe cannot deadlock us.
-    let input = code.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child
-        .wait_with_output()
-        .map_err(|e| CodegenError::Format(format!("rustfmt failed: {e}")))?;
-    writer
-        .join()
-        .map_err(|_| CodegenError::Format("writing to rustfmt panicked".into()))?
-        .map_err(|e| CodegenError::Format(format!("writing to rustfmt: {e}")))?;
-    if !output.status.success() {
-        return Err(CodegenError::Format(format!(
-            "rustfmt rejected the generated code: {}",
-            String::from_utf8_lossy(&output.stderr)
-        )));
-    }
-    String::from_utf8(output.stdout).map_err(|e| CodegenError::Format(e.to_string()))
-}
-
 /// What `--check` found.
 #[derive(Debug)]
 pub enum Check {
@@ -214,7 +175,8 @@ pub enum Check {
 /// Regenerates and writes the file. Returns whether its content changed.
 pub fn write(paths: &Paths) -> Result<bool, CodegenError> {
     let code = generate(&paths.spec)?;
-    if std::fs::read_to_string(&paths.generated).ok().as_deref() == Some(code.as_str()) {
+    let committed = std::fs::read_to_string(&paths.generated).ok();
+    if committed.map(|text| text.replace("\r\n", "\n")).as_deref() == Some(code.as_str()) {
         return Ok(false);
     }
     std::fs::write(&paths.generated, code).map_err(|source| CodegenError::Io {
@@ -237,6 +199,8 @@ pub fn check(paths: &Paths) -> Result<Check, CodegenError> {
             });
         }
     };
+    // A checkout with CRLF line endings holds the same code.
+    let committed = committed.replace("\r\n", "\n");
     if committed == code {
         return Ok(Check::UpToDate);
     }

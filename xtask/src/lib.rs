@@ -3,6 +3,7 @@
 
 pub mod codegen;
 pub mod document;
+pub mod facts;
 pub mod normalize;
 pub mod spec_check;
 

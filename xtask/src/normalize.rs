@@ -19,7 +19,7 @@ pub struct PassError {
 }
 
 impl PassError {
-    fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             pointer: pointer.into(),
             message: message.into(),
@@ -249,6 +249,20 @@ pub fn lift_credential_properties(doc: &mut Value) -> Result<(), PassError> {
             let mut definition = value.clone();
             if let Some(object) = definition.as_object_mut() {
                 object.remove("description");
+                // The hand-written types enforce exactly these; anything
+                // else would be silently dropped.
+                if let Some(key) = object
+                    .keys()
+                    .find(|k| !matches!(k.as_str(), "type" | "minLength" | "maxLength"))
+                {
+                    return Err(PassError::new(
+                        join(&pointer, key),
+                        format!(
+                            "`{key}` is not enforced by ix_api_client::credentials::{component}; \
+                             teach it there before using it in the spec"
+                        ),
+                    ));
+                }
             }
             match lifted.get(*component) {
                 Some(existing) if *existing != definition => {
@@ -381,6 +395,18 @@ mod tests {
         assert_eq!(
             schemas["RefreshTokenRequest"]["properties"]["refresh_token"],
             json!({"$ref": "#/components/schemas/RefreshToken"})
+        );
+    }
+
+    #[test]
+    fn credential_constraints_the_types_cannot_enforce_are_refused() {
+        let mut doc = json!({"components": {"schemas": {
+            "AuthTokenRequest": {"properties": {"api_key": {"type": "string", "pattern": "^[a-z]+$"}}}
+        }}});
+        let err = lift_credential_properties(&mut doc).unwrap_err();
+        assert_eq!(
+            err.pointer,
+            "/components/schemas/AuthTokenRequest/properties/api_key/pattern"
         );
     }
 

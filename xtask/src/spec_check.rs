@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::document::join;
 
@@ -110,6 +110,31 @@ pub fn compare(ours: &Value, upstream: &Value) -> Result<Report, String> {
             }
         }
     }
+
+    // The document-wide facts every operation depends on: where the API
+    // lives and which version it is.
+    let servers = |doc: &Value| {
+        let urls: Vec<Value> = doc
+            .get("servers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|server| json!({ "url": server.get("url") }))
+            .collect();
+        Value::Array(urls)
+    };
+    diff(
+        "/servers",
+        Some(&servers(ours)),
+        Some(&servers(upstream)),
+        &mut found,
+    );
+    diff(
+        "/info/version",
+        ours.pointer("/info/version"),
+        upstream.pointer("/info/version"),
+        &mut found,
+    );
 
     for difference in found {
         match deviations

@@ -95,7 +95,7 @@ fn spec_errors_name_the_file_and_pointer() {
     std::fs::write(&copy.paths.spec, broken).unwrap();
     let error = codegen::check(&copy.paths).unwrap_err().to_string();
     assert!(
-        error.contains("ix-api.yaml: /paths/~1auth~1token/post/requestBody: "),
+        error.contains("ix-api.yaml: /paths/~1accounts/post/requestBody: "),
         "{error}"
     );
 }

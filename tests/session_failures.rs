@@ -237,12 +237,7 @@ async fn a_401_on_a_bearer_call_is_retried_exactly_once() {
 #[tokio::test]
 async fn a_401_about_something_else_is_not_retried() {
     let (server, error) = implementation_refused_with("permission-denied").await;
-    assert_eq!(
-        error.problem_kind(),
-        Some(ProblemKind::Other(
-            "https://errors.ix-api.net/v2/permission-denied.html".into()
-        ))
-    );
+    assert_eq!(error.problem_kind(), Some(ProblemKind::PermissionDenied));
     assert_eq!(
         (count(&server, IMPLEMENTATION), count(&server, REFRESH)),
         (1, 0)

@@ -11,15 +11,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use serde_json::{Value, json};
 use xtask::codegen::{self, Check, Paths};
 use xtask::{document, spec_check};
 
 /// One fact of the spec, changed.
 struct Change {
     what: &'static str,
-    /// The text to replace and its replacement, once, in spec/ix-api.yaml.
-    from: &'static str,
-    to: &'static str,
+    /// Where in spec/ix-api.yaml, and the new value.
+    at: &'static str,
+    to: fn(&Value) -> Value,
     /// A line the regenerated code must gain.
     in_diff: &'static str,
     /// The JSON pointer `spec-check` names.
@@ -29,50 +30,56 @@ struct Change {
 const CHANGES: &[Change] = &[
     Change {
         what: "api_key minLength",
-        from: "          minLength: 16\n",
-        to: "          minLength: 14\n",
+        at: "/components/schemas/AuthTokenRequest/properties/api_key/minLength",
+        to: |_| json!(14),
         in_diff: "+            min_length: Some(14),",
         pointer: "/paths/~1auth~1token/post/requestBody/content/application~1json/schema/properties/api_key/minLength",
     },
     Change {
         what: "api_key maxLength",
-        from: "          maxLength: 16\n",
-        to: "          maxLength: 18\n",
+        at: "/components/schemas/AuthTokenRequest/properties/api_key/maxLength",
+        to: |_| json!(18),
         in_diff: "+            max_length: Some(18),",
         pointer: "/paths/~1auth~1token/post/requestBody/content/application~1json/schema/properties/api_key/maxLength",
     },
     Change {
         what: "api_secret minLength",
-        from: "          minLength: 86\n",
-        to: "          minLength: 80\n",
+        at: "/components/schemas/AuthTokenRequest/properties/api_secret/minLength",
+        to: |_| json!(80),
         in_diff: "+            min_length: Some(80),",
         pointer: "/paths/~1auth~1token/post/requestBody/content/application~1json/schema/properties/api_secret/minLength",
     },
     Change {
         what: "api_secret maxLength",
-        from: "          maxLength: 86\n",
-        to: "          maxLength: 90\n",
+        at: "/components/schemas/AuthTokenRequest/properties/api_secret/maxLength",
+        to: |_| json!(90),
         in_diff: "+            max_length: Some(90),",
         pointer: "/paths/~1auth~1token/post/requestBody/content/application~1json/schema/properties/api_secret/maxLength",
     },
     Change {
         what: "a required field dropped",
-        from: "      required: [api_key, api_secret]\n",
-        to: "      required: [api_key]\n",
+        at: "/components/schemas/AuthTokenRequest/required",
+        to: |_| json!(["api_key"]),
         in_diff: "+        pub api_secret: ::std::option::Option<crate::credentials::ApiSecret>,",
         pointer: "/paths/~1auth~1token/post/requestBody/content/application~1json/schema/required",
     },
     Change {
         what: "a problem type added",
-        from: "                      - https://errors.ix-api.net/v2/not-authenticated.html\n",
-        to: "                      - https://errors.ix-api.net/v2/not-authenticated.html\n                      - https://errors.ix-api.net/v2/rate-limited.html\n",
+        at: "/paths/~1auth~1token/post/responses/401/content/application~1json/schema/allOf/1/properties/type/enum",
+        to: |types| {
+            let mut types = types.clone();
+            if let Some(list) = types.as_array_mut() {
+                list.push(json!("https://errors.ix-api.net/v2/rate-limited.html"));
+            }
+            types
+        },
         in_diff: "+        RateLimited,",
         pointer: "/paths/~1auth~1token/post/responses/401/content/application~1json/schema/properties/type/enum",
     },
     Change {
         what: "the base path",
-        from: "servers:\n  - url: /api/v2\n",
-        to: "servers:\n  - url: /ix-api/v2\n",
+        at: "/servers/0/url",
+        to: |_| json!("/ix-api/v2"),
         in_diff: "+    pub const BASE_PATH: &str = \"/ix-api/v2\";",
         pointer: "/servers/0/url",
     },
@@ -92,14 +99,24 @@ fn upstream() -> serde_json::Value {
     document::load(&path).expect("the published document loads")
 }
 
-fn apply(spec: &str, change: &Change) -> String {
-    assert_eq!(
-        spec.matches(change.from).count(),
-        1,
-        "{}: the text to change must occur once in the spec",
+/// The spec with `change` made, as JSON (which is YAML).
+fn apply(spec: &Value, change: &Change) -> Value {
+    let mut spec = spec.clone();
+    let node = spec
+        .pointer_mut(change.at)
+        .unwrap_or_else(|| panic!("{}: {} is not in the spec", change.what, change.at));
+    let changed = (change.to)(node);
+    assert_ne!(
+        *node, changed,
+        "{}: the change must change something",
         change.what
     );
-    spec.replacen(change.from, change.to, 1)
+    *node = changed;
+    spec
+}
+
+fn write(path: &Path, spec: &Value) {
+    std::fs::write(path, serde_json::to_string_pretty(spec).unwrap()).unwrap();
 }
 
 /// A directory under the system's temp dir, removed when dropped.
@@ -124,7 +141,7 @@ impl Drop for Scratch {
 fn each_changed_fact_fails_the_check_and_is_named_by_spec_check() {
     let upstream = upstream();
     let workspace = Paths::in_workspace(&root());
-    let spec = std::fs::read_to_string(&workspace.spec).unwrap();
+    let spec = document::load(&workspace.spec).unwrap();
     let scratch = Scratch::new("fact");
     let paths = Paths {
         spec: scratch.0.join("ix-api.yaml"),
@@ -132,14 +149,13 @@ fn each_changed_fact_fails_the_check_and_is_named_by_spec_check() {
     };
     for change in CHANGES {
         let changed = apply(&spec, change);
-        std::fs::write(&paths.spec, &changed).unwrap();
+        write(&paths.spec, &changed);
         let Check::Drift(diff) = codegen::check(&paths).expect("codegen") else {
             panic!("{}: --check must fail", change.what);
         };
         assert!(diff.contains(change.in_diff), "{}:\n{diff}", change.what);
 
-        let ours = document::parse(&paths.spec, &changed).unwrap();
-        let report = spec_check::compare(&ours, &upstream).expect("spec-check");
+        let report = spec_check::compare(&changed, &upstream).expect("spec-check");
         let pointers: Vec<_> = report
             .differences
             .iter()
@@ -186,11 +202,11 @@ fn after_regeneration_the_client_and_the_sandbox_enforce_the_changed_facts() {
         std::fs::copy(root.join(file), copy.join(file)).unwrap();
     }
     let paths = Paths::in_workspace(&copy);
-    let mut spec = std::fs::read_to_string(&paths.spec).unwrap();
+    let mut spec = document::load(&paths.spec).unwrap();
     for change in CHANGES {
         spec = apply(&spec, change);
     }
-    std::fs::write(&paths.spec, spec).unwrap();
+    write(&paths.spec, &spec);
     assert!(matches!(codegen::check(&paths), Ok(Check::Drift(_))));
     assert!(codegen::write(&paths).expect("regenerate"));
 

@@ -108,6 +108,9 @@ impl ClientHooks<Auth> for Client {
         // such header and versions itself in the path (`/api/v2`), so the
         // spec's document version has no business on the wire.
         request.headers_mut().remove("api-version");
+        if let Some(operation) = spec::operation(info.operation_id) {
+            crate::wire::as_the_spec_says(request, operation);
+        }
         if !needs_bearer(info) {
             // A body that cannot be replayed is one no 307/308 can send on.
             unreplayable(request);

@@ -13,6 +13,7 @@ pub mod problem;
 mod renewal;
 pub mod session;
 mod validity;
+mod wire;
 
 pub use auth::Auth;
 pub use credentials::{AccessToken, ApiKey, ApiSecret, CredentialLengthError, RefreshToken};

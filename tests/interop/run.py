@@ -39,6 +39,15 @@ def login(started):
         return json.load(response)["access_token"]
 
 
+def supported_operations(started, token):
+    """What the sandbox says it implements (GET /implementation)."""
+    request = urllib.request.Request(
+        started["base_url"] + "/implementation", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["supported_operations"]
+
+
 def main(binary):
     process, started = start_sandbox(binary)
     try:
@@ -47,7 +56,13 @@ def main(binary):
             [sys.executable, str(HERE / "pyixapi_check.py"), started["base_url"], started["api_key"], started["api_secret"]]
         )
         print("== schemathesis", flush=True)
-        env = dict(os.environ, IX_API_URL=started["base_url"], IX_API_TOKEN=login(started))
+        token = login(started)
+        env = dict(os.environ, IX_API_URL=started["base_url"], IX_API_TOKEN=token)
+        # Every operation the sandbox implements, by its own account: the
+        # spec describes the whole API, the sandbox grows into it.
+        only = []
+        for operation_id in supported_operations(started, token):
+            only += ["--include-operation-id", operation_id]
         schemathesis = subprocess.run(
             [
                 str(Path(sys.executable).parent / "schemathesis"),
@@ -58,6 +73,7 @@ def main(binary):
                 str(ROOT / "spec" / "ix-api.yaml"),
                 "--checks",
                 "all",
+                *only,
             ],
             env=env,
         )

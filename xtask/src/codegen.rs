@@ -12,6 +12,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use quote::quote;
 
 use crate::document::{self, DocumentError};
+use crate::polymorphic::{self, Union};
 use crate::{facts, normalize};
 
 /// Where the spec is read from and the generated code is written to.
@@ -53,7 +54,7 @@ const HEADER: &str = "\
 
 ";
 
-fn settings() -> GenerationSettings {
+fn settings(unions: &[Union]) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -70,6 +71,11 @@ fn settings() -> GenerationSettings {
         let rust_type = format!("crate::credentials::{component}");
         settings.with_replacement(component, rust_type, std::iter::empty());
     }
+    // The polymorphic models are enums of ours, written into `types`.
+    for union in unions {
+        let rust_type = format!("crate::types::{}", union.rust_name());
+        settings.with_replacement(&union.name, rust_type, std::iter::empty());
+    }
     settings
 }
 
@@ -80,18 +86,63 @@ pub fn generate(spec: &Path) -> Result<String, CodegenError> {
     let mut value = raw.clone();
     normalize::normalize(&mut value).map_err(located)?;
     let facts = facts::emit(&raw, &value).map_err(located)?;
+    let unions = polymorphic::unions(&value).map_err(located)?;
     let openapi = document::to_openapi(spec, value)?;
 
-    let mut tokens = Generator::new(&settings())
+    let mut tokens = Generator::new(&settings(&unions))
         .generate_tokens(&openapi)
         .map_err(|e| CodegenError::Generator {
             file: spec.to_path_buf(),
             message: e.to_string(),
         })?;
     tokens.extend(facts);
-    let file: syn::File =
+    let mut file: syn::File =
         syn::parse2(one_line_docs(tokens)).map_err(|e| CodegenError::Format(e.to_string()))?;
+    add_to_types(
+        &mut file,
+        one_line_docs(polymorphic::emit(&unions)),
+        &unions,
+    )
+    .map_err(|message| CodegenError::Generator {
+        file: spec.to_path_buf(),
+        message,
+    })?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+/// Appends `items` to the generated `types` module, after checking that
+/// every type the unions wrap is there.
+fn add_to_types(file: &mut syn::File, items: TokenStream, unions: &[Union]) -> Result<(), String> {
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
+            _ => None,
+        })
+        .ok_or("progenitor generated no `types` module")?;
+    let defined: Vec<String> = types
+        .1
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    for union in unions {
+        for (_, target) in &union.variants {
+            let name = polymorphic::rust_name(target);
+            if !defined.contains(&name) {
+                return Err(format!(
+                    "{}: no struct `{name}` was generated for `{target}`",
+                    union.name
+                ));
+            }
+        }
+    }
+    let added: syn::File = syn::parse2(items).map_err(|e| e.to_string())?;
+    types.1.extend(added.items);
+    Ok(())
 }
 
 /// Splits every multi-line `#[doc = "..."]` into one attribute per line.

@@ -58,6 +58,13 @@ pub fn emit(raw: &Value, normalized: &Value) -> Result<TokenStream, PassError> {
                 /// false for the operations the spec exempts from its security
                 /// requirement (the token operations).
                 pub bearer: bool,
+                /// The media type of the request body, as the spec declares
+                /// it (`application/merge-patch+json` for the PATCHes).
+                pub request_body: Option<&'static str>,
+                /// The query parameters whose lists go out as one
+                /// comma-separated value (`id=a,b,c`: `style: form`,
+                /// `explode: false`).
+                pub comma_separated: &'static [&'static str],
             }
 
             #operations
@@ -124,7 +131,13 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
                 Some(requirements) => !requirements.is_empty(),
                 None => global_bearer,
             };
-            let entry = (method.to_uppercase(), path.clone(), bearer);
+            // The one media type of the request body, if any.
+            let body = operation
+                .pointer("/requestBody/content")
+                .and_then(Value::as_object)
+                .and_then(|content| content.keys().next().cloned());
+            let lists = comma_separated_lists(item.get("parameters"), operation.get("parameters"));
+            let entry = (method.to_uppercase(), path.clone(), bearer, body, lists);
             if found.insert(id.to_string(), entry).is_some() {
                 return Err(PassError::new(
                     join(&pointer, "operationId"),
@@ -136,9 +149,31 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
     let mut constants = Vec::new();
     let mut arms = Vec::new();
     let mut all = Vec::new();
-    for (id, (method, path, bearer)) in &found {
-        let name = ident(&id.to_uppercase());
+    let mut names = BTreeSet::new();
+    for (id, (method, path, bearer, body, lists)) in &found {
+        // `network-service-change-request_create` → NETWORK_SERVICE_CHANGE_REQUEST_CREATE
+        let name: String = id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if !name.starts_with(|c: char| c.is_ascii_alphabetic()) || !names.insert(name.clone()) {
+            return Err(PassError::new(
+                "/paths",
+                format!("operationId `{id}` gives no constant name of its own"),
+            ));
+        }
+        let name = ident(&name);
         let doc = format!(" `{method} {path}`");
+        let body = match body {
+            Some(media_type) => quote!(Some(#media_type)),
+            None => quote!(None),
+        };
         constants.push(quote! {
             #[doc = #doc]
             pub const #name: super::Operation = super::Operation {
@@ -146,6 +181,8 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
                 method: #method,
                 path: #path,
                 bearer: #bearer,
+                request_body: #body,
+                comma_separated: &[#(#lists),*],
             };
         });
         arms.push(quote!(#id => Some(&operations::#name),));
@@ -168,6 +205,25 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
             }
         }
     })
+}
+
+/// Names of the query parameters (of the path item and the operation) that
+/// are lists sent as `style: form, explode: false`.
+fn comma_separated_lists(shared: Option<&Value>, own: Option<&Value>) -> Vec<String> {
+    let mut names: Vec<String> = [shared, own]
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+        .filter(|p| p.pointer("/schema/type").and_then(Value::as_str) == Some("array"))
+        .filter(|p| p.get("style").and_then(Value::as_str).unwrap_or("form") == "form")
+        .filter(|p| p.get("explode").and_then(Value::as_bool) == Some(false))
+        .filter_map(|p| p.get("name").and_then(Value::as_str).map(String::from))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn constraints(normalized: &Value) -> Result<TokenStream, PassError> {
@@ -387,7 +443,7 @@ mod tests {
             }
         });
         let code = operations(&doc).unwrap().to_string();
-        assert!(code.contains("id : \"auth_token_create\" , method : \"POST\" , path : \"/auth/token\" , bearer : false"), "{code}");
+        assert!(code.contains("id : \"auth_token_create\" , method : \"POST\" , path : \"/auth/token\" , bearer : false , request_body : None , comma_separated : & [] ,"), "{code}");
         assert!(
             code.contains(
                 "id : \"things_read\" , method : \"GET\" , path : \"/things/{id}\" , bearer : true"
@@ -395,6 +451,29 @@ mod tests {
             "{code}"
         );
         assert!(!code.contains("PARAMETERS"), "{code}");
+    }
+
+    #[test]
+    fn only_unexploded_form_lists_are_comma_separated() {
+        let list = |name: &str, extra: Value| {
+            let mut p = json!({"in": "query", "name": name, "schema": {"type": "array", "items": {"type": "string"}}});
+            p.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            p
+        };
+        let own = json!([
+            list("id", json!({"explode": false})),
+            list("state", json!({"explode": false, "style": "form"})),
+            list("tags", json!({})),
+            list("spaced", json!({"explode": false, "style": "spaceDelimited"})),
+            {"in": "query", "name": "name", "explode": false, "schema": {"type": "string"}}
+        ]);
+        let shared = json!([list("account", json!({"explode": false}))]);
+        assert_eq!(
+            comma_separated_lists(Some(&shared), Some(&own)),
+            ["account", "id", "state"]
+        );
     }
 
     #[test]

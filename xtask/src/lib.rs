@@ -5,6 +5,7 @@ pub mod codegen;
 pub mod document;
 pub mod facts;
 pub mod normalize;
+pub mod polymorphic;
 pub mod spec_check;
 
 use std::path::PathBuf;

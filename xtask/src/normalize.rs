@@ -47,6 +47,26 @@ pub const PASSES: &[Pass] = &[
         name: "lift_credential_properties",
         run: lift_credential_properties,
     },
+    Pass {
+        name: "merge_patch_bodies_as_json",
+        run: merge_patch_bodies_as_json,
+    },
+    Pass {
+        name: "dedupe_enum_values",
+        run: dedupe_enum_values,
+    },
+    Pass {
+        name: "drop_query_parameters_named_like_path_parameters",
+        run: drop_query_parameters_named_like_path_parameters,
+    },
+    Pass {
+        name: "move_tags_to_unions",
+        run: crate::polymorphic::move_tags_to_unions,
+    },
+    Pass {
+        name: "optional_members_stay_absent",
+        run: optional_members_stay_absent,
+    },
 ];
 
 /// Runs every pass in order.
@@ -69,18 +89,12 @@ fn schema_ref(name: &str) -> String {
 /// error type once per operation and keeps only the first status's enum (the
 /// 400 one), so a 401 `authentication-error` body then fails to parse.
 ///
-/// Fix: every response schema that only narrows `ProblemResponse` becomes a
-/// plain `$ref` to it, so all operations share one problem type whose `type`
-/// accepts any URI. Narrowing by anything other than the problem's own
-/// members is refused rather than dropped.
+/// Fix: every response schema that only narrows `ProblemResponse` (or adds
+/// extension members to it) becomes a plain `$ref` to it, so all operations
+/// share one problem type whose `type` accepts any URI. Anything else in the
+/// `allOf` (a `required` list, a nested composition) is refused rather than
+/// dropped.
 pub fn collapse_problem_responses(doc: &mut Value) -> Result<(), PassError> {
-    let problem_members: Vec<String> = doc
-        .pointer(&format!(
-            "/components/schemas/{PROBLEM_RESPONSE}/properties"
-        ))
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default();
     let problem_ref = schema_ref(PROBLEM_RESPONSE);
 
     let mut responses: Vec<(String, &mut Value)> = Vec::new();
@@ -119,7 +133,7 @@ pub fn collapse_problem_responses(doc: &mut Value) -> Result<(), PassError> {
                 continue;
             };
             let schema_pointer = join(&join(&join(&pointer, "content"), media_type), "schema");
-            if narrows_problem(schema, &problem_ref, &problem_members, &schema_pointer)? {
+            if narrows_problem(schema, &problem_ref, &schema_pointer)? {
                 *schema = json!({ "$ref": problem_ref });
             }
         }
@@ -127,14 +141,9 @@ pub fn collapse_problem_responses(doc: &mut Value) -> Result<(), PassError> {
     Ok(())
 }
 
-/// True when `schema` is an `allOf` of the problem schema and refinements of
-/// its own members only.
-fn narrows_problem(
-    schema: &Value,
-    problem_ref: &str,
-    members: &[String],
-    pointer: &str,
-) -> Result<bool, PassError> {
+/// True when `schema` is an `allOf` of the problem schema and object parts
+/// that only describe members.
+fn narrows_problem(schema: &Value, problem_ref: &str, pointer: &str) -> Result<bool, PassError> {
     let Some(parts) = schema.get("allOf").and_then(Value::as_array) else {
         return Ok(false);
     };
@@ -156,18 +165,11 @@ fn narrows_problem(
         for (key, value) in part {
             match key.as_str() {
                 "type" if value == "object" => {}
-                "properties" => {
-                    for name in value.as_object().into_iter().flat_map(Map::keys) {
-                        if !members.contains(name) {
-                            return Err(PassError::new(
-                                join(&join(&part_pointer, "properties"), name),
-                                format!(
-                                    "`{name}` is not a member of {PROBLEM_RESPONSE}; add it there"
-                                ),
-                            ));
-                        }
-                    }
-                }
+                // Members of the problem narrow it; other members are RFC 7807
+                // extension members (`charged_until` of a
+                // cancellation-policy-error), which the problem keeps in its
+                // `extra` map (see `keep_problem_extension_members`).
+                "properties" if value.is_object() => {}
                 "description" | "title" | "example" => {}
                 other if other.starts_with("x-") => {}
                 other => {
@@ -291,6 +293,171 @@ pub fn lift_credential_properties(doc: &mut Value) -> Result<(), PassError> {
     Ok(())
 }
 
+/// The media type IX-API's PATCH operations take.
+pub const MERGE_PATCH: &str = "application/merge-patch+json";
+
+/// Defect: progenitor 0.15 rejects the whole document at the first request
+/// body of type `application/merge-patch+json` ("unexpected content type"),
+/// the type of every IX-API PATCH.
+///
+/// Fix: such bodies are declared `application/json` to progenitor, which
+/// then serializes them as JSON (a merge patch is a JSON document). The
+/// `spec` module keeps each operation's real media type, and the client's
+/// `pre` hook puts it in `Content-Type`.
+pub fn merge_patch_bodies_as_json(doc: &mut Value) -> Result<(), PassError> {
+    for (path, item) in doc
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flatten()
+    {
+        for (method, operation) in item.as_object_mut().into_iter().flatten() {
+            let Some(Value::Object(content)) = operation.pointer_mut("/requestBody/content") else {
+                continue;
+            };
+            let Some(media) = content.remove(MERGE_PATCH) else {
+                continue;
+            };
+            if content.contains_key("application/json") {
+                return Err(PassError::new(
+                    join(&join(&join("/paths", path), method), "requestBody/content"),
+                    "both application/json and a merge patch: progenitor can take one",
+                ));
+            }
+            content.insert("application/json".into(), media);
+        }
+    }
+    Ok(())
+}
+
+/// Defect: `GET /product-offerings` declares filters with `enum: ["true",
+/// "true"]`; typify panics when it cannot name two variants apart.
+///
+/// Fix: every `enum` keeps the first of equal values. The set of allowed
+/// values is the same.
+pub fn dedupe_enum_values(doc: &mut Value) -> Result<(), PassError> {
+    match doc {
+        Value::Object(object) => {
+            if let Some(Value::Array(values)) = object.get_mut("enum") {
+                let mut seen = Vec::new();
+                values.retain(|value| {
+                    let first = !seen.contains(value);
+                    if first {
+                        seen.push(value.clone());
+                    }
+                    first
+                });
+            }
+            for value in object.values_mut() {
+                dedupe_enum_values(value)?;
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                dedupe_enum_values(item)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Defect: `GET /roles/{id}` declares a path parameter `id` and a query
+/// parameter `id` (a list filter copied from `GET /roles`); progenitor
+/// cannot name both and panics ("missing path name mapping id").
+///
+/// Fix: a query parameter named like a path parameter of the same operation
+/// is dropped. Filtering one object by its own id says nothing the path does
+/// not.
+pub fn drop_query_parameters_named_like_path_parameters(doc: &mut Value) -> Result<(), PassError> {
+    for item in doc
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+    {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        let shared = item.get("parameters").cloned().unwrap_or(Value::Null);
+        for operation in item.values_mut() {
+            let Some(Value::Array(parameters)) = operation.get_mut("parameters") else {
+                continue;
+            };
+            let in_path = |p: &Value, name: &Value| {
+                p.get("in").and_then(Value::as_str) == Some("path") && p.get("name") == Some(name)
+            };
+            let all_path: Vec<Value> = parameters
+                .iter()
+                .chain(shared.as_array().into_iter().flatten())
+                .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
+                .cloned()
+                .collect();
+            parameters.retain(|p| {
+                let name = p.get("name").cloned().unwrap_or(Value::Null);
+                p.get("in").and_then(Value::as_str) != Some("query")
+                    || !all_path.iter().any(|q| in_path(q, &name))
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Defect: for a member that is not required, typify fills in the schema's
+/// `default` when it is absent and writes it back out (`"purchase_order":
+/// ""`), and turns an optional list into a `Vec` that it leaves out when
+/// empty. A PATCH built from such a model sends defaults the caller never
+/// set, overwriting what the exchange holds, and cannot send `[]` to clear
+/// a list; an answer does not re-serialize to what came in.
+///
+/// Fix: optional members lose their `default` (the server applies it; the
+/// client has no business sending it), and optional lists become
+/// `nullable`, which typify makes an `Option<Vec<_>>`: absent stays absent,
+/// `[]` stays `[]`. The same for optional maps (`{}`).
+pub fn optional_members_stay_absent(doc: &mut Value) -> Result<(), PassError> {
+    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
+        return Ok(());
+    };
+    for schema in schemas.values_mut() {
+        optional_members_of(schema);
+    }
+    Ok(())
+}
+
+fn optional_members_of(schema: &mut Value) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let required: Vec<Value> = object
+        .get("required")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(Value::Object(properties)) = object.get_mut("properties") {
+        for (name, property) in properties.iter_mut() {
+            if required.contains(&Value::String(name.clone())) {
+                continue;
+            }
+            if let Some(property) = property.as_object_mut() {
+                property.remove("default");
+                let list_or_map = match property.get("type").and_then(Value::as_str) {
+                    Some("array") => true,
+                    Some("object") => !property.contains_key("properties"),
+                    _ => false,
+                };
+                if list_or_map {
+                    property.insert("nullable".into(), Value::Bool(true));
+                }
+            }
+        }
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        if let Some(Value::Array(parts)) = object.get_mut(key) {
+            parts.iter_mut().for_each(optional_members_of);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,12 +516,25 @@ mod tests {
     }
 
     #[test]
-    fn narrowing_with_foreign_members_is_refused() {
-        let mut doc = problem_doc(json!({"properties": {"errors": {"type": "array"}}}));
+    fn extension_members_collapse_too() {
+        let mut doc = problem_doc(
+            json!({"properties": {"charged_until": {"type": "string", "format": "date"}}}),
+        );
+        collapse_problem_responses(&mut doc).unwrap();
+        assert_eq!(
+            doc["paths"]["/auth/token"]["post"]["responses"]["401"]["content"]["application/json"]
+                ["schema"],
+            json!({"$ref": "#/components/schemas/ProblemResponse"})
+        );
+    }
+
+    #[test]
+    fn anything_but_members_is_refused() {
+        let mut doc = problem_doc(json!({"required": ["errors"]}));
         let err = collapse_problem_responses(&mut doc).unwrap_err();
         assert_eq!(
             err.pointer,
-            "/paths/~1auth~1token/post/responses/401/content/application~1json/schema/allOf/1/properties/errors"
+            "/paths/~1auth~1token/post/responses/401/content/application~1json/schema/allOf/1/required"
         );
     }
 
@@ -408,6 +588,78 @@ mod tests {
             err.pointer,
             "/components/schemas/AuthTokenRequest/properties/api_key/pattern"
         );
+    }
+
+    #[test]
+    fn merge_patch_bodies_become_json_for_progenitor() {
+        let schema = json!({"$ref": "#/components/schemas/AccountUpdatePartial"});
+        let mut doc = json!({"paths": {"/accounts/{id}": {
+            "parameters": [],
+            "patch": {"requestBody": {"content": {MERGE_PATCH: {"schema": schema}}}},
+            "put": {"requestBody": {"content": {"application/json": {"schema": schema}}}}
+        }}});
+        merge_patch_bodies_as_json(&mut doc).unwrap();
+        let item = &doc["paths"]["/accounts/{id}"];
+        assert_eq!(
+            item["patch"]["requestBody"]["content"],
+            json!({"application/json": {"schema": schema}})
+        );
+        assert_eq!(
+            item["put"]["requestBody"]["content"],
+            json!({"application/json": {"schema": schema}})
+        );
+    }
+
+    #[test]
+    fn duplicated_enum_values_are_kept_once() {
+        let mut doc = json!({"paths": {"/product-offerings": {"get": {"parameters": [
+            {"name": "bandwidth", "schema": {"type": "string", "enum": ["true", "true", "false", "true"]}}
+        ]}}}});
+        dedupe_enum_values(&mut doc).unwrap();
+        assert_eq!(
+            doc["paths"]["/product-offerings"]["get"]["parameters"][0]["schema"]["enum"],
+            json!(["true", "false"])
+        );
+    }
+
+    #[test]
+    fn query_parameters_named_like_path_parameters_are_dropped() {
+        let mut doc = json!({"paths": {"/roles/{id}": {"get": {"parameters": [
+            {"in": "path", "name": "id", "required": true},
+            {"in": "query", "name": "id", "style": "form", "explode": false},
+            {"in": "query", "name": "name"}
+        ]}}}});
+        drop_query_parameters_named_like_path_parameters(&mut doc).unwrap();
+        assert_eq!(
+            doc["paths"]["/roles/{id}"]["get"]["parameters"],
+            json!([{"in": "path", "name": "id", "required": true}, {"in": "query", "name": "name"}])
+        );
+    }
+
+    #[test]
+    fn optional_members_lose_defaults_and_lists_become_options() {
+        let mut doc = json!({"components": {"schemas": {"Config": {
+            "required": ["asns", "state"],
+            "properties": {
+                "asns": {"type": "array", "items": {"type": "integer"}},
+                "state": {"type": "string", "default": "requested"},
+                "macs": {"type": "array", "items": {"type": "string"}},
+                "checks": {"type": "object", "additionalProperties": {"type": "string"}},
+                "address": {"type": "object", "properties": {}},
+                "purchase_order": {"type": "string", "default": ""}
+            }
+        }}}});
+        optional_members_stay_absent(&mut doc).unwrap();
+        let properties = &doc["components"]["schemas"]["Config"]["properties"];
+        assert_eq!(
+            properties["asns"],
+            json!({"type": "array", "items": {"type": "integer"}})
+        );
+        assert_eq!(properties["state"]["default"], "requested");
+        assert_eq!(properties["macs"]["nullable"], true);
+        assert_eq!(properties["checks"]["nullable"], true);
+        assert_eq!(properties["address"].get("nullable"), None);
+        assert_eq!(properties["purchase_order"], json!({"type": "string"}));
     }
 
     #[test]

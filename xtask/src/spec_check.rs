@@ -307,7 +307,10 @@ impl<'a> Canonical<'a> {
 }
 
 fn is_documentation(key: &str) -> bool {
-    matches!(key, "description" | "title" | "example") || key.starts_with("x-")
+    matches!(
+        key,
+        "description" | "title" | "summary" | "example" | "examples" | "externalDocs"
+    ) || key.starts_with("x-")
 }
 
 /// Replaces `allOf` by the merged schema when its members merge without

@@ -1,0 +1,133 @@
+//! Decoding a `network_service_configs_list` answer of 10,000 items of
+//! every `type` into the generated models, side by side with Python
+//! decoding the same bytes the way pyixapi does (`json.loads` into dicts).
+//!
+//! The Python figure is the median of 20 runs of `json.loads`, timed by
+//! Python itself in a child process; it is printed next to criterion's.
+
+use std::hint::black_box;
+use std::process::Command;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ix_api_client::types;
+use serde_json::{Value, json};
+
+const ITEMS: usize = 10_000;
+
+/// One config of each `type`, as an exchange would send them.
+fn config(i: usize) -> Value {
+    let common = json!({
+        "id": format!("nsc-{i:05}"),
+        "state": "production",
+        "network_service": format!("ns-{}", i % 37),
+        "managing_account": "acc-1000",
+        "consuming_account": format!("acc-{}", 2000 + i % 100),
+        "billing_account": "acc-1000",
+        "role_assignments": [format!("ra-{i}"), "ra-1"],
+        "connection": format!("con-{}", i % 400),
+        "external_ref": "IX:Service:23042",
+        "purchase_order": "PO-2026-11",
+        "contract_ref": null,
+    });
+    let specific = match i % 5 {
+        0 | 1 => json!({
+            "type": "exchange_lan",
+            "vlan_config": {"vlan_type": "dot1q", "vlan": 100 + i % 3000, "vlan_ethertype": "0x8100"},
+            "asns": [64500 + (i % 500) as u64],
+            "macs": [format!("mac-{i}")],
+            "ips": [format!("ip-{i}-4"), format!("ip-{i}-6")],
+            "listed": true,
+            "product_offering": "po-lan-10g",
+            "capacity": 10_000,
+        }),
+        2 => json!({
+            "type": "p2p_vc",
+            "vlan_config": {"vlan_type": "qinq", "outer_vlan": 200, "inner_vlan": 300, "outer_vlan_ethertype": "0x8100"},
+            "product_offering": "po-p2p",
+        }),
+        3 => json!({
+            "type": "mp2mp_vc",
+            "vlan_config": {"vlan_type": "port"},
+        }),
+        _ => json!({
+            "type": "cloud_vc",
+            "vlan_config": {"vlan_type": "dot1q", "vlan": 42},
+            "product_offering": "po-cloud",
+            "handover": 1,
+            "cloud_vlan": 3,
+        }),
+    };
+    let mut item = common;
+    if let (Some(item), Some(specific)) = (item.as_object_mut(), specific.as_object()) {
+        item.extend(specific.clone());
+    }
+    item
+}
+
+fn answer() -> Vec<u8> {
+    let items: Vec<Value> = (0..ITEMS).map(config).collect();
+    serde_json::to_vec(&items).expect("JSON")
+}
+
+/// Python's median seconds for `json.loads` of `bytes`, if Python runs.
+fn python_median(bytes: &[u8]) -> Option<f64> {
+    let path = std::env::temp_dir().join(format!("ix-api-decode-{}.json", std::process::id()));
+    std::fs::write(&path, bytes).ok()?;
+    let script = "import json, statistics, sys, time\n\
+                  data = open(sys.argv[1], 'rb').read()\n\
+                  runs = []\n\
+                  for _ in range(20):\n\
+                  \x20   started = time.perf_counter()\n\
+                  \x20   json.loads(data)\n\
+                  \x20   runs.append(time.perf_counter() - started)\n\
+                  print(statistics.median(runs))\n";
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output();
+    let _ = std::fs::remove_file(&path);
+    String::from_utf8(output.ok()?.stdout)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn decode(c: &mut Criterion) {
+    let bytes = answer();
+    let decoded: Vec<types::NetworkServiceConfig> =
+        serde_json::from_slice(&bytes).expect("every item decodes");
+    assert_eq!(decoded.len(), ITEMS);
+
+    let mut group = c.benchmark_group("network_service_configs_list");
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("decode_10000", |b| {
+        b.iter(|| {
+            let configs: Vec<types::NetworkServiceConfig> =
+                serde_json::from_slice(black_box(&bytes)).expect("decodes");
+            black_box(configs)
+        })
+    });
+    // For scale: parsing the same bytes and keeping nothing.
+    group.bench_function("parse_only_10000", |b| {
+        b.iter(|| {
+            let ignored: Vec<serde::de::IgnoredAny> =
+                serde_json::from_slice(black_box(&bytes)).expect("parses");
+            black_box(ignored)
+        })
+    });
+    group.finish();
+
+    match python_median(&bytes) {
+        Some(seconds) => println!(
+            "python json.loads, same {} bytes: median {:.2} ms (20 runs)",
+            bytes.len(),
+            seconds * 1e3
+        ),
+        None => println!("python3 did not run; no side-by-side figure"),
+    }
+}
+
+criterion_group!(benches, decode);
+criterion_main!(benches);

@@ -64,6 +64,16 @@ pub enum Error {
         /// Where the redirect pointed (scheme, host and path).
         location: String,
     },
+    /// This server does not implement the operation: it answered 501, or a
+    /// 404 or 405 the operation does not document (an older server, or one
+    /// that implements only part of IX-API; see `Session::supports`).
+    #[error("this IX-API server does not implement {operation} (status {status})")]
+    NotImplemented {
+        /// The IX-API operation, e.g. `network_service_configs_list`.
+        operation: &'static str,
+        /// The HTTP status.
+        status: u16,
+    },
     /// IX-API answered with a status the operation does not document (a 5xx
     /// from a proxy, say).
     #[error("IX-API answered {operation} with unexpected status {status}")]
@@ -123,9 +133,9 @@ impl Error {
                 operation,
                 source: Arc::new(source.without_url()),
             },
-            OperationError::UnexpectedResponse(response) => Self::UnexpectedStatus {
-                operation,
-                status: response.status().as_u16(),
+            OperationError::UnexpectedResponse(response) => match response.status().as_u16() {
+                status @ (404 | 405 | 501) => Self::NotImplemented { operation, status },
+                status => Self::UnexpectedStatus { operation, status },
             },
             OperationError::InvalidResponsePayload(_, cause) => Self::MalformedResponse {
                 operation,
@@ -165,13 +175,26 @@ impl Error {
     }
 }
 
-/// Where and how JSON failed to parse, without serde's message: that can
-/// quote the offending value, which may be a token.
+/// Where and how JSON failed to parse, without serde's message where that
+/// can quote the offending value (which may be a token). A missing member
+/// is named: its name is the spec's, not the server's data.
 fn describe_json_error(cause: &serde_json::Error) -> String {
     use serde_json::error::Category;
+    let message = cause.to_string();
     let what = match cause.classify() {
         Category::Eof => "the JSON ends early",
         Category::Syntax => "not valid JSON",
+        Category::Data if message.starts_with("missing field `") => {
+            let field = message["missing field `".len()..]
+                .split('`')
+                .next()
+                .unwrap_or("");
+            return format!(
+                "the required member `{field}` is missing (line {}, column {})",
+                cause.line(),
+                cause.column()
+            );
+        }
         Category::Data => "JSON of the wrong shape",
         Category::Io => "unreadable",
     };
@@ -229,6 +252,24 @@ fn carried(message: &str) -> Option<Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_member_is_named_and_nothing_else_is_quoted() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Pair {
+            access_token: String,
+            refresh_token: String,
+        }
+        let missing = serde_json::from_str::<Pair>(r#"{"access_token": "eyJsecret"}"#).unwrap_err();
+        let shown = describe_json_error(&missing);
+        assert!(shown.contains("`refresh_token` is missing"), "{shown}");
+        assert!(!shown.contains("eyJsecret"), "{shown}");
+        let wrong =
+            serde_json::from_str::<Pair>(r#"{"access_token": 1, "refresh_token": "eyJsecret"}"#)
+                .unwrap_err();
+        assert!(!describe_json_error(&wrong).contains("eyJ"));
+    }
 
     #[test]
     fn carried_errors_come_back_typed() {

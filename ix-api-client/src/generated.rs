@@ -526,7 +526,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -558,6 +557,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for AccountState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -573,6 +575,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2106,7 +2109,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2120,12 +2122,16 @@ pub mod types {
         Dedicated,
         #[serde(rename = "shared")]
         Shared,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CloudNetworkProductOfferingDeliveryMethod {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Dedicated => f.write_str("dedicated"),
                 Self::Shared => f.write_str("shared"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2428,7 +2434,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2442,12 +2447,16 @@ pub mod types {
         Dedicated,
         #[serde(rename = "shared")]
         Shared,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CloudNetworkProductOfferingPartialDeliveryMethod {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Dedicated => f.write_str("dedicated"),
                 Self::Shared => f.write_str("shared"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2686,7 +2695,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2700,12 +2708,16 @@ pub mod types {
         Single,
         #[serde(rename = "multi")]
         Multi,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CloudNetworkProductOfferingPartialProviderVlans {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Single => f.write_str("single"),
                 Self::Multi => f.write_str("multi"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2744,7 +2756,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2762,6 +2773,9 @@ pub mod types {
         NetworkService,
         #[serde(rename = "network_service_config")]
         NetworkServiceConfig,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CloudNetworkProductOfferingPartialResourceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2770,6 +2784,7 @@ pub mod types {
                 Self::Demarc => f.write_str("demarc"),
                 Self::NetworkService => f.write_str("network_service"),
                 Self::NetworkServiceConfig => f.write_str("network_service_config"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2880,7 +2895,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2894,6 +2908,9 @@ pub mod types {
         ExchangeFirst,
         #[serde(rename = "provider_first")]
         ProviderFirst,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display
     for CloudNetworkProductOfferingPartialServiceProviderWorkflow {
@@ -2901,6 +2918,7 @@ pub mod types {
             match *self {
                 Self::ExchangeFirst => f.write_str("exchange_first"),
                 Self::ProviderFirst => f.write_str("provider_first"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2940,7 +2958,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2954,12 +2971,16 @@ pub mod types {
         Single,
         #[serde(rename = "multi")]
         Multi,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CloudNetworkProductOfferingProviderVlans {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Single => f.write_str("single"),
                 Self::Multi => f.write_str("multi"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2997,7 +3018,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3015,6 +3035,9 @@ pub mod types {
         NetworkService,
         #[serde(rename = "network_service_config")]
         NetworkServiceConfig,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CloudNetworkProductOfferingResourceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3023,6 +3046,7 @@ pub mod types {
                 Self::Demarc => f.write_str("demarc"),
                 Self::NetworkService => f.write_str("network_service"),
                 Self::NetworkServiceConfig => f.write_str("network_service_config"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -3130,7 +3154,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3144,12 +3167,16 @@ pub mod types {
         ExchangeFirst,
         #[serde(rename = "provider_first")]
         ProviderFirst,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CloudNetworkProductOfferingServiceProviderWorkflow {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::ExchangeFirst => f.write_str("exchange_first"),
                 Self::ProviderFirst => f.write_str("provider_first"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -3779,7 +3806,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3811,6 +3837,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CloudNetworkServiceConfigState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3826,6 +3855,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5033,7 +5063,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5065,6 +5094,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CloudNetworkServiceState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -5080,6 +5112,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5356,7 +5389,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5370,12 +5402,16 @@ pub mod types {
         Slow,
         #[serde(rename = "fast")]
         Fast,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ConnectionLacpTimeout {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Slow => f.write_str("slow"),
                 Self::Fast => f.write_str("fast"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5412,7 +5448,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5430,6 +5465,9 @@ pub mod types {
         FlexEthernet,
         #[serde(rename = "standalone")]
         Standalone,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ConnectionMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -5438,6 +5476,7 @@ pub mod types {
                 Self::LagStatic => f.write_str("lag_static"),
                 Self::FlexEthernet => f.write_str("flex_ethernet"),
                 Self::Standalone => f.write_str("standalone"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5540,7 +5579,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5556,6 +5594,9 @@ pub mod types {
         X0x88a8,
         #[serde(rename = "0x9100")]
         X0x9100,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ConnectionOuterVlanEthertypesItem {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -5563,6 +5604,7 @@ pub mod types {
                 Self::X0x8100 => f.write_str("0x8100"),
                 Self::X0x88a8 => f.write_str("0x88a8"),
                 Self::X0x9100 => f.write_str("0x9100"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5670,7 +5712,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5702,6 +5743,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ConnectionState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -5717,6 +5761,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5762,7 +5807,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5778,6 +5822,9 @@ pub mod types {
         Dot1q,
         #[serde(rename = "qinq")]
         Qinq,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ConnectionVlanTypesItem {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -5785,6 +5832,7 @@ pub mod types {
                 Self::Port => f.write_str("port"),
                 Self::Dot1q => f.write_str("dot1q"),
                 Self::Qinq => f.write_str("qinq"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -7750,7 +7798,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7764,12 +7811,16 @@ pub mod types {
         Single,
         #[serde(rename = "multi")]
         Multi,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ExchangeLanNetworkProductOfferingPartialProviderVlans {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Single => f.write_str("single"),
                 Self::Multi => f.write_str("multi"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -7808,7 +7859,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7826,6 +7876,9 @@ pub mod types {
         NetworkService,
         #[serde(rename = "network_service_config")]
         NetworkServiceConfig,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ExchangeLanNetworkProductOfferingPartialResourceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -7834,6 +7887,7 @@ pub mod types {
                 Self::Demarc => f.write_str("demarc"),
                 Self::NetworkService => f.write_str("network_service"),
                 Self::NetworkServiceConfig => f.write_str("network_service_config"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -7874,7 +7928,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7888,12 +7941,16 @@ pub mod types {
         Single,
         #[serde(rename = "multi")]
         Multi,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ExchangeLanNetworkProductOfferingProviderVlans {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Single => f.write_str("single"),
                 Self::Multi => f.write_str("multi"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -7932,7 +7989,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7950,6 +8006,9 @@ pub mod types {
         NetworkService,
         #[serde(rename = "network_service_config")]
         NetworkServiceConfig,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ExchangeLanNetworkProductOfferingResourceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -7958,6 +8017,7 @@ pub mod types {
                 Self::Demarc => f.write_str("demarc"),
                 Self::NetworkService => f.write_str("network_service"),
                 Self::NetworkServiceConfig => f.write_str("network_service_config"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -8609,7 +8669,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -8641,6 +8700,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ExchangeLanNetworkServiceConfigState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -8656,6 +8718,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -9354,7 +9417,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -9386,6 +9448,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ExchangeLanNetworkServiceState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -9401,6 +9466,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -10031,7 +10097,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -10047,6 +10112,9 @@ pub mod types {
         Fail,
         #[serde(rename = "warn")]
         Warn,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for HealthResponseStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -10054,6 +10122,7 @@ pub mod types {
                 Self::Pass => f.write_str("pass"),
                 Self::Fail => f.write_str("fail"),
                 Self::Warn => f.write_str("warn"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -12208,7 +12277,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -12222,12 +12290,16 @@ pub mod types {
         Single,
         #[serde(rename = "multi")]
         Multi,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for Mp2mpNetworkProductOfferingPartialProviderVlans {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Single => f.write_str("single"),
                 Self::Multi => f.write_str("multi"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -12266,7 +12338,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -12284,6 +12355,9 @@ pub mod types {
         NetworkService,
         #[serde(rename = "network_service_config")]
         NetworkServiceConfig,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for Mp2mpNetworkProductOfferingPartialResourceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -12292,6 +12366,7 @@ pub mod types {
                 Self::Demarc => f.write_str("demarc"),
                 Self::NetworkService => f.write_str("network_service"),
                 Self::NetworkServiceConfig => f.write_str("network_service_config"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -12332,7 +12407,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -12346,12 +12420,16 @@ pub mod types {
         Single,
         #[serde(rename = "multi")]
         Multi,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for Mp2mpNetworkProductOfferingProviderVlans {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Single => f.write_str("single"),
                 Self::Multi => f.write_str("multi"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -12389,7 +12467,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -12407,6 +12484,9 @@ pub mod types {
         NetworkService,
         #[serde(rename = "network_service_config")]
         NetworkServiceConfig,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for Mp2mpNetworkProductOfferingResourceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -12415,6 +12495,7 @@ pub mod types {
                 Self::Demarc => f.write_str("demarc"),
                 Self::NetworkService => f.write_str("network_service"),
                 Self::NetworkServiceConfig => f.write_str("network_service_config"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -13304,7 +13385,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -13336,6 +13416,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for Mp2mpNetworkServiceConfigState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -13351,6 +13434,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -14258,7 +14342,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -14290,6 +14373,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for Mp2mpNetworkServiceState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -14305,6 +14391,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -14350,7 +14437,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -14362,11 +14448,15 @@ pub mod types {
     pub enum NetworkFeatureConfigsListType {
         #[serde(rename = "route_server")]
         RouteServer,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NetworkFeatureConfigsListType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::RouteServer => f.write_str("route_server"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -14403,7 +14493,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -14415,11 +14504,15 @@ pub mod types {
     pub enum NetworkFeaturesListType {
         #[serde(rename = "route_server")]
         RouteServer,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NetworkFeaturesListType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::RouteServer => f.write_str("route_server"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -14473,7 +14566,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -14493,6 +14585,9 @@ pub mod types {
         Mp2mpVc,
         #[serde(rename = "cloud_vc")]
         CloudVc,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NetworkServiceConfigsListType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -14502,6 +14597,7 @@ pub mod types {
                 Self::P2mpVc => f.write_str("p2mp_vc"),
                 Self::Mp2mpVc => f.write_str("mp2mp_vc"),
                 Self::CloudVc => f.write_str("cloud_vc"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -14542,7 +14638,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -14562,6 +14657,9 @@ pub mod types {
         Mp2mpVc,
         #[serde(rename = "cloud_vc")]
         CloudVc,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NetworkServicesListType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -14571,6 +14669,7 @@ pub mod types {
                 Self::P2mpVc => f.write_str("p2mp_vc"),
                 Self::Mp2mpVc => f.write_str("mp2mp_vc"),
                 Self::CloudVc => f.write_str("cloud_vc"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -15090,7 +15189,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -15104,12 +15202,16 @@ pub mod types {
         Single,
         #[serde(rename = "multi")]
         Multi,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2mpNetworkProductOfferingPartialProviderVlans {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Single => f.write_str("single"),
                 Self::Multi => f.write_str("multi"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -15148,7 +15250,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -15166,6 +15267,9 @@ pub mod types {
         NetworkService,
         #[serde(rename = "network_service_config")]
         NetworkServiceConfig,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2mpNetworkProductOfferingPartialResourceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -15174,6 +15278,7 @@ pub mod types {
                 Self::Demarc => f.write_str("demarc"),
                 Self::NetworkService => f.write_str("network_service"),
                 Self::NetworkServiceConfig => f.write_str("network_service_config"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -15214,7 +15319,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -15228,12 +15332,16 @@ pub mod types {
         Single,
         #[serde(rename = "multi")]
         Multi,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2mpNetworkProductOfferingProviderVlans {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Single => f.write_str("single"),
                 Self::Multi => f.write_str("multi"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -15271,7 +15379,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -15289,6 +15396,9 @@ pub mod types {
         NetworkService,
         #[serde(rename = "network_service_config")]
         NetworkServiceConfig,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2mpNetworkProductOfferingResourceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -15297,6 +15407,7 @@ pub mod types {
                 Self::Demarc => f.write_str("demarc"),
                 Self::NetworkService => f.write_str("network_service"),
                 Self::NetworkServiceConfig => f.write_str("network_service_config"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -16116,7 +16227,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -16130,12 +16240,16 @@ pub mod types {
         Root,
         #[serde(rename = "leaf")]
         Leaf,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2mpNetworkServiceConfigRequestPartialRole {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Root => f.write_str("root"),
                 Self::Leaf => f.write_str("leaf"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -16240,7 +16354,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -16254,12 +16367,16 @@ pub mod types {
         Root,
         #[serde(rename = "leaf")]
         Leaf,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2mpNetworkServiceConfigRequestRole {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Root => f.write_str("root"),
                 Self::Leaf => f.write_str("leaf"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -16297,7 +16414,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -16311,12 +16427,16 @@ pub mod types {
         Root,
         #[serde(rename = "leaf")]
         Leaf,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2mpNetworkServiceConfigRole {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Root => f.write_str("root"),
                 Self::Leaf => f.write_str("leaf"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -16354,7 +16474,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -16386,6 +16505,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2mpNetworkServiceConfigState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -16401,6 +16523,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -17306,7 +17429,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -17338,6 +17460,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2mpNetworkServiceState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -17353,6 +17478,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -17876,7 +18002,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -17890,12 +18015,16 @@ pub mod types {
         Single,
         #[serde(rename = "multi")]
         Multi,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2pNetworkProductOfferingPartialProviderVlans {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Single => f.write_str("single"),
                 Self::Multi => f.write_str("multi"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -17934,7 +18063,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -17952,6 +18080,9 @@ pub mod types {
         NetworkService,
         #[serde(rename = "network_service_config")]
         NetworkServiceConfig,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2pNetworkProductOfferingPartialResourceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -17960,6 +18091,7 @@ pub mod types {
                 Self::Demarc => f.write_str("demarc"),
                 Self::NetworkService => f.write_str("network_service"),
                 Self::NetworkServiceConfig => f.write_str("network_service_config"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -17999,7 +18131,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -18013,12 +18144,16 @@ pub mod types {
         Single,
         #[serde(rename = "multi")]
         Multi,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2pNetworkProductOfferingProviderVlans {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Single => f.write_str("single"),
                 Self::Multi => f.write_str("multi"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -18056,7 +18191,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -18074,6 +18208,9 @@ pub mod types {
         NetworkService,
         #[serde(rename = "network_service_config")]
         NetworkServiceConfig,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2pNetworkProductOfferingResourceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -18082,6 +18219,7 @@ pub mod types {
                 Self::Demarc => f.write_str("demarc"),
                 Self::NetworkService => f.write_str("network_service"),
                 Self::NetworkServiceConfig => f.write_str("network_service_config"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -18703,7 +18841,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -18735,6 +18872,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2pNetworkServiceConfigState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -18750,6 +18890,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -19941,7 +20082,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -19973,6 +20113,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for P2pNetworkServiceState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -19988,6 +20131,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -20603,7 +20747,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -20635,6 +20778,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for PortState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -20650,6 +20796,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -20730,7 +20877,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -20744,12 +20890,16 @@ pub mod types {
         Dedicated,
         #[serde(rename = "shared")]
         Shared,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ProductOfferingsListDeliveryMethod {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Dedicated => f.write_str("dedicated"),
                 Self::Shared => f.write_str("shared"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -20787,7 +20937,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -20799,11 +20948,15 @@ pub mod types {
     pub enum ProductOfferingsListDowngradeAllowed {
         #[serde(rename = "true")]
         True,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ProductOfferingsListDowngradeAllowed {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::True => f.write_str("true"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -20840,7 +20993,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -20860,6 +21012,9 @@ pub mod types {
         P2mpVc,
         #[serde(rename = "cloud_vc")]
         CloudVc,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ProductOfferingsListType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -20869,6 +21024,7 @@ pub mod types {
                 Self::Mp2mpVc => f.write_str("mp2mp_vc"),
                 Self::P2mpVc => f.write_str("p2mp_vc"),
                 Self::CloudVc => f.write_str("cloud_vc"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -20908,7 +21064,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -20922,12 +21077,16 @@ pub mod types {
         True,
         #[serde(rename = "false")]
         False,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ProductOfferingsListUpgradeAllowed {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::True => f.write_str("true"),
                 Self::False => f.write_str("false"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -21199,7 +21358,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -21213,12 +21371,16 @@ pub mod types {
         AfInet,
         #[serde(rename = "af_inet6")]
         AfInet6,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RouteServerNetworkFeatureAddressFamiliesItem {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::AfInet => f.write_str("af_inet"),
                 Self::AfInet6 => f.write_str("af_inet6"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -21256,7 +21418,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -21270,12 +21431,16 @@ pub mod types {
         Active,
         #[serde(rename = "passive")]
         Passive,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RouteServerNetworkFeatureAvailableBgpSessionTypesItem {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Active => f.write_str("active"),
                 Self::Passive => f.write_str("passive"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -21499,7 +21664,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -21513,12 +21677,16 @@ pub mod types {
         Active,
         #[serde(rename = "passive")]
         Passive,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RouteServerNetworkFeatureConfigBgpSessionType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Active => f.write_str("active"),
                 Self::Passive => f.write_str("passive"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -22079,7 +22247,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -22093,12 +22260,16 @@ pub mod types {
         Active,
         #[serde(rename = "passive")]
         Passive,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RouteServerNetworkFeatureConfigRequestBgpSessionType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Active => f.write_str("active"),
                 Self::Passive => f.write_str("passive"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -22411,7 +22582,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -22425,12 +22595,16 @@ pub mod types {
         Public,
         #[serde(rename = "collector")]
         Collector,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RouteServerNetworkFeatureConfigRequestSessionMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Public => f.write_str("public"),
                 Self::Collector => f.write_str("collector"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -22469,7 +22643,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -22483,12 +22656,16 @@ pub mod types {
         Public,
         #[serde(rename = "collector")]
         Collector,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RouteServerNetworkFeatureConfigSessionMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Public => f.write_str("public"),
                 Self::Collector => f.write_str("collector"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -22526,7 +22703,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -22558,6 +22734,9 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RouteServerNetworkFeatureConfigState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -22573,6 +22752,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -22796,7 +22976,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -22810,12 +22989,16 @@ pub mod types {
         Active,
         #[serde(rename = "passive")]
         Passive,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RouteServerNetworkFeatureConfigUpdateBgpSessionType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Active => f.write_str("active"),
                 Self::Passive => f.write_str("passive"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -23116,7 +23299,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -23130,6 +23312,9 @@ pub mod types {
         Active,
         #[serde(rename = "passive")]
         Passive,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display
     for RouteServerNetworkFeatureConfigUpdatePartialBgpSessionType {
@@ -23137,6 +23322,7 @@ pub mod types {
             match *self {
                 Self::Active => f.write_str("active"),
                 Self::Passive => f.write_str("passive"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -23317,7 +23503,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -23331,6 +23516,9 @@ pub mod types {
         Public,
         #[serde(rename = "collector")]
         Collector,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display
     for RouteServerNetworkFeatureConfigUpdatePartialSessionMode {
@@ -23338,6 +23526,7 @@ pub mod types {
             match *self {
                 Self::Public => f.write_str("public"),
                 Self::Collector => f.write_str("collector"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -23445,7 +23634,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -23459,12 +23647,16 @@ pub mod types {
         Public,
         #[serde(rename = "collector")]
         Collector,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RouteServerNetworkFeatureConfigUpdateSessionMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Public => f.write_str("public"),
                 Self::Collector => f.write_str("collector"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -23633,7 +23825,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -23647,12 +23838,16 @@ pub mod types {
         Public,
         #[serde(rename = "collector")]
         Collector,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RouteServerNetworkFeatureSessionMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Public => f.write_str("public"),
                 Self::Collector => f.write_str("collector"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -23728,7 +23923,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -23744,6 +23938,9 @@ pub mod types {
         X0x88a8,
         #[serde(rename = "0x9100")]
         X0x9100,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for VLanConfigDot1QVlanEthertype {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -23751,6 +23948,7 @@ pub mod types {
                 Self::X0x8100 => f.write_str("0x8100"),
                 Self::X0x88a8 => f.write_str("0x88a8"),
                 Self::X0x9100 => f.write_str("0x9100"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -23845,7 +24043,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -23861,6 +24058,9 @@ pub mod types {
         X0x88a8,
         #[serde(rename = "0x9100")]
         X0x9100,
+        /// A value this client does not know (from a newer server), as it came.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for VLanConfigQinQOuterVlanEthertype {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -23868,6 +24068,7 @@ pub mod types {
                 Self::X0x8100 => f.write_str("0x8100"),
                 Self::X0x88a8 => f.write_str("0x88a8"),
                 Self::X0x9100 => f.write_str("0x9100"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -46286,22 +46487,15 @@ pub mod types {
             }
         }
     }
-    /// `MemberJoiningRule`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    /// `MemberJoiningRule`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum MemberJoiningRule {
         /// `type: allow`
-        #[serde(rename = "allow")]
         Allow(AllowMemberJoiningRule),
         /// `type: deny`
-        #[serde(rename = "deny")]
         Deny(DenyMemberJoiningRule),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<AllowMemberJoiningRule> for MemberJoiningRule {
         fn from(value: AllowMemberJoiningRule) -> Self {
@@ -46313,22 +46507,79 @@ pub mod types {
             Self::Deny(value)
         }
     }
-    /// `MemberJoiningRuleRequest`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for MemberJoiningRule {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "MemberJoiningRule";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "allow" => AllowMemberJoiningRule::deserialize(rest).map(Self::Allow),
+                "deny" => DenyMemberJoiningRule::deserialize(rest).map(Self::Deny),
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MemberJoiningRule {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for MemberJoiningRule {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Allow(variant) => {
+                    crate::tagged::serialize(serializer, "type", "allow", variant)
+                }
+                Self::Deny(variant) => {
+                    crate::tagged::serialize(serializer, "type", "deny", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for MemberJoiningRule {
+        fn schema_name() -> ::std::string::String {
+            "MemberJoiningRule".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < AllowMemberJoiningRule > (),
+                                generator.subschema_for:: < DenyMemberJoiningRule > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `MemberJoiningRuleRequest`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum MemberJoiningRuleRequest {
         /// `type: allow`
-        #[serde(rename = "allow")]
         Allow(AllowMemberJoiningRuleRequest),
         /// `type: deny`
-        #[serde(rename = "deny")]
         Deny(DenyMemberJoiningRuleRequest),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<AllowMemberJoiningRuleRequest>
     for MemberJoiningRuleRequest {
@@ -46342,22 +46593,82 @@ pub mod types {
             Self::Deny(value)
         }
     }
-    /// `MemberJoiningRuleUpdate`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for MemberJoiningRuleRequest {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "MemberJoiningRuleRequest";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "allow" => {
+                    AllowMemberJoiningRuleRequest::deserialize(rest).map(Self::Allow)
+                }
+                "deny" => DenyMemberJoiningRuleRequest::deserialize(rest).map(Self::Deny),
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MemberJoiningRuleRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for MemberJoiningRuleRequest {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Allow(variant) => {
+                    crate::tagged::serialize(serializer, "type", "allow", variant)
+                }
+                Self::Deny(variant) => {
+                    crate::tagged::serialize(serializer, "type", "deny", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for MemberJoiningRuleRequest {
+        fn schema_name() -> ::std::string::String {
+            "MemberJoiningRuleRequest".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < AllowMemberJoiningRuleRequest >
+                                (), generator.subschema_for:: < DenyMemberJoiningRuleRequest
+                                > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `MemberJoiningRuleUpdate`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum MemberJoiningRuleUpdate {
         /// `type: allow`
-        #[serde(rename = "allow")]
         Allow(AllowMemberJoiningRuleUpdate),
         /// `type: deny`
-        #[serde(rename = "deny")]
         Deny(DenyMemberJoiningRuleUpdate),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<AllowMemberJoiningRuleUpdate> for MemberJoiningRuleUpdate {
         fn from(value: AllowMemberJoiningRuleUpdate) -> Self {
@@ -46369,22 +46680,82 @@ pub mod types {
             Self::Deny(value)
         }
     }
-    /// `MemberJoiningRuleUpdatePartial`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for MemberJoiningRuleUpdate {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "MemberJoiningRuleUpdate";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "allow" => {
+                    AllowMemberJoiningRuleUpdate::deserialize(rest).map(Self::Allow)
+                }
+                "deny" => DenyMemberJoiningRuleUpdate::deserialize(rest).map(Self::Deny),
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MemberJoiningRuleUpdate {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for MemberJoiningRuleUpdate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Allow(variant) => {
+                    crate::tagged::serialize(serializer, "type", "allow", variant)
+                }
+                Self::Deny(variant) => {
+                    crate::tagged::serialize(serializer, "type", "deny", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for MemberJoiningRuleUpdate {
+        fn schema_name() -> ::std::string::String {
+            "MemberJoiningRuleUpdate".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < AllowMemberJoiningRuleUpdate >
+                                (), generator.subschema_for:: < DenyMemberJoiningRuleUpdate
+                                > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `MemberJoiningRuleUpdatePartial`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum MemberJoiningRuleUpdatePartial {
         /// `type: allow`
-        #[serde(rename = "allow")]
         Allow(AllowMemberJoiningRuleUpdatePartial),
         /// `type: deny`
-        #[serde(rename = "deny")]
         Deny(DenyMemberJoiningRuleUpdatePartial),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<AllowMemberJoiningRuleUpdatePartial>
     for MemberJoiningRuleUpdatePartial {
@@ -46398,57 +46769,233 @@ pub mod types {
             Self::Deny(value)
         }
     }
-    /// `NetworkFeature`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for MemberJoiningRuleUpdatePartial {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "MemberJoiningRuleUpdatePartial";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "allow" => {
+                    AllowMemberJoiningRuleUpdatePartial::deserialize(rest)
+                        .map(Self::Allow)
+                }
+                "deny" => {
+                    DenyMemberJoiningRuleUpdatePartial::deserialize(rest).map(Self::Deny)
+                }
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MemberJoiningRuleUpdatePartial {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for MemberJoiningRuleUpdatePartial {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Allow(variant) => {
+                    crate::tagged::serialize(serializer, "type", "allow", variant)
+                }
+                Self::Deny(variant) => {
+                    crate::tagged::serialize(serializer, "type", "deny", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for MemberJoiningRuleUpdatePartial {
+        fn schema_name() -> ::std::string::String {
+            "MemberJoiningRuleUpdatePartial".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: <
+                                AllowMemberJoiningRuleUpdatePartial > (), generator
+                                .subschema_for:: < DenyMemberJoiningRuleUpdatePartial > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkFeature`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkFeature {
         /// `type: route_server`
-        #[serde(rename = "route_server")]
         RouteServer(RouteServerNetworkFeature),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<RouteServerNetworkFeature> for NetworkFeature {
         fn from(value: RouteServerNetworkFeature) -> Self {
             Self::RouteServer(value)
         }
     }
-    /// `NetworkFeatureConfig`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkFeature {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkFeature";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "route_server" => {
+                    RouteServerNetworkFeature::deserialize(rest).map(Self::RouteServer)
+                }
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkFeature {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkFeature {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::RouteServer(variant) => {
+                    crate::tagged::serialize(serializer, "type", "route_server", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkFeature {
+        fn schema_name() -> ::std::string::String {
+            "NetworkFeature".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < RouteServerNetworkFeature > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkFeatureConfig`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkFeatureConfig {
         /// `type: route_server`
-        #[serde(rename = "route_server")]
         RouteServer(RouteServerNetworkFeatureConfig),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<RouteServerNetworkFeatureConfig> for NetworkFeatureConfig {
         fn from(value: RouteServerNetworkFeatureConfig) -> Self {
             Self::RouteServer(value)
         }
     }
-    /// `NetworkFeatureConfigRequest`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkFeatureConfig {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkFeatureConfig";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "route_server" => {
+                    RouteServerNetworkFeatureConfig::deserialize(rest)
+                        .map(Self::RouteServer)
+                }
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkFeatureConfig {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkFeatureConfig {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::RouteServer(variant) => {
+                    crate::tagged::serialize(serializer, "type", "route_server", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkFeatureConfig {
+        fn schema_name() -> ::std::string::String {
+            "NetworkFeatureConfig".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < RouteServerNetworkFeatureConfig
+                                > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkFeatureConfigRequest`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkFeatureConfigRequest {
         /// `type: route_server`
-        #[serde(rename = "route_server")]
         RouteServer(RouteServerNetworkFeatureConfigRequest),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<RouteServerNetworkFeatureConfigRequest>
     for NetworkFeatureConfigRequest {
@@ -46456,19 +47003,76 @@ pub mod types {
             Self::RouteServer(value)
         }
     }
-    /// `NetworkFeatureConfigUpdate`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkFeatureConfigRequest {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkFeatureConfigRequest";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "route_server" => {
+                    RouteServerNetworkFeatureConfigRequest::deserialize(rest)
+                        .map(Self::RouteServer)
+                }
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkFeatureConfigRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkFeatureConfigRequest {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::RouteServer(variant) => {
+                    crate::tagged::serialize(serializer, "type", "route_server", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkFeatureConfigRequest {
+        fn schema_name() -> ::std::string::String {
+            "NetworkFeatureConfigRequest".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: <
+                                RouteServerNetworkFeatureConfigRequest > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkFeatureConfigUpdate`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkFeatureConfigUpdate {
         /// `type: route_server`
-        #[serde(rename = "route_server")]
         RouteServer(RouteServerNetworkFeatureConfigUpdate),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<RouteServerNetworkFeatureConfigUpdate>
     for NetworkFeatureConfigUpdate {
@@ -46476,19 +47080,76 @@ pub mod types {
             Self::RouteServer(value)
         }
     }
-    /// `NetworkFeatureConfigUpdatePartial`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkFeatureConfigUpdate {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkFeatureConfigUpdate";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "route_server" => {
+                    RouteServerNetworkFeatureConfigUpdate::deserialize(rest)
+                        .map(Self::RouteServer)
+                }
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkFeatureConfigUpdate {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkFeatureConfigUpdate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::RouteServer(variant) => {
+                    crate::tagged::serialize(serializer, "type", "route_server", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkFeatureConfigUpdate {
+        fn schema_name() -> ::std::string::String {
+            "NetworkFeatureConfigUpdate".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: <
+                                RouteServerNetworkFeatureConfigUpdate > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkFeatureConfigUpdatePartial`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkFeatureConfigUpdatePartial {
         /// `type: route_server`
-        #[serde(rename = "route_server")]
         RouteServer(RouteServerNetworkFeatureConfigUpdatePartial),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<RouteServerNetworkFeatureConfigUpdatePartial>
     for NetworkFeatureConfigUpdatePartial {
@@ -46496,31 +47157,84 @@ pub mod types {
             Self::RouteServer(value)
         }
     }
-    /// `NetworkService`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkFeatureConfigUpdatePartial {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkFeatureConfigUpdatePartial";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "route_server" => {
+                    RouteServerNetworkFeatureConfigUpdatePartial::deserialize(rest)
+                        .map(Self::RouteServer)
+                }
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkFeatureConfigUpdatePartial {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkFeatureConfigUpdatePartial {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::RouteServer(variant) => {
+                    crate::tagged::serialize(serializer, "type", "route_server", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkFeatureConfigUpdatePartial {
+        fn schema_name() -> ::std::string::String {
+            "NetworkFeatureConfigUpdatePartial".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: <
+                                RouteServerNetworkFeatureConfigUpdatePartial > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkService`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkService {
         /// `type: cloud_vc`
-        #[serde(rename = "cloud_vc")]
         CloudVc(CloudNetworkService),
         /// `type: exchange_lan`
-        #[serde(rename = "exchange_lan")]
         ExchangeLan(ExchangeLanNetworkService),
         /// `type: mp2mp_vc`
-        #[serde(rename = "mp2mp_vc")]
         Mp2mpVc(Mp2mpNetworkService),
         /// `type: p2mp_vc`
-        #[serde(rename = "p2mp_vc")]
         P2mpVc(P2mpNetworkService),
         /// `type: p2p_vc`
-        #[serde(rename = "p2p_vc")]
         P2pVc(P2pNetworkService),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<CloudNetworkService> for NetworkService {
         fn from(value: CloudNetworkService) -> Self {
@@ -46547,31 +47261,102 @@ pub mod types {
             Self::P2pVc(value)
         }
     }
-    /// `NetworkServiceConfig`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkService {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkService";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "cloud_vc" => CloudNetworkService::deserialize(rest).map(Self::CloudVc),
+                "exchange_lan" => {
+                    ExchangeLanNetworkService::deserialize(rest).map(Self::ExchangeLan)
+                }
+                "mp2mp_vc" => Mp2mpNetworkService::deserialize(rest).map(Self::Mp2mpVc),
+                "p2mp_vc" => P2mpNetworkService::deserialize(rest).map(Self::P2mpVc),
+                "p2p_vc" => P2pNetworkService::deserialize(rest).map(Self::P2pVc),
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkService {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkService {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::CloudVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "cloud_vc", variant)
+                }
+                Self::ExchangeLan(variant) => {
+                    crate::tagged::serialize(serializer, "type", "exchange_lan", variant)
+                }
+                Self::Mp2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "mp2mp_vc", variant)
+                }
+                Self::P2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2mp_vc", variant)
+                }
+                Self::P2pVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2p_vc", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkService {
+        fn schema_name() -> ::std::string::String {
+            "NetworkService".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < CloudNetworkService > (),
+                                generator.subschema_for:: < ExchangeLanNetworkService > (),
+                                generator.subschema_for:: < Mp2mpNetworkService > (),
+                                generator.subschema_for:: < P2mpNetworkService > (),
+                                generator.subschema_for:: < P2pNetworkService > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkServiceConfig`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkServiceConfig {
         /// `type: cloud_vc`
-        #[serde(rename = "cloud_vc")]
         CloudVc(CloudNetworkServiceConfig),
         /// `type: exchange_lan`
-        #[serde(rename = "exchange_lan")]
         ExchangeLan(ExchangeLanNetworkServiceConfig),
         /// `type: mp2mp_vc`
-        #[serde(rename = "mp2mp_vc")]
         Mp2mpVc(Mp2mpNetworkServiceConfig),
         /// `type: p2mp_vc`
-        #[serde(rename = "p2mp_vc")]
         P2mpVc(P2mpNetworkServiceConfig),
         /// `type: p2p_vc`
-        #[serde(rename = "p2p_vc")]
         P2pVc(P2pNetworkServiceConfig),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<CloudNetworkServiceConfig> for NetworkServiceConfig {
         fn from(value: CloudNetworkServiceConfig) -> Self {
@@ -46598,31 +47383,109 @@ pub mod types {
             Self::P2pVc(value)
         }
     }
-    /// `NetworkServiceConfigRequest`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkServiceConfig {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkServiceConfig";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "cloud_vc" => {
+                    CloudNetworkServiceConfig::deserialize(rest).map(Self::CloudVc)
+                }
+                "exchange_lan" => {
+                    ExchangeLanNetworkServiceConfig::deserialize(rest)
+                        .map(Self::ExchangeLan)
+                }
+                "mp2mp_vc" => {
+                    Mp2mpNetworkServiceConfig::deserialize(rest).map(Self::Mp2mpVc)
+                }
+                "p2mp_vc" => {
+                    P2mpNetworkServiceConfig::deserialize(rest).map(Self::P2mpVc)
+                }
+                "p2p_vc" => P2pNetworkServiceConfig::deserialize(rest).map(Self::P2pVc),
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServiceConfig {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkServiceConfig {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::CloudVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "cloud_vc", variant)
+                }
+                Self::ExchangeLan(variant) => {
+                    crate::tagged::serialize(serializer, "type", "exchange_lan", variant)
+                }
+                Self::Mp2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "mp2mp_vc", variant)
+                }
+                Self::P2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2mp_vc", variant)
+                }
+                Self::P2pVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2p_vc", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkServiceConfig {
+        fn schema_name() -> ::std::string::String {
+            "NetworkServiceConfig".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < CloudNetworkServiceConfig > (),
+                                generator.subschema_for:: < ExchangeLanNetworkServiceConfig
+                                > (), generator.subschema_for:: < Mp2mpNetworkServiceConfig
+                                > (), generator.subschema_for:: < P2mpNetworkServiceConfig >
+                                (), generator.subschema_for:: < P2pNetworkServiceConfig > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkServiceConfigRequest`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkServiceConfigRequest {
         /// `type: cloud_vc`
-        #[serde(rename = "cloud_vc")]
         CloudVc(CloudNetworkServiceConfigRequest),
         /// `type: exchange_lan`
-        #[serde(rename = "exchange_lan")]
         ExchangeLan(ExchangeLanNetworkServiceConfigRequest),
         /// `type: mp2mp_vc`
-        #[serde(rename = "mp2mp_vc")]
         Mp2mpVc(Mp2mpNetworkServiceConfigRequest),
         /// `type: p2mp_vc`
-        #[serde(rename = "p2mp_vc")]
         P2mpVc(P2mpNetworkServiceConfigRequest),
         /// `type: p2p_vc`
-        #[serde(rename = "p2p_vc")]
         P2pVc(P2pNetworkServiceConfigRequest),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<CloudNetworkServiceConfigRequest>
     for NetworkServiceConfigRequest {
@@ -46654,31 +47517,115 @@ pub mod types {
             Self::P2pVc(value)
         }
     }
-    /// `NetworkServiceConfigUpdate`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkServiceConfigRequest {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkServiceConfigRequest";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "cloud_vc" => {
+                    CloudNetworkServiceConfigRequest::deserialize(rest)
+                        .map(Self::CloudVc)
+                }
+                "exchange_lan" => {
+                    ExchangeLanNetworkServiceConfigRequest::deserialize(rest)
+                        .map(Self::ExchangeLan)
+                }
+                "mp2mp_vc" => {
+                    Mp2mpNetworkServiceConfigRequest::deserialize(rest)
+                        .map(Self::Mp2mpVc)
+                }
+                "p2mp_vc" => {
+                    P2mpNetworkServiceConfigRequest::deserialize(rest).map(Self::P2mpVc)
+                }
+                "p2p_vc" => {
+                    P2pNetworkServiceConfigRequest::deserialize(rest).map(Self::P2pVc)
+                }
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServiceConfigRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkServiceConfigRequest {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::CloudVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "cloud_vc", variant)
+                }
+                Self::ExchangeLan(variant) => {
+                    crate::tagged::serialize(serializer, "type", "exchange_lan", variant)
+                }
+                Self::Mp2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "mp2mp_vc", variant)
+                }
+                Self::P2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2mp_vc", variant)
+                }
+                Self::P2pVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2p_vc", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkServiceConfigRequest {
+        fn schema_name() -> ::std::string::String {
+            "NetworkServiceConfigRequest".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < CloudNetworkServiceConfigRequest
+                                > (), generator.subschema_for:: <
+                                ExchangeLanNetworkServiceConfigRequest > (), generator
+                                .subschema_for:: < Mp2mpNetworkServiceConfigRequest > (),
+                                generator.subschema_for:: < P2mpNetworkServiceConfigRequest
+                                > (), generator.subschema_for:: <
+                                P2pNetworkServiceConfigRequest > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkServiceConfigUpdate`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkServiceConfigUpdate {
         /// `type: cloud_vc`
-        #[serde(rename = "cloud_vc")]
         CloudVc(CloudNetworkServiceConfigUpdate),
         /// `type: exchange_lan`
-        #[serde(rename = "exchange_lan")]
         ExchangeLan(ExchangeLanNetworkServiceConfigUpdate),
         /// `type: mp2mp_vc`
-        #[serde(rename = "mp2mp_vc")]
         Mp2mpVc(Mp2mpNetworkServiceConfigRequest),
         /// `type: p2mp_vc`
-        #[serde(rename = "p2mp_vc")]
         P2mpVc(P2mpNetworkServiceConfigRequest),
         /// `type: p2p_vc`
-        #[serde(rename = "p2p_vc")]
         P2pVc(P2pNetworkServiceConfigUpdate),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<CloudNetworkServiceConfigUpdate>
     for NetworkServiceConfigUpdate {
@@ -46710,31 +47657,114 @@ pub mod types {
             Self::P2pVc(value)
         }
     }
-    /// `NetworkServiceConfigUpdatePartial`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkServiceConfigUpdate {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkServiceConfigUpdate";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "cloud_vc" => {
+                    CloudNetworkServiceConfigUpdate::deserialize(rest).map(Self::CloudVc)
+                }
+                "exchange_lan" => {
+                    ExchangeLanNetworkServiceConfigUpdate::deserialize(rest)
+                        .map(Self::ExchangeLan)
+                }
+                "mp2mp_vc" => {
+                    Mp2mpNetworkServiceConfigRequest::deserialize(rest)
+                        .map(Self::Mp2mpVc)
+                }
+                "p2mp_vc" => {
+                    P2mpNetworkServiceConfigRequest::deserialize(rest).map(Self::P2mpVc)
+                }
+                "p2p_vc" => {
+                    P2pNetworkServiceConfigUpdate::deserialize(rest).map(Self::P2pVc)
+                }
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServiceConfigUpdate {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkServiceConfigUpdate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::CloudVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "cloud_vc", variant)
+                }
+                Self::ExchangeLan(variant) => {
+                    crate::tagged::serialize(serializer, "type", "exchange_lan", variant)
+                }
+                Self::Mp2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "mp2mp_vc", variant)
+                }
+                Self::P2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2mp_vc", variant)
+                }
+                Self::P2pVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2p_vc", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkServiceConfigUpdate {
+        fn schema_name() -> ::std::string::String {
+            "NetworkServiceConfigUpdate".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < CloudNetworkServiceConfigUpdate
+                                > (), generator.subschema_for:: <
+                                ExchangeLanNetworkServiceConfigUpdate > (), generator
+                                .subschema_for:: < Mp2mpNetworkServiceConfigRequest > (),
+                                generator.subschema_for:: < P2mpNetworkServiceConfigRequest
+                                > (), generator.subschema_for:: <
+                                P2pNetworkServiceConfigUpdate > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkServiceConfigUpdatePartial`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkServiceConfigUpdatePartial {
         /// `type: cloud_vc`
-        #[serde(rename = "cloud_vc")]
         CloudVc(CloudNetworkServiceConfigUpdatePartial),
         /// `type: exchange_lan`
-        #[serde(rename = "exchange_lan")]
         ExchangeLan(ExchangeLanNetworkServiceConfigUpdatePartial),
         /// `type: mp2mp_vc`
-        #[serde(rename = "mp2mp_vc")]
         Mp2mpVc(Mp2mpNetworkServiceConfigRequestPartial),
         /// `type: p2mp_vc`
-        #[serde(rename = "p2mp_vc")]
         P2mpVc(P2mpNetworkServiceConfigRequestPartial),
         /// `type: p2p_vc`
-        #[serde(rename = "p2p_vc")]
         P2pVc(P2pNetworkServiceConfigUpdatePartial),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<CloudNetworkServiceConfigUpdatePartial>
     for NetworkServiceConfigUpdatePartial {
@@ -46766,28 +47796,116 @@ pub mod types {
             Self::P2pVc(value)
         }
     }
-    /// `NetworkServiceRequest`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkServiceConfigUpdatePartial {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkServiceConfigUpdatePartial";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "cloud_vc" => {
+                    CloudNetworkServiceConfigUpdatePartial::deserialize(rest)
+                        .map(Self::CloudVc)
+                }
+                "exchange_lan" => {
+                    ExchangeLanNetworkServiceConfigUpdatePartial::deserialize(rest)
+                        .map(Self::ExchangeLan)
+                }
+                "mp2mp_vc" => {
+                    Mp2mpNetworkServiceConfigRequestPartial::deserialize(rest)
+                        .map(Self::Mp2mpVc)
+                }
+                "p2mp_vc" => {
+                    P2mpNetworkServiceConfigRequestPartial::deserialize(rest)
+                        .map(Self::P2mpVc)
+                }
+                "p2p_vc" => {
+                    P2pNetworkServiceConfigUpdatePartial::deserialize(rest)
+                        .map(Self::P2pVc)
+                }
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServiceConfigUpdatePartial {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkServiceConfigUpdatePartial {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::CloudVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "cloud_vc", variant)
+                }
+                Self::ExchangeLan(variant) => {
+                    crate::tagged::serialize(serializer, "type", "exchange_lan", variant)
+                }
+                Self::Mp2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "mp2mp_vc", variant)
+                }
+                Self::P2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2mp_vc", variant)
+                }
+                Self::P2pVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2p_vc", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkServiceConfigUpdatePartial {
+        fn schema_name() -> ::std::string::String {
+            "NetworkServiceConfigUpdatePartial".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: <
+                                CloudNetworkServiceConfigUpdatePartial > (), generator
+                                .subschema_for:: <
+                                ExchangeLanNetworkServiceConfigUpdatePartial > (), generator
+                                .subschema_for:: < Mp2mpNetworkServiceConfigRequestPartial >
+                                (), generator.subschema_for:: <
+                                P2mpNetworkServiceConfigRequestPartial > (), generator
+                                .subschema_for:: < P2pNetworkServiceConfigUpdatePartial > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkServiceRequest`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkServiceRequest {
         /// `type: cloud_vc`
-        #[serde(rename = "cloud_vc")]
         CloudVc(CloudNetworkServiceRequest),
         /// `type: mp2mp_vc`
-        #[serde(rename = "mp2mp_vc")]
         Mp2mpVc(Mp2mpNetworkServiceRequest),
         /// `type: p2mp_vc`
-        #[serde(rename = "p2mp_vc")]
         P2mpVc(P2mpNetworkServiceRequest),
         /// `type: p2p_vc`
-        #[serde(rename = "p2p_vc")]
         P2pVc(P2pNetworkServiceRequest),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<CloudNetworkServiceRequest> for NetworkServiceRequest {
         fn from(value: CloudNetworkServiceRequest) -> Self {
@@ -46809,28 +47927,99 @@ pub mod types {
             Self::P2pVc(value)
         }
     }
-    /// `NetworkServiceRequestPartial`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkServiceRequest {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkServiceRequest";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "cloud_vc" => {
+                    CloudNetworkServiceRequest::deserialize(rest).map(Self::CloudVc)
+                }
+                "mp2mp_vc" => {
+                    Mp2mpNetworkServiceRequest::deserialize(rest).map(Self::Mp2mpVc)
+                }
+                "p2mp_vc" => {
+                    P2mpNetworkServiceRequest::deserialize(rest).map(Self::P2mpVc)
+                }
+                "p2p_vc" => P2pNetworkServiceRequest::deserialize(rest).map(Self::P2pVc),
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServiceRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkServiceRequest {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::CloudVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "cloud_vc", variant)
+                }
+                Self::Mp2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "mp2mp_vc", variant)
+                }
+                Self::P2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2mp_vc", variant)
+                }
+                Self::P2pVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2p_vc", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkServiceRequest {
+        fn schema_name() -> ::std::string::String {
+            "NetworkServiceRequest".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < CloudNetworkServiceRequest > (),
+                                generator.subschema_for:: < Mp2mpNetworkServiceRequest > (),
+                                generator.subschema_for:: < P2mpNetworkServiceRequest > (),
+                                generator.subschema_for:: < P2pNetworkServiceRequest > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `NetworkServiceRequestPartial`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum NetworkServiceRequestPartial {
         /// `type: cloud_vc`
-        #[serde(rename = "cloud_vc")]
         CloudVc(CloudNetworkServiceRequestPartial),
         /// `type: mp2mp_vc`
-        #[serde(rename = "mp2mp_vc")]
         Mp2mpVc(Mp2mpNetworkServiceRequestPartial),
         /// `type: p2mp_vc`
-        #[serde(rename = "p2mp_vc")]
         P2mpVc(P2mpNetworkServiceRequestPartial),
         /// `type: p2p_vc`
-        #[serde(rename = "p2p_vc")]
         P2pVc(P2pNetworkServiceRequestPartial),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<CloudNetworkServiceRequestPartial>
     for NetworkServiceRequestPartial {
@@ -46856,31 +48045,107 @@ pub mod types {
             Self::P2pVc(value)
         }
     }
-    /// `ProductOffering`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for NetworkServiceRequestPartial {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "NetworkServiceRequestPartial";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "cloud_vc" => {
+                    CloudNetworkServiceRequestPartial::deserialize(rest)
+                        .map(Self::CloudVc)
+                }
+                "mp2mp_vc" => {
+                    Mp2mpNetworkServiceRequestPartial::deserialize(rest)
+                        .map(Self::Mp2mpVc)
+                }
+                "p2mp_vc" => {
+                    P2mpNetworkServiceRequestPartial::deserialize(rest).map(Self::P2mpVc)
+                }
+                "p2p_vc" => {
+                    P2pNetworkServiceRequestPartial::deserialize(rest).map(Self::P2pVc)
+                }
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServiceRequestPartial {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for NetworkServiceRequestPartial {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::CloudVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "cloud_vc", variant)
+                }
+                Self::Mp2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "mp2mp_vc", variant)
+                }
+                Self::P2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2mp_vc", variant)
+                }
+                Self::P2pVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2p_vc", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for NetworkServiceRequestPartial {
+        fn schema_name() -> ::std::string::String {
+            "NetworkServiceRequestPartial".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: <
+                                CloudNetworkServiceRequestPartial > (), generator
+                                .subschema_for:: < Mp2mpNetworkServiceRequestPartial > (),
+                                generator.subschema_for:: < P2mpNetworkServiceRequestPartial
+                                > (), generator.subschema_for:: <
+                                P2pNetworkServiceRequestPartial > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `ProductOffering`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum ProductOffering {
         /// `type: cloud_vc`
-        #[serde(rename = "cloud_vc")]
         CloudVc(CloudNetworkProductOffering),
         /// `type: exchange_lan`
-        #[serde(rename = "exchange_lan")]
         ExchangeLan(ExchangeLanNetworkProductOffering),
         /// `type: mp2mp_vc`
-        #[serde(rename = "mp2mp_vc")]
         Mp2mpVc(Mp2mpNetworkProductOffering),
         /// `type: p2mp_vc`
-        #[serde(rename = "p2mp_vc")]
         P2mpVc(P2mpNetworkProductOffering),
         /// `type: p2p_vc`
-        #[serde(rename = "p2p_vc")]
         P2pVc(P2pNetworkProductOffering),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<CloudNetworkProductOffering> for ProductOffering {
         fn from(value: CloudNetworkProductOffering) -> Self {
@@ -46907,31 +48172,110 @@ pub mod types {
             Self::P2pVc(value)
         }
     }
-    /// `ProductOfferingPartial`, told apart by its `type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "type")]
+    impl crate::tagged::Union for ProductOffering {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "ProductOffering";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "cloud_vc" => {
+                    CloudNetworkProductOffering::deserialize(rest).map(Self::CloudVc)
+                }
+                "exchange_lan" => {
+                    ExchangeLanNetworkProductOffering::deserialize(rest)
+                        .map(Self::ExchangeLan)
+                }
+                "mp2mp_vc" => {
+                    Mp2mpNetworkProductOffering::deserialize(rest).map(Self::Mp2mpVc)
+                }
+                "p2mp_vc" => {
+                    P2mpNetworkProductOffering::deserialize(rest).map(Self::P2mpVc)
+                }
+                "p2p_vc" => P2pNetworkProductOffering::deserialize(rest).map(Self::P2pVc),
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductOffering {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for ProductOffering {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::CloudVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "cloud_vc", variant)
+                }
+                Self::ExchangeLan(variant) => {
+                    crate::tagged::serialize(serializer, "type", "exchange_lan", variant)
+                }
+                Self::Mp2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "mp2mp_vc", variant)
+                }
+                Self::P2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2mp_vc", variant)
+                }
+                Self::P2pVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2p_vc", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for ProductOffering {
+        fn schema_name() -> ::std::string::String {
+            "ProductOffering".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < CloudNetworkProductOffering >
+                                (), generator.subschema_for:: <
+                                ExchangeLanNetworkProductOffering > (), generator
+                                .subschema_for:: < Mp2mpNetworkProductOffering > (),
+                                generator.subschema_for:: < P2mpNetworkProductOffering > (),
+                                generator.subschema_for:: < P2pNetworkProductOffering > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `ProductOfferingPartial`, told apart by its `type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum ProductOfferingPartial {
         /// `type: cloud_vc`
-        #[serde(rename = "cloud_vc")]
         CloudVc(CloudNetworkProductOfferingPartial),
         /// `type: exchange_lan`
-        #[serde(rename = "exchange_lan")]
         ExchangeLan(ExchangeLanNetworkProductOfferingPartial),
         /// `type: mp2mp_vc`
-        #[serde(rename = "mp2mp_vc")]
         Mp2mpVc(Mp2mpNetworkProductOfferingPartial),
         /// `type: p2mp_vc`
-        #[serde(rename = "p2mp_vc")]
         P2mpVc(P2mpNetworkProductOfferingPartial),
         /// `type: p2p_vc`
-        #[serde(rename = "p2p_vc")]
         P2pVc(P2pNetworkProductOfferingPartial),
+        /// A `type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<CloudNetworkProductOfferingPartial>
     for ProductOfferingPartial {
@@ -46963,25 +48307,113 @@ pub mod types {
             Self::P2pVc(value)
         }
     }
-    /// `VlanConfig`, told apart by its `vlan_type`: one variant for each value the spec maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(tag = "vlan_type")]
+    impl crate::tagged::Union for ProductOfferingPartial {
+        const TAG: &'static str = "type";
+        const NAME: &'static str = "ProductOfferingPartial";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "cloud_vc" => {
+                    CloudNetworkProductOfferingPartial::deserialize(rest)
+                        .map(Self::CloudVc)
+                }
+                "exchange_lan" => {
+                    ExchangeLanNetworkProductOfferingPartial::deserialize(rest)
+                        .map(Self::ExchangeLan)
+                }
+                "mp2mp_vc" => {
+                    Mp2mpNetworkProductOfferingPartial::deserialize(rest)
+                        .map(Self::Mp2mpVc)
+                }
+                "p2mp_vc" => {
+                    P2mpNetworkProductOfferingPartial::deserialize(rest)
+                        .map(Self::P2mpVc)
+                }
+                "p2p_vc" => {
+                    P2pNetworkProductOfferingPartial::deserialize(rest).map(Self::P2pVc)
+                }
+                _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductOfferingPartial {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for ProductOfferingPartial {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::CloudVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "cloud_vc", variant)
+                }
+                Self::ExchangeLan(variant) => {
+                    crate::tagged::serialize(serializer, "type", "exchange_lan", variant)
+                }
+                Self::Mp2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "mp2mp_vc", variant)
+                }
+                Self::P2mpVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2mp_vc", variant)
+                }
+                Self::P2pVc(variant) => {
+                    crate::tagged::serialize(serializer, "type", "p2p_vc", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for ProductOfferingPartial {
+        fn schema_name() -> ::std::string::String {
+            "ProductOfferingPartial".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: <
+                                CloudNetworkProductOfferingPartial > (), generator
+                                .subschema_for:: < ExchangeLanNetworkProductOfferingPartial
+                                > (), generator.subschema_for:: <
+                                Mp2mpNetworkProductOfferingPartial > (), generator
+                                .subschema_for:: < P2mpNetworkProductOfferingPartial > (),
+                                generator.subschema_for:: < P2pNetworkProductOfferingPartial
+                                > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// `VlanConfig`, told apart by its `vlan_type`: one variant for each value the spec maps, and `Unknown` for any other.
+    #[derive(Clone, Debug)]
     pub enum VlanConfig {
         /// `vlan_type: dot1q`
-        #[serde(rename = "dot1q")]
         Dot1q(VLanConfigDot1Q),
         /// `vlan_type: port`
-        #[serde(rename = "port")]
         Port(VLanConfigPort),
         /// `vlan_type: qinq`
-        #[serde(rename = "qinq")]
         Qinq(VLanConfigQinQ),
+        /// A `vlan_type` this client does not know (from a newer server): the whole object, as it came.
+        Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
     impl ::std::convert::From<VLanConfigDot1Q> for VlanConfig {
         fn from(value: VLanConfigDot1Q) -> Self {
@@ -46996,6 +48428,75 @@ pub mod types {
     impl ::std::convert::From<VLanConfigQinQ> for VlanConfig {
         fn from(value: VLanConfigQinQ) -> Self {
             Self::Qinq(value)
+        }
+    }
+    impl crate::tagged::Union for VlanConfig {
+        const TAG: &'static str = "vlan_type";
+        const NAME: &'static str = "VlanConfig";
+        fn decode<'de, D: ::serde::Deserializer<'de>>(
+            tag: ::std::string::String,
+            rest: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            use ::serde::Deserialize;
+            match tag.as_str() {
+                "dot1q" => VLanConfigDot1Q::deserialize(rest).map(Self::Dot1q),
+                "port" => VLanConfigPort::deserialize(rest).map(Self::Port),
+                "qinq" => VLanConfigQinQ::deserialize(rest).map(Self::Qinq),
+                _ => crate::tagged::unknown("vlan_type", tag, rest).map(Self::Unknown),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VlanConfig {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::tagged::deserialize(deserializer)
+        }
+    }
+    impl ::serde::Serialize for VlanConfig {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Dot1q(variant) => {
+                    crate::tagged::serialize(serializer, "vlan_type", "dot1q", variant)
+                }
+                Self::Port(variant) => {
+                    crate::tagged::serialize(serializer, "vlan_type", "port", variant)
+                }
+                Self::Qinq(variant) => {
+                    crate::tagged::serialize(serializer, "vlan_type", "qinq", variant)
+                }
+                Self::Unknown(object) => {
+                    ::serde::Serialize::serialize(object, serializer)
+                }
+            }
+        }
+    }
+    impl schemars::JsonSchema for VlanConfig {
+        fn schema_name() -> ::std::string::String {
+            "VlanConfig".to_string()
+        }
+        fn json_schema(
+            generator: &mut schemars::r#gen::SchemaGenerator,
+        ) -> schemars::schema::Schema {
+            schemars::schema::SchemaObject {
+                subschemas: Some(
+                    Box::new(schemars::schema::SubschemaValidation {
+                        one_of: Some(
+                            vec![
+                                generator.subschema_for:: < VLanConfigDot1Q > (), generator
+                                .subschema_for:: < VLanConfigPort > (), generator
+                                .subschema_for:: < VLanConfigQinQ > ()
+                            ],
+                        ),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
         }
     }
 }

@@ -12,6 +12,8 @@ mod jwt;
 pub mod problem;
 mod renewal;
 pub mod session;
+#[doc(hidden)]
+pub mod tagged;
 mod validity;
 mod wire;
 

@@ -162,6 +162,7 @@ impl SessionBuilder {
         Ok(Session {
             client: Client::new_with_client(&base_url, http, Auth::source(state.clone())),
             state,
+            implementation: Arc::default(),
         })
     }
 }
@@ -212,6 +213,8 @@ fn check_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
 pub struct Session {
     client: Client,
     state: Arc<SessionState>,
+    /// `GET /implementation`, read once when first asked.
+    implementation: Arc<tokio::sync::OnceCell<types::ImplementationResponse>>,
 }
 
 impl fmt::Debug for Session {
@@ -266,6 +269,29 @@ impl Session {
     /// whose typed cause [`Error::from_session`] recovers.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Whether the server implements `operation_id` (for example
+    /// `network_service_configs_create`), by its `GET /implementation`,
+    /// which is read once and kept. An exchange may implement only part of
+    /// IX-API, or an older version of it.
+    pub async fn supports(&self, operation_id: &str) -> Result<bool, Error> {
+        let implementation = self
+            .implementation
+            .get_or_try_init(|| async {
+                let operation = operations::API_IMPLEMENTATION_READ.id;
+                self.client
+                    .api_implementation_read()
+                    .send()
+                    .await
+                    .map(crate::ResponseValue::into_inner)
+                    .map_err(|e| Error::from_operation(operation, e))
+            })
+            .await?;
+        Ok(implementation
+            .supported_operations
+            .iter()
+            .any(|supported| supported == operation_id))
     }
 
     /// The current token pair, for saving and resuming later with

@@ -107,6 +107,7 @@ pub fn generate(spec: &Path) -> Result<String, CodegenError> {
         file: spec.to_path_buf(),
         message,
     })?;
+    open_string_enums(&mut file);
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 
@@ -143,6 +144,86 @@ fn add_to_types(file: &mut syn::File, items: TokenStream, unions: &[Union]) -> R
     let added: syn::File = syn::parse2(items).map_err(|e| e.to_string())?;
     types.1.extend(added.items);
     Ok(())
+}
+
+/// Gives every string enum of `types` (states, kinds, media types, ...) an
+/// `Unknown(String)` variant that takes any value the spec does not list,
+/// so that a newer server's new state does not fail a whole list, and
+/// writes it back as it came. Values are still checked where the client
+/// parses them itself (`FromStr`, the builders): a request carries an
+/// unknown value only if the caller puts it there on purpose.
+///
+/// Typify offers no setting for this, so the enums and their `Display`
+/// are amended here: the variant is `#[serde(untagged)]` and last, the
+/// enum loses `Copy`, and `Display` writes the value.
+fn open_string_enums(file: &mut syn::File) {
+    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
+        _ => None,
+    }) else {
+        return;
+    };
+    let mut opened = Vec::new();
+    for item in items.iter_mut() {
+        let syn::Item::Enum(enumeration) = item else {
+            continue;
+        };
+        let all_unit = !enumeration.variants.is_empty()
+            && enumeration
+                .variants
+                .iter()
+                .all(|v| matches!(v.fields, syn::Fields::Unit));
+        let derives_deserialize = enumeration
+            .attrs
+            .iter()
+            .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("Deserialize"));
+        if !all_unit || !derives_deserialize {
+            continue;
+        }
+        for attribute in &mut enumeration.attrs {
+            if attribute.path().is_ident("derive")
+                && let Ok(list) = attribute.parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                )
+            {
+                let kept = list.into_iter().filter(|path| !path.is_ident("Copy"));
+                *attribute = syn::parse_quote!(#[derive(#(#kept),*)]);
+            }
+        }
+        enumeration.variants.push(syn::parse_quote! {
+            /// A value this client does not know (from a newer server), as it came.
+            #[serde(untagged)]
+            Unknown(::std::string::String)
+        });
+        opened.push(enumeration.ident.clone());
+    }
+    for item in items.iter_mut() {
+        let syn::Item::Impl(implementation) = item else {
+            continue;
+        };
+        let is_display = implementation
+            .trait_
+            .as_ref()
+            .and_then(|(_, path, _)| path.segments.last())
+            .is_some_and(|segment| segment.ident == "Display");
+        let for_opened = matches!(&*implementation.self_ty, syn::Type::Path(p)
+            if p.path.get_ident().is_some_and(|name| opened.contains(name)));
+        if !is_display || !for_opened {
+            continue;
+        }
+        for member in &mut implementation.items {
+            let syn::ImplItem::Fn(function) = member else {
+                continue;
+            };
+            for statement in &mut function.block.stmts {
+                if let syn::Stmt::Expr(syn::Expr::Match(matching), _) = statement {
+                    matching
+                        .arms
+                        .push(syn::parse_quote!(Self::Unknown(ref value) => f.write_str(value),));
+                }
+            }
+        }
+    }
 }
 
 /// Splits every multi-line `#[doc = "..."]` into one attribute per line.
@@ -270,6 +351,44 @@ pub fn check(paths: &Paths) -> Result<Check, CodegenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_enums_take_unknown_values() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types {
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug)]
+                pub enum State {
+                    #[serde(rename = "production")]
+                    Production,
+                }
+                impl ::std::fmt::Display for State {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        match *self {
+                            Self::Production => f.write_str("production"),
+                        }
+                    }
+                }
+                #[derive(::serde::Deserialize)]
+                pub struct Kept {
+                    pub state: State,
+                }
+            }
+        };
+        open_string_enums(&mut file);
+        let printed = prettyplease::unparse(&file);
+        assert!(
+            printed.contains("#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("#[serde(untagged)]\n        Unknown(::std::string::String),"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("Self::Unknown(ref value) => f.write_str(value),"),
+            "{printed}"
+        );
+    }
 
     #[test]
     fn multi_line_docs_become_one_attribute_per_line() {

@@ -10,9 +10,10 @@
 //! Fix: the tag moves from the variant structs to the enum. A pass removes
 //! the tag property from every mapping target (they are only ever used
 //! through their union); progenitor is told that the union itself is a type
-//! of ours; and codegen writes it into the `types` module as a
-//! `#[serde(tag = "...")]` enum with one newtype variant per mapping entry,
-//! which decodes by the tag and writes it back.
+//! of ours; and codegen writes it into the `types` module as an enum with
+//! one newtype variant per mapping entry and an `Unknown` variant keeping
+//! the object of any other tag. `ix_api_client::tagged` decodes it by the
+//! tag and writes the tag back.
 
 use std::collections::BTreeMap;
 
@@ -154,27 +155,28 @@ pub fn emit(unions: &[Union]) -> TokenStream {
     let mut out = TokenStream::new();
     for union in unions {
         let name = ident(&union.rust_name());
+        let component = &union.name;
         let tag = &union.tag;
         let doc = format!(
-            " `{}`, told apart by its `{tag}`: one variant for each value the spec maps.",
-            union.name
+            " `{component}`, told apart by its `{tag}`: one variant for each value the spec maps, and `Unknown` for any other."
         );
-        let mut variants = Vec::new();
-        let mut froms = Vec::new();
-        let mut seen = BTreeMap::new();
+        let mut count = BTreeMap::new();
         for (_, target) in &union.variants {
-            *seen.entry(target.clone()).or_insert(0) += 1;
+            *count.entry(target.clone()).or_insert(0) += 1;
         }
+        let (mut variants, mut froms, mut decodes, mut encodes, mut schemas) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (value, target) in &union.variants {
             let variant = ident(&value.to_pascal_case());
             let inner = ident(&rust_name(target));
             let doc = format!(" `{tag}: {value}`");
-            variants.push(quote! {
-                #[doc = #doc]
-                #[serde(rename = #value)]
-                #variant(#inner),
-            });
-            if seen[target] == 1 {
+            variants.push(quote!(#[doc = #doc] #variant(#inner),));
+            decodes.push(quote!(#value => #inner::deserialize(rest).map(Self::#variant),));
+            encodes.push(quote!(
+                Self::#variant(variant) => crate::tagged::serialize(serializer, #tag, #value, variant),
+            ));
+            schemas.push(quote!(generator.subschema_for::<#inner>()));
+            if count[target] == 1 {
                 froms.push(quote! {
                     impl ::std::convert::From<#inner> for #name {
                         fn from(value: #inner) -> Self {
@@ -184,14 +186,67 @@ pub fn emit(unions: &[Union]) -> TokenStream {
                 });
             }
         }
+        let unknown_doc = format!(
+            " A `{tag}` this client does not know (from a newer server): the whole object, as it came."
+        );
         out.extend(quote! {
             #[doc = #doc]
-            #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-            #[serde(tag = #tag)]
+            #[derive(Clone, Debug)]
             pub enum #name {
                 #(#variants)*
+                #[doc = #unknown_doc]
+                Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
             }
             #(#froms)*
+            impl crate::tagged::Union for #name {
+                const TAG: &'static str = #tag;
+                const NAME: &'static str = #component;
+                fn decode<'de, D: ::serde::Deserializer<'de>>(
+                    tag: ::std::string::String,
+                    rest: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    use ::serde::Deserialize;
+                    match tag.as_str() {
+                        #(#decodes)*
+                        _ => crate::tagged::unknown(#tag, tag, rest).map(Self::Unknown),
+                    }
+                }
+            }
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    crate::tagged::deserialize(deserializer)
+                }
+            }
+            impl ::serde::Serialize for #name {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    match self {
+                        #(#encodes)*
+                        Self::Unknown(object) => ::serde::Serialize::serialize(object, serializer),
+                    }
+                }
+            }
+            impl schemars::JsonSchema for #name {
+                fn schema_name() -> ::std::string::String {
+                    #component.to_string()
+                }
+                fn json_schema(
+                    generator: &mut schemars::r#gen::SchemaGenerator,
+                ) -> schemars::schema::Schema {
+                    schemars::schema::SchemaObject {
+                        subschemas: Some(Box::new(schemars::schema::SubschemaValidation {
+                            one_of: Some(vec![#(#schemas),*]),
+                            ..Default::default()
+                        })),
+                        ..Default::default()
+                    }
+                    .into()
+                }
+            }
         });
     }
     out
@@ -245,14 +300,15 @@ mod tests {
         assert_eq!(lan["required"], json!(["id"]));
         assert_eq!(lan["properties"], json!({"id": {"type": "string"}}));
         let code = emit(&unions(&doc).unwrap()).to_string();
-        assert!(
-            code.contains("# [serde (tag = \"type\")] pub enum NetworkService"),
-            "{code}"
-        );
-        assert!(
-            code.contains("# [serde (rename = \"p2p_vc\")] P2pVc (P2pNetworkService)"),
-            "{code}"
-        );
+        for expected in [
+            "pub enum NetworkService",
+            "P2pVc (P2pNetworkService) ,",
+            "\"p2p_vc\" => P2pNetworkService :: deserialize (rest) . map (Self :: P2pVc)",
+            "Unknown (:: serde_json :: Map",
+            "crate :: tagged :: serialize (serializer , \"type\" , \"p2p_vc\" , variant)",
+        ] {
+            assert!(code.contains(expected), "{expected}\n{code}");
+        }
     }
 
     #[test]

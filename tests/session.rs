@@ -145,11 +145,11 @@ async fn refreshes_on_time_with_server_clock_off_by(offset_secs: i64) {
     let session = session(&sandbox, Duration::from_secs(10));
     let first = session.access_token().await.unwrap();
     // Still valid by the server's reckoning: no second login or refresh.
-    advance(Duration::from_secs(39)).await;
+    advance(Duration::from_secs(35)).await;
     assert_eq!(session.access_token().await.unwrap(), first);
     assert_eq!(seen(sandbox.counts()), counts(1, 0), "offset {offset_secs}");
 
-    advance(Duration::from_secs(12)).await;
+    advance(Duration::from_secs(16)).await;
     let second = session.access_token().await.unwrap();
     assert_ne!(second, first);
     assert_eq!(seen(sandbox.counts()), counts(1, 1), "offset {offset_secs}");

@@ -6,7 +6,9 @@
 //! enforce the new values. The workspace's own files are never touched.
 //!
 //! The scratch build takes minutes, so that test is `#[ignore]`d here and
-//! run by `.ci/run` (`cargo test -p ix-api-tests --test spec_drift -- --ignored`).
+//! run by `.ci/run` (`cargo test -p ix-api-tests --test spec_drift -- --ignored`)
+//! after the rest, in the same target directory (it overwrites the uplifted
+//! binaries there with the changed spec's; the next build puts them back).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -210,9 +212,9 @@ fn after_regeneration_the_client_and_the_sandbox_enforce_the_changed_facts() {
     assert!(matches!(codegen::check(&paths), Ok(Check::Drift(_))));
     assert!(codegen::write(&paths).expect("regenerate"));
 
-    // Its own target dir: the outer `cargo test` holds the lock on ours. It
-    // lives under ours so that later runs reuse the dependencies it built.
-    let target = root.join("target/spec-drift");
+    // Our own target dir: the dependencies are built there already (the
+    // outer `cargo test` releases its lock once it has built).
+    let target = root.join("target");
     let status = Command::new(env!("CARGO"))
         .args([
             "test",

@@ -107,7 +107,15 @@ def references(node):
 
 
 def root(name, definitions):
-    return {"$ref": "#/definitions/" + name, "definitions": definitions}
+    """The schema of `name`, with the definitions it reaches and no others
+    (hypothesis-jsonschema resolves every definition it is given)."""
+    reached, todo = {name}, [name]
+    while todo:
+        for ref in re.findall(r"#/definitions/(\w+)", json.dumps(definitions[todo.pop()])):
+            if ref not in reached:
+                reached.add(ref)
+                todo.append(ref)
+    return {"$ref": "#/definitions/" + name, "definitions": {n: definitions[n] for n in reached}}
 
 
 def generate(schema, count, deadline):

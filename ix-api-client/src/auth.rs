@@ -262,13 +262,8 @@ async fn problem_kind(
         .flatten()
         .map(|p| p.kind());
 
-    let mut rebuilt = http::Response::builder()
-        .status(response.status())
-        .version(response.version())
-        .url(response.url().clone());
-    if let Some(headers) = rebuilt.headers_mut() {
-        *headers = response.headers().clone();
-    }
+    let (status, version) = (response.status(), response.version());
+    let (headers, url) = (response.headers().clone(), response.url().clone());
     let body = if complete {
         Body::from(head)
     } else {
@@ -277,9 +272,14 @@ async fn problem_kind(
             rest: Body::from(response),
         })
     };
-    let rebuilt = rebuilt
-        .body(body)
-        .unwrap_or_else(|_| http::Response::new(Body::from(Bytes::new())));
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    // reqwest keeps a response's URL in an extension only its builder sets.
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        *rebuilt.extensions_mut() = carrier.into_parts().0.extensions;
+    }
     Ok((Response::from(rebuilt), kind))
 }
 

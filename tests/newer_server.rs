@@ -4,12 +4,10 @@
 
 use std::time::Duration;
 
-use ix_api_client::{Client, Error, Session, types};
+use ix_api_client::{Error, Session, types};
 use ix_api_sandbox::{Sandbox, SandboxConfig};
-use ix_api_tests::{Reply, ScriptedServer};
+use ix_api_tests::{Reply, answering};
 use serde_json::{Value, json};
-
-const TOKEN: &str = "eyJ0eXAiOiJKV1QifQ.e30.c2ln";
 
 fn lan_config(id: &str, state: &str) -> Value {
     json!({
@@ -27,12 +25,6 @@ fn lan_config(id: &str, state: &str) -> Value {
         "listed": true,
         "product_offering": "po-1",
     })
-}
-
-async fn answering(reply: Reply) -> (ScriptedServer, Client) {
-    let server = ScriptedServer::start(move |_| reply.clone()).await;
-    let client = Client::with_access_token(&server.base_url, TOKEN);
-    (server, client)
 }
 
 #[tokio::test]

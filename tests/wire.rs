@@ -3,11 +3,9 @@
 //! answers, the bearer header, polymorphic models by their `type`, and
 //! problem documents of every kind.
 
-use ix_api_client::{Client, ProblemError, ProblemKind, types};
-use ix_api_tests::{Reply, ScriptedServer};
+use ix_api_client::{ProblemError, ProblemKind, types};
+use ix_api_tests::{BEARER_TOKEN, Reply, ScriptedServer, answering};
 use serde_json::{Value, json};
-
-const TOKEN: &str = "eyJ0eXAiOiJKV1QifQ.e30.c2ln";
 
 fn exchange_lan_config(id: &str) -> Value {
     json!({
@@ -43,16 +41,10 @@ fn p2p_config(id: &str) -> Value {
     })
 }
 
-async fn server_answering(reply: Reply) -> (ScriptedServer, Client) {
-    let server = ScriptedServer::start(move |_| reply.clone()).await;
-    let client = Client::with_access_token(&server.base_url, TOKEN);
-    (server, client)
-}
-
 #[tokio::test]
 async fn list_filters_go_out_comma_separated_with_the_bearer_token() {
     let answer = json!([exchange_lan_config("nsc-1"), p2p_config("nsc-2")]);
-    let (server, client) = server_answering(Reply::json(200, answer.clone())).await;
+    let (server, client) = answering(Reply::json(200, answer.clone())).await;
     let configs = client
         .network_service_configs_list()
         .id(vec![
@@ -73,7 +65,7 @@ async fn list_filters_go_out_comma_separated_with_the_bearer_token() {
     );
     assert_eq!(
         request.header("authorization"),
-        Some(format!("Bearer {TOKEN}").as_str())
+        Some(format!("Bearer {BEARER_TOKEN}").as_str())
     );
     assert!(matches!(
         &configs[0],
@@ -86,7 +78,7 @@ async fn list_filters_go_out_comma_separated_with_the_bearer_token() {
 
 #[tokio::test]
 async fn patches_are_sent_as_merge_patches() {
-    let (server, client) = server_answering(Reply::json(202, exchange_lan_config("nsc-1"))).await;
+    let (server, client) = answering(Reply::json(202, exchange_lan_config("nsc-1"))).await;
     let patch = types::ExchangeLanNetworkServiceConfigUpdatePartial::builder()
         .listed(false)
         .purchase_order(Some("PO-7".parse().expect("within maxLength")));
@@ -118,7 +110,7 @@ async fn patches_are_sent_as_merge_patches() {
 
 #[tokio::test]
 async fn puts_and_posts_stay_json() {
-    let (server, client) = server_answering(Reply::json(
+    let (server, client) = answering(Reply::json(
         201,
         json!({"id": "mac-1", "address": "02:00:00:00:00:01", "managing_account": "a", "consuming_account": "a"}),
     ))
@@ -137,7 +129,7 @@ async fn puts_and_posts_stay_json() {
 async fn deletes_answer_with_the_object_being_decommissioned() {
     let mut config = exchange_lan_config("nsc-1");
     config["state"] = json!("decommission_requested");
-    let (server, client) = server_answering(Reply::json(202, config)).await;
+    let (server, client) = answering(Reply::json(202, config)).await;
     let cancelled = client
         .network_service_configs_destroy()
         .id("nsc-1")
@@ -170,7 +162,7 @@ async fn every_kind_of_problem_parses_with_its_kind_and_extension_members() {
         let mut body: Value = serde_json::from_slice(&reply.body).unwrap();
         body["charged_until"] = json!("2026-12-31");
         reply.body = body.to_string().into_bytes();
-        let (_server, client) = server_answering(reply).await;
+        let (_server, client) = answering(reply).await;
         let error = client
             .network_service_configs_destroy()
             .id("nsc-1")

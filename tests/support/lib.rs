@@ -299,3 +299,14 @@ pub async fn read_implementation(
 > {
     session.client().api_implementation_read().send().await
 }
+
+/// A server that answers every request with `reply`, and a client that
+/// calls it with a fixed bearer token.
+pub async fn answering(reply: Reply) -> (ScriptedServer, ix_api_client::Client) {
+    let server = ScriptedServer::start(move |_| reply.clone()).await;
+    let client = ix_api_client::Client::with_access_token(&server.base_url, BEARER_TOKEN);
+    (server, client)
+}
+
+/// The bearer token of [`answering`]'s client.
+pub const BEARER_TOKEN: &str = "eyJ0eXAiOiJKV1QifQ.e30.c2ln";

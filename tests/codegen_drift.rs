@@ -20,6 +20,7 @@ impl TempCopy {
         let paths = Paths {
             spec: dir.join("ix-api.yaml"),
             generated: dir.join("generated.rs"),
+            sandbox: None,
         };
         std::fs::copy(&workspace.spec, &paths.spec).expect("copy spec");
         std::fs::copy(&workspace.generated, &paths.generated).expect("copy generated.rs");

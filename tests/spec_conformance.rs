@@ -145,7 +145,14 @@ fn documented_problem_types(spec: &Value) -> Vec<String> {
                     .and_then(|t| t.get("enum"))
                     .and_then(Value::as_array)
                 {
-                    found.extend(types.iter().filter_map(Value::as_str).map(String::from));
+                    // Problem types are URIs; variant tags (`exchange_lan`) are not.
+                    found.extend(
+                        types
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .filter(|t| t.contains("://"))
+                            .map(String::from),
+                    );
                 }
                 visit.extend(object.values());
             }

@@ -48503,9 +48503,9 @@ pub mod types {
 #[derive(Clone, Debug)]
 ///Client for IX-API
 ///
-///The part of IX-API v2 that this client generates code for: obtaining and
-///renewing the token pair every other call needs, and the smallest call
-///that proves a token works.
+///IX-API v2, as ix-api-rs generates its client and sandbox from it: every
+///operation of the published 2.1.0 document, with the deviations listed
+///under `x-deviations`.
 ///
 ///Every operation except the two under `/auth` needs an access token in the
 ///`Authorization: Bearer ...` header. Errors are RFC 7807 problem documents
@@ -52633,7 +52633,10 @@ pub mod builder {
         ///Sends a `GET` request to `/health`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::HealthResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::HealthResponse>,
+            Error<types::ProblemResponse>,
+        > {
             let Self { client } = self;
             let url = format!("{}/health", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -52663,6 +52666,13 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53115,7 +53125,9 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/ips`
-        pub async fn send(self) -> Result<ResponseValue<types::IpAddress>, Error<()>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::IpAddress>, Error<types::ProblemResponse>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -53151,6 +53163,27 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -60202,6 +60235,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
                 401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -1,11 +1,22 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod catalogue;
+mod exchange;
+mod facts;
+mod filters;
+mod models;
+mod persist;
+mod problem;
+mod references;
 mod routes;
+mod store;
 mod tokens;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -71,6 +82,12 @@ pub struct SandboxConfig {
     /// A delay before answering the token operations, to make concurrent
     /// waiting visible in tests. Default none.
     pub token_latency: Duration,
+    /// How long a new or changed object takes to reach `production`, and a
+    /// deleted one `decommissioned`. Default 1 s; zero for tests.
+    pub provisioning_delay: Duration,
+    /// Where the exchange's objects persist: loaded at start, written after
+    /// every change. Default none: memory only.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -82,6 +99,8 @@ impl Default for SandboxConfig {
             accounts: vec![Account::generate()],
             clock_offset_secs: 0,
             token_latency: Duration::ZERO,
+            provisioning_delay: Duration::from_secs(1),
+            state_file: None,
         }
     }
 }
@@ -97,6 +116,8 @@ pub struct Counts {
     pub implementation_reads: u64,
     /// Requests answered with a 4xx problem.
     pub rejected: u64,
+    /// Creates, updates and deletes the exchange answered.
+    pub changes: u64,
 }
 
 /// A running sandbox. Dropping it stops the server; [`Sandbox::shutdown`]
@@ -120,7 +141,9 @@ impl fmt::Debug for Sandbox {
 
 impl Sandbox {
     /// Binds `config.listen` and serves in the background on the current
-    /// tokio runtime.
+    /// tokio runtime. Fails if it cannot listen, or if `config.state_file`
+    /// cannot be read or is not a sandbox state file (which is then left
+    /// untouched).
     pub async fn start(config: SandboxConfig) -> std::io::Result<Self> {
         let accounts = if config.accounts.is_empty() {
             vec![Account::generate()]
@@ -128,7 +151,21 @@ impl Sandbox {
             config.accounts
         };
         let demo = accounts[0].clone();
+        let (seeded, seeded_accounts) = catalogue::seed();
+        let mut store = match &config.state_file {
+            Some(path) => persist::load(path)
+                .map_err(std::io::Error::other)?
+                .unwrap_or(seeded),
+            None => seeded,
+        };
+        let roots = api_user_accounts(&mut store, &accounts, &seeded_accounts);
+        if let Some(path) = &config.state_file {
+            persist::save(path, &store).map_err(std::io::Error::other)?;
+        }
+        let delay_ms = i64::try_from(config.provisioning_delay.as_millis()).unwrap_or(i64::MAX);
         let state = Arc::new(routes::AppState {
+            roots,
+            exchange: exchange::Exchange::new(store, config.state_file.clone(), delay_ms),
             accounts,
             issuer: tokens::Issuer::new(
                 config.access_ttl,
@@ -176,7 +213,13 @@ impl Sandbox {
             refreshes: c.refreshes.load(Ordering::Relaxed),
             implementation_reads: c.implementation_reads.load(Ordering::Relaxed),
             rejected: c.rejected.load(Ordering::Relaxed),
+            changes: c.changes.load(Ordering::Relaxed),
         }
+    }
+
+    /// How many objects the exchange holds, over all collections.
+    pub fn objects(&self) -> usize {
+        self.state.exchange.read().0.len()
     }
 
     /// Stops accepting connections, lets requests in flight finish, and waits.
@@ -188,6 +231,42 @@ impl Sandbox {
             let _ = server.await;
         }
     }
+}
+
+/// The account each API user acts for: the demo user is the seeded
+/// reseller; every other API user has an account of its own, found again by
+/// its `external_ref` in a loaded state.
+fn api_user_accounts(
+    store: &mut store::Store,
+    users: &[Account],
+    seeded: &catalogue::Accounts,
+) -> HashMap<String, String> {
+    let mut roots = HashMap::new();
+    for (i, user) in users.iter().enumerate() {
+        if i == 0 {
+            roots.insert(user.api_key.clone(), seeded.reseller.clone());
+            continue;
+        }
+        let reference = format!("api-user:{}", user.api_key);
+        let existing = store
+            .collection("/accounts")
+            .find(|(_, account)| account.str("external_ref") == Some(reference.as_str()))
+            .and_then(|(_, account)| account.str("id").map(str::to_string));
+        let id = existing.unwrap_or_else(|| {
+            let account = serde_json::json!({
+                "name": format!("API user {i}"), "state": "production", "external_ref": reference,
+                "address": {"street_address": "Sandboxstrasse 1", "postal_code": "60313",
+                            "locality": "Frankfurt am Main", "country": "DE"},
+                "metro_area_network_presence": [],
+            });
+            let serde_json::Value::Object(account) = account else {
+                unreachable!("an object")
+            };
+            store.insert("/accounts", account).to_string()
+        });
+        roots.insert(user.api_key.clone(), id);
+    }
+    roots
 }
 
 impl Drop for Sandbox {

@@ -4,6 +4,7 @@
 //! stdout, then logs to stderr until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -27,12 +28,27 @@ struct Args {
     /// Refresh token lifetime in seconds.
     #[arg(long, default_value_t = 86_400)]
     refresh_ttl: u64,
+    /// Seconds a new or changed object takes to reach `production` (and a
+    /// deleted one `decommissioned`); 0 for tests.
+    #[arg(long, default_value_t = 1.0, value_parser = seconds)]
+    provisioning_delay: f64,
+    /// Keep the exchange's objects in FILE: loaded at start, written
+    /// atomically after every change. Without it, memory only.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
     /// The demo account's api_key (as long as the spec says); generated if absent.
     #[arg(long, requires = "api_secret", value_parser = api_key)]
     api_key: Option<String>,
     /// The demo account's api_secret (as long as the spec says); generated if absent.
     #[arg(long, requires = "api_key", value_parser = api_secret)]
     api_secret: Option<String>,
+}
+
+fn seconds(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=86_400.0 * 365.0).contains(&s) => Ok(s),
+        _ => Err(format!("{value:?} is not a number of seconds (0 or more)")),
+    }
 }
 
 fn api_key(value: &str) -> Result<String, String> {
@@ -70,12 +86,14 @@ async fn main() -> ExitCode {
         access_ttl: Duration::from_secs(args.access_ttl),
         refresh_ttl: Duration::from_secs(args.refresh_ttl),
         accounts: vec![account],
+        provisioning_delay: Duration::from_secs_f64(args.provisioning_delay),
+        state_file: args.state.clone(),
         ..SandboxConfig::default()
     };
     let sandbox = match Sandbox::start(config).await {
         Ok(sandbox) => sandbox,
         Err(e) => {
-            eprintln!("ix-api-sandbox: cannot listen on {}: {e}", args.listen);
+            eprintln!("ix-api-sandbox: cannot start on {}: {e}", args.listen);
             return ExitCode::FAILURE;
         }
     };

@@ -1,14 +1,16 @@
-//! The sandbox's HTTP surface: IX-API's two token operations and
-//! `GET /implementation`, answering as `spec/ix-api.yaml` says, with problem
-//! documents for every error.
+//! The sandbox's HTTP surface: every operation of `spec/ix-api.yaml` at its
+//! method and path, answering as the spec says, with problem documents for
+//! every error. The token operations, `/health` and `/implementation` are
+//! answered here; everything else by the exchange (`exchange.rs`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
@@ -19,17 +21,17 @@ use serde_json::Value;
 use subtle::ConstantTimeEq;
 
 use crate::Account;
+use crate::exchange::{Action, Call, Exchange};
+use crate::facts::{self, Facts, Invalid};
+use crate::problem::{Problem, json_response};
 use crate::tokens::{Issuer, Rejection};
 
 /// Requests with larger bodies are refused unread.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The operations the sandbox implements, as `GET /implementation` lists them.
-pub const OPERATIONS: &[Operation] = &[
-    operations::AUTH_TOKEN_CREATE,
-    operations::AUTH_TOKEN_REFRESH,
-    operations::API_IMPLEMENTATION_READ,
-];
+/// The operations the sandbox implements, as `GET /implementation` lists
+/// them: all of the spec's.
+pub const OPERATIONS: &[Operation] = operations::ALL;
 
 /// What the sandbox counts, for tests that assert how many requests a client
 /// sent.
@@ -39,10 +41,15 @@ pub struct Counters {
     pub refreshes: AtomicU64,
     pub implementation_reads: AtomicU64,
     pub rejected: AtomicU64,
+    /// Creates, updates and deletes the exchange answered.
+    pub changes: AtomicU64,
 }
 
 pub struct AppState {
     pub accounts: Vec<Account>,
+    /// The account each API user (by `api_key`) acts for.
+    pub roots: HashMap<String, String>,
+    pub exchange: Exchange,
     pub issuer: Issuer,
     pub counters: Counters,
     /// Added before answering a token operation, to make waiting visible.
@@ -68,90 +75,194 @@ where
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let router = Router::new();
-    let router = route(router, &operations::AUTH_TOKEN_CREATE, auth_token_create);
-    let router = route(router, &operations::AUTH_TOKEN_REFRESH, auth_token_refresh);
-    let router = route(
+    let mut router = Router::new();
+    router = route(router, &operations::AUTH_TOKEN_CREATE, auth_token_create);
+    router = route(router, &operations::AUTH_TOKEN_REFRESH, auth_token_refresh);
+    router = route(
         router,
         &operations::API_IMPLEMENTATION_READ,
         api_implementation_read,
     );
+    router = route(router, &operations::API_HEALTH_READ, api_health_read);
+    let answered_here = [
+        operations::AUTH_TOKEN_CREATE.id,
+        operations::AUTH_TOKEN_REFRESH.id,
+        operations::API_IMPLEMENTATION_READ.id,
+        operations::API_HEALTH_READ.id,
+    ];
+    for operation in operations::ALL {
+        if answered_here.contains(&operation.id) {
+            continue;
+        }
+        if let Some((action, collection)) = Action::of(operation) {
+            let handler = move |State(state): State<Arc<AppState>>,
+                                Path(parameters): Path<Vec<(String, String)>>,
+                                RawQuery(query): RawQuery,
+                                request: Request| async move {
+                let call = Incoming {
+                    operation,
+                    action,
+                    collection,
+                    parameters,
+                    query,
+                };
+                collection_operation(state, call, request).await
+            };
+            router = route(router, operation, handler);
+        }
+    }
     router.fallback(not_found).with_state(state)
 }
 
-/// An RFC 7807 problem, as IX-API sends them (`application/json`, as the
-/// spec documents).
-struct Problem {
-    status: StatusCode,
-    kind: ProblemKind,
-    title: &'static str,
-    detail: String,
+/// A request for the exchange, as it came.
+struct Incoming {
+    operation: &'static Operation,
+    action: Action,
+    collection: &'static str,
+    parameters: Vec<(String, String)>,
+    query: Option<String>,
 }
 
-impl Problem {
-    fn new(
-        status: StatusCode,
-        kind: ProblemKind,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Self {
-        Self {
-            status,
-            kind,
-            title,
-            detail: detail.into(),
+async fn collection_operation(
+    state: Arc<AppState>,
+    incoming: Incoming,
+    request: Request,
+) -> Response {
+    let Some(facts) = Facts::get().operation(incoming.operation.id) else {
+        return not_found().await.into_response();
+    };
+    let checked = async {
+        let root = authenticate(&state, request.headers())?;
+        let mut query = Vec::new();
+        for (name, raw) in
+            url::form_urlencoded::parse(incoming.query.unwrap_or_default().as_bytes())
+        {
+            let Some(schema) = facts.query.get(name.as_ref()) else {
+                continue;
+            };
+            let value = facts::parse_parameter(schema, &raw).map_err(|reason| {
+                Problem::invalid(vec![Invalid {
+                    name: name.to_string(),
+                    reason,
+                }])
+            })?;
+            query.retain(|(known, _): &(String, Value)| known != name.as_ref());
+            query.push((name.into_owned(), value));
         }
-    }
-
-    fn validation(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            ProblemKind::ValidationError,
-            "Some fields did not validate.",
-            detail,
-        )
-    }
-
-    fn authentication(detail: &str) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            ProblemKind::AuthenticationError,
-            "Authentication failed.",
-            detail,
-        )
-    }
-
-    fn signature_expired(detail: &str) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            ProblemKind::SignatureExpired,
-            "Signature has expired.",
-            detail,
-        )
-    }
-}
-
-impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
-        let problem = types::ProblemResponse::builder()
-            .type_(self.kind.type_uri().to_string())
-            .title(self.title.to_string())
-            .status(i64::from(self.status.as_u16()))
-            .detail(self.detail)
-            // Progenitor's builder wants the extension members said, even none.
-            .extra(serde_json::Map::new());
-        match types::ProblemResponse::try_from(problem) {
-            Ok(problem) => json_response(self.status, &problem),
-            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        let body = match &facts.request {
+            // A cancellation may say when; a merge patch without a body
+            // changes nothing.
+            Some(component) => match incoming.action {
+                Action::Destroy => request_body(request, component, true).await?,
+                Action::Merge => Some(
+                    request_body(request, component, true)
+                        .await?
+                        .unwrap_or_default(),
+                ),
+                _ => request_body(request, component, false).await?,
+            },
+            None => None,
+        };
+        Ok::<_, Problem>(Call {
+            facts,
+            action: incoming.action,
+            collection: incoming.collection,
+            root,
+            id: incoming.parameters.into_iter().next().map(|(_, id)| id),
+            query,
+            body,
+        })
+    };
+    let answer = match checked.await {
+        Ok(call) => state.exchange.serve(call, state.issuer.now_ms()).await,
+        Err(problem) => Err(problem),
+    };
+    match answer {
+        Ok((status, value)) => {
+            state
+                .counters
+                .changes
+                .fetch_add(u64::from(status != StatusCode::OK), Ordering::Relaxed);
+            json_response(status, &value)
         }
+        Err(problem) => rejected(&state, problem.documented(facts)),
     }
 }
 
-/// `value` as an `application/json` answer, as the spec documents.
-fn json_response(status: StatusCode, value: &impl serde::Serialize) -> Response {
-    match serde_json::to_string(value) {
-        Ok(body) => (status, [(header::CONTENT_TYPE, "application/json")], body).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+/// The account the bearer token's API user acts for.
+fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<String, Problem> {
+    let Some(token) = bearer_token(headers) else {
+        return Err(Problem::authentication(
+            "send Authorization: Bearer <access_token>",
+        ));
+    };
+    let subject = state
+        .issuer
+        .check_access(token)
+        .map_err(|rejection| match rejection {
+            Rejection::Expired => {
+                Problem::signature_expired("the access token has expired; refresh it")
+            }
+            Rejection::Invalid => Problem::authentication("the access token is invalid"),
+        })?;
+    state
+        .roots
+        .get(&subject)
+        .cloned()
+        .ok_or_else(|| Problem::authentication("the API user of this token no longer exists"))
+}
+
+/// The JSON object body of a request, checked against `component`; `None`
+/// for an empty optional body.
+async fn request_body(
+    request: Request,
+    component: &str,
+    optional: bool,
+) -> Result<Option<serde_json::Map<String, Value>>, Problem> {
+    let (parts, body) = request.into_parts();
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            Problem::validation(format!("the request body exceeds {MAX_BODY_BYTES} bytes"))
+        })?;
+    if optional && bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let media_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if media_type != "application/json" && !media_type.ends_with("+json") {
+        return Err(Problem::validation(
+            "the request body must be JSON (Content-Type: application/json)",
+        ));
+    }
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Problem::validation(format!("the request body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(Problem::validation(
+            "the request body must be a JSON object",
+        ));
+    }
+    Facts::get()
+        .validate(component, &value)
+        .map_err(Problem::invalid)?;
+    match value {
+        Value::Object(object) => Ok(Some(object)),
+        _ => Ok(None),
+    }
+}
+
+async fn api_health_read(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    match authenticate(&state, &headers) {
+        Ok(_) => json_response(
+            StatusCode::OK,
+            &serde_json::json!({"status": "pass", "version": env!("CARGO_PKG_VERSION")}),
+        ),
+        Err(problem) => rejected(&state, problem),
     }
 }
 
@@ -313,10 +424,10 @@ async fn api_implementation_read(
             let implementation = types::ImplementationResponse::builder()
                 .schema_version(SCHEMA_VERSION)
                 .service_version(env!("CARGO_PKG_VERSION").to_string())
-                .supported_network_service_types(Vec::<String>::new())
-                .supported_network_service_config_types(Vec::<String>::new())
-                .supported_network_feature_types(Vec::<String>::new())
-                .supported_network_feature_config_types(Vec::<String>::new())
+                .supported_network_service_types(types_of("NetworkService"))
+                .supported_network_service_config_types(types_of("NetworkServiceConfig"))
+                .supported_network_feature_types(types_of("NetworkFeature"))
+                .supported_network_feature_config_types(types_of("NetworkFeatureConfig"))
                 .supported_operations(
                     OPERATIONS
                         .iter()
@@ -337,6 +448,14 @@ async fn api_implementation_read(
             Problem::authentication("the access token is invalid"),
         ),
     }
+}
+
+/// The `type`s of a polymorphic model, as the spec maps them.
+fn types_of(component: &str) -> Vec<String> {
+    Facts::get()
+        .union(component)
+        .map(|union| union.mapping.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// RFC 7807's `about:blank`: the status says it all. Paths outside the

@@ -68,12 +68,19 @@ impl Issuer {
     }
 
     fn now(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
+    }
+
+    /// The exchange's clock, in milliseconds since the epoch.
+    pub fn now_ms(&self) -> i64 {
         let (wall, instant) = self.started;
         let since_epoch = (wall + instant.elapsed())
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
-            .as_secs();
-        i64::try_from(since_epoch).unwrap_or(i64::MAX) + self.clock_offset_secs
+            .as_millis();
+        i64::try_from(since_epoch)
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.clock_offset_secs.saturating_mul(1000))
     }
 
     /// A new access and refresh token for `subject`.

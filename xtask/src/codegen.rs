@@ -5,6 +5,7 @@
 //! takes part, so `--check` can compare it byte for byte with the committed
 //! file on any machine. `ix-api-client` marks the module `#[rustfmt::skip]`.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
@@ -13,21 +14,26 @@ use quote::quote;
 
 use crate::document::{self, DocumentError};
 use crate::polymorphic::{self, Union};
-use crate::{facts, normalize};
+use crate::{facts, normalize, sandbox};
 
 /// Where the spec is read from and the generated code is written to.
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub spec: PathBuf,
+    /// The client's generated module.
     pub generated: PathBuf,
+    /// The sandbox's source directory, for its `spec.json` and `models.rs`;
+    /// `None` generates the client alone.
+    pub sandbox: Option<PathBuf>,
 }
 
 impl Paths {
-    /// The workspace's own spec and generated file.
+    /// The workspace's own spec and generated files.
     pub fn in_workspace(root: &Path) -> Self {
         Self {
             spec: root.join("spec/ix-api.yaml"),
             generated: root.join("ix-api-client/src/generated.rs"),
+            sandbox: Some(root.join("ix-api-sandbox/src")),
         }
     }
 }
@@ -81,6 +87,32 @@ fn settings(unions: &[Union]) -> GenerationSettings {
 
 /// Generates the client source for the spec at `spec`.
 pub fn generate(spec: &Path) -> Result<String, CodegenError> {
+    generate_client(spec).map(|(code, _, _)| code)
+}
+
+/// Every file `paths` names, as the spec produces it.
+pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
+    let (client, defined, raw) = generate_client(&paths.spec)?;
+    let mut out = vec![(paths.generated.clone(), client)];
+    if let Some(dir) = &paths.sandbox {
+        let located =
+            |e: normalize::PassError| DocumentError::new(&paths.spec, e.pointer, e.message);
+        out.push((
+            dir.join("spec.json"),
+            sandbox::facts(&raw).map_err(located)?,
+        ));
+        out.push((
+            dir.join("models.rs"),
+            sandbox::models(&raw, &defined).map_err(located)?,
+        ));
+    }
+    Ok(out)
+}
+
+/// The client source, the names of the types it defines, and the spec as read.
+fn generate_client(
+    spec: &Path,
+) -> Result<(String, BTreeSet<String>, serde_json::Value), CodegenError> {
     let raw = document::load(spec)?;
     let located = |e: normalize::PassError| DocumentError::new(spec, e.pointer, e.message);
     let mut value = raw.clone();
@@ -108,7 +140,29 @@ pub fn generate(spec: &Path) -> Result<String, CodegenError> {
         message,
     })?;
     open_string_enums(&mut file);
-    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+    let defined = defined_types(&file);
+    Ok((
+        format!("{HEADER}{}", prettyplease::unparse(&file)),
+        defined,
+        raw,
+    ))
+}
+
+/// The structs and enums of the generated `types` module.
+fn defined_types(file: &syn::File) -> BTreeSet<String> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => module.content.as_ref(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items)
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) => Some(e.ident.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Appends `items` to the generated `types` module, after checking that
@@ -304,48 +358,53 @@ pub enum Check {
     Drift(String),
 }
 
-/// Regenerates and writes the file. Returns whether its content changed.
+/// Regenerates and writes the files. Returns whether any content changed.
 pub fn write(paths: &Paths) -> Result<bool, CodegenError> {
-    let code = generate(&paths.spec)?;
-    let committed = std::fs::read_to_string(&paths.generated).ok();
-    if committed.map(|text| text.replace("\r\n", "\n")).as_deref() == Some(code.as_str()) {
-        return Ok(false);
+    let mut changed = false;
+    for (file, code) in outputs(paths)? {
+        let committed = std::fs::read_to_string(&file).ok();
+        if committed.map(|text| text.replace("\r\n", "\n")).as_deref() == Some(code.as_str()) {
+            continue;
+        }
+        std::fs::write(&file, code).map_err(|source| CodegenError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        changed = true;
     }
-    std::fs::write(&paths.generated, code).map_err(|source| CodegenError::Io {
-        file: paths.generated.clone(),
-        source,
-    })?;
-    Ok(true)
+    Ok(changed)
 }
 
-/// Compares the committed file with what the spec produces; writes nothing.
+/// Compares the committed files with what the spec produces; writes nothing.
 pub fn check(paths: &Paths) -> Result<Check, CodegenError> {
-    let code = generate(&paths.spec)?;
-    let committed = match std::fs::read_to_string(&paths.generated) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(source) => {
-            return Err(CodegenError::Io {
-                file: paths.generated.clone(),
-                source,
-            });
+    let mut diffs = String::new();
+    for (file, code) in outputs(paths)? {
+        let committed = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => return Err(CodegenError::Io { file, source }),
+        };
+        // A checkout with CRLF line endings holds the same code.
+        let committed = committed.replace("\r\n", "\n");
+        if committed == code {
+            continue;
         }
-    };
-    // A checkout with CRLF line endings holds the same code.
-    let committed = committed.replace("\r\n", "\n");
-    if committed == code {
-        return Ok(Check::UpToDate);
+        let name = file.display().to_string();
+        let diff = similar::TextDiff::from_lines(&committed, &code)
+            .unified_diff()
+            .context_radius(3)
+            .header(
+                &format!("{name} (committed)"),
+                &format!("{name} (from spec)"),
+            )
+            .to_string();
+        diffs.push_str(&diff);
     }
-    let name = paths.generated.display().to_string();
-    let diff = similar::TextDiff::from_lines(&committed, &code)
-        .unified_diff()
-        .context_radius(3)
-        .header(
-            &format!("{name} (committed)"),
-            &format!("{name} (from spec)"),
-        )
-        .to_string();
-    Ok(Check::Drift(diff))
+    Ok(if diffs.is_empty() {
+        Check::UpToDate
+    } else {
+        Check::Drift(diffs)
+    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod document;
 pub mod facts;
 pub mod normalize;
 pub mod polymorphic;
+pub mod sandbox;
 pub mod spec_check;
 
 use std::path::PathBuf;

@@ -264,6 +264,7 @@ impl<'a> Canonical<'a> {
         let value = self.resolve(value, depth)?;
         match value {
             Value::Object(object) => {
+                let tags = discriminator_tags(&object);
                 let mut out = Map::new();
                 for (key, child) in object {
                     if is_documentation(&key) {
@@ -277,6 +278,16 @@ impl<'a> Canonical<'a> {
                         self.canonical(&child, depth + 1)?
                     };
                     out.insert(key, child);
+                }
+                if let (Some((property, tags)), Some(Value::Array(branches))) =
+                    (tags, out.get_mut("oneOf"))
+                {
+                    for (branch, tag) in branches.iter_mut().zip(tags) {
+                        let slot = branch.pointer_mut(&format!("/properties/{property}"));
+                        if let (Some(Value::Object(slot)), Some(tag)) = (slot, tag) {
+                            slot.insert("enum".into(), json!([tag]));
+                        }
+                    }
                 }
                 for set in SETS {
                     if let Some(Value::Array(items)) = out.get_mut(*set) {
@@ -304,6 +315,27 @@ impl<'a> Canonical<'a> {
             .collect::<Result<Map<_, _>, String>>()
             .map(Value::Object)
     }
+}
+
+/// For a discriminated `oneOf`: the tag property, and each branch's tag.
+/// A branch's tag property then holds `enum: [tag]` on both sides: the
+/// discriminator says so already, and validators that ignore
+/// discriminators (JSON Schema's `oneOf`) need it said in the branch.
+fn discriminator_tags(object: &Map<String, Value>) -> Option<(String, Vec<Option<String>>)> {
+    let property = object.get("discriminator")?.get("propertyName")?.as_str()?;
+    let mapping = object.get("discriminator")?.get("mapping")?.as_object()?;
+    let branches = object.get("oneOf")?.as_array()?;
+    let tags = branches
+        .iter()
+        .map(|branch| {
+            let reference = branch.get("$ref")?.as_str()?;
+            mapping
+                .iter()
+                .find(|(_, target)| target.as_str() == Some(reference))
+                .map(|(tag, _)| tag.clone())
+        })
+        .collect();
+    Some((property.to_string(), tags))
 }
 
 fn is_documentation(key: &str) -> bool {

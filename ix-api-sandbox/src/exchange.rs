@@ -1,0 +1,597 @@
+//! The exchange behind every collection operation of the spec: lists with
+//! their filters, creates, reads, PUT (replace) and PATCH (JSON merge
+//! patch), deletes that start decommissioning, cancellation policies and
+//! change requests. Which of these an operation is follows from its method
+//! and path; what it takes and answers, from the spec's facts.
+
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use axum::http::StatusCode;
+use chrono::{Datelike, NaiveDate};
+use ix_api_client::spec::Operation;
+use serde_json::{Map, Value};
+
+use crate::facts::{Facts, Invalid, OperationFacts};
+use crate::persist::Writer;
+use crate::problem::Problem;
+use crate::references;
+use crate::store::{Record, Store, Transition};
+use crate::{filters, models};
+
+/// What an operation does, read off its method and path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    List,
+    Create,
+    Read,
+    Replace,
+    Merge,
+    Destroy,
+    CancellationPolicy,
+    ReadChangeRequest,
+    CreateChangeRequest,
+    DestroyChangeRequest,
+}
+
+impl Action {
+    /// The action and the collection (`/contacts`) of an operation about
+    /// stored objects; `None` for a method no action has.
+    pub fn of(operation: &Operation) -> Option<(Self, &'static str)> {
+        let path = operation.path;
+        let collection = match path[1..].find('/') {
+            Some(end) => &path[..=end],
+            None => path,
+        };
+        let on_item = path.contains('{');
+        let action = match (operation.method, on_item) {
+            _ if path.ends_with("/cancellation-policy") => Self::CancellationPolicy,
+            ("GET", _) if path.ends_with("/change-request") => Self::ReadChangeRequest,
+            ("POST", _) if path.ends_with("/change-request") => Self::CreateChangeRequest,
+            ("DELETE", _) if path.ends_with("/change-request") => Self::DestroyChangeRequest,
+            ("GET", false) => Self::List,
+            ("POST", false) => Self::Create,
+            ("GET", true) => Self::Read,
+            ("PUT", true) => Self::Replace,
+            ("PATCH", true) => Self::Merge,
+            ("DELETE", true) => Self::Destroy,
+            _ => return None,
+        };
+        Some((action, collection))
+    }
+}
+
+/// One request, checked: the path's id, the typed query, the body.
+pub struct Call<'a> {
+    pub facts: &'a OperationFacts,
+    pub action: Action,
+    pub collection: &'a str,
+    /// The account the API user acts for.
+    pub root: String,
+    pub id: Option<String>,
+    pub query: Vec<(String, Value)>,
+    pub body: Option<Map<String, Value>>,
+}
+
+type Answer = Result<(StatusCode, Value), Problem>;
+
+/// The stored objects, the generation they are at, and how they change.
+pub struct Exchange {
+    store: Arc<RwLock<(Store, u64)>>,
+    writer: Option<Arc<Writer>>,
+    provisioning_delay_ms: i64,
+}
+
+impl Exchange {
+    pub fn new(store: Store, writer_path: Option<std::path::PathBuf>, delay_ms: i64) -> Self {
+        let store = Arc::new(RwLock::new((store, 0)));
+        let writer = writer_path.map(|path| Writer::start(path, store.clone()));
+        Self {
+            store,
+            writer,
+            provisioning_delay_ms: delay_ms,
+        }
+    }
+
+    pub fn read(&self) -> RwLockReadGuard<'_, (Store, u64)> {
+        self.store.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, (Store, u64)> {
+        self.store.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `change` on the store under the write lock; once it succeeded,
+    /// waits until the new state is on disk (with `--state`).
+    async fn change(&self, change: impl FnOnce(&mut Store) -> Answer) -> Answer {
+        let (answer, generation) = {
+            let mut guard = self.write();
+            let answer = change(&mut guard.0);
+            if answer.is_ok() {
+                guard.1 += 1;
+            }
+            (answer, guard.1)
+        };
+        if let (Ok(_), Some(writer)) = (&answer, &self.writer) {
+            writer.saved(generation).await.map_err(|e| {
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ix_api_client::ProblemKind::Other("about:blank".into()),
+                    "Internal Server Error",
+                    format!("the change was made but could not be saved: {e}"),
+                )
+            })?;
+        }
+        answer
+    }
+
+    pub async fn serve(&self, call: Call<'_>, now_ms: i64) -> Answer {
+        match call.action {
+            Action::List => self.list(&call, now_ms),
+            Action::Read => self.read_one(&call, now_ms),
+            Action::CancellationPolicy => self.cancellation_policy(&call, now_ms),
+            Action::ReadChangeRequest => self.read_change_request(&call, now_ms),
+            Action::Create => self.change(|store| self.create(store, &call, now_ms)).await,
+            Action::Replace | Action::Merge => {
+                self.change(|store| self.update(store, &call, now_ms)).await
+            }
+            Action::Destroy => {
+                self.change(|store| self.destroy(store, &call, now_ms))
+                    .await
+            }
+            Action::CreateChangeRequest => {
+                self.change(|store| self.create_change_request(store, &call, now_ms))
+                    .await
+            }
+            Action::DestroyChangeRequest => {
+                self.change(|store| destroy_change_request(store, &call, now_ms))
+                    .await
+            }
+        }
+    }
+
+    fn list(&self, call: &Call<'_>, now_ms: i64) -> Answer {
+        let guard = self.read();
+        let store = &guard.0;
+        let accounts = references::visible_accounts(store, &call.root);
+        let fields = call
+            .query
+            .iter()
+            .find_map(|(name, value)| match name.as_str() {
+                "fields" => value.as_str(),
+                _ => None,
+            });
+        let mut found = Vec::new();
+        for (_, record) in store.collection(call.collection) {
+            if record.gone(now_ms) {
+                continue;
+            }
+            let mut object = record.view(now_ms);
+            if references::visible(store, &accounts, call.collection, &object)
+                && filters::matches(store, call.collection, &object, &call.query)
+            {
+                if let Some(fields) = fields {
+                    filters::project(&mut object, fields);
+                }
+                found.push(Value::Object(object));
+            }
+        }
+        Ok((success(call.facts), Value::Array(found)))
+    }
+
+    fn read_one(&self, call: &Call<'_>, now_ms: i64) -> Answer {
+        let guard = self.read();
+        let object = Value::Object(find(&guard.0, call, now_ms)?.view(now_ms));
+        // The published document answers some reads (facilities, metro
+        // areas) with a list; the sandbox answers as it says.
+        let listed = call.facts.responses.values().any(|a| a.list);
+        let body = if listed {
+            Value::Array(vec![object])
+        } else {
+            object
+        };
+        Ok((success(call.facts), body))
+    }
+
+    fn create(&self, store: &mut Store, call: &Call<'_>, now_ms: i64) -> Answer {
+        let mut object = call.body.clone().unwrap_or_default();
+        let component = answer_component(call.facts)?;
+        let accounts = references::visible_accounts(store, &call.root);
+        if call.collection == "/accounts"
+            && object.get("managing_account").is_none_or(Value::is_null)
+        {
+            // A new account is managed by the account of its creator.
+            object.insert("managing_account".into(), Value::String(call.root.clone()));
+        }
+        refuse(references::check(store, &accounts, now_ms, &object))?;
+        let facts = Facts::get();
+        let stateful = facts.properties(component, &object).contains(&"state");
+        if stateful {
+            object.insert("state".into(), Value::String("requested".into()));
+        }
+        object.insert("id".into(), Value::String("0".into()));
+        fill_required(facts, component, &mut object);
+        let object = conform(component, object)?;
+        let id = store.insert(call.collection, object);
+        let record = store
+            .get_mut(call.collection, &id.to_string())
+            .expect("just inserted");
+        if stateful {
+            record.next = Some(Transition {
+                at_ms: now_ms + self.provisioning_delay_ms,
+                state: "production".into(),
+            });
+        }
+        Ok((success(call.facts), Value::Object(record.object.clone())))
+    }
+
+    fn update(&self, store: &mut Store, call: &Call<'_>, now_ms: i64) -> Answer {
+        let component = answer_component(call.facts)?;
+        let request = call.facts.request.as_deref().unwrap_or(component);
+        let body = call.body.clone().unwrap_or_default();
+        let accounts = references::visible_accounts(store, &call.root);
+        let record = find(store, call, now_ms)?;
+        let mut current = record.view(now_ms);
+        let facts = Facts::get();
+        let tag = facts.union(component).map(|u| u.property.as_str());
+        if let Some(tag) = tag
+            && body.get(tag).is_some_and(|t| Some(t) != current.get(tag))
+        {
+            return Err(Problem::invalid(vec![Invalid {
+                name: tag.to_string(),
+                reason: "the type of an object cannot change".into(),
+            }]));
+        }
+        let writable: Vec<String> = facts
+            .properties(request, &current)
+            .into_iter()
+            .filter(|member| !matches!(*member, "id" | "state" | "type"))
+            .map(str::to_string)
+            .collect();
+        for member in &writable {
+            match (call.action, body.get(member)) {
+                (Action::Merge, Some(Value::Null)) => {
+                    current.remove(member);
+                }
+                (Action::Merge, Some(patch)) => {
+                    let merged = merge(current.remove(member), patch);
+                    current.insert(member.clone(), merged);
+                }
+                (Action::Merge, None) => {}
+                (_, Some(value)) => {
+                    current.insert(member.clone(), value.clone());
+                }
+                (_, None) => {
+                    current.remove(member);
+                }
+            }
+        }
+        refuse(references::check(store, &accounts, now_ms, &current))?;
+        let updated = conform(component, current)?;
+        if let Err(invalid) = facts.validate(component, &Value::Object(updated.clone())) {
+            return Err(Problem::invalid(invalid));
+        }
+        let record = find_mut(store, call, now_ms)?;
+        record.object = updated;
+        record.next = None;
+        if record.str("state") == Some("production") {
+            record.object.insert(
+                "state".into(),
+                Value::String("production_change_pending".into()),
+            );
+            record.next = Some(Transition {
+                at_ms: now_ms + self.provisioning_delay_ms,
+                state: "production".into(),
+            });
+        }
+        Ok((success(call.facts), Value::Object(record.view(now_ms))))
+    }
+
+    fn destroy(&self, store: &mut Store, call: &Call<'_>, now_ms: i64) -> Answer {
+        let component = answer_component(call.facts)?;
+        let record = find_mut(store, call, now_ms)?;
+        record.settle(now_ms);
+        let facts = Facts::get();
+        let properties = facts.properties(component, &record.object);
+        if !properties.contains(&"state") {
+            let id = call.id.clone().unwrap_or_default();
+            let removed = store.remove(call.collection, &id).expect("found above");
+            forget(store, call.collection, &id);
+            return Ok((success(call.facts), Value::Object(removed.object)));
+        }
+        if !matches!(
+            record.str("state"),
+            Some("decommission_requested" | "decommissioned")
+        ) {
+            if properties.contains(&"decommission_at") {
+                let wanted = call
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.get("decommission_at"))
+                    .and_then(Value::as_str)
+                    .and_then(|d| d.parse::<NaiveDate>().ok());
+                let at = wanted.map_or(today(now_ms), |d| d.max(today(now_ms)));
+                record
+                    .object
+                    .insert("decommission_at".into(), Value::String(at.to_string()));
+                if properties.contains(&"charged_until") {
+                    record.object.insert(
+                        "charged_until".into(),
+                        Value::String(end_of_month(at).to_string()),
+                    );
+                }
+            }
+            record.object.insert(
+                "state".into(),
+                Value::String("decommission_requested".into()),
+            );
+            record.next = Some(Transition {
+                at_ms: now_ms + self.provisioning_delay_ms,
+                state: "decommissioned".into(),
+            });
+        }
+        Ok((success(call.facts), Value::Object(record.object.clone())))
+    }
+
+    fn cancellation_policy(&self, call: &Call<'_>, now_ms: i64) -> Answer {
+        let guard = self.read();
+        find(&guard.0, call, now_ms)?;
+        let wanted = call
+            .query
+            .iter()
+            .find_map(|(name, value)| match name.as_str() {
+                "decommission_at" => value.as_str(),
+                _ => None,
+            });
+        // The document declares no format and no 400 here: a date that does
+        // not parse asks for the earliest possible one.
+        let wanted = wanted.and_then(|date| date.parse::<NaiveDate>().ok());
+        // Notice ends today; billing runs to the end of the month.
+        let at = wanted.map_or(today(now_ms), |d| d.max(today(now_ms)));
+        let policy = serde_json::json!({
+            "decommission_at": at.to_string(),
+            "charged_until": end_of_month(at).to_string(),
+        });
+        Ok((success(call.facts), policy))
+    }
+
+    fn read_change_request(&self, call: &Call<'_>, now_ms: i64) -> Answer {
+        let guard = self.read();
+        let record = find(&guard.0, call, now_ms)?;
+        let id = record.str("id").and_then(crate::store::parse_id);
+        match id.and_then(|id| guard.0.change_requests.get(&id)) {
+            Some(change) => Ok((success(call.facts), change.clone())),
+            None => Err(Problem::not_found(
+                "this network service has no change request",
+            )),
+        }
+    }
+
+    fn create_change_request(&self, store: &mut Store, call: &Call<'_>, now_ms: i64) -> Answer {
+        let body = call.body.clone().unwrap_or_default();
+        let accounts = references::visible_accounts(store, &call.root);
+        refuse(references::check(store, &accounts, now_ms, &body))?;
+        let record = find_mut(store, call, now_ms)?;
+        record.settle(now_ms);
+        record.object.insert(
+            "state".into(),
+            Value::String("production_change_pending".into()),
+        );
+        let component = answer_component(call.facts)?;
+        let change = conform(component, body)?;
+        let id = crate::store::parse_id(call.id.as_deref().unwrap_or_default()).unwrap_or(0);
+        store
+            .change_requests
+            .insert(id, Value::Object(change.clone()));
+        Ok((success(call.facts), Value::Object(change)))
+    }
+}
+
+fn destroy_change_request(store: &mut Store, call: &Call<'_>, now_ms: i64) -> Answer {
+    find(store, call, now_ms)?;
+    let id = crate::store::parse_id(call.id.as_deref().unwrap_or_default()).unwrap_or(0);
+    match store.change_requests.remove(&id) {
+        Some(change) => {
+            if let Ok(record) = find_mut(store, call, now_ms)
+                && record.str("state") == Some("production_change_pending")
+            {
+                record
+                    .object
+                    .insert("state".into(), Value::String("production".into()));
+            }
+            Ok((success(call.facts), change))
+        }
+        None => Err(Problem::not_found(
+            "this network service has no change request",
+        )),
+    }
+}
+
+/// The object the path names, if the API user can see it.
+fn find<'s>(store: &'s Store, call: &Call<'_>, now_ms: i64) -> Result<&'s Record, Problem> {
+    let id = call.id.as_deref().unwrap_or_default();
+    let accounts = references::visible_accounts(store, &call.root);
+    store
+        .get(call.collection, id)
+        .filter(|record| !record.gone(now_ms))
+        .filter(|record| references::visible(store, &accounts, call.collection, &record.object))
+        .ok_or_else(|| Problem::not_found(format!("no object {}/{id}", call.collection)))
+}
+
+fn find_mut<'s>(
+    store: &'s mut Store,
+    call: &Call<'_>,
+    now_ms: i64,
+) -> Result<&'s mut Record, Problem> {
+    find(store, call, now_ms)?;
+    let id = call.id.as_deref().unwrap_or_default();
+    Ok(store.get_mut(call.collection, id).expect("found above"))
+}
+
+/// A deleted object no longer appears in the lists that named it, and the
+/// role assignments of a contact go with it.
+fn forget(store: &mut Store, collection: &str, id: &str) {
+    if collection == "/contacts"
+        && let Some(assignments) = store.collections.get_mut("/role-assignments")
+    {
+        assignments.retain(|_, a| a.str("contact") != Some(id));
+    }
+    // Ids are unique across collections, so a list holding this one named it.
+    for records in store.collections.values_mut() {
+        for record in records.values_mut() {
+            for value in record.object.values_mut() {
+                if let Value::Array(items) = value {
+                    items.retain(|item| item.as_str() != Some(id));
+                }
+            }
+        }
+    }
+}
+
+/// The documented success status.
+fn success(facts: &OperationFacts) -> StatusCode {
+    facts
+        .responses
+        .keys()
+        .filter_map(|status| status.parse::<u16>().ok())
+        .find(|status| (200..300).contains(status))
+        .and_then(|status| StatusCode::from_u16(status).ok())
+        .unwrap_or(StatusCode::OK)
+}
+
+/// The component of the documented success answer.
+fn answer_component(facts: &OperationFacts) -> Result<&str, Problem> {
+    facts
+        .responses
+        .iter()
+        .find(|(status, _)| status.starts_with('2'))
+        .and_then(|(_, answer)| answer.schema.as_deref())
+        .ok_or_else(|| Problem::validation("the spec documents no answer for this operation"))
+}
+
+/// Members the answer's schema requires that a request does not carry: the
+/// exchange's defaults (empty lists, the least number allowed, `null`).
+fn fill_required(facts: &Facts, component: &str, object: &mut Map<String, Value>) {
+    let missing: Vec<(String, Value)> = facts
+        .required(component, object)
+        .into_iter()
+        .filter(|(name, _)| !object.contains_key(*name))
+        .map(|(name, schema)| (name.to_string(), default_for(schema)))
+        .collect();
+    object.extend(missing);
+}
+
+fn default_for(schema: &Value) -> Value {
+    let kinds: Vec<&str> = match schema.get("type") {
+        Some(Value::String(kind)) => vec![kind.as_str()],
+        Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if kinds.contains(&"array") {
+        Value::Array(Vec::new())
+    } else if kinds.contains(&"null") {
+        Value::Null
+    } else if kinds.contains(&"integer") {
+        Value::from(schema.get("minimum").and_then(Value::as_i64).unwrap_or(0))
+    } else if kinds.contains(&"boolean") {
+        Value::Bool(false)
+    } else {
+        Value::String(String::new())
+    }
+}
+
+/// `object` through the client's model of `component`, and checked against
+/// the spec's schema for it: what the sandbox stores is what it may answer.
+fn conform(component: &str, object: Map<String, Value>) -> Result<Map<String, Value>, Problem> {
+    let value = match models::conform(component, Value::Object(object)) {
+        Some(Ok(value)) => value,
+        Some(Err(misfit)) => {
+            return Err(Problem::invalid(vec![Invalid {
+                name: misfit.path().to_string(),
+                reason: misfit.inner().to_string(),
+            }]));
+        }
+        None => {
+            return Err(Problem::validation(format!(
+                "the sandbox has no model {component}"
+            )));
+        }
+    };
+    if let Err(invalid) = Facts::get().validate(component, &value) {
+        return Err(Problem::invalid(invalid));
+    }
+    match value {
+        Value::Object(object) => Ok(object),
+        _ => Err(Problem::validation("the answer is not an object")),
+    }
+}
+
+fn refuse(invalid: Vec<Invalid>) -> Result<(), Problem> {
+    if invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::invalid(invalid))
+    }
+}
+
+/// RFC 7396: objects merge member by member, `null` removes, anything else
+/// replaces.
+fn merge(target: Option<Value>, patch: &Value) -> Value {
+    match (target, patch) {
+        (Some(Value::Object(mut target)), Value::Object(patch)) => {
+            for (member, value) in patch {
+                if value.is_null() {
+                    target.remove(member);
+                } else {
+                    let merged = merge(target.remove(member), value);
+                    target.insert(member.clone(), merged);
+                }
+            }
+            Value::Object(target)
+        }
+        (_, Value::Object(patch)) => merge(
+            Some(Value::Object(Map::new())),
+            &Value::Object(patch.clone()),
+        ),
+        (_, patch) => patch.clone(),
+    }
+}
+
+pub fn today(now_ms: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp_millis(now_ms)
+        .unwrap_or_default()
+        .date_naive()
+}
+
+fn end_of_month(date: NaiveDate) -> NaiveDate {
+    let (year, month) = match date.month() {
+        12 => (date.year() + 1, 1),
+        month => (date.year(), month + 1),
+    };
+    NaiveDate::from_ymd_opt(year, month, 1)
+        .and_then(|first| first.pred_opt())
+        .unwrap_or(date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let target = json!({"a": "b", "c": {"d": "e", "f": "g"}});
+        let patch = json!({"a": "z", "c": {"f": null}});
+        assert_eq!(
+            merge(Some(target), &patch),
+            json!({"a": "z", "c": {"d": "e"}})
+        );
+        assert_eq!(merge(Some(json!([1])), &json!({"a": 1})), json!({"a": 1}));
+    }
+
+    #[test]
+    fn billing_runs_to_the_end_of_the_month() {
+        let date = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(end_of_month(date("2026-02-10")), date("2026-02-28"));
+        assert_eq!(end_of_month(date("2026-12-31")), date("2026-12-31"));
+    }
+}

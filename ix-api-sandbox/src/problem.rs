@@ -1,0 +1,155 @@
+//! RFC 7807 problems, as IX-API sends them: `application/json`, a documented
+//! `type`, and for validation errors the failing members in `properties`
+//! (`[{"name": "vlan_config.vlan", "reason": "..."}]`).
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ix_api_client::{ProblemKind, types};
+use serde_json::{Map, Value, json};
+
+use crate::facts::{Invalid, OperationFacts};
+
+pub struct Problem {
+    pub status: StatusCode,
+    pub kind: ProblemKind,
+    pub title: &'static str,
+    pub detail: String,
+    pub extra: Map<String, Value>,
+}
+
+impl Problem {
+    pub fn new(
+        status: StatusCode,
+        kind: ProblemKind,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+            extra: Map::new(),
+        }
+    }
+
+    pub fn validation(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ProblemKind::ValidationError,
+            "Some fields did not validate.",
+            detail,
+        )
+    }
+
+    /// A validation error naming each failing member.
+    pub fn invalid(members: Vec<Invalid>) -> Self {
+        let detail = members
+            .iter()
+            .map(|m| {
+                if m.name.is_empty() {
+                    m.reason.clone()
+                } else {
+                    format!("{}: {}", m.name, m.reason)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut problem = Self::validation(detail);
+        let properties: Vec<Value> = members
+            .into_iter()
+            .map(|m| json!({"name": m.name, "reason": m.reason}))
+            .collect();
+        problem
+            .extra
+            .insert("properties".into(), Value::Array(properties));
+        problem
+    }
+
+    pub fn authentication(detail: &str) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ProblemKind::AuthenticationError,
+            "Authentication failed.",
+            detail,
+        )
+    }
+
+    pub fn signature_expired(detail: &str) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ProblemKind::SignatureExpired,
+            "Signature has expired.",
+            detail,
+        )
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ProblemKind::NotFound,
+            "Not found.",
+            detail,
+        )
+    }
+
+    /// This problem as `operation` documents it: a 404 the operation does
+    /// not document is its 400 (an unknown id in the path is then an
+    /// invalid request), and the `type` is one the operation lists for the
+    /// status, this one if it is among them.
+    pub fn documented(mut self, operation: &OperationFacts) -> Self {
+        let documented = |status: StatusCode| operation.responses.get(status.as_str());
+        if documented(self.status).is_none()
+            && self.status == StatusCode::NOT_FOUND
+            && documented(StatusCode::BAD_REQUEST).is_some()
+        {
+            self.status = StatusCode::BAD_REQUEST;
+        }
+        if let Some(answer) = documented(self.status) {
+            let ours = self.kind.type_uri().to_string();
+            if !answer.problems.is_empty() && !answer.problems.contains(&ours) {
+                self.kind = ProblemKind::from_type(&answer.problems[0]);
+                self.title = title_of(&self.kind);
+            }
+        }
+        self
+    }
+}
+
+/// The title IX-API gives a kind of problem.
+fn title_of(kind: &ProblemKind) -> &'static str {
+    match kind {
+        ProblemKind::ValidationError => "Some fields did not validate.",
+        ProblemKind::AuthenticationError => "Authentication failed.",
+        ProblemKind::SignatureExpired => "Signature has expired.",
+        ProblemKind::NotFound => "Not found.",
+        ProblemKind::PermissionDenied => "Permission denied.",
+        ProblemKind::CancellationPolicyError => "The cancellation policy does not allow this.",
+        ProblemKind::UnableToFulfill => "Unable to fulfill the request.",
+        ProblemKind::NotAuthenticated => "Authentication credentials were not provided.",
+        ProblemKind::Other(_) => "Error",
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let problem = types::ProblemResponse::builder()
+            .type_(self.kind.type_uri().to_string())
+            .title(self.title.to_string())
+            .status(i64::from(self.status.as_u16()))
+            .detail(self.detail)
+            .extra(self.extra);
+        match types::ProblemResponse::try_from(problem) {
+            Ok(problem) => json_response(self.status, &problem),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    }
+}
+
+/// `value` as an `application/json` answer, as the spec documents.
+pub fn json_response(status: StatusCode, value: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => (status, [(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}

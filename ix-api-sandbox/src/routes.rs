@@ -258,9 +258,15 @@ async fn request_body(
 
 async fn api_health_read(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     match authenticate(&state, &headers) {
+        // `version` is the API's major version, as IX-API servers answer it
+        // (and pyixapi reads it); `releaseId` is the sandbox's own.
         Ok(_) => json_response(
             StatusCode::OK,
-            &serde_json::json!({"status": "pass", "version": env!("CARGO_PKG_VERSION")}),
+            &serde_json::json!({
+                "status": "pass",
+                "version": SCHEMA_VERSION.split('.').next().unwrap_or(SCHEMA_VERSION),
+                "releaseId": env!("CARGO_PKG_VERSION"),
+            }),
         ),
         Err(problem) => rejected(&state, problem),
     }

@@ -3,7 +3,9 @@
 Usage: python pyixapi_check.py BASE_URL API_KEY API_SECRET
 
 Logs in, reads /implementation, refreshes, and reads /implementation again
-with the new token: a client nobody here wrote must get along with the
+with the new token; then reads the catalogue (facilities, PoPs, product
+offerings), creates a contact and a MAC address, reads them back, changes
+one, and deletes both: a client nobody here wrote must get along with the
 sandbox as it would with a real exchange.
 """
 
@@ -45,6 +47,36 @@ def main(url, key, secret):
     current = api.access_token.encoded
     api.authenticate()
     check("authenticate() keeps a valid token", api.access_token.encoded == current)
+
+    check("the API version is read from /health", api.version == 2, api.version)
+    facilities = list(api.facilities.all())
+    check("facilities are listed", len(facilities) == 3, len(facilities))
+    check("a facility has its PoPs", all(len(f.pops) >= 1 for f in facilities))
+    pops = list(api.pops.filter(facility=facilities[0].id))
+    check("PoPs filter by facility", len(pops) == 1 and pops[0].facility == facilities[0].id, len(pops))
+    offerings = list(api.product_offerings.all())
+    kinds = sorted(o.type for o in offerings)
+    check("a product offering of every type", kinds == ["cloud_vc", "exchange_lan", "mp2mp_vc", "p2mp_vc", "p2p_vc"], kinds)
+    lan = list(api.product_offerings.filter(type="exchange_lan"))
+    check("product offerings filter by type", len(lan) == 1, len(lan))
+
+    accounts = list(api.accounts.all())
+    account = accounts[0].id
+    contact = api.contacts.create(
+        managing_account=account, consuming_account=account, name="pyixapi NOC", email="noc@pyixapi.example"
+    )
+    check("a contact is created with an id", bool(contact.id), contact.id)
+    read = api.contacts.get(contact.id)
+    check("the contact reads back", read is not None and read.email == "noc@pyixapi.example")
+    check("the contact is changed (PATCH)", read.update({"name": "pyixapi peering"}))
+    check("the change reads back", api.contacts.get(contact.id).name == "pyixapi peering")
+    mac = api.macs.create(managing_account=account, consuming_account=account, address="02:00:5e:10:99:01")
+    check("a MAC address is created", bool(mac.id), mac.id)
+    check("the MAC address reads back", api.macs.get(mac.id).address == "02:00:5e:10:99:01")
+    check("the MAC address is listed", mac.id in [m.id for m in api.macs.all()])
+    check("the MAC address is deleted", api.macs.get(mac.id).delete())
+    check("the contact is deleted", api.contacts.get(contact.id).delete())
+    check("deleted objects are gone", api.macs.get(mac.id) is None and api.contacts.get(contact.id) is None)
 
     try:
         pyixapi.api(url, key, "x" * 86).authenticate()

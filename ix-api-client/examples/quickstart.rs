@@ -1,18 +1,22 @@
-//! Log in, call IX-API, refresh: the whole auth cycle in one run.
+//! Log in, call IX-API, refresh; then a real workflow: list the product
+//! offerings, order peering LAN access (a network service config with a MAC
+//! address), watch it reach `production`, and decommission it.
 //!
 //! With nothing set, it runs against a local IX-API sandbox started in this
 //! process. With `IX_API_URL`, `IX_API_KEY` and `IX_API_SECRET` set, it runs
-//! against that server instead.
+//! against that server instead, and only reads: it never orders anything
+//! from a real exchange.
 //!
 //! ```text
 //! cargo run --example quickstart
 //! IX_API_URL=https://ixp.example.net/api/v2 IX_API_KEY=... IX_API_SECRET=... cargo run --example quickstart
 //! ```
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use ix_api_client::{AccessToken, Session};
+use ix_api_client::{AccessToken, Session, types};
 use ix_api_sandbox::{Sandbox, SandboxConfig};
 
 type Failure = Box<dyn std::error::Error>;
@@ -30,7 +34,7 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Failure> {
     // Keep the sandbox alive until the end, if we started one.
-    let (_sandbox, url, key, secret) = match target_from_env()? {
+    let (sandbox, url, key, secret) = match target_from_env()? {
         Some((url, key, secret)) => (None, url, key, secret),
         None => {
             let sandbox = Sandbox::start(SandboxConfig::default()).await?;
@@ -59,8 +63,8 @@ async fn run() -> Result<(), Failure> {
     );
     println!("Implements IX-API {}", implementation.schema_version);
     println!(
-        "Operations: {}",
-        implementation.supported_operations.join(", ")
+        "Implements {} operations",
+        implementation.supported_operations.len()
     );
 
     let before = session.tokens().ok_or("no tokens after logging in")?;
@@ -75,7 +79,148 @@ async fn run() -> Result<(), Failure> {
     if let Some(at) = rotated.refresh_token.expires_at() {
         println!("Refresh token expires in {}", duration(until(at)));
     }
+
+    let offerings = session
+        .client()
+        .product_offerings_list()
+        .send()
+        .await?
+        .into_inner();
+    let mut by_type = BTreeMap::<String, usize>::new();
+    for offering in &offerings {
+        *by_type.entry(offering_type(offering)).or_default() += 1;
+    }
+    println!("Product offerings by type: {by_type:?}");
+    if sandbox.is_none() {
+        println!("A real exchange: the quickstart only reads, it orders nothing.");
+        return Ok(());
+    }
+    order_peering(&session).await
+}
+
+/// Orders peering LAN access on the sandbox, waits for it to reach
+/// `production`, and decommissions it.
+async fn order_peering(session: &Session) -> Result<(), Failure> {
+    let client = session.client();
+    let (network_service, offering) = client
+        .product_offerings_list()
+        .type_(types::ProductOfferingsListType::ExchangeLan)
+        .send()
+        .await?
+        .into_inner()
+        .into_iter()
+        .find_map(|offering| match offering {
+            types::ProductOfferingPartial::ExchangeLan(lan) => {
+                Some((lan.exchange_lan_network_service?, lan.id?))
+            }
+            _ => None,
+        })
+        .ok_or("the exchange offers no peering LAN")?;
+    let account = client.accounts_list().send().await?.into_inner();
+    let account = account.first().ok_or("no account")?.id.to_string();
+    let connection = client.connections_list().send().await?.into_inner();
+    let connection = connection.first().ok_or("no connection")?.id.to_string();
+    let assignment = client.role_assignments_list().send().await?.into_inner();
+    let assignment = assignment.first().ok_or("no role assignment")?.id.clone();
+
+    let mac = client
+        .macs_create()
+        .body(
+            types::MacAddressRequest::builder()
+                .address("02:00:5e:10:00:99")
+                .managing_account(account.clone())
+                .consuming_account(account.clone()),
+        )
+        .send()
+        .await?
+        .into_inner();
+    println!("Registered MAC address {} as {}", mac.address, *mac.id);
+
+    let request = types::ExchangeLanNetworkServiceConfigRequest::builder()
+        .managing_account(account.clone())
+        .consuming_account(account.clone())
+        .billing_account(account)
+        .network_service(network_service)
+        .product_offering(offering.to_string())
+        .connection(connection)
+        .role_assignments(vec![assignment])
+        .vlan_config(types::VlanConfig::Dot1q(
+            types::VLanConfigDot1Q::builder()
+                .vlan(std::num::NonZeroU32::new(100).ok_or("VLAN 0")?)
+                .try_into()?,
+        ))
+        .asns(vec![64500])
+        .listed(true)
+        .macs(Some(vec![mac.id.to_string()]));
+    let ordered = client
+        .network_service_configs_create()
+        .body(types::NetworkServiceConfigRequest::ExchangeLan(
+            request.try_into()?,
+        ))
+        .send()
+        .await?
+        .into_inner();
+    let types::NetworkServiceConfig::ExchangeLan(ordered) = ordered else {
+        return Err("the exchange answered with another type".into());
+    };
+    let id = ordered.id.to_string();
+    println!("Ordered network service config {id}: {}", ordered.state);
+
+    // The sandbox provisions after a second; a real exchange takes longer.
+    let mut state = ordered.state.to_string();
+    for _ in 0..50 {
+        if state == "production" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let current = client
+            .network_service_configs_read()
+            .id(id.clone())
+            .send()
+            .await?
+            .into_inner();
+        if let types::NetworkServiceConfig::ExchangeLan(config) = current {
+            state = config.state.to_string();
+        }
+    }
+    println!("Network service config {id}: {state}");
+    if state != "production" {
+        return Err(format!("{id} did not reach production").into());
+    }
+
+    let cancelled = client
+        .network_service_configs_destroy()
+        .id(id.clone())
+        .send()
+        .await?
+        .into_inner();
+    if let types::NetworkServiceConfig::ExchangeLan(config) = cancelled {
+        println!(
+            "Decommissioning {id}: {} (at {})",
+            config.state,
+            config
+                .decommission_at
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        );
+    }
     Ok(())
+}
+
+/// The `type` of a product offering, as the exchange sent it.
+fn offering_type(offering: &types::ProductOfferingPartial) -> String {
+    match offering {
+        types::ProductOfferingPartial::ExchangeLan(_) => "exchange_lan".into(),
+        types::ProductOfferingPartial::P2pVc(_) => "p2p_vc".into(),
+        types::ProductOfferingPartial::P2mpVc(_) => "p2mp_vc".into(),
+        types::ProductOfferingPartial::Mp2mpVc(_) => "mp2mp_vc".into(),
+        types::ProductOfferingPartial::CloudVc(_) => "cloud_vc".into(),
+        types::ProductOfferingPartial::Unknown(object) => object
+            .get("type")
+            .and_then(|t| t.as_str())
+            .unwrap_or("?")
+            .into(),
+    }
 }
 
 fn target_from_env() -> Result<Option<(String, String, String)>, Failure> {

@@ -284,8 +284,10 @@ impl<'a> Canonical<'a> {
                 {
                     for (branch, tag) in branches.iter_mut().zip(tags) {
                         let slot = branch.pointer_mut(&format!("/properties/{property}"));
+                        // Said where the branch says nothing; a branch that
+                        // says otherwise stays a difference.
                         if let (Some(Value::Object(slot)), Some(tag)) = (slot, tag) {
-                            slot.insert("enum".into(), json!([tag]));
+                            slot.entry("enum").or_insert_with(|| json!([tag]));
                         }
                     }
                 }
@@ -443,6 +445,36 @@ mod tests {
             }},
             {"type": "object", "required": ["api_secret", "api_key"], "title": "AuthTokenRequest"}
         ]})
+    }
+
+    #[test]
+    fn a_discriminator_implies_the_tag_of_each_branch_but_no_other() {
+        let union = || {
+            json!({
+                "oneOf": [{"$ref": "#/components/schemas/Allow"}, {"$ref": "#/components/schemas/Deny"}],
+                "discriminator": {"propertyName": "type", "mapping": {
+                    "allow": "#/components/schemas/Allow", "deny": "#/components/schemas/Deny"}},
+            })
+        };
+        let with = |union: Value, allow: Value, deny: Value| {
+            let mut doc = doc(union, json!({}));
+            doc["components"]["schemas"]["Allow"] = allow;
+            doc["components"]["schemas"]["Deny"] = deny;
+            doc
+        };
+        let branch = |tag: Option<&str>| match tag {
+            Some(tag) => {
+                json!({"type": "object", "properties": {"type": {"type": "string", "enum": [tag]}}})
+            }
+            None => json!({"type": "object", "properties": {"type": {"type": "string"}}}),
+        };
+        let said = with(union(), branch(Some("allow")), branch(Some("deny")));
+        let implied = with(union(), branch(None), branch(None));
+        let report = compare(&said, &implied).unwrap();
+        assert!(report.agrees(), "{:?}", report.differences);
+        // A tag that contradicts the mapping is a difference.
+        let wrong = with(union(), branch(Some("deny")), branch(Some("deny")));
+        assert!(!compare(&wrong, &implied).unwrap().agrees());
     }
 
     #[test]

@@ -21,6 +21,7 @@ impl TempCopy {
             spec: dir.join("ix-api.yaml"),
             generated: dir.join("generated.rs"),
             sandbox: None,
+            cli: None,
         };
         std::fs::copy(&workspace.spec, &paths.spec).expect("copy spec");
         std::fs::copy(&workspace.generated, &paths.generated).expect("copy generated.rs");

@@ -14,7 +14,7 @@ use quote::quote;
 
 use crate::document::{self, DocumentError};
 use crate::polymorphic::{self, Union};
-use crate::{facts, normalize, sandbox};
+use crate::{cli, facts, normalize, sandbox};
 
 /// Where the spec is read from and the generated code is written to.
 #[derive(Debug, Clone)]
@@ -23,8 +23,10 @@ pub struct Paths {
     /// The client's generated module.
     pub generated: PathBuf,
     /// The sandbox's source directory, for its `spec.json` and `models.rs`;
-    /// `None` generates the client alone.
+    /// `None` leaves them out.
     pub sandbox: Option<PathBuf>,
+    /// The command line's generated module; `None` leaves it out.
+    pub cli: Option<PathBuf>,
 }
 
 impl Paths {
@@ -34,6 +36,7 @@ impl Paths {
             spec: root.join("spec/ix-api.yaml"),
             generated: root.join("ix-api-client/src/generated.rs"),
             sandbox: Some(root.join("ix-api-sandbox/src")),
+            cli: Some(root.join("ix-api-cli/src/generated.rs")),
         }
     }
 }
@@ -87,13 +90,31 @@ fn settings(unions: &[Union]) -> GenerationSettings {
 
 /// Generates the client source for the spec at `spec`.
 pub fn generate(spec: &Path) -> Result<String, CodegenError> {
-    generate_client(spec).map(|(code, _, _)| code)
+    generate_client(spec).map(|generated| generated.client)
+}
+
+/// What one run of the generator produces.
+struct Generated {
+    client: String,
+    /// The types the client's `types` module defines.
+    defined: BTreeSet<String>,
+    /// The spec as read.
+    raw: serde_json::Value,
+    cli: String,
 }
 
 /// Every file `paths` names, as the spec produces it.
 pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
-    let (client, defined, raw) = generate_client(&paths.spec)?;
+    let Generated {
+        client,
+        defined,
+        raw,
+        cli,
+    } = generate_client(&paths.spec)?;
     let mut out = vec![(paths.generated.clone(), client)];
+    if let Some(file) = &paths.cli {
+        out.push((file.clone(), cli));
+    }
     if let Some(dir) = &paths.sandbox {
         let located =
             |e: normalize::PassError| DocumentError::new(&paths.spec, e.pointer, e.message);
@@ -109,10 +130,8 @@ pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
     Ok(out)
 }
 
-/// The client source, the names of the types it defines, and the spec as read.
-fn generate_client(
-    spec: &Path,
-) -> Result<(String, BTreeSet<String>, serde_json::Value), CodegenError> {
+/// The client, the command line, and what the sandbox's files are made of.
+fn generate_client(spec: &Path) -> Result<Generated, CodegenError> {
     let raw = document::load(spec)?;
     let located = |e: normalize::PassError| DocumentError::new(spec, e.pointer, e.message);
     let mut value = raw.clone();
@@ -121,11 +140,21 @@ fn generate_client(
     let unions = polymorphic::unions(&value).map_err(located)?;
     let openapi = document::to_openapi(spec, value)?;
 
+    let generator_error = |e: progenitor::Error| CodegenError::Generator {
+        file: spec.to_path_buf(),
+        message: e.to_string(),
+    };
     let mut tokens = Generator::new(&settings(&unions))
         .generate_tokens(&openapi)
-        .map_err(|e| CodegenError::Generator {
+        .map_err(generator_error)?;
+    // The command line names the client's items through its `api` module.
+    let cli_tokens = Generator::new(&settings(&unions))
+        .cli(&openapi, "crate::api")
+        .map_err(generator_error)?;
+    let cli =
+        cli::rewrite(one_line_docs(cli_tokens)).map_err(|message| CodegenError::Generator {
             file: spec.to_path_buf(),
-            message: e.to_string(),
+            message,
         })?;
     tokens.extend(facts);
     let mut file: syn::File =
@@ -141,11 +170,17 @@ fn generate_client(
     })?;
     open_string_enums(&mut file);
     let defined = defined_types(&file);
-    Ok((
-        format!("{HEADER}{}", prettyplease::unparse(&file)),
+    Ok(Generated {
+        client: format!("{HEADER}{}", prettyplease::unparse(&file)),
         defined,
         raw,
-    ))
+        cli: format!(
+            "{}{}",
+            // The trait's default hooks leave their arguments unused.
+            HEADER.replace("#![allow(", "#![allow(unused, "),
+            prettyplease::unparse(&cli)
+        ),
+    })
 }
 
 /// The structs and enums of the generated `types` module.

@@ -1,0 +1,291 @@
+//! `ix-api`: the IX-API command line. See the README for the whole story;
+//! `ix-api --help` for the short one.
+
+mod api;
+mod cache;
+mod failure;
+#[rustfmt::skip]
+mod generated;
+mod input;
+mod operations;
+mod output;
+mod profile;
+mod tokens;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use ix_api_client::Session;
+
+// The generated subcommands name the client's models as the client itself
+// does (`crate::types::...`).
+use ix_api_client::types;
+
+use crate::cache::{Cache, Found};
+pub use crate::failure::{Exit, Failure};
+use crate::generated::Cli;
+use crate::output::Printer;
+use crate::profile::{Directories, Given, Target};
+use crate::tokens::Log;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done
+  1  the exchange said no (a problem document: validation, permission, not found)
+  2  usage: the command line, a config file or a body is wrong
+  3  authentication: logging in failed, or there is nothing to log in with
+  4  the exchange could not be reached, or answered unexpectedly
+  5  a local file (the token cache) could not be read or written
+
+The API secret is read from IX_API_SECRET, --secret-file, or a prompt; never
+from the command line. Tokens are kept per profile in
+$XDG_CACHE_HOME/ix-api/ (mode 0600).";
+
+fn command() -> Command {
+    let global = |arg: Arg| arg.global(true);
+    Command::new("ix-api")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("IX-API from the command line: log in once, then call any operation")
+        .after_help(EXIT_CODES)
+        .subcommand_required(true)
+        .arg(global(
+            Arg::new("url")
+                .long("url")
+                .value_name("URL")
+                .help("The exchange's IX-API base URL [env: IX_API_URL]"),
+        ))
+        .arg(global(
+            Arg::new("api-key")
+                .long("api-key")
+                .value_name("KEY")
+                .help("The API user's key [env: IX_API_KEY]"),
+        ))
+        .arg(global(
+            Arg::new("profile")
+                .long("profile")
+                .value_name("NAME")
+                .help("A profile of $XDG_CONFIG_HOME/ix-api/config.toml [env: IX_API_PROFILE; default: default]"),
+        ))
+        .arg(global(
+            Arg::new("secret-file")
+                .long("secret-file")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("A file holding the API secret (else IX_API_SECRET, else a prompt)"),
+        ))
+        .arg(global(
+            Arg::new("verbose")
+                .long("verbose")
+                .short('v')
+                .action(ArgAction::SetTrue)
+                .help("Say on stderr what ix-api does (never a secret or token)"),
+        ))
+        .subcommand(Command::new("login").about("Log in and keep the token pair"))
+        .subcommand(
+            Command::new("token")
+                .about("Print a valid access token, refreshing as needed")
+                .after_help("For scripts: curl -H \"Authorization: Bearer $(ix-api token)\" ..."),
+        )
+        .subcommand(Command::new("status").about(
+            "Show the URL, API key and token expiry (no secrets); exit 3 if not logged in",
+        ))
+        .subcommand(Command::new("logout").about("Forget the kept token pair"))
+        .subcommand(
+            Command::new("completions")
+                .about("Print shell completions")
+                .arg(
+                    Arg::new("shell")
+                        .required(true)
+                        .value_parser(value_parser!(clap_complete::Shell)),
+                ),
+        )
+        .subcommands(operations::commands())
+}
+
+fn main() -> ExitCode {
+    let matches = command().get_matches();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("ix-api: cannot start: {e}");
+            return ExitCode::from(Exit::Local as u8);
+        }
+    };
+    match runtime.block_on(run(&matches)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("ix-api: {failure}");
+            }
+            failure.exit_code()
+        }
+    }
+}
+
+async fn run(matches: &ArgMatches) -> Result<(), Failure> {
+    let log = Log {
+        verbose: matches.get_flag("verbose"),
+    };
+    let (name, sub) = matches
+        .subcommand()
+        .ok_or_else(|| Failure::usage("no command"))?;
+    if name == "completions" {
+        let shell = *sub
+            .get_one::<clap_complete::Shell>("shell")
+            .ok_or_else(|| Failure::usage("which shell?"))?;
+        clap_complete::generate(shell, &mut command(), "ix-api", &mut std::io::stdout());
+        return Ok(());
+    }
+    let given = Given {
+        profile: matches.get_one::<String>("profile").cloned(),
+        url: matches.get_one::<String>("url").cloned(),
+        api_key: matches.get_one::<String>("api-key").cloned(),
+        secret_file: matches.get_one::<PathBuf>("secret-file").cloned(),
+    };
+    let dirs = Directories::find()?;
+    let target = Target::resolve(&given, &dirs)?;
+    let cache = Cache::new(&dirs.cache, &target.profile);
+    log.say(&format!(
+        "profile {}: {} as {}",
+        target.profile, target.url, target.api_key
+    ));
+    match name {
+        "login" => login(&target, &cache, &log).await,
+        "token" => {
+            let pair = tokens::valid_pair(&target, &cache, &log).await?;
+            println!("{}", pair.access_token.expose());
+            Ok(())
+        }
+        "status" => status(&target, &cache),
+        "logout" => {
+            let _lock = cache.lock()?;
+            if cache.remove()? {
+                eprintln!(
+                    "Logged out: forgot the tokens of profile {}",
+                    target.profile
+                );
+            } else {
+                eprintln!("Not logged in (profile {})", target.profile);
+            }
+            Ok(())
+        }
+        resource => {
+            let (verb, arguments) = sub
+                .subcommand()
+                .ok_or_else(|| Failure::usage(format!("{resource}: which operation?")))?;
+            let operation = operations::find(resource, verb)
+                .ok_or_else(|| Failure::usage(format!("no operation {resource} {verb}")))?;
+            call(&target, &cache, &log, operation, arguments).await
+        }
+    }
+}
+
+async fn login(target: &Target, cache: &Cache, log: &Log) -> Result<(), Failure> {
+    let _lock = cache.lock()?;
+    let pair = tokens::login(target, log).await?;
+    cache.write(target, &pair)?;
+    eprintln!(
+        "Logged in to {} as {}; access token {}, refresh token {}",
+        target.url,
+        target.api_key,
+        expiry(pair.access_token.expires_at()),
+        expiry(pair.refresh_token.expires_at()),
+    );
+    Ok(())
+}
+
+fn status(target: &Target, cache: &Cache) -> Result<(), Failure> {
+    println!("profile:       {}", target.profile);
+    println!("url:           {}", target.url);
+    println!("api key:       {}", target.api_key);
+    match cache.read(target) {
+        Found::Pair(pair) => {
+            println!("access token:  {}", expiry(pair.access_token.expires_at()));
+            println!("refresh token: {}", expiry(pair.refresh_token.expires_at()));
+            let usable = pair
+                .refresh_token
+                .expires_at()
+                .is_none_or(|at| at > SystemTime::now());
+            if usable {
+                Ok(())
+            } else {
+                Err(Failure::new(
+                    Exit::Authentication,
+                    "the tokens have expired; run ix-api login",
+                ))
+            }
+        }
+        Found::Nothing => Err(Failure::new(
+            Exit::Authentication,
+            "not logged in; run ix-api login",
+        )),
+        Found::Unreadable(why) => Err(Failure::new(
+            Exit::Authentication,
+            format!(
+                "the token cache {} is unreadable ({why}); run ix-api login",
+                cache.file().display()
+            ),
+        )),
+    }
+}
+
+async fn call(
+    target: &Target,
+    cache: &Cache,
+    log: &Log,
+    operation: generated::CliCommand,
+    arguments: &ArgMatches,
+) -> Result<(), Failure> {
+    let pair = tokens::valid_pair(target, cache, log).await?;
+    let mut builder = Session::builder(&target.url).tokens(pair.clone());
+    // Should the exchange reject the token anyway, log in again if the
+    // secret is at hand without asking.
+    if let Some(secret) = target.secret()? {
+        builder = builder.credentials(target.api_key.clone(), secret);
+    }
+    let session = builder.build()?;
+    let printer = Printer::new();
+    let failed = printer.failed.clone();
+    log.say(&format!("calling {}", operation.operation_id()));
+    let cli = Cli::new(session.client().clone(), printer);
+    let outcome = cli.execute(operation, arguments).await;
+    if let Some(renewed) = session
+        .tokens()
+        .filter(|now| now.access_token != pair.access_token)
+    {
+        let _lock = cache.lock()?;
+        cache.write(target, &renewed)?;
+    }
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(error) => match failed.get() {
+            // Already said on stderr.
+            Some(exit) => Err(Failure::new(exit, "")),
+            None => Err(Failure::usage(format!("{error:#}"))),
+        },
+    }
+}
+
+fn expiry(at: Option<SystemTime>) -> String {
+    match at {
+        None => "has no expiry".into(),
+        Some(at) => match at.duration_since(SystemTime::now()) {
+            Ok(left) => format!("valid for {}", duration(left.as_secs())),
+            Err(past) => format!("expired {} ago", duration(past.duration().as_secs())),
+        },
+    }
+}
+
+fn duration(s: u64) -> String {
+    match (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60) {
+        (0, 0, 0, s) => format!("{s}s"),
+        (0, 0, m, s) => format!("{m}m {s:02}s"),
+        (0, h, m, _) => format!("{h}h {m:02}m"),
+        (d, h, _, _) => format!("{d}d {h:02}h"),
+    }
+}

@@ -1,0 +1,102 @@
+//! Every operation of the spec as `ix-api RESOURCE VERB`, from the
+//! generated subcommands: `connections_list` is `ix-api connections list`,
+//! `network_service_configs_partial_update` is
+//! `ix-api network-service-configs partial-update`.
+//!
+//! The two token operations are left out: `ix-api login` and `ix-api token`
+//! do their work, and their bodies would put a secret on the command line.
+
+use std::collections::BTreeMap;
+
+use ix_api_client::spec::operations;
+
+use crate::generated::{Cli, CliCommand};
+use crate::output::Printer;
+
+const VERBS: &[&str] = &[
+    "partial_update",
+    "list",
+    "create",
+    "read",
+    "update",
+    "destroy",
+];
+
+/// `(resource, verb)` of an operation id.
+pub fn name(operation_id: &str) -> (String, String) {
+    let id = operation_id.strip_prefix("api_").unwrap_or(operation_id);
+    for verb in VERBS {
+        if let Some(resource) = id.strip_suffix(verb).and_then(|r| r.strip_suffix('_')) {
+            return (resource.replace('_', "-"), verb.replace('_', "-"));
+        }
+    }
+    (id.replace('_', "-"), "call".to_string())
+}
+
+fn exposed(command: &CliCommand) -> bool {
+    let id = command.operation_id();
+    id != operations::AUTH_TOKEN_CREATE.id && id != operations::AUTH_TOKEN_REFRESH.id
+}
+
+/// The resource subcommands, each with its verbs.
+pub fn commands() -> Vec<clap::Command> {
+    let mut resources: BTreeMap<String, clap::Command> = BTreeMap::new();
+    for command in CliCommand::iter().filter(exposed) {
+        let (resource, verb) = name(command.operation_id());
+        let group = resources.remove(&resource).unwrap_or_else(|| {
+            clap::Command::new(resource.clone())
+                .about(format!("IX-API operations on {resource}"))
+                .subcommand_required(true)
+        });
+        let operation = Cli::<Printer>::get_command(command)
+            .name(verb)
+            .after_help(format!("IX-API operation: {}", command.operation_id()));
+        resources.insert(resource, group.subcommand(operation));
+    }
+    resources.into_values().collect()
+}
+
+/// The operation a resource and verb name.
+pub fn find(resource: &str, verb: &str) -> Option<CliCommand> {
+    CliCommand::iter()
+        .filter(exposed)
+        .find(|command| name(command.operation_id()) == (resource.to_string(), verb.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_ids_read_as_resource_and_verb() {
+        assert_eq!(
+            name("connections_list"),
+            ("connections".into(), "list".into())
+        );
+        assert_eq!(
+            name("network_service_configs_partial_update"),
+            ("network-service-configs".into(), "partial-update".into())
+        );
+        assert_eq!(
+            name("network-service-change-request_create"),
+            ("network-service-change-request".into(), "create".into())
+        );
+        assert_eq!(name("api_health_read"), ("health".into(), "read".into()));
+    }
+
+    #[test]
+    fn every_operation_but_the_token_operations_has_one_command() {
+        let mut names: Vec<(String, String)> = CliCommand::iter()
+            .filter(exposed)
+            .map(|c| name(c.operation_id()))
+            .collect();
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count, "no two operations share a name");
+        assert_eq!(count, operations::ALL.len() - 2);
+        for (resource, verb) in names {
+            assert!(find(&resource, &verb).is_some());
+        }
+    }
+}

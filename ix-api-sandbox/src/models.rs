@@ -37,26 +37,20 @@ pub fn conform(component: &str, value: Value) -> Option<Result<Value, Misfit>> {
         "MemberJoiningRule" => roundtrip::<types::MemberJoiningRule>(value),
         "MemberJoiningRuleRequest" => roundtrip::<types::MemberJoiningRuleRequest>(value),
         "MemberJoiningRuleUpdate" => roundtrip::<types::MemberJoiningRuleUpdate>(value),
-        "MemberJoiningRuleUpdatePartial" => {
-            roundtrip::<types::MemberJoiningRuleUpdatePartial>(value)
-        }
+        "MemberJoiningRuleUpdatePartial" => roundtrip::<types::MemberJoiningRuleUpdatePartial>(value),
         "MetroArea" => roundtrip::<types::MetroArea>(value),
         "MetroAreaNetwork" => roundtrip::<types::MetroAreaNetwork>(value),
         "NetworkFeature" => roundtrip::<types::NetworkFeature>(value),
         "NetworkFeatureConfig" => roundtrip::<types::NetworkFeatureConfig>(value),
         "NetworkFeatureConfigRequest" => roundtrip::<types::NetworkFeatureConfigRequest>(value),
         "NetworkFeatureConfigUpdate" => roundtrip::<types::NetworkFeatureConfigUpdate>(value),
-        "NetworkFeatureConfigUpdatePartial" => {
-            roundtrip::<types::NetworkFeatureConfigUpdatePartial>(value)
-        }
+        "NetworkFeatureConfigUpdatePartial" => roundtrip::<types::NetworkFeatureConfigUpdatePartial>(value),
         "NetworkService" => roundtrip::<types::NetworkService>(value),
         "NetworkServiceChangeRequest" => roundtrip::<types::NetworkServiceChangeRequest>(value),
         "NetworkServiceConfig" => roundtrip::<types::NetworkServiceConfig>(value),
         "NetworkServiceConfigRequest" => roundtrip::<types::NetworkServiceConfigRequest>(value),
         "NetworkServiceConfigUpdate" => roundtrip::<types::NetworkServiceConfigUpdate>(value),
-        "NetworkServiceConfigUpdatePartial" => {
-            roundtrip::<types::NetworkServiceConfigUpdatePartial>(value)
-        }
+        "NetworkServiceConfigUpdatePartial" => roundtrip::<types::NetworkServiceConfigUpdatePartial>(value),
         "NetworkServiceRequest" => roundtrip::<types::NetworkServiceRequest>(value),
         "NetworkServiceRequestPartial" => roundtrip::<types::NetworkServiceRequestPartial>(value),
         "PointOfPresence" => roundtrip::<types::PointOfPresence>(value),
@@ -71,9 +65,7 @@ pub fn conform(component: &str, value: Value) -> Option<Result<Value, Misfit>> {
     })
 }
 
-fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(
-    value: Value,
-) -> Result<Value, Misfit> {
+fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(value: Value) -> Result<Value, Misfit> {
     let model: T = serde_path_to_error::deserialize(value)?;
     serde_path_to_error::serialize(&model, serde_json::value::Serializer)
 }

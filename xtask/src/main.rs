@@ -18,7 +18,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Regenerate ix-api-client/src/generated.rs from spec/ix-api.yaml.
+    /// Regenerate the client, the sandbox's spec facts and models, and the command line from spec/ix-api.yaml.
     Codegen {
         /// Write nothing; fail with a diff if the committed file is stale.
         #[arg(long)]
@@ -55,17 +55,17 @@ fn main() -> ExitCode {
 
 fn run_codegen(paths: &Paths, check: bool) -> ExitCode {
     let started = Instant::now();
-    let shown = paths.generated.display();
+    let shown = "the generated files";
     let result = if check {
         codegen::check(paths).map(|outcome| match outcome {
             Check::UpToDate => {
-                eprintln!("{shown} is up to date with {}", paths.spec.display());
+                eprintln!("{shown} are up to date with {}", paths.spec.display());
                 true
             }
             Check::Drift(diff) => {
                 print!("{diff}");
                 eprintln!(
-                    "{shown} differs from what {} produces; run `cargo xtask codegen` and commit the result",
+                    "{shown} differ from what {} produces (the diff names them); run `cargo xtask codegen` and commit the result",
                     paths.spec.display()
                 );
                 false
@@ -74,6 +74,7 @@ fn run_codegen(paths: &Paths, check: bool) -> ExitCode {
     } else {
         codegen::write(paths).map(|changed| {
             let what = if changed { "wrote" } else { "unchanged:" };
+            let shown = "the generated files";
             eprintln!("{what} {shown} ({} ms)", started.elapsed().as_millis());
             true
         })

@@ -2,6 +2,8 @@
 //! `type`, and for validation errors the failing members in `properties`
 //! (`[{"name": "vlan_config.vlan", "reason": "..."}]`).
 
+use std::borrow::Cow;
+
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ix_api_client::{ProblemKind, types};
@@ -12,7 +14,7 @@ use crate::facts::{Invalid, OperationFacts};
 pub struct Problem {
     pub status: StatusCode,
     pub kind: ProblemKind,
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     pub detail: String,
     pub extra: Map<String, Value>,
 }
@@ -27,7 +29,7 @@ impl Problem {
         Self {
             status,
             kind,
-            title,
+            title: Cow::Borrowed(title),
             detail: detail.into(),
             extra: Map::new(),
         }
@@ -116,26 +118,25 @@ impl Problem {
     }
 }
 
-/// The title IX-API gives a kind of problem.
-fn title_of(kind: &ProblemKind) -> &'static str {
-    match kind {
+/// The title IX-API gives a kind of problem; for kinds the spec adds later,
+/// the kind's name.
+fn title_of(kind: &ProblemKind) -> Cow<'static, str> {
+    Cow::Borrowed(match kind {
         ProblemKind::ValidationError => "Some fields did not validate.",
         ProblemKind::AuthenticationError => "Authentication failed.",
         ProblemKind::SignatureExpired => "Signature has expired.",
         ProblemKind::NotFound => "Not found.",
         ProblemKind::PermissionDenied => "Permission denied.",
-        ProblemKind::CancellationPolicyError => "The cancellation policy does not allow this.",
-        ProblemKind::UnableToFulfill => "Unable to fulfill the request.",
         ProblemKind::NotAuthenticated => "Authentication credentials were not provided.",
-        ProblemKind::Other(_) => "Error",
-    }
+        other => return Cow::Owned(other.as_str().replace('-', " ")),
+    })
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let problem = types::ProblemResponse::builder()
             .type_(self.kind.type_uri().to_string())
-            .title(self.title.to_string())
+            .title(self.title.into_owned())
             .status(i64::from(self.status.as_u16()))
             .detail(self.detail)
             .extra(self.extra);

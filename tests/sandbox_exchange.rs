@@ -289,6 +289,7 @@ async fn put_replaces_and_patch_merges() {
     assert!(replaced.get("name").is_none(), "PUT replaces: {replaced}");
     assert_eq!(replaced["id"], created["id"], "the id stays");
     assert_eq!(demo.get(&path).await, replaced);
+    assert_eq!(ex.sandbox.counts().changes, 3, "a create, a PATCH, a PUT");
 }
 
 #[tokio::test]

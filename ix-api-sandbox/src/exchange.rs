@@ -34,6 +34,14 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether the action changes the exchange.
+    pub fn changes(self) -> bool {
+        !matches!(
+            self,
+            Self::List | Self::Read | Self::CancellationPolicy | Self::ReadChangeRequest
+        )
+    }
+
     /// The action and the collection (`/contacts`) of an operation about
     /// stored objects; `None` for a method no action has.
     pub fn of(operation: &Operation) -> Option<(Self, &'static str)> {

@@ -131,6 +131,7 @@ async fn collection_operation(
     let Some(facts) = Facts::get().operation(incoming.operation.id) else {
         return not_found().await.into_response();
     };
+    let action = incoming.action;
     let checked = async {
         let root = authenticate(&state, request.headers())?;
         let mut query = Vec::new();
@@ -179,10 +180,9 @@ async fn collection_operation(
     };
     match answer {
         Ok((status, value)) => {
-            state
-                .counters
-                .changes
-                .fetch_add(u64::from(status != StatusCode::OK), Ordering::Relaxed);
+            if action.changes() {
+                state.counters.changes.fetch_add(1, Ordering::Relaxed);
+            }
             json_response(status, &value)
         }
         Err(problem) => rejected(&state, problem.documented(facts)),

@@ -207,20 +207,13 @@ async fn order_peering(session: &Session) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The `type` of a product offering, as the exchange sent it.
+/// The `type` of a product offering, as its model encodes it (the tag the
+/// spec maps), whatever the variant.
 fn offering_type(offering: &types::ProductOfferingPartial) -> String {
-    match offering {
-        types::ProductOfferingPartial::ExchangeLan(_) => "exchange_lan".into(),
-        types::ProductOfferingPartial::P2pVc(_) => "p2p_vc".into(),
-        types::ProductOfferingPartial::P2mpVc(_) => "p2mp_vc".into(),
-        types::ProductOfferingPartial::Mp2mpVc(_) => "mp2mp_vc".into(),
-        types::ProductOfferingPartial::CloudVc(_) => "cloud_vc".into(),
-        types::ProductOfferingPartial::Unknown(object) => object
-            .get("type")
-            .and_then(|t| t.as_str())
-            .unwrap_or("?")
-            .into(),
-    }
+    serde_json::to_value(offering)
+        .ok()
+        .and_then(|object| object.get("type")?.as_str().map(String::from))
+        .unwrap_or_else(|| "?".into())
 }
 
 fn target_from_env() -> Result<Option<(String, String, String)>, Failure> {

@@ -14,30 +14,6 @@ pub struct Accounts {
     pub reseller: String,
 }
 
-/// Collection and component of each seeded kind, to check them by.
-#[cfg(test)]
-const COMPONENTS: &[(&str, &str)] = &[
-    ("/accounts", "Account"),
-    ("/metro-areas", "MetroArea"),
-    ("/metro-area-networks", "MetroAreaNetwork"),
-    ("/facilities", "Facility"),
-    ("/pops", "PointOfPresence"),
-    ("/devices", "Device"),
-    ("/ports", "Port"),
-    ("/connections", "Connection"),
-    ("/product-offerings", "ProductOffering"),
-    ("/network-services", "NetworkService"),
-    ("/network-features", "NetworkFeature"),
-    ("/roles", "Role"),
-    ("/contacts", "Contact"),
-    ("/role-assignments", "RoleAssignment"),
-    ("/macs", "MacAddress"),
-    ("/ips", "IpAddress"),
-    ("/network-service-configs", "NetworkServiceConfig"),
-    ("/network-feature-configs", "NetworkFeatureConfig"),
-    ("/member-joining-rules", "MemberJoiningRule"),
-];
-
 struct Seeder {
     store: Store,
 }
@@ -412,13 +388,30 @@ fn fix_facility_lists(store: &mut Store, metro_areas: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchange::Action;
     use crate::facts::Facts;
+
+    /// Each collection's component, as the spec's read operation answers it.
+    fn components() -> Vec<(&'static str, String)> {
+        ix_api_client::spec::operations::ALL
+            .iter()
+            .filter_map(|operation| match Action::of(operation)? {
+                (Action::Read, collection) => {
+                    let facts = Facts::get().operation(operation.id)?;
+                    let answer = facts.responses.get("200")?.schema.clone()?;
+                    Some((collection, answer))
+                }
+                _ => None,
+            })
+            .collect()
+    }
 
     #[test]
     fn every_seeded_object_fits_the_spec_and_the_client_models() {
         let (store, _) = seed();
         let mut checked = 0;
-        for (collection, component) in COMPONENTS {
+        for (collection, component) in components() {
+            let component = component.as_str();
             for (_, record) in store.collection(collection) {
                 let object = Value::Object(record.object.clone());
                 if let Err(invalid) = Facts::get().validate(component, &object) {

@@ -90,13 +90,17 @@ pub fn load(path: &Path) -> Result<Option<Store>, StateError> {
     Ok(Some(file.store))
 }
 
-/// Writes `store` to `path` atomically.
-pub fn save(path: &Path, store: &Store) -> Result<(), StateError> {
-    let bytes = serde_json::to_vec(&FileRef {
+/// The file's bytes for `store`.
+fn encode(store: &Store) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(&FileRef {
         version: VERSION,
         store,
     })
-    .map_err(|e| StateError::Write {
+}
+
+/// Writes `store` to `path` atomically.
+pub fn save(path: &Path, store: &Store) -> Result<(), StateError> {
+    let bytes = encode(store).map_err(|e| StateError::Write {
         path: path.into(),
         source: e.into(),
     })?;
@@ -169,11 +173,7 @@ impl Writer {
                     // generation; the disk is written without it.
                     let (generation, bytes) = {
                         let guard = store.read().unwrap_or_else(|e| e.into_inner());
-                        let bytes = serde_json::to_vec(&FileRef {
-                            version: VERSION,
-                            store: &guard.0,
-                        });
-                        (guard.1, bytes)
+                        (guard.1, encode(&guard.0))
                     };
                     let written = bytes
                         .map_err(std::io::Error::from)

@@ -78,7 +78,8 @@ pub fn visible(
             .is_some_and(|id| accounts.contains(id))
     };
     match collection {
-        "/accounts" => has("id") || has("managing_account"),
+        // `accounts` already holds every account managed from the root.
+        "/accounts" => has("id"),
         "/role-assignments" => object
             .get("contact")
             .and_then(Value::as_str)

@@ -528,11 +528,25 @@ async fn bad_input_of_any_kind_is_a_problem_document_never_a_500() {
             assert_eq!(problem["status"], status, "{what}");
         }
     }
-    // Not JSON at all, and JSON under another media type.
-    for (content_type, body) in [("application/json", "{not json"), ("text/plain", "{}")] {
+    // Not JSON at all, JSON under another media type, and a merge patch of
+    // nothing but whitespace (which is not the absent body a PATCH may omit).
+    for (method, content_type, body) in [
+        (reqwest::Method::POST, "application/json", "{not json"),
+        (reqwest::Method::POST, "text/plain", "{}"),
+        (
+            reqwest::Method::PATCH,
+            "application/merge-patch+json",
+            "\r\r",
+        ),
+    ] {
+        let path = if method == reqwest::Method::PATCH {
+            contact_path.as_str()
+        } else {
+            "/contacts"
+        };
         let response = demo
             .http
-            .post(format!("{}/contacts", demo.base))
+            .request(method, format!("{}{path}", demo.base))
             .bearer_auth(&demo.token)
             .header("content-type", content_type)
             .body(body)

@@ -225,7 +225,8 @@ async fn request_body(
         .map_err(|_| {
             Problem::validation(format!("the request body exceeds {MAX_BODY_BYTES} bytes"))
         })?;
-    if optional && bytes.iter().all(u8::is_ascii_whitespace) {
+    // Only no body at all is "no body": whitespace is a body, and not JSON.
+    if optional && bytes.is_empty() {
         return Ok(None);
     }
     let media_type = parts

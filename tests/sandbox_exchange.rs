@@ -394,6 +394,74 @@ async fn every_documented_filter_narrows_the_list() {
         vec![noc["id"].as_str().unwrap().to_string()]
     );
 
+    // Relations the objects do not carry themselves: an IP address belongs
+    // to the services and features whose configs use it; a service is
+    // offered at the PoPs of its metro area network.
+    let lan = demo.find("/network-services", "type", "exchange_lan").await;
+    let lan_id = lan["id"].as_str().unwrap();
+    let ip = config["ips"][0].as_str().unwrap();
+    let by_service = format!("/ips?network_service={lan_id}");
+    assert_eq!(demo.ids(&by_service).await, vec![ip.to_string()]);
+    let at_pop = |pop: &str| format!("/network-services?pop={pop}");
+    let pop = demo.get("/pops").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(demo.ids(&at_pop(&pop)).await, vec![lan_id.to_string()]);
+    assert!(demo.ids(&at_pop(lan_id)).await.is_empty());
+    let feature = lan["network_features"][0].as_str().unwrap();
+    let by_feature = format!("/ips?network_feature={feature}");
+    assert!(demo.ids(&by_feature).await.is_empty(), "no session yet");
+    let session_ip = demo
+        .call(
+            "POST",
+            "/ips",
+            Some(
+                json!({"managing_account": ex.reseller, "consuming_account": ex.customer,
+                        "address": "192.0.2.20", "prefix_length": 24, "version": 4}),
+            ),
+        )
+        .await
+        .1["id"]
+        .clone();
+    let (status, session) = demo
+        .call(
+            "POST",
+            "/network-feature-configs",
+            Some(json!({
+                "type": "route_server", "network_feature": feature,
+                "network_service_config": config["id"],
+                "managing_account": ex.reseller, "consuming_account": ex.customer,
+                "billing_account": ex.reseller, "role_assignments": config["role_assignments"],
+                "asn": 64501, "session_mode": "public", "bgp_session_type": "passive",
+                "ip": session_ip,
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{session}");
+    assert_eq!(
+        demo.ids(&by_feature).await,
+        vec![session_ip.as_str().unwrap().to_string()]
+    );
+    let by_config = format!(
+        "/ips?network_feature_config={}",
+        session["id"].as_str().unwrap()
+    );
+    assert_eq!(
+        demo.ids(&by_config).await,
+        vec![session_ip.as_str().unwrap().to_string()]
+    );
+    let mut both = demo.ids(&by_service).await;
+    both.sort();
+    let mut expected = vec![ip.to_string(), session_ip.as_str().unwrap().to_string()];
+    expected.sort();
+    assert_eq!(both, expected, "the session's address is the service's too");
+    let by_config = format!(
+        "/ips?network_service_config={}",
+        config["id"].as_str().unwrap()
+    );
+    assert_eq!(demo.ids(&by_config).await, vec![ip.to_string()]);
+
     // A filter that is not a number where the spec says integer, or not a
     // value of its enum, is a validation error naming it.
     for (path, name) in [

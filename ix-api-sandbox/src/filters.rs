@@ -6,10 +6,13 @@
 //! - names that are not a member of the object follow the relation they
 //!   name: `capability_speed` a device capability (of the PoP's devices, of
 //!   the facility's PoPs), `metro_area_network` or `facility` through the
-//!   PoP, `network_service_config` an object that lists this one
-//!   (`macs` of a config), `contact` on roles through role assignments,
-//!   `bandwidth` within an offering's `bandwidth_min`..`bandwidth_max`,
-//!   `billable` an account with billing information.
+//!   PoP, `network_service_config` an object that refers to this one
+//!   (`macs` of a config), `network_service` and `network_feature` of an IP
+//!   address what the configs using it configure, `pop` of a network
+//!   service the PoPs of its metro area network, `contact` on roles through
+//!   role assignments, `bandwidth` within an offering's
+//!   `bandwidth_min`..`bandwidth_max`, `billable` an account with billing
+//!   information.
 //!
 //! `cloud_key` finds the cloud offerings, whatever the key.
 //!
@@ -18,7 +21,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::store::Store;
+use crate::store::{Record, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Comparison {
@@ -211,12 +214,53 @@ fn related(
                 .filter_map(|(_, a)| a.object.get("contact").cloned())
                 .collect(),
         ),
+        ("/ips", "network_service" | "network_feature") => {
+            let mut values = Vec::new();
+            for from in ["/network-service-configs", "/network-feature-configs"] {
+                for config in referring(store, from, collection, id) {
+                    values.extend(related(store, from, &config.object, member).unwrap_or_default());
+                }
+            }
+            Some(values)
+        }
+        // A feature config's service is its feature's (for the IPs above).
+        ("/network-feature-configs", "network_service") => {
+            let feature = object.get("network_feature").and_then(Value::as_str);
+            let feature = feature.and_then(|feature| store.get("/network-features", feature));
+            Some(
+                feature
+                    .and_then(|feature| feature.object.get(member))
+                    .map(flatten)
+                    .unwrap_or_default(),
+            )
+        }
+        ("/network-services", "pop") => {
+            let network = object.get("metro_area_network").and_then(Value::as_str);
+            Some(
+                store
+                    .collection("/pops")
+                    .filter(|(_, pop)| {
+                        network.is_some() && pop.str("metro_area_network") == network
+                    })
+                    .filter_map(|(_, pop)| pop.object.get("id").cloned())
+                    .collect(),
+            )
+        }
         ("/accounts", "billable") => Some(vec![Value::from(i64::from(
             object
                 .get("billing_information")
                 .is_some_and(|b| !b.is_null()),
         ))]),
-        (_, member) => mentioned_by(store, member, id),
+        // The objects named by `member` that refer to this one: the
+        // configs whose `macs` hold this MAC address.
+        (_, member) => {
+            let from = crate::references::collection_of_member(member)?;
+            Some(
+                referring(store, from, collection, id)
+                    .filter_map(|record| record.object.get("id").cloned())
+                    .collect(),
+            )
+        }
     }
 }
 
@@ -227,21 +271,23 @@ fn pop_member(store: &Store, object: &Map<String, Value>, member: &str) -> Optio
     Some(pop.object.get(member).map(flatten).unwrap_or_default())
 }
 
-/// The ids of the objects named by `member` (a reference) that list `id`
-/// among their members: the configs whose `macs` hold this MAC address.
-fn mentioned_by(store: &Store, member: &str, id: &str) -> Option<Vec<Value>> {
-    let collection = crate::references::collection_of_member(member)?;
-    let lists = |value: &Value| match value {
-        Value::Array(items) => items.iter().any(|item| item.as_str() == Some(id)),
-        _ => false,
-    };
-    Some(
-        store
-            .collection(collection)
-            .filter(|(_, record)| record.object.values().any(lists))
-            .filter_map(|(_, record)| record.object.get("id").cloned())
-            .collect(),
-    )
+/// The objects of `from` with a reference member (`macs`, `ip`, ...) that
+/// names the object `id` of `collection`.
+fn referring<'a>(
+    store: &'a Store,
+    from: &str,
+    collection: &'a str,
+    id: &'a str,
+) -> impl Iterator<Item = &'a Record> {
+    store
+        .collection(from)
+        .map(|(_, record)| record)
+        .filter(move |record| {
+            record.object.iter().any(|(name, value)| {
+                crate::references::collection_of_member(name) == Some(collection)
+                    && flatten(value).iter().any(|item| item.as_str() == Some(id))
+            })
+        })
 }
 
 fn flatten(value: &Value) -> Vec<Value> {

@@ -24,6 +24,7 @@ const REFERENCES: &[(&str, &str)] = &[
     ("network_service", "/network-services"),
     ("network_service_config", "/network-service-configs"),
     ("network_feature", "/network-features"),
+    ("network_feature_config", "/network-feature-configs"),
     ("network_feature_configs", "/network-feature-configs"),
     ("connection", "/connections"),
     ("product_offering", "/product-offerings"),

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -42,11 +43,26 @@ def login(started):
 
 def supported_operations(started, token):
     """What the sandbox says it implements (GET /implementation)."""
-    request = urllib.request.Request(
-        started["base_url"] + "/implementation", headers={"Authorization": f"Bearer {token}"}
-    )
+    return get(started, token, "/implementation")["supported_operations"]
+
+
+def get(started, token, path):
+    request = urllib.request.Request(started["base_url"] + path, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)["supported_operations"]
+        return json.load(response)
+
+
+def write_dictionaries(started, token):
+    """Fill each dictionary file schemathesis.toml names with the ids of the
+    collection of the same name, as this API user sees it."""
+    config = tomllib.loads((ROOT / "schemathesis.toml").read_text())
+    for name, dictionary in config.get("dictionaries", {}).items():
+        ids = [item["id"] for item in get(started, token, "/" + name)]
+        if not ids:
+            raise SystemExit(f"the sandbox has no {name}; schemathesis.toml's dictionary needs one")
+        path = ROOT / dictionary["from-file"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f'"{id}"\n' for id in ids))
 
 
 def main(binary):
@@ -66,6 +82,7 @@ def main(binary):
         print(f"the sandbox lists {len(supported)} operations", flush=True)
         for operation_id in supported:
             only += ["--include-operation-id", operation_id]
+        write_dictionaries(started, token)
         schemathesis = subprocess.run(
             [
                 str(Path(sys.executable).parent / "schemathesis"),

@@ -206,10 +206,10 @@ async fn call_for(session: &Session, span: Duration, expected: &ix_api_client::A
     let step = Duration::from_millis(10);
     for _ in 0..span.as_millis() / step.as_millis() {
         assert_eq!(&session.access_token().await.unwrap(), expected);
-        // Let a renewal in flight reach the server and come back.
-        for _ in 0..20 {
-            tokio::task::yield_now().await;
-        }
+        // A renewal in flight reaches the server and comes back (in real
+        // time) before the clock moves on, so that its failure is booked
+        // when it happened, however loaded the machine.
+        eventually(PATIENCE, || !session.renewal().in_flight).await;
         advance(step).await;
     }
 }
@@ -233,11 +233,15 @@ async fn failed_renewals_back_off_while_the_token_is_still_valid() {
     eventually(PATIENCE, || count(&server, REFRESH) >= 1).await;
     let background = count(&server, REFRESH);
     // Backoff (0.5 s, 1 s, 2 s ... with jitter) allows three in 1.2 s; one
-    // more for real time passing on a loaded machine.
+    // more for real time passing (the clock runs while a renewal is in
+    // flight) on a loaded machine.
     assert!(
         (1..=4).contains(&background),
         "{background} attempts in 1.2 s"
     );
+    let renewal = session.renewal();
+    assert_eq!(renewal.failures as usize, background);
+    assert!(renewal.last_error.as_ref().is_some_and(Error::is_transient));
 
     // Past the renewal point (90 s): callers wait for renewals, and still
     // get the valid token when they fail.
@@ -256,6 +260,9 @@ async fn failed_renewals_back_off_while_the_token_is_still_valid() {
     let renewed = session.access_token().await.unwrap();
     assert_ne!(renewed, token);
     assert_eq!(count(&server, REFRESH), background + foreground + 1);
+    let renewal = session.renewal();
+    assert_eq!((renewal.failures, renewal.retry_in), (0, None));
+    assert!(renewal.last_error.is_none() && !renewal.in_flight);
 }
 
 /// 3. With the token dead and the server down, callers get the last error

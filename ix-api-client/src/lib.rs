@@ -22,7 +22,7 @@ pub use credentials::{AccessToken, ApiKey, ApiSecret, CredentialLengthError, Ref
 pub use error::{Error, OperationError};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude, spec, types};
 pub use problem::{ProblemError, ProblemKind};
-pub use session::{Session, SessionBuilder, TokenPair};
+pub use session::{RenewalStatus, Session, SessionBuilder, TokenPair};
 
 /// The workspace README's examples, compiled as doctests.
 #[cfg(doctest)]

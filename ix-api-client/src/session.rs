@@ -305,6 +305,38 @@ impl Session {
             refresh_token: tokens.refresh_token.clone()?,
         })
     }
+
+    /// Where token renewal stands. While IX-API fails renewals the session
+    /// keeps serving the current token; this lets a long-running automation
+    /// notice (and alert) before that token runs out.
+    pub fn renewal(&self) -> RenewalStatus {
+        let renewal = self
+            .state
+            .renewal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        RenewalStatus {
+            in_flight: renewal.flight.is_some(),
+            failures: renewal.failures,
+            last_error: renewal.last_error.clone(),
+            retry_in: renewal.retry_at.filter(|at| now < *at).map(|at| at - now),
+        }
+    }
+}
+
+/// Where token renewal stands; see [`Session::renewal`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RenewalStatus {
+    /// A refresh or login is on its way to IX-API.
+    pub in_flight: bool,
+    /// Renewals that failed in a row; 0 after a success.
+    pub failures: u32,
+    /// Why the last renewal failed, while `failures` is not 0.
+    pub last_error: Option<Error>,
+    /// While backing off after a failure: the wait before the next attempt.
+    pub retry_in: Option<Duration>,
 }
 
 struct Credentials {

@@ -97,6 +97,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let stop = match stop_signals() {
+        Ok(stop) => stop,
+        Err(e) => {
+            eprintln!("ix-api-sandbox: cannot listen for signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let (api_key, api_secret) = sandbox.credentials();
     println!(
         "{}",
@@ -104,31 +111,32 @@ async fn main() -> ExitCode {
     );
     tracing::info!(base_url = sandbox.base_url(), "IX-API sandbox listening");
 
-    wait_for_stop().await;
+    stop.await;
     tracing::info!("stopping");
     sandbox.shutdown().await;
     ExitCode::SUCCESS
 }
 
-async fn wait_for_stop() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
+/// Listens for SIGINT and SIGTERM from the moment it is called, so that a
+/// supervisor which stops the sandbox as soon as it has read the line gets a
+/// clean stop, not the default action of the signal.
+#[cfg(unix)]
+fn stop_signals() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signals() -> std::io::Result<impl Future<Output = ()>> {
+    let mut ctrl_c = tokio::signal::windows::ctrl_c()?;
+    Ok(async move {
+        ctrl_c.recv().await;
+    })
 }

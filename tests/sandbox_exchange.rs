@@ -327,6 +327,11 @@ async fn every_documented_filter_narrows_the_list() {
     let all = demo.ids("/facilities").await;
     let two = format!("/facilities?id={},{}", all[0], all[2]);
     assert_eq!(demo.ids(&two).await, vec![all[0].clone(), all[2].clone()]);
+    let exploded = format!("/facilities?id={}&id={}", all[0], all[2]);
+    assert_eq!(
+        demo.ids(&exploded).await,
+        vec![all[0].clone(), all[2].clone()]
+    );
     // Capabilities of the devices at the facility's PoPs.
     assert_eq!(
         demo.ids("/facilities?capability_speed__gte=100000")

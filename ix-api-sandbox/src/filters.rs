@@ -1,6 +1,6 @@
 //! The list filters the spec documents, by their names:
 //!
-//! - `id=a,b,c`: one of these ids;
+//! - `id=a,b,c` (or `id=a&id=b&id=c`): one of these ids;
 //! - `name`: the member `name` equals the value; `name__is_not`: it does not;
 //!   `name__lt`, `__lte`, `__gt`, `__gte`: numeric comparisons;
 //! - names that are not a member of the object follow the relation they

@@ -147,8 +147,15 @@ async fn collection_operation(
                     reason,
                 }])
             })?;
-            query.retain(|(known, _): &(String, Value)| known != name.as_ref());
-            query.push((name.into_owned(), value));
+            // A list given more than once (`id=1&id=2`, the exploded form)
+            // is one list; another parameter given twice counts once, the last.
+            match query.iter_mut().find(|(known, _)| *known == name) {
+                Some((_, Value::Array(items))) if value.is_array() => {
+                    items.extend(value.as_array().into_iter().flatten().cloned());
+                }
+                Some((_, known)) => *known = value,
+                None => query.push((name.into_owned(), value)),
+            }
         }
         let body = match &facts.request {
             // A cancellation may say when; a merge patch without a body

@@ -91,8 +91,6 @@ def main(binary):
                 str(ROOT / "schemathesis.toml"),
                 "run",
                 str(ROOT / "spec" / "ix-api.yaml"),
-                "--checks",
-                "all",
                 *only,
             ],
             env=env,

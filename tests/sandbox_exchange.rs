@@ -358,6 +358,36 @@ async fn every_documented_filter_narrows_the_list() {
         frankfurt["id"].as_str().unwrap()
     );
     assert_eq!(demo.ids(&in_frankfurt).await.len(), 2);
+    // Devices and connections are in a metro area network through their
+    // PoP (a connection through its ports' PoPs).
+    let frankfurt_network = demo
+        .find(
+            "/metro-area-networks",
+            "metro_area",
+            frankfurt["id"].as_str().unwrap(),
+        )
+        .await;
+    let network = frankfurt_network["id"].as_str().unwrap();
+    let devices = format!("/devices?metro_area_network={network}");
+    assert_eq!(demo.ids(&devices).await.len(), 2);
+    let connection = &demo.get("/connections").await[0];
+    let connections = format!("/connections?metro_area_network={network}");
+    assert_eq!(
+        demo.ids(&connections).await,
+        vec![connection["id"].as_str().unwrap().to_string()]
+    );
+    let elsewhere = demo.get("/metro-area-networks").await;
+    let elsewhere = elsewhere
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] != network)
+        .unwrap();
+    let connections = format!(
+        "/connections?metro_area_network={}",
+        elsewhere["id"].as_str().unwrap()
+    );
+    assert!(demo.ids(&connections).await.is_empty());
     assert_eq!(demo.ids("/facilities?address_country=NL").await.len(), 1);
     assert_eq!(demo.ids("/product-offerings?type=cloud_vc").await.len(), 1);
     assert_eq!(

@@ -185,7 +185,7 @@ fn related(
         return Some(values);
     }
     match (collection, member) {
-        ("/devices", "metro_area_network") => pop_member(store, object, member),
+        ("/devices", "metro_area_network") => member_of_referred(store, object, "pop", member),
         ("/facilities", "metro_area_network") => Some(through("/pops", "facility", member)),
         ("/connections", "metro_area_network" | "pop" | "facility") => {
             let ports = store
@@ -196,7 +196,8 @@ fn related(
                 if member == "pop" {
                     values.extend(port.object.get("pop").map(flatten).unwrap_or_default());
                 } else {
-                    values.extend(pop_member(store, &port.object, member).unwrap_or_default());
+                    let network = member_of_referred(store, &port.object, "pop", member);
+                    values.extend(network.unwrap_or_default());
                 }
             }
             Some(values)
@@ -225,14 +226,7 @@ fn related(
         }
         // A feature config's service is its feature's (for the IPs above).
         ("/network-feature-configs", "network_service") => {
-            let feature = object.get("network_feature").and_then(Value::as_str);
-            let feature = feature.and_then(|feature| store.get("/network-features", feature));
-            Some(
-                feature
-                    .and_then(|feature| feature.object.get(member))
-                    .map(flatten)
-                    .unwrap_or_default(),
-            )
+            Some(member_of_referred(store, object, "network_feature", member).unwrap_or_default())
         }
         ("/network-services", "pop") => {
             let network = object.get("metro_area_network").and_then(Value::as_str);
@@ -264,11 +258,17 @@ fn related(
     }
 }
 
-/// `member` of the PoP `object` is at.
-fn pop_member(store: &Store, object: &Map<String, Value>, member: &str) -> Option<Vec<Value>> {
-    let pop = object.get("pop").and_then(Value::as_str)?;
-    let pop = store.get("/pops", pop)?;
-    Some(pop.object.get(member).map(flatten).unwrap_or_default())
+/// `member` of the object that `object`'s reference member `link` names:
+/// the `metro_area_network` of a device's `pop`.
+fn member_of_referred(
+    store: &Store,
+    object: &Map<String, Value>,
+    link: &str,
+    member: &str,
+) -> Option<Vec<Value>> {
+    let collection = crate::references::collection_of_member(link)?;
+    let referred = store.get(collection, object.get(link).and_then(Value::as_str)?)?;
+    Some(referred.object.get(member).map(flatten).unwrap_or_default())
 }
 
 /// The objects of `from` with a reference member (`macs`, `ip`, ...) that

@@ -2,8 +2,8 @@
 //! the generated client, and the request hooks that act on it.
 //!
 //! The hooks know nothing of sessions: a client holds either a fixed bearer
-//! token or a [`TokenSource`] to ask for one, and tells the source when
-//! IX-API rejects the token it was given.
+//! token or a `BearerSource` to ask for one (a session's token cache), and
+//! tells the source when IX-API rejects the token it was given.
 //!
 //! Redirects: a credential or token only ever goes to the configured base
 //! URL, and only its answers are accepted. The token operations are never
@@ -32,12 +32,12 @@ use crate::{Client, types};
 /// A 401 body larger than this is not a problem document worth reading.
 const MAX_PROBLEM_BYTES: usize = 64 * 1024;
 
-/// A future a [`TokenSource`] answers with.
+/// A future a `BearerSource` answers with.
 pub(crate) type TokenFuture<'a> =
     Pin<Box<dyn Future<Output = Result<AccessToken, Error>> + Send + 'a>>;
 
-/// Where a client's bearer tokens come from: the session implements it.
-pub(crate) trait TokenSource: Send + Sync + fmt::Debug {
+/// Where a client's bearer tokens come from: a session's token cache.
+pub(crate) trait BearerSource: Send + Sync + fmt::Debug {
     /// A token to send now.
     fn access_token(&self) -> TokenFuture<'_>;
     /// IX-API refused `token` as expired or invalid: do not hand it out again.
@@ -53,7 +53,7 @@ enum Kind {
     #[default]
     None,
     Bearer(AccessToken),
-    Source(Arc<dyn TokenSource>),
+    Source(Arc<dyn BearerSource>),
 }
 
 impl Auth {
@@ -67,7 +67,7 @@ impl Auth {
         Self(Kind::Bearer(access_token.into()))
     }
 
-    pub(crate) fn source(source: Arc<dyn TokenSource>) -> Self {
+    pub(crate) fn source(source: Arc<dyn BearerSource>) -> Self {
         Self(Kind::Source(source))
     }
 }

@@ -223,6 +223,15 @@ macro_rules! token {
                 self.expires_at
             }
 
+            /// Whether a session would renew this token now: when less
+            /// than `margin` is left, or a quarter of its life (`exp -
+            /// iat`) if that is smaller. A token without `exp` never does.
+            pub fn needs_renewal(&self, margin: std::time::Duration) -> bool {
+                let validity = validity(&self.value, Obtained::Text);
+                let deadlines = crate::renewal::Deadlines::new(&validity, margin);
+                crate::renewal::Deadlines::reached(deadlines.renew, tokio::time::Instant::now())
+            }
+
             /// The same token, whose expiry the session worked out.
             pub(crate) fn with_expires_at(mut self, expires_at: Option<SystemTime>) -> Self {
                 self.expires_at = expires_at;

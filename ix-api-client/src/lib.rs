@@ -9,9 +9,12 @@ mod error;
 #[rustfmt::skip]
 mod generated;
 mod jwt;
+mod login;
 pub mod problem;
 mod renewal;
 pub mod session;
+mod token_cache;
+pub mod token_source;
 #[doc(hidden)]
 pub mod tagged;
 mod validity;
@@ -23,6 +26,7 @@ pub use error::{Error, OperationError};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude, spec, types};
 pub use problem::{ProblemError, ProblemKind};
 pub use session::{RenewalStatus, Session, SessionBuilder, TokenPair};
+pub use token_source::{Grant, Held, TokenSource};
 
 /// The workspace README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -13,6 +13,9 @@ use crate::validity::Validity;
 pub(crate) const FIRST_RETRY: Duration = Duration::from_millis(500);
 /// The longest wait between renewal attempts.
 pub(crate) const MAX_RETRY: Duration = Duration::from_secs(30);
+/// The shortest: however little life a token has left, attempts never come
+/// closer than this (an exchange in trouble is not helped by a storm).
+pub(crate) const MIN_RETRY: Duration = Duration::from_millis(250);
 
 /// The moments that matter in an access token's life, on tokio's clock.
 /// `None` means never (a token that does not say when it expires).
@@ -29,13 +32,14 @@ pub(crate) struct Deadlines {
 impl Deadlines {
     /// A token renews `margin` before it expires, and starts renewing in
     /// the background `2 × margin` before. A token living less than four
-    /// margins uses a quarter of its remaining life as the margin, so that
-    /// nothing is renewed in the first half of its life.
+    /// margins uses a quarter of its life as the margin, so that nothing is
+    /// renewed in the first half of its life.
     pub fn new(validity: &Validity, margin: Duration) -> Self {
         let Some(remaining) = validity.remaining else {
             return Self::never();
         };
-        let margin = margin.min(remaining / 4);
+        let margin = renewal_margin(margin, validity.life.unwrap_or(remaining));
+        let margin = margin.min(remaining);
         let at = |left: Duration| validity.anchor.checked_add(left);
         Self {
             ahead: at(remaining.saturating_sub(margin * 2)),
@@ -73,21 +77,28 @@ impl Deadlines {
     }
 }
 
+/// The margin a token of `life` renews at: `margin`, or a quarter of its
+/// life when that is smaller.
+pub(crate) fn renewal_margin(margin: Duration, life: Duration) -> Duration {
+    margin.min(life / 4)
+}
+
 /// How long to wait before the next attempt after `failures` failed ones
 /// in a row (at least one), with `left` the life the current access token
 /// has left (`None`: none, or it does not expire).
 ///
 /// Exponential from [`FIRST_RETRY`], at most [`MAX_RETRY`] and at most a
 /// quarter of `left`, so that a token still valid gets several more tries
-/// before it dies. `jitter` in `[0, 1)` spreads the wait over its upper
-/// half, so that clients that failed together do not retry together.
+/// before it dies, but never less than [`MIN_RETRY`]. `jitter` in `[0, 1)`
+/// spreads the wait over its upper half, so that clients that failed
+/// together do not retry together.
 pub(crate) fn retry_delay(failures: u32, left: Option<Duration>, jitter: f64) -> Duration {
     let doublings = failures.saturating_sub(1).min(16);
     let mut delay = FIRST_RETRY.saturating_mul(1 << doublings).min(MAX_RETRY);
     if let Some(left) = left.filter(|left| !left.is_zero()) {
         delay = delay.min(left / 4);
     }
-    delay / 2 + delay.mul_f64(jitter.clamp(0.0, 1.0) / 2.0)
+    (delay / 2 + delay.mul_f64(jitter.clamp(0.0, 1.0) / 2.0)).max(MIN_RETRY)
 }
 
 /// A number in `[0, 1)` that differs from call to call: the standard
@@ -107,6 +118,7 @@ mod tests {
         Validity {
             anchor: Instant::now(),
             remaining: Some(Duration::from_secs(remaining)),
+            life: Some(Duration::from_secs(remaining)),
             expires_at: None,
         }
     }
@@ -137,6 +149,7 @@ mod tests {
         let v = Validity {
             anchor: Instant::now(),
             remaining: None,
+            life: None,
             expires_at: None,
         };
         let d = Deadlines::new(&v, Duration::from_secs(30));
@@ -165,6 +178,37 @@ mod tests {
         assert!(retry_delay(20, left, 0.999) <= Duration::from_secs(2));
         // A dead token is no bound.
         assert_eq!(retry_delay(20, Some(Duration::ZERO), 0.0), MAX_RETRY / 2);
+    }
+
+    #[test]
+    fn retries_never_come_closer_than_the_floor() {
+        for left_ms in [0, 1, 7, 100, 999, 1_000, 2_000] {
+            for jitter in [0.0, 0.5, 0.999] {
+                let left = Some(Duration::from_millis(left_ms));
+                assert!(retry_delay(30, left, jitter) >= MIN_RETRY, "{left_ms} ms");
+                assert!(retry_delay(1, left, jitter) >= MIN_RETRY, "{left_ms} ms");
+            }
+        }
+    }
+
+    #[test]
+    fn a_resumed_token_renews_by_its_whole_life() {
+        // 20 s left of a 900 s life: inside the 30 s margin, renew now.
+        let v = Validity {
+            anchor: Instant::now(),
+            remaining: Some(Duration::from_secs(20)),
+            life: Some(Duration::from_secs(900)),
+            expires_at: None,
+        };
+        let d = Deadlines::new(&v, Duration::from_secs(30));
+        assert_eq!(d.renew, Some(v.anchor));
+        // 20 s left of a 40 s life: a quarter of the life (10 s) is the margin.
+        let v = Validity {
+            life: Some(Duration::from_secs(40)),
+            ..v
+        };
+        let d = Deadlines::new(&v, Duration::from_secs(30));
+        assert_eq!(d.renew, Some(v.anchor + Duration::from_secs(10)));
     }
 
     #[test]

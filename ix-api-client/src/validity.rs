@@ -40,6 +40,8 @@ pub(crate) struct Validity {
     /// How long it lives from `anchor`; `None` for tokens that do not say
     /// (opaque ones).
     pub remaining: Option<Duration>,
+    /// Its whole life (`exp - iat`), when known; else `remaining`.
+    pub life: Option<Duration>,
     /// The same end on the wall clock, for people and for saving.
     pub expires_at: Option<SystemTime>,
 }
@@ -49,6 +51,22 @@ impl Validity {
     /// clock cannot reach that far.
     pub fn expiry(&self) -> Option<Instant> {
         self.anchor.checked_add(self.remaining?)
+    }
+
+    /// The same token, if it lives at most `limit` from the anchor (an
+    /// OAuth2 `expires_in`); its own `exp` still counts if sooner.
+    pub fn at_most(self, limit: Duration) -> Self {
+        let remaining = self.remaining.map_or(limit, |r| r.min(limit));
+        let shift = self.remaining.map_or(Duration::ZERO, |r| r - remaining);
+        Self {
+            anchor: self.anchor,
+            remaining: Some(remaining),
+            life: Some(self.life.map_or(remaining, |life| life.min(remaining))),
+            expires_at: match self.expires_at {
+                Some(at) => at.checked_sub(shift),
+                None => SystemTime::now().checked_add(remaining),
+            },
+        }
     }
 }
 
@@ -66,14 +84,19 @@ pub(crate) fn validity(token: &str, obtained: Obtained) -> Validity {
             Validity {
                 anchor: sent,
                 remaining,
+                life: remaining,
                 expires_at: remaining.and_then(|left| sent_wall.checked_add(left)),
             }
         }
-        Obtained::Text => Validity {
-            anchor: Instant::now(),
-            remaining: claims.left_at(SystemTime::now()),
-            expires_at: claims.exp,
-        },
+        Obtained::Text => {
+            let remaining = claims.left_at(SystemTime::now());
+            Validity {
+                anchor: Instant::now(),
+                remaining,
+                life: claims.lifetime.or(remaining),
+                expires_at: claims.exp,
+            }
+        }
     }
 }
 

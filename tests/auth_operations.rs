@@ -169,10 +169,19 @@ async fn malformed_answers_are_errors_not_panics() {
         Error::InvalidResponsePayload(..)
     ));
 
+    // An error answer that is no problem document is still the status's
+    // problem (RFC 7807's about:blank), not a parsing failure of ours.
     let html_401 = Reply::raw(401, Some("text/html"), "<h1>Unauthorized</h1>");
     let error = create_error(html_401).await;
-    assert!(matches!(error, Error::InvalidResponsePayload(..)));
-    assert!(error.problem().is_none());
+    let problem = error.problem().expect("a problem");
+    assert_eq!(problem.type_, "about:blank");
+    assert_eq!(problem.title.as_deref(), Some("Unauthorized"));
+    assert_eq!(problem.status, Some(401));
+    assert!(
+        error
+            .problem_kind()
+            .is_some_and(|kind| kind.is_authentication())
+    );
 }
 
 #[tokio::test]

@@ -444,7 +444,7 @@ async fn session_errors_reach_the_caller_typed_through_client() {
     assert!(
         typed
             .to_string()
-            .starts_with("IX-API rejected the credentials (authentication-error)"),
+            .starts_with("IX-API rejected the credentials: authentication-error (401)"),
         "{typed}"
     );
     assert!(matches!(

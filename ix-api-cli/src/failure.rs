@@ -58,23 +58,47 @@ impl fmt::Display for Failure {
     }
 }
 
-/// The exit code for a session or operation error. Its message holds no
-/// secret (the client's errors drop bodies and tokens).
+/// The exit code for a session or operation error, and its line in the
+/// command line's words (its flags and variables, not the library's
+/// builder methods). Its message holds no secret (the client's errors drop
+/// bodies and tokens).
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         let exit = match &error {
             Error::Rejected { problem, .. } if problem.kind().is_authentication() => {
                 Exit::Authentication
             }
-            Error::Rejected { .. } => Exit::Rejected,
+            Error::Rejected { .. } | Error::NotImplemented { .. } => Exit::Rejected,
             Error::ReauthenticationRequired => Exit::Authentication,
-            Error::Configuration(_) | Error::InvalidRequest { .. } => Exit::Usage,
+            Error::Configuration(message) if message.starts_with(crate::shared::TOKEN_CACHE) => {
+                Exit::Local
+            }
+            Error::Configuration(_) | Error::InsecureHttp { .. } | Error::InvalidRequest { .. } => {
+                Exit::Usage
+            }
             _ => Exit::Unavailable,
         };
         let message = match &error {
-            Error::Rejected { problem, .. } => crate::output::problem_line(
-                &serde_json::to_value(problem.as_ref()).unwrap_or_default(),
+            Error::Rejected { problem, .. } => problem.to_string(),
+            Error::InsecureHttp { base_url } => format!(
+                "refusing to send credentials in clear text to {base_url}: give an https:// URL \
+                 (--url, IX_API_URL or url in the profile); http:// is allowed only to localhost"
             ),
+            Error::Transport {
+                host,
+                cause,
+                detail,
+                ..
+            } => format!(
+                "could not reach the exchange at {host}: {cause} ({detail}); \
+                 check the URL (--url, IX_API_URL or url in the profile)"
+            ),
+            Error::ReauthenticationRequired => "the tokens have expired or were rejected: \
+                 run ix-api login, or set IX_API_SECRET or --secret-file to log in again"
+                .to_string(),
+            Error::MalformedResponse { .. }
+            | Error::UnexpectedStatus { .. }
+            | Error::NotImplemented { .. } => format!("the exchange: {error}"),
             other => other.to_string(),
         };
         Self::new(exit, message)

@@ -10,14 +10,15 @@ mod input;
 mod operations;
 mod output;
 mod profile;
+mod shared;
 mod tokens;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
-use ix_api_client::Session;
 
 // The generated subcommands name the client's models as the client itself
 // does (`crate::types::...`).
@@ -149,7 +150,7 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
     };
     let dirs = Directories::find()?;
     let target = Target::resolve(&given, &dirs)?;
-    let cache = Cache::new(&dirs.cache, &target.profile);
+    let cache = Arc::new(Cache::new(&dirs.cache, &target.profile));
     log.say(&format!(
         "profile {}: {} as {}",
         target.profile, target.url, target.api_key
@@ -236,34 +237,26 @@ fn status(target: &Target, cache: &Cache) -> Result<(), Failure> {
 
 async fn call(
     target: &Target,
-    cache: &Cache,
+    cache: &Arc<Cache>,
     log: &Log,
     operation: generated::CliCommand,
     arguments: &ArgMatches,
 ) -> Result<(), Failure> {
     let pair = tokens::valid_pair(target, cache, log).await?;
-    let mut builder = Session::builder(&target.url).tokens(pair.clone());
-    // Should the exchange reject the token anyway, log in again if the
-    // secret is at hand without asking.
-    if let Some(secret) = target.secret()? {
-        builder = builder.credentials(target.api_key.clone(), secret);
-    }
-    let session = builder.build()?;
-    let printer = Printer::new();
+    log.say(&format!(
+        "access token valid until {}",
+        expiry(pair.access_token.expires_at())
+    ));
+    // Should the exchange reject the token anyway, the session renews it
+    // under the profile's lock, and logs in again if the secret is at hand.
+    let session = tokens::session(target, cache, log, false)?;
+    let printer = Printer::new(operation.operation_id());
     let failed = printer.failed.clone();
     log.say(&format!("calling {}", operation.operation_id()));
     let cli = Cli::new(session.client().clone(), printer);
-    let outcome = cli.execute(operation, arguments).await;
-    if let Some(renewed) = session
-        .tokens()
-        .filter(|now| now.access_token != pair.access_token)
-    {
-        let _lock = cache.lock()?;
-        cache.write(target, &renewed)?;
-    }
-    match outcome {
+    match cli.execute(operation, arguments).await {
         Ok(()) => Ok(()),
-        Err(error) => match failed.get() {
+        Err(error) => match failed.take() {
             // Already said on stderr.
             Some(exit) => Err(Failure::new(exit, "")),
             None => Err(Failure::usage(format!("{error:#}"))),

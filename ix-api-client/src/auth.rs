@@ -12,25 +12,45 @@
 //! origin, fails the call with [`Error::Redirected`] (reqwest already
 //! drops the `Authorization` header when it follows a redirect to another
 //! origin).
+//!
+//! Error answers: every answer of status 400 or more reaches progenitor as
+//! a problem document it can read ([`problem::readable`]), so an error
+//! always keeps its status and whatever the exchange said.
+//!
+//! Failures of the hooks' own (no token to be had, a redirect refused):
+//! progenitor's error has no variant for them, so the hooks answer in the
+//! exchange's place with [`UNANSWERED`], a status no operation documents,
+//! whose response carries the typed [`Error`] in its extensions. Progenitor
+//! hands that response back as `OperationError::UnexpectedResponse`, and
+//! [`Error::from_operation`] and [`Error::from_session`] take the error from
+//! it: per call, at any load, with no state shared between calls.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{AUTHORIZATION, HeaderValue, LOCATION};
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Body, Request, Response, ResponseBuilderExt, StatusCode, Url};
 
 use crate::credentials::AccessToken;
-use crate::error::{Error, carry};
+use crate::error::{Error, HookFailure};
 use crate::generated::spec;
-use crate::{Client, types};
+use crate::{Client, problem, types};
 
-/// A 401 body larger than this is not a problem document worth reading.
-const MAX_PROBLEM_BYTES: usize = 64 * 1024;
+/// An error body larger than this is not a problem document worth reading:
+/// it is read as `about:blank`.
+const MAX_PROBLEM_BYTES: usize = 4 << 20;
+
+/// The status of the answer the hooks give progenitor when they fail
+/// themselves; no operation documents it (`spec` facts codegen checks).
+pub const UNANSWERED: u16 = 499;
+
+/// The name of the header on such an answer that says what failed, for
+/// people reading progenitor's error.
+const FAILURE_HEADER: &str = "ix-api-client-error";
 
 /// A future a `BearerSource` answers with.
 pub(crate) type TokenFuture<'a> =
@@ -116,36 +136,42 @@ impl ClientHooks<Auth> for Client {
             unreplayable(request);
             return Ok(());
         }
-        let token = match &self.inner.0 {
-            Kind::None => return Ok(()),
-            Kind::Bearer(token) => token.clone(),
-            Kind::Source(source) => source.access_token().await.map_err(carry)?,
-        };
-        set_bearer(request, &token).map_err(progenitor_client::Error::InvalidRequest)
+        if let Kind::Bearer(token) = &self.inner.0 {
+            set_bearer(request, token).map_err(progenitor_client::Error::InvalidRequest)?;
+        }
+        Ok(())
     }
 
-    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+    async fn exec(&self, mut request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        let operation = static_operation(info.operation_id);
         let source = match &self.inner.0 {
-            Kind::Source(source) if needs_bearer(info) => source,
-            _ => return self.client().execute(request).await,
+            Kind::Source(source) if needs_bearer(info) => Some(source),
+            _ => None,
         };
-        let retry = request.try_clone();
+        if let Some(source) = source {
+            let bearer = source.access_token().await.and_then(|token| {
+                set_bearer(&mut request, &token)
+                    .map_err(|reason| Error::InvalidRequest { operation, reason })
+            });
+            if let Err(error) = bearer {
+                return Ok(failed(request.url(), error));
+            }
+        }
+        let retry = source.and_then(|_| request.try_clone());
         let sent = sent_token(&request);
-        let response = self.client().execute(request).await?;
-        let (Some(mut retry), Some(sent), StatusCode::UNAUTHORIZED) =
-            (retry, sent, response.status())
+        let url = request.url().clone();
+        let response = match self.answer(request, operation).await? {
+            Ok(response) => response,
+            Err(error) => return Ok(failed(&url, error)),
+        };
+        let (Some(source), Some(mut retry), Some(sent), StatusCode::UNAUTHORIZED) =
+            (source, retry, sent, response.status())
         else {
             return Ok(response);
         };
-        if !same_origin(response.url(), retry.url()) {
-            // Someone else's 401 says nothing about our token.
-            return Ok(response);
-        }
-
-        // Only a 401 about the token is worth a new one; read the body to
-        // tell, then hand it on unchanged if it is not.
-        let (response, kind) = problem_kind(response).await?;
-        if !kind.is_some_and(|k| k.is_authentication()) {
+        // Only a 401 about the token is worth a new one.
+        let (response, kind) = read_kind(response).await?;
+        if !kind.is_authentication() {
             return Ok(response);
         }
         let started = tokio::time::Instant::now();
@@ -153,34 +179,34 @@ impl ClientHooks<Auth> for Client {
         let token = match source.access_token().await {
             Ok(token) => token,
             Err(error) => {
-                tracing::warn!(operation = info.operation_id, %error, "could not renew the access token after a 401");
+                tracing::warn!(operation, %error, "could not renew the access token after a 401");
                 return Ok(response);
             }
         };
         if set_bearer(&mut retry, &token).is_err() {
             return Ok(response);
         }
-        let retried = self.client().execute(retry).await;
+        let retried = self.answer(retry, operation).await?;
         tracing::info!(
-            operation = info.operation_id,
+            operation,
             elapsed_ms = started.elapsed().as_millis() as u64,
-            status = retried
-                .as_ref()
-                .map(|r| r.status().as_u16())
-                .unwrap_or_default(),
+            status = retried.as_ref().map_or(0, |r| r.status().as_u16()),
             "retried once with a new access token after a 401"
         );
-        retried
+        Ok(retried.unwrap_or_else(|error| failed(&url, error)))
     }
+}
 
-    async fn post<E>(
+impl Client {
+    /// Sends `request` and hands back the answer, an error answer made
+    /// readable; or the refusal of an answer that is a redirect or comes
+    /// from another origin.
+    async fn answer(
         &self,
-        result: &reqwest::Result<Response>,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let Ok(response) = result else {
-            return Ok(());
-        };
+        request: Request,
+        operation: &'static str,
+    ) -> reqwest::Result<Result<Response, Error>> {
+        let response = self.client().execute(request).await?;
         let location = if response.status().is_redirection() {
             response
                 .headers()
@@ -190,13 +216,44 @@ impl ClientHooks<Auth> for Client {
                 .map_or_else(|| "an unnamed location".to_string(), |url| shown(&url))
         } else if !Url::parse(self.baseurl()).is_ok_and(|base| same_origin(&base, response.url())) {
             shown(response.url())
+        } else if response.status().as_u16() >= 400 {
+            return Ok(Ok(readable(response).await?));
         } else {
-            return Ok(());
+            return Ok(Ok(response));
         };
-        Err(carry(Error::Redirected {
-            operation: static_operation(info.operation_id),
+        Ok(Err(Error::Redirected {
+            operation,
             location,
         }))
+    }
+}
+
+/// The answer the hooks give in the exchange's place when they fail: see
+/// the [module](self) docs.
+fn failed(url: &Url, error: Error) -> Response {
+    let mut answer = http::Response::new(Body::from(Bytes::new()));
+    *answer.status_mut() = StatusCode::from_u16(UNANSWERED).unwrap_or(StatusCode::BAD_REQUEST);
+    let said: String = error
+        .to_string()
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { ' ' })
+        .take(300)
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&said) {
+        answer.headers_mut().insert(FAILURE_HEADER, value);
+    }
+    with_url(&mut answer, url.clone());
+    answer.extensions_mut().insert(HookFailure(error));
+    Response::from(answer)
+}
+
+/// Puts `url` where reqwest keeps a response's URL (an extension only its
+/// builder sets).
+fn with_url<B>(response: &mut http::Response<B>, url: Url) {
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        response
+            .extensions_mut()
+            .extend(carrier.into_parts().0.extensions);
     }
 }
 
@@ -240,66 +297,54 @@ fn sent_token(request: &Request) -> Option<AccessToken> {
     value.strip_prefix("Bearer ").map(AccessToken::from)
 }
 
-/// Reads the problem kind of a response (up to [`MAX_PROBLEM_BYTES`]) and
-/// rebuilds the response around what it read, with its URL.
-async fn problem_kind(
-    mut response: Response,
-) -> reqwest::Result<(Response, Option<crate::ProblemKind>)> {
-    let mut head = Vec::new();
+/// An error answer with its body made a readable problem document (up to
+/// [`MAX_PROBLEM_BYTES`]), its status, headers and URL kept.
+async fn readable(mut response: Response) -> reqwest::Result<Response> {
+    let mut body = Vec::new();
     let mut complete = false;
-    while head.len() <= MAX_PROBLEM_BYTES {
+    while body.len() <= MAX_PROBLEM_BYTES {
         match response.chunk().await? {
-            Some(chunk) => head.extend_from_slice(&chunk),
+            Some(chunk) => body.extend_from_slice(&chunk),
             None => {
                 complete = true;
                 break;
             }
         }
     }
-    let head = Bytes::from(head);
-    let kind = complete
-        .then(|| serde_json::from_slice::<types::ProblemResponse>(&head).ok())
-        .flatten()
-        .map(|p| p.kind());
+    if !complete {
+        body.clear();
+    }
+    let status = response.status();
+    let mut rebuilt = http::Response::new(Body::from(problem::readable(status, &body)));
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = response.headers().clone();
+    rebuilt.headers_mut().remove(CONTENT_LENGTH);
+    rebuilt.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    with_url(&mut rebuilt, response.url().clone());
+    Ok(Response::from(rebuilt))
+}
 
-    let (status, version) = (response.status(), response.version());
-    let (headers, url) = (response.headers().clone(), response.url().clone());
-    let body = if complete {
-        Body::from(head)
-    } else {
-        Body::wrap(Prefixed {
-            head: Some(head),
-            rest: Body::from(response),
-        })
-    };
-    let mut rebuilt = http::Response::new(body);
+/// The problem kind of a readable error answer, and the answer again.
+async fn read_kind(response: Response) -> reqwest::Result<(Response, crate::ProblemKind)> {
+    let status = response.status();
+    let (version, headers, url) = (
+        response.version(),
+        response.headers().clone(),
+        response.url().clone(),
+    );
+    let body = response.bytes().await?;
+    let kind = serde_json::from_slice::<types::ProblemResponse>(&body).map_or_else(
+        |_| crate::ProblemKind::of_status(status.as_u16()),
+        |p| p.kind(),
+    );
+    let mut rebuilt = http::Response::new(Body::from(body));
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
-    // reqwest keeps a response's URL in an extension only its builder sets.
-    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
-        *rebuilt.extensions_mut() = carrier.into_parts().0.extensions;
-    }
+    with_url(&mut rebuilt, url);
     Ok((Response::from(rebuilt), kind))
-}
-
-/// A body that yields `head`, then the rest of a response it was read from.
-struct Prefixed {
-    head: Option<Bytes>,
-    rest: Body,
-}
-
-impl http_body::Body for Prefixed {
-    type Data = Bytes;
-    type Error = reqwest::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        if let Some(head) = self.head.take() {
-            return Poll::Ready(Some(Ok(http_body::Frame::data(head))));
-        }
-        Pin::new(&mut self.rest).poll_frame(cx)
-    }
 }

@@ -1,13 +1,15 @@
-//! The error of the hand-written layers ([`Session`](crate::Session) and the
-//! client hooks): what went wrong, in words a person can act on, and never
-//! with a secret or a response body in it.
+//! The error of the hand-written layers ([`Session`](crate::Session), the
+//! client hooks and [`Call`](crate::Call)): what went wrong, in words a
+//! person can act on, with the operation and the HTTP status where there was
+//! an answer, and never with a secret or a raw response body in it.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::fmt;
 use std::time::Duration;
 
-use crate::generated::spec::operations;
+use reqwest::StatusCode;
+use serde::Serialize;
+
+use crate::generated::spec::{self, operations};
 use crate::problem::ProblemError;
 use crate::types::ProblemResponse;
 
@@ -23,12 +25,24 @@ pub enum Error {
     /// The session was built with settings that cannot work.
     #[error("invalid session configuration: {0}")]
     Configuration(String),
+    /// The base URL is `http://` to a host other than loopback: credentials
+    /// and tokens would travel in clear text.
+    #[error(
+        "refusing to send credentials in clear text to {base_url}: use https, or allow_insecure_http(true) if you really mean it"
+    )]
+    InsecureHttp {
+        /// The base URL as given.
+        base_url: String,
+    },
     /// IX-API answered with a problem document.
-    #[error("IX-API rejected {what} ({kind}): {problem}", what = rejected_what(operation), kind = problem.kind())]
+    #[error("IX-API rejected {what}: {problem}", what = rejected_what(operation))]
     Rejected {
         /// The IX-API operation, e.g. `auth_token_refresh`.
         operation: &'static str,
-        /// The problem document IX-API sent.
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The problem document IX-API sent (as [liberally
+        /// read](crate::problem), with `status` filled in when it said none).
         problem: Box<ProblemResponse>,
     },
     /// Both tokens are spent or were rejected, and the session has no
@@ -37,19 +51,25 @@ pub enum Error {
         "re-authentication required: the tokens have expired or were rejected, and the session has no api_key/api_secret to log in again"
     )]
     ReauthenticationRequired,
-    /// The request did not reach IX-API or its answer did not arrive
-    /// (connection refused, TLS, a timeout of the HTTP client).
-    #[error("could not reach IX-API for {operation}: {source}")]
+    /// The request did not reach IX-API or its answer did not arrive.
+    #[error("could not reach IX-API at {host} for {operation}: {cause} ({detail})")]
     Transport {
         /// The IX-API operation, e.g. `auth_token_refresh`.
         operation: &'static str,
-        /// The transport error, without the URL.
-        source: Arc<reqwest::Error>,
+        /// The host and port, e.g. `ixp.example.net:443`; never a path or
+        /// query.
+        host: String,
+        /// What kind of failure.
+        cause: TransportCause,
+        /// The innermost cause, as the operating system or TLS library said
+        /// it.
+        detail: String,
     },
-    /// A login or refresh took longer than the session's token timeout.
+    /// A token operation took longer than the session's token timeout.
     #[error("IX-API did not answer {operation} within {} ms", after.as_millis())]
     Timeout {
-        /// `auth_token_create` or `auth_token_refresh`.
+        /// `auth_token_create`, `auth_token_refresh`, or the token source's
+        /// operation.
         operation: &'static str,
         /// The timeout that ran out.
         after: Duration,
@@ -64,9 +84,10 @@ pub enum Error {
         /// Where the redirect pointed (scheme, host and path).
         location: String,
     },
-    /// This server does not implement the operation: it answered 501, or a
-    /// 404 or 405 the operation does not document (an older server, or one
-    /// that implements only part of IX-API; see `Session::supports`).
+    /// This server does not implement the operation: it answered 501 or
+    /// 405, or 404 for a collection, or a 404 that is not IX-API's
+    /// `not-found` problem (an older server, or one that implements only
+    /// part of IX-API; see `Session::supports`).
     #[error("this IX-API server does not implement {operation} (status {status})")]
     NotImplemented {
         /// The IX-API operation, e.g. `network_service_configs_list`.
@@ -85,10 +106,12 @@ pub enum Error {
     },
     /// IX-API's answer could not be read as what the operation documents.
     /// The body is not kept: it may hold tokens.
-    #[error("IX-API's answer to {operation} is malformed: {reason}")]
+    #[error("IX-API's answer to {operation}{} is malformed: {reason}", status.map(|s| format!(" (status {s})")).unwrap_or_default())]
     MalformedResponse {
         /// The IX-API operation, e.g. `auth_token_refresh`.
         operation: &'static str,
+        /// The HTTP status of the answer.
+        status: Option<u16>,
         /// Where and how parsing failed.
         reason: String,
     },
@@ -102,6 +125,37 @@ pub enum Error {
     },
 }
 
+/// What kind of transport failure an [`Error::Transport`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportCause {
+    /// Nothing listens at that host and port.
+    Refused,
+    /// The host name did not resolve.
+    Dns,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// The HTTP client's timeout ran out.
+    Timeout,
+    /// The connection was reset or closed before the answer was complete.
+    Closed,
+    /// Anything else.
+    Other,
+}
+
+impl fmt::Display for TransportCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Refused => "connection refused",
+            Self::Dns => "the host name does not resolve",
+            Self::Tls => "the TLS handshake failed",
+            Self::Timeout => "timed out",
+            Self::Closed => "the connection was closed",
+            Self::Other => "transport error",
+        })
+    }
+}
+
 fn rejected_what(operation: &str) -> String {
     if operation == operations::AUTH_TOKEN_CREATE.id {
         "the credentials".into()
@@ -112,10 +166,16 @@ fn rejected_what(operation: &str) -> String {
     }
 }
 
+/// A failure of the hooks themselves (no token, a refused redirect), in the
+/// extensions of the answer they give progenitor in place of the exchange's.
+#[derive(Debug, Clone)]
+pub(crate) struct HookFailure(pub Error);
+
 impl Error {
     /// Converts a generated operation's error into this one, dropping
     /// anything that could carry a secret (raw bodies, headers, URLs).
-    /// `operation` names the operation in the message.
+    /// `operation` names the operation (`Call::OPERATION` of its builder;
+    /// [`Call::call`](crate::Call::call) does all this for you).
     ///
     /// When the operation failed because its session could not provide an
     /// access token (or its hooks refused an answer), this is the session's
@@ -123,37 +183,114 @@ impl Error {
     /// [`Error::Rejected`] login, a [`Error::Timeout`], ...
     pub fn from_operation(operation: &'static str, error: OperationError) -> Self {
         match error {
-            OperationError::ErrorResponse(response) => Self::Rejected {
-                operation,
-                problem: Box::new(response.into_inner()),
-            },
-            OperationError::CommunicationError(source)
-            | OperationError::ResponseBodyError(source)
-            | OperationError::InvalidUpgrade(source) => Self::Transport {
-                operation,
-                source: Arc::new(source.without_url()),
-            },
-            OperationError::UnexpectedResponse(response) => match response.status().as_u16() {
-                status @ (404 | 405 | 501) => Self::NotImplemented { operation, status },
-                status => Self::UnexpectedStatus { operation, status },
-            },
-            OperationError::InvalidResponsePayload(_, cause) => Self::MalformedResponse {
-                operation,
-                reason: describe_json_error(&cause),
-            },
-            OperationError::Custom(reason) => {
-                carried(&reason).unwrap_or(Self::InvalidRequest { operation, reason })
+            OperationError::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                Self::answered(operation, status, response.into_inner())
             }
-            OperationError::InvalidRequest(reason) => Self::InvalidRequest { operation, reason },
+            other => Self::from_operation_ref(operation, &other),
+        }
+    }
+
+    /// [`from_operation`](Self::from_operation) for an error borrowed, of
+    /// any problem type that serializes (the generated command line's).
+    pub fn from_operation_ref<E: Serialize>(
+        operation: &'static str,
+        error: &progenitor_client::Error<E>,
+    ) -> Self {
+        use progenitor_client::Error as E;
+        match error {
+            E::ErrorResponse(response) => {
+                let problem = serde_json::to_value(response.as_ref())
+                    .ok()
+                    .and_then(|value| serde_json::from_value(value).ok())
+                    .unwrap_or_else(|| ProblemResponse::blank(response.status()));
+                Self::answered(operation, response.status().as_u16(), problem)
+            }
+            E::CommunicationError(source)
+            | E::ResponseBodyError(source)
+            | E::InvalidUpgrade(source) => transport(operation, source),
+            E::UnexpectedResponse(response) => {
+                if let Some(HookFailure(error)) = response.extensions().get::<HookFailure>() {
+                    return error.clone();
+                }
+                match response.status().as_u16() {
+                    status @ (404 | 405 | 501) => Self::NotImplemented { operation, status },
+                    status => Self::UnexpectedStatus { operation, status },
+                }
+            }
+            E::InvalidResponsePayload(_, cause) => Self::MalformedResponse {
+                operation,
+                // Error answers are always readable (the hooks make them
+                // problem documents), so this is the success status.
+                status: spec::operation(operation).and_then(|op| op.success()),
+                reason: describe_json_error(cause),
+            },
+            E::Custom(reason) | E::InvalidRequest(reason) => Self::InvalidRequest {
+                operation,
+                reason: reason.clone(),
+            },
         }
     }
 
     /// The session's error behind a generated operation's error, if that is
-    /// why it failed: the typed cause of an `OperationError::Custom` that a
-    /// session's call returned. `None` for errors IX-API's answer caused.
-    pub fn from_session(error: &OperationError) -> Option<Self> {
+    /// why it failed (no token could be had, a redirect was refused). `None`
+    /// for errors IX-API's answer caused.
+    pub fn from_session<E>(error: &progenitor_client::Error<E>) -> Option<Self> {
         match error {
-            OperationError::Custom(reason) => carried(reason),
+            progenitor_client::Error::UnexpectedResponse(response) => response
+                .extensions()
+                .get::<HookFailure>()
+                .map(|HookFailure(error)| error.clone()),
+            _ => None,
+        }
+    }
+
+    /// A problem document answered with `status`.
+    fn answered(operation: &'static str, status: u16, mut problem: ProblemResponse) -> Self {
+        problem.status.get_or_insert(i64::from(status));
+        let not_implemented = match status {
+            405 | 501 => true,
+            // A list cannot be "not found"; nor is a 404 that is not IX-API's
+            // own problem about an object.
+            404 => {
+                !problem.declares_type()
+                    || spec::operation(operation)
+                        .is_some_and(|op| op.method == "GET" && !op.path.contains('{'))
+            }
+            _ => false,
+        };
+        if not_implemented {
+            return Self::NotImplemented { operation, status };
+        }
+        Self::Rejected {
+            operation,
+            status,
+            problem: Box::new(problem),
+        }
+    }
+
+    /// The HTTP status of the exchange's answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Rejected { status, .. }
+            | Self::NotImplemented { status, .. }
+            | Self::UnexpectedStatus { status, .. } => Some(*status),
+            Self::MalformedResponse { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// The operation the error is about, when it is about one.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Self::Rejected { operation, .. }
+            | Self::Transport { operation, .. }
+            | Self::Timeout { operation, .. }
+            | Self::Redirected { operation, .. }
+            | Self::NotImplemented { operation, .. }
+            | Self::UnexpectedStatus { operation, .. }
+            | Self::MalformedResponse { operation, .. }
+            | Self::InvalidRequest { operation, .. } => Some(operation),
             _ => None,
         }
     }
@@ -172,6 +309,75 @@ impl Error {
     pub fn is_authentication(&self) -> bool {
         self.problem_kind()
             .is_some_and(|kind| kind.is_authentication())
+    }
+}
+
+/// A transport error, named by host, port and cause; reqwest's own message
+/// names the whole URL, query string and all, so it is not used.
+fn transport(operation: &'static str, error: &reqwest::Error) -> Error {
+    let host = error
+        .url()
+        .and_then(|url| {
+            let host = url.host_str()?;
+            Some(match url.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            })
+        })
+        .unwrap_or_else(|| "an unknown host".into());
+    let mut chain: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
+    let mut next = std::error::Error::source(error);
+    while let Some(cause) = next {
+        chain.push(cause);
+        next = cause.source();
+    }
+    let io = chain
+        .iter()
+        .find_map(|cause| cause.downcast_ref::<std::io::Error>());
+    let text = chain
+        .iter()
+        .map(|cause| cause.to_string().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(" / ");
+    use std::io::ErrorKind;
+    let cause = match io.map(std::io::Error::kind) {
+        _ if error.is_timeout() => TransportCause::Timeout,
+        Some(ErrorKind::ConnectionRefused) => TransportCause::Refused,
+        Some(ErrorKind::TimedOut) => TransportCause::Timeout,
+        Some(
+            ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::BrokenPipe
+            | ErrorKind::UnexpectedEof,
+        ) => TransportCause::Closed,
+        _ if text.contains("dns error") || text.contains("failed to lookup address") => {
+            TransportCause::Dns
+        }
+        _ if text.contains("certificate") || text.contains("tls") || text.contains("handshake") => {
+            TransportCause::Tls
+        }
+        _ if text.contains("connection closed") || text.contains("incomplete message") => {
+            TransportCause::Closed
+        }
+        _ => TransportCause::Other,
+    };
+    let detail = chain
+        .last()
+        .map_or_else(|| url_free(error), |innermost| innermost.to_string());
+    Error::Transport {
+        operation,
+        host,
+        cause,
+        detail,
+    }
+}
+
+/// reqwest's message without its URL.
+fn url_free(error: &reqwest::Error) -> String {
+    let message = error.to_string();
+    match error.url() {
+        Some(url) => message.replace(url.as_str(), "").replace(" for ()", ""),
+        None => message,
     }
 }
 
@@ -210,43 +416,30 @@ impl ProblemError for Error {
     }
 }
 
-// Progenitor's error has no variant for a hook's own error type: a hook can
-// only fail with `Custom(String)`. The typed error travels beside it: the
-// message ends in a marker with a number, and the error waits under that
-// number in a small ring of recent ones for `Error::from_operation` to find.
-
-/// How many carried errors are kept; failed renewals back off, so this
-/// spans minutes of failures.
-const CARRIED: usize = 256;
-const MARKER: &str = " [ix-api-client error #";
-
-static NEXT_CARRIED: AtomicU64 = AtomicU64::new(0);
-static CARRIED_ERRORS: Mutex<VecDeque<(u64, Error)>> = Mutex::new(VecDeque::new());
-
-/// `error` as a generated operation's error whose typed cause
-/// [`Error::from_operation`] and [`Error::from_session`] recover.
-pub(crate) fn carry<E>(error: Error) -> progenitor_client::Error<E> {
-    let id = NEXT_CARRIED.fetch_add(1, Ordering::Relaxed);
-    let message = format!("{error}{MARKER}{id}]");
-    let mut ring = CARRIED_ERRORS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    if ring.len() == CARRIED {
-        ring.pop_front();
+impl spec::Operation {
+    /// The one success status the operation documents.
+    pub fn success(&self) -> Option<u16> {
+        let mut success = self.answers.iter().filter(|s| (200..300).contains(*s));
+        match (success.next(), success.next()) {
+            (Some(status), None) => Some(*status),
+            _ => None,
+        }
     }
-    ring.push_back((id, error));
-    progenitor_client::Error::Custom(message)
 }
 
-fn carried(message: &str) -> Option<Error> {
-    let (_, tail) = message.rsplit_once(MARKER)?;
-    let id: u64 = tail.strip_suffix(']')?.parse().ok()?;
-    let ring = CARRIED_ERRORS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    ring.iter()
-        .find(|(carried, _)| *carried == id)
-        .map(|(_, error)| error.clone())
+impl ProblemResponse {
+    /// `about:blank` with the status's phrase as its title, which is what
+    /// RFC 7807 reads an answer without a problem document as.
+    pub(crate) fn blank(status: StatusCode) -> Self {
+        serde_json::from_value(crate::problem::blank(status)).unwrap_or_else(|_| Self {
+            detail: None,
+            instance: None,
+            status: Some(i64::from(status.as_u16())),
+            title: None,
+            type_: crate::problem::ABOUT_BLANK.into(),
+            extra: serde_json::Map::new(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -272,21 +465,30 @@ mod tests {
     }
 
     #[test]
-    fn carried_errors_come_back_typed() {
-        let error = carry::<()>(Error::ReauthenticationRequired);
-        let progenitor_client::Error::Custom(message) = &error else {
-            panic!("carried as Custom");
+    fn a_404_of_a_collection_or_without_an_ix_api_type_is_not_implemented() {
+        let not_found = |declared: bool| -> ProblemResponse {
+            let mut problem = ProblemResponse::blank(StatusCode::NOT_FOUND);
+            if declared {
+                problem.type_ = crate::ProblemKind::NotFound.type_uri().into();
+            }
+            problem
         };
-        assert!(
-            message.starts_with("re-authentication required"),
-            "{message}"
-        );
-        let typed = match error {
-            progenitor_client::Error::Custom(m) => carried(&m),
-            _ => None,
-        };
-        assert!(matches!(typed, Some(Error::ReauthenticationRequired)));
-        assert!(carried("some other hook's message").is_none());
-        assert!(carried("forged [ix-api-client error #999999999]").is_none());
+        let read = operations::CONTACTS_READ.id;
+        let list = operations::CONTACTS_LIST.id;
+        assert!(matches!(
+            Error::answered(read, 404, not_found(true)),
+            Error::Rejected { status: 404, .. }
+        ));
+        assert!(matches!(
+            Error::answered(read, 404, not_found(false)),
+            Error::NotImplemented { status: 404, .. }
+        ));
+        assert!(matches!(
+            Error::answered(list, 404, not_found(true)),
+            Error::NotImplemented { status: 404, .. }
+        ));
+        let rejected = Error::answered(read, 400, ProblemResponse::blank(StatusCode::BAD_REQUEST));
+        assert_eq!(rejected.status(), Some(400));
+        assert_eq!(rejected.operation(), Some(read));
     }
 }

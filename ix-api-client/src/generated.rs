@@ -10058,16 +10058,13 @@ pub mod types {
     pub struct HealthResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub checks: ::std::option::Option<
-            ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-            >,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub links: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -10077,7 +10074,7 @@ pub mod types {
             rename = "releaseId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub release_id: ::std::option::Option<::std::string::String>,
+        pub release_id: ::std::option::Option<crate::lenient::LenientText>,
         #[serde(
             rename = "serviceId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -10085,7 +10082,7 @@ pub mod types {
         pub service_id: ::std::option::Option<::std::string::String>,
         pub status: HealthResponseStatus,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub version: ::std::option::Option<::std::string::String>,
+        pub version: ::std::option::Option<crate::lenient::LenientText>,
     }
     impl HealthResponse {
         pub fn builder() -> builder::HealthResponse {
@@ -33556,13 +33553,7 @@ pub mod types {
         pub struct HealthResponse {
             checks: ::std::result::Result<
                 ::std::option::Option<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::std::collections::HashMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        >,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
                 ::std::string::String,
             >,
@@ -33572,10 +33563,7 @@ pub mod types {
             >,
             links: ::std::result::Result<
                 ::std::option::Option<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
                 ::std::string::String,
             >,
@@ -33588,7 +33576,7 @@ pub mod types {
                 ::std::string::String,
             >,
             release_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::lenient::LenientText>,
                 ::std::string::String,
             >,
             service_id: ::std::result::Result<
@@ -33600,7 +33588,7 @@ pub mod types {
                 ::std::string::String,
             >,
             version: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::lenient::LenientText>,
                 ::std::string::String,
             >,
         }
@@ -33624,13 +33612,7 @@ pub mod types {
             where
                 T: ::std::convert::TryInto<
                     ::std::option::Option<
-                        ::std::collections::HashMap<
-                            ::std::string::String,
-                            ::std::collections::HashMap<
-                                ::std::string::String,
-                                ::std::string::String,
-                            >,
-                        >,
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -33658,10 +33640,7 @@ pub mod types {
             where
                 T: ::std::convert::TryInto<
                     ::std::option::Option<
-                        ::std::collections::HashMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        >,
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -33701,7 +33680,9 @@ pub mod types {
             }
             pub fn release_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::lenient::LenientText>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.release_id = value
@@ -33737,7 +33718,9 @@ pub mod types {
             }
             pub fn version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::lenient::LenientText>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.version = value
@@ -60252,6 +60235,1059 @@ pub mod builder {
             }
         }
     }
+    impl<'a> crate::Call for AccountsList<'a> {
+        const OPERATION: &'static str = "accounts_list";
+        type Answer = ::std::vec::Vec<types::Account>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::Account>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            AccountsList::send(self)
+        }
+    }
+    impl<'a> crate::Call for AccountsCreate<'a> {
+        const OPERATION: &'static str = "accounts_create";
+        type Answer = types::Account;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Account>, Error<types::ProblemResponse>>,
+        > + Send {
+            AccountsCreate::send(self)
+        }
+    }
+    impl<'a> crate::Call for AccountsRead<'a> {
+        const OPERATION: &'static str = "accounts_read";
+        type Answer = types::Account;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Account>, Error<types::ProblemResponse>>,
+        > + Send {
+            AccountsRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for AccountsUpdate<'a> {
+        const OPERATION: &'static str = "accounts_update";
+        type Answer = types::Account;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Account>, Error<types::ProblemResponse>>,
+        > + Send {
+            AccountsUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for AccountsDestroy<'a> {
+        const OPERATION: &'static str = "accounts_destroy";
+        type Answer = types::Account;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Account>, Error<types::ProblemResponse>>,
+        > + Send {
+            AccountsDestroy::send(self)
+        }
+    }
+    impl<'a> crate::Call for AccountsPartialUpdate<'a> {
+        const OPERATION: &'static str = "accounts_partial_update";
+        type Answer = types::Account;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Account>, Error<types::ProblemResponse>>,
+        > + Send {
+            AccountsPartialUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for AuthTokenRefresh<'a> {
+        const OPERATION: &'static str = "auth_token_refresh";
+        type Answer = types::AuthToken;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::AuthToken>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            AuthTokenRefresh::send(self)
+        }
+    }
+    impl<'a> crate::Call for AuthTokenCreate<'a> {
+        const OPERATION: &'static str = "auth_token_create";
+        type Answer = types::AuthToken;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::AuthToken>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            AuthTokenCreate::send(self)
+        }
+    }
+    impl<'a> crate::Call for ConnectionsList<'a> {
+        const OPERATION: &'static str = "connections_list";
+        type Answer = ::std::vec::Vec<types::Connection>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::Connection>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            ConnectionsList::send(self)
+        }
+    }
+    impl<'a> crate::Call for ConnectionsRead<'a> {
+        const OPERATION: &'static str = "connections_read";
+        type Answer = types::Connection;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::Connection>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            ConnectionsRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for ContactsList<'a> {
+        const OPERATION: &'static str = "contacts_list";
+        type Answer = ::std::vec::Vec<types::Contact>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::Contact>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            ContactsList::send(self)
+        }
+    }
+    impl<'a> crate::Call for ContactsCreate<'a> {
+        const OPERATION: &'static str = "contacts_create";
+        type Answer = types::Contact;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Contact>, Error<types::ProblemResponse>>,
+        > + Send {
+            ContactsCreate::send(self)
+        }
+    }
+    impl<'a> crate::Call for ContactsRead<'a> {
+        const OPERATION: &'static str = "contacts_read";
+        type Answer = types::Contact;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Contact>, Error<types::ProblemResponse>>,
+        > + Send {
+            ContactsRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for ContactsUpdate<'a> {
+        const OPERATION: &'static str = "contacts_update";
+        type Answer = types::Contact;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Contact>, Error<types::ProblemResponse>>,
+        > + Send {
+            ContactsUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for ContactsDestroy<'a> {
+        const OPERATION: &'static str = "contacts_destroy";
+        type Answer = types::Contact;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Contact>, Error<types::ProblemResponse>>,
+        > + Send {
+            ContactsDestroy::send(self)
+        }
+    }
+    impl<'a> crate::Call for ContactsPartialUpdate<'a> {
+        const OPERATION: &'static str = "contacts_partial_update";
+        type Answer = types::Contact;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Contact>, Error<types::ProblemResponse>>,
+        > + Send {
+            ContactsPartialUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for DevicesList<'a> {
+        const OPERATION: &'static str = "devices_list";
+        type Answer = ::std::vec::Vec<types::Device>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::Device>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            DevicesList::send(self)
+        }
+    }
+    impl<'a> crate::Call for DevicesRead<'a> {
+        const OPERATION: &'static str = "devices_read";
+        type Answer = types::Device;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Device>, Error<types::ProblemResponse>>,
+        > + Send {
+            DevicesRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for FacilitiesList<'a> {
+        const OPERATION: &'static str = "facilities_list";
+        type Answer = ::std::vec::Vec<types::Facility>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::Facility>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            FacilitiesList::send(self)
+        }
+    }
+    impl<'a> crate::Call for FacilitiesRead<'a> {
+        const OPERATION: &'static str = "facilities_read";
+        type Answer = ::std::vec::Vec<types::Facility>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::Facility>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            FacilitiesRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for ApiHealthRead<'a> {
+        const OPERATION: &'static str = "api_health_read";
+        type Answer = types::HealthResponse;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::HealthResponse>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            ApiHealthRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for ApiImplementationRead<'a> {
+        const OPERATION: &'static str = "api_implementation_read";
+        type Answer = types::ImplementationResponse;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::ImplementationResponse>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            ApiImplementationRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for IpsList<'a> {
+        const OPERATION: &'static str = "ips_list";
+        type Answer = ::std::vec::Vec<types::IpAddress>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::IpAddress>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            IpsList::send(self)
+        }
+    }
+    impl<'a> crate::Call for IpsCreate<'a> {
+        const OPERATION: &'static str = "ips_create";
+        type Answer = types::IpAddress;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::IpAddress>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            IpsCreate::send(self)
+        }
+    }
+    impl<'a> crate::Call for IpsRead<'a> {
+        const OPERATION: &'static str = "ips_read";
+        type Answer = types::IpAddress;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::IpAddress>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            IpsRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for IpsUpdate<'a> {
+        const OPERATION: &'static str = "ips_update";
+        type Answer = types::IpAddress;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::IpAddress>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            IpsUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for IpsPartialUpdate<'a> {
+        const OPERATION: &'static str = "ips_partial_update";
+        type Answer = types::IpAddress;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::IpAddress>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            IpsPartialUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for MacsList<'a> {
+        const OPERATION: &'static str = "macs_list";
+        type Answer = ::std::vec::Vec<types::MacAddress>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::MacAddress>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MacsList::send(self)
+        }
+    }
+    impl<'a> crate::Call for MacsCreate<'a> {
+        const OPERATION: &'static str = "macs_create";
+        type Answer = types::MacAddress;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::MacAddress>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MacsCreate::send(self)
+        }
+    }
+    impl<'a> crate::Call for MacsRead<'a> {
+        const OPERATION: &'static str = "macs_read";
+        type Answer = types::MacAddress;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::MacAddress>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MacsRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for MacsDestroy<'a> {
+        const OPERATION: &'static str = "macs_destroy";
+        type Answer = types::MacAddress;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::MacAddress>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MacsDestroy::send(self)
+        }
+    }
+    impl<'a> crate::Call for MemberJoiningRulesList<'a> {
+        const OPERATION: &'static str = "member_joining_rules_list";
+        type Answer = ::std::vec::Vec<crate::types::MemberJoiningRule>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<crate::types::MemberJoiningRule>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MemberJoiningRulesList::send(self)
+        }
+    }
+    impl<'a> crate::Call for MemberJoiningRulesCreate<'a> {
+        const OPERATION: &'static str = "member_joining_rules_create";
+        type Answer = crate::types::MemberJoiningRule;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::MemberJoiningRule>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MemberJoiningRulesCreate::send(self)
+        }
+    }
+    impl<'a> crate::Call for MemberJoiningRulesRead<'a> {
+        const OPERATION: &'static str = "member_joining_rules_read";
+        type Answer = crate::types::MemberJoiningRule;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::MemberJoiningRule>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MemberJoiningRulesRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for MemberJoiningRulesUpdate<'a> {
+        const OPERATION: &'static str = "member_joining_rules_update";
+        type Answer = crate::types::MemberJoiningRule;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::MemberJoiningRule>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MemberJoiningRulesUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for MemberJoiningRulesDestroy<'a> {
+        const OPERATION: &'static str = "member_joining_rules_destroy";
+        type Answer = crate::types::MemberJoiningRule;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::MemberJoiningRule>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MemberJoiningRulesDestroy::send(self)
+        }
+    }
+    impl<'a> crate::Call for MemberJoiningRulesPartialUpdate<'a> {
+        const OPERATION: &'static str = "member_joining_rules_partial_update";
+        type Answer = crate::types::MemberJoiningRule;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::MemberJoiningRule>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MemberJoiningRulesPartialUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for MetroAreaNetworksList<'a> {
+        const OPERATION: &'static str = "metro_area_networks_list";
+        type Answer = ::std::vec::Vec<types::MetroAreaNetwork>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::MetroAreaNetwork>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MetroAreaNetworksList::send(self)
+        }
+    }
+    impl<'a> crate::Call for MetroAreaNetworksRead<'a> {
+        const OPERATION: &'static str = "metro_area_networks_read";
+        type Answer = types::MetroAreaNetwork;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::MetroAreaNetwork>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MetroAreaNetworksRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for MetroAreasList<'a> {
+        const OPERATION: &'static str = "metro_areas_list";
+        type Answer = ::std::vec::Vec<types::MetroArea>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::MetroArea>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MetroAreasList::send(self)
+        }
+    }
+    impl<'a> crate::Call for MetroAreasRead<'a> {
+        const OPERATION: &'static str = "metro_areas_read";
+        type Answer = ::std::vec::Vec<types::MetroArea>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::MetroArea>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            MetroAreasRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkFeatureConfigsList<'a> {
+        const OPERATION: &'static str = "network_feature_configs_list";
+        type Answer = ::std::vec::Vec<crate::types::NetworkFeatureConfig>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<crate::types::NetworkFeatureConfig>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkFeatureConfigsList::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkFeatureConfigsCreate<'a> {
+        const OPERATION: &'static str = "network_feature_configs_create";
+        type Answer = crate::types::NetworkFeatureConfig;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkFeatureConfig>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkFeatureConfigsCreate::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkFeatureConfigsRead<'a> {
+        const OPERATION: &'static str = "network_feature_configs_read";
+        type Answer = crate::types::NetworkFeatureConfig;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkFeatureConfig>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkFeatureConfigsRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkFeatureConfigsUpdate<'a> {
+        const OPERATION: &'static str = "network_feature_configs_update";
+        type Answer = crate::types::NetworkFeatureConfig;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkFeatureConfig>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkFeatureConfigsUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkFeatureConfigsDestroy<'a> {
+        const OPERATION: &'static str = "network_feature_configs_destroy";
+        type Answer = crate::types::NetworkFeatureConfig;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkFeatureConfig>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkFeatureConfigsDestroy::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkFeatureConfigsPartialUpdate<'a> {
+        const OPERATION: &'static str = "network_feature_configs_partial_update";
+        type Answer = crate::types::NetworkFeatureConfig;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkFeatureConfig>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkFeatureConfigsPartialUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkFeaturesList<'a> {
+        const OPERATION: &'static str = "network_features_list";
+        type Answer = ::std::vec::Vec<crate::types::NetworkFeature>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<crate::types::NetworkFeature>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkFeaturesList::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkFeaturesRead<'a> {
+        const OPERATION: &'static str = "network_features_read";
+        type Answer = crate::types::NetworkFeature;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkFeature>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkFeaturesRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServiceConfigsList<'a> {
+        const OPERATION: &'static str = "network_service_configs_list";
+        type Answer = ::std::vec::Vec<crate::types::NetworkServiceConfig>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<crate::types::NetworkServiceConfig>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServiceConfigsList::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServiceConfigsCreate<'a> {
+        const OPERATION: &'static str = "network_service_configs_create";
+        type Answer = crate::types::NetworkServiceConfig;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkServiceConfig>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServiceConfigsCreate::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServiceConfigsRead<'a> {
+        const OPERATION: &'static str = "network_service_configs_read";
+        type Answer = crate::types::NetworkServiceConfig;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkServiceConfig>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServiceConfigsRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServiceConfigsUpdate<'a> {
+        const OPERATION: &'static str = "network_service_configs_update";
+        type Answer = crate::types::NetworkServiceConfig;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkServiceConfig>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServiceConfigsUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServiceConfigsDestroy<'a> {
+        const OPERATION: &'static str = "network_service_configs_destroy";
+        type Answer = crate::types::NetworkServiceConfig;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkServiceConfig>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServiceConfigsDestroy::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServiceConfigsPartialUpdate<'a> {
+        const OPERATION: &'static str = "network_service_configs_partial_update";
+        type Answer = crate::types::NetworkServiceConfig;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkServiceConfig>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServiceConfigsPartialUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServiceConfigCancellationPolicyRead<'a> {
+        const OPERATION: &'static str = "network_service_config_cancellation_policy_read";
+        type Answer = types::CancellationPolicy;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::CancellationPolicy>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServiceConfigCancellationPolicyRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServicesList<'a> {
+        const OPERATION: &'static str = "network_services_list";
+        type Answer = ::std::vec::Vec<crate::types::NetworkService>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<crate::types::NetworkService>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServicesList::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServicesCreate<'a> {
+        const OPERATION: &'static str = "network_services_create";
+        type Answer = crate::types::NetworkService;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkService>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServicesCreate::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServicesRead<'a> {
+        const OPERATION: &'static str = "network_services_read";
+        type Answer = crate::types::NetworkService;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkService>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServicesRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServicesUpdate<'a> {
+        const OPERATION: &'static str = "network_services_update";
+        type Answer = crate::types::NetworkService;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkService>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServicesUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServicesDestroy<'a> {
+        const OPERATION: &'static str = "network_services_destroy";
+        type Answer = crate::types::NetworkService;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkService>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServicesDestroy::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServicesPartialUpdate<'a> {
+        const OPERATION: &'static str = "network_services_partial_update";
+        type Answer = crate::types::NetworkService;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::NetworkService>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServicesPartialUpdate::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServiceCancellationPolicyRead<'a> {
+        const OPERATION: &'static str = "network_service_cancellation_policy_read";
+        type Answer = types::CancellationPolicy;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::CancellationPolicy>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServiceCancellationPolicyRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServiceChangeRequestRead<'a> {
+        const OPERATION: &'static str = "network_service_change_request_read";
+        type Answer = types::NetworkServiceChangeRequest;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::NetworkServiceChangeRequest>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServiceChangeRequestRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServiceChangeRequestCreate<'a> {
+        const OPERATION: &'static str = "network_service_change_request_create";
+        type Answer = types::NetworkServiceChangeRequest;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::NetworkServiceChangeRequest>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServiceChangeRequestCreate::send(self)
+        }
+    }
+    impl<'a> crate::Call for NetworkServiceChangeRequestDestroy<'a> {
+        const OPERATION: &'static str = "network_service_change_request_destroy";
+        type Answer = types::NetworkServiceChangeRequest;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::NetworkServiceChangeRequest>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            NetworkServiceChangeRequestDestroy::send(self)
+        }
+    }
+    impl<'a> crate::Call for PopsList<'a> {
+        const OPERATION: &'static str = "pops_list";
+        type Answer = ::std::vec::Vec<types::PointOfPresence>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::PointOfPresence>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            PopsList::send(self)
+        }
+    }
+    impl<'a> crate::Call for PopsRead<'a> {
+        const OPERATION: &'static str = "pops_read";
+        type Answer = types::PointOfPresence;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::PointOfPresence>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            PopsRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for PortsList<'a> {
+        const OPERATION: &'static str = "ports_list";
+        type Answer = ::std::vec::Vec<types::Port>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::Port>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            PortsList::send(self)
+        }
+    }
+    impl<'a> crate::Call for PortsRead<'a> {
+        const OPERATION: &'static str = "ports_read";
+        type Answer = types::Port;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Port>, Error<types::ProblemResponse>>,
+        > + Send {
+            PortsRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for ProductOfferingsList<'a> {
+        const OPERATION: &'static str = "product_offerings_list";
+        type Answer = ::std::vec::Vec<crate::types::ProductOfferingPartial>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<crate::types::ProductOfferingPartial>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            ProductOfferingsList::send(self)
+        }
+    }
+    impl<'a> crate::Call for ProductOfferingsRead<'a> {
+        const OPERATION: &'static str = "product_offerings_read";
+        type Answer = crate::types::ProductOffering;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::types::ProductOffering>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            ProductOfferingsRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for RoleAssignmentsList<'a> {
+        const OPERATION: &'static str = "role_assignments_list";
+        type Answer = ::std::vec::Vec<types::RoleAssignment>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::RoleAssignment>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            RoleAssignmentsList::send(self)
+        }
+    }
+    impl<'a> crate::Call for RoleAssignmentsCreate<'a> {
+        const OPERATION: &'static str = "role_assignments_create";
+        type Answer = types::RoleAssignment;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::RoleAssignment>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            RoleAssignmentsCreate::send(self)
+        }
+    }
+    impl<'a> crate::Call for RoleAssignmentsRead<'a> {
+        const OPERATION: &'static str = "role_assignments_read";
+        type Answer = types::RoleAssignment;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::RoleAssignment>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            RoleAssignmentsRead::send(self)
+        }
+    }
+    impl<'a> crate::Call for RoleAssignmentsDestroy<'a> {
+        const OPERATION: &'static str = "role_assignments_destroy";
+        type Answer = types::RoleAssignment;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::RoleAssignment>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            RoleAssignmentsDestroy::send(self)
+        }
+    }
+    impl<'a> crate::Call for RolesList<'a> {
+        const OPERATION: &'static str = "roles_list";
+        type Answer = ::std::vec::Vec<types::Role>;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::Role>>,
+                Error<types::ProblemResponse>,
+            >,
+        > + Send {
+            RolesList::send(self)
+        }
+    }
+    impl<'a> crate::Call for RolesRead<'a> {
+        const OPERATION: &'static str = "roles_read";
+        type Answer = types::Role;
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Role>, Error<types::ProblemResponse>>,
+        > + Send {
+            RolesRead::send(self)
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
@@ -60286,6 +61322,8 @@ pub mod spec {
         /// comma-separated value (`id=a,b,c`: `style: form`,
         /// `explode: false`).
         pub comma_separated: &'static [&'static str],
+        /// The HTTP statuses the operation documents, ascending.
+        pub answers: &'static [u16],
     }
     /// Every operation of the spec, by `operationId`.
     pub mod operations {
@@ -60297,6 +61335,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[201u16, 400u16, 401u16, 403u16],
         };
         /// `DELETE /accounts/{id}`
         pub const ACCOUNTS_DESTROY: super::Operation = super::Operation {
@@ -60306,6 +61345,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `GET /accounts`
         pub const ACCOUNTS_LIST: super::Operation = super::Operation {
@@ -60315,6 +61355,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `PATCH /accounts/{id}`
         pub const ACCOUNTS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -60324,6 +61365,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /accounts/{id}`
         pub const ACCOUNTS_READ: super::Operation = super::Operation {
@@ -60333,6 +61375,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `PUT /accounts/{id}`
         pub const ACCOUNTS_UPDATE: super::Operation = super::Operation {
@@ -60342,6 +61385,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /health`
         pub const API_HEALTH_READ: super::Operation = super::Operation {
@@ -60351,6 +61395,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16],
         };
         /// `GET /implementation`
         pub const API_IMPLEMENTATION_READ: super::Operation = super::Operation {
@@ -60360,6 +61405,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16],
         };
         /// `POST /auth/token`
         pub const AUTH_TOKEN_CREATE: super::Operation = super::Operation {
@@ -60369,6 +61415,7 @@ pub mod spec {
             bearer: false,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[201u16, 400u16, 401u16],
         };
         /// `POST /auth/refresh`
         pub const AUTH_TOKEN_REFRESH: super::Operation = super::Operation {
@@ -60378,6 +61425,7 @@ pub mod spec {
             bearer: false,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[201u16, 400u16, 401u16],
         };
         /// `GET /connections`
         pub const CONNECTIONS_LIST: super::Operation = super::Operation {
@@ -60387,6 +61435,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `GET /connections/{id}`
         pub const CONNECTIONS_READ: super::Operation = super::Operation {
@@ -60396,6 +61445,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `POST /contacts`
         pub const CONTACTS_CREATE: super::Operation = super::Operation {
@@ -60405,6 +61455,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[201u16, 400u16, 401u16, 403u16],
         };
         /// `DELETE /contacts/{id}`
         pub const CONTACTS_DESTROY: super::Operation = super::Operation {
@@ -60414,6 +61465,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /contacts`
         pub const CONTACTS_LIST: super::Operation = super::Operation {
@@ -60423,6 +61475,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `PATCH /contacts/{id}`
         pub const CONTACTS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -60432,6 +61485,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
+            answers: &[200u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /contacts/{id}`
         pub const CONTACTS_READ: super::Operation = super::Operation {
@@ -60441,6 +61495,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `PUT /contacts/{id}`
         pub const CONTACTS_UPDATE: super::Operation = super::Operation {
@@ -60450,6 +61505,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[200u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /devices`
         pub const DEVICES_LIST: super::Operation = super::Operation {
@@ -60459,6 +61515,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `GET /devices/{id}`
         pub const DEVICES_READ: super::Operation = super::Operation {
@@ -60468,6 +61525,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `GET /facilities`
         pub const FACILITIES_LIST: super::Operation = super::Operation {
@@ -60477,6 +61535,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `GET /facilities/{id}`
         pub const FACILITIES_READ: super::Operation = super::Operation {
@@ -60486,6 +61545,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `POST /ips`
         pub const IPS_CREATE: super::Operation = super::Operation {
@@ -60495,6 +61555,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[201u16, 400u16, 401u16, 403u16],
         };
         /// `GET /ips`
         pub const IPS_LIST: super::Operation = super::Operation {
@@ -60504,6 +61565,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `PATCH /ips/{id}`
         pub const IPS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -60513,6 +61575,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
+            answers: &[200u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /ips/{id}`
         pub const IPS_READ: super::Operation = super::Operation {
@@ -60522,6 +61585,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `PUT /ips/{id}`
         pub const IPS_UPDATE: super::Operation = super::Operation {
@@ -60531,6 +61595,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[200u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `POST /macs`
         pub const MACS_CREATE: super::Operation = super::Operation {
@@ -60540,6 +61605,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[201u16, 400u16, 401u16, 403u16],
         };
         /// `DELETE /macs/{id}`
         pub const MACS_DESTROY: super::Operation = super::Operation {
@@ -60549,6 +61615,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /macs`
         pub const MACS_LIST: super::Operation = super::Operation {
@@ -60558,6 +61625,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `GET /macs/{id}`
         pub const MACS_READ: super::Operation = super::Operation {
@@ -60567,6 +61635,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `POST /member-joining-rules`
         pub const MEMBER_JOINING_RULES_CREATE: super::Operation = super::Operation {
@@ -60576,6 +61645,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[201u16, 400u16, 401u16, 403u16],
         };
         /// `DELETE /member-joining-rules/{id}`
         pub const MEMBER_JOINING_RULES_DESTROY: super::Operation = super::Operation {
@@ -60585,6 +61655,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /member-joining-rules`
         pub const MEMBER_JOINING_RULES_LIST: super::Operation = super::Operation {
@@ -60594,6 +61665,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `PATCH /member-joining-rules/{id}`
         pub const MEMBER_JOINING_RULES_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -60603,6 +61675,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
+            answers: &[200u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /member-joining-rules/{id}`
         pub const MEMBER_JOINING_RULES_READ: super::Operation = super::Operation {
@@ -60612,6 +61685,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `PUT /member-joining-rules/{id}`
         pub const MEMBER_JOINING_RULES_UPDATE: super::Operation = super::Operation {
@@ -60621,6 +61695,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[200u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /metro-area-networks`
         pub const METRO_AREA_NETWORKS_LIST: super::Operation = super::Operation {
@@ -60630,6 +61705,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `GET /metro-area-networks/{id}`
         pub const METRO_AREA_NETWORKS_READ: super::Operation = super::Operation {
@@ -60639,6 +61715,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `GET /metro-areas`
         pub const METRO_AREAS_LIST: super::Operation = super::Operation {
@@ -60648,6 +61725,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `GET /metro-areas/{id}`
         pub const METRO_AREAS_READ: super::Operation = super::Operation {
@@ -60657,6 +61735,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `POST /network-services/{id}/change-request`
         pub const NETWORK_SERVICE_CHANGE_REQUEST_CREATE: super::Operation = super::Operation {
@@ -60666,6 +61745,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16],
         };
         /// `POST /network-feature-configs`
         pub const NETWORK_FEATURE_CONFIGS_CREATE: super::Operation = super::Operation {
@@ -60675,6 +61755,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[201u16, 400u16, 401u16, 403u16],
         };
         /// `DELETE /network-feature-configs/{id}`
         pub const NETWORK_FEATURE_CONFIGS_DESTROY: super::Operation = super::Operation {
@@ -60684,6 +61765,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /network-feature-configs`
         pub const NETWORK_FEATURE_CONFIGS_LIST: super::Operation = super::Operation {
@@ -60693,6 +61775,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `PATCH /network-feature-configs/{id}`
         pub const NETWORK_FEATURE_CONFIGS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -60702,6 +61785,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /network-feature-configs/{id}`
         pub const NETWORK_FEATURE_CONFIGS_READ: super::Operation = super::Operation {
@@ -60711,6 +61795,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `PUT /network-feature-configs/{id}`
         pub const NETWORK_FEATURE_CONFIGS_UPDATE: super::Operation = super::Operation {
@@ -60720,6 +61805,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /network-features`
         pub const NETWORK_FEATURES_LIST: super::Operation = super::Operation {
@@ -60729,6 +61815,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `GET /network-features/{id}`
         pub const NETWORK_FEATURES_READ: super::Operation = super::Operation {
@@ -60738,6 +61825,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `GET /network-services/{id}/cancellation-policy`
         pub const NETWORK_SERVICE_CANCELLATION_POLICY_READ: super::Operation = super::Operation {
@@ -60747,6 +61835,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `DELETE /network-services/{id}/change-request`
         pub const NETWORK_SERVICE_CHANGE_REQUEST_DESTROY: super::Operation = super::Operation {
@@ -60756,6 +61845,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /network-services/{id}/change-request`
         pub const NETWORK_SERVICE_CHANGE_REQUEST_READ: super::Operation = super::Operation {
@@ -60765,6 +61855,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[202u16, 401u16, 403u16, 404u16],
         };
         /// `GET /network-service-configs/{id}/cancellation-policy`
         pub const NETWORK_SERVICE_CONFIG_CANCELLATION_POLICY_READ: super::Operation = super::Operation {
@@ -60774,6 +61865,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `POST /network-service-configs`
         pub const NETWORK_SERVICE_CONFIGS_CREATE: super::Operation = super::Operation {
@@ -60783,6 +61875,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[201u16, 400u16, 401u16, 403u16],
         };
         /// `DELETE /network-service-configs/{id}`
         pub const NETWORK_SERVICE_CONFIGS_DESTROY: super::Operation = super::Operation {
@@ -60792,6 +61885,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /network-service-configs`
         pub const NETWORK_SERVICE_CONFIGS_LIST: super::Operation = super::Operation {
@@ -60801,6 +61895,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `PATCH /network-service-configs/{id}`
         pub const NETWORK_SERVICE_CONFIGS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -60810,6 +61905,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /network-service-configs/{id}`
         pub const NETWORK_SERVICE_CONFIGS_READ: super::Operation = super::Operation {
@@ -60819,6 +61915,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `PUT /network-service-configs/{id}`
         pub const NETWORK_SERVICE_CONFIGS_UPDATE: super::Operation = super::Operation {
@@ -60828,6 +61925,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `POST /network-services`
         pub const NETWORK_SERVICES_CREATE: super::Operation = super::Operation {
@@ -60837,6 +61935,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[201u16, 400u16, 401u16, 403u16],
         };
         /// `DELETE /network-services/{id}`
         pub const NETWORK_SERVICES_DESTROY: super::Operation = super::Operation {
@@ -60846,6 +61945,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /network-services`
         pub const NETWORK_SERVICES_LIST: super::Operation = super::Operation {
@@ -60855,6 +61955,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `PATCH /network-services/{id}`
         pub const NETWORK_SERVICES_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -60864,6 +61965,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /network-services/{id}`
         pub const NETWORK_SERVICES_READ: super::Operation = super::Operation {
@@ -60873,6 +61975,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `PUT /network-services/{id}`
         pub const NETWORK_SERVICES_UPDATE: super::Operation = super::Operation {
@@ -60882,6 +61985,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[202u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /pops`
         pub const POPS_LIST: super::Operation = super::Operation {
@@ -60891,6 +61995,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `GET /pops/{id}`
         pub const POPS_READ: super::Operation = super::Operation {
@@ -60900,6 +62005,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `GET /ports`
         pub const PORTS_LIST: super::Operation = super::Operation {
@@ -60909,6 +62015,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `GET /ports/{id}`
         pub const PORTS_READ: super::Operation = super::Operation {
@@ -60918,6 +62025,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `GET /product-offerings`
         pub const PRODUCT_OFFERINGS_LIST: super::Operation = super::Operation {
@@ -60927,6 +62035,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `GET /product-offerings/{id}`
         pub const PRODUCT_OFFERINGS_READ: super::Operation = super::Operation {
@@ -60936,6 +62045,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `POST /role-assignments`
         pub const ROLE_ASSIGNMENTS_CREATE: super::Operation = super::Operation {
@@ -60945,6 +62055,7 @@ pub mod spec {
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
+            answers: &[201u16, 400u16, 401u16, 403u16],
         };
         /// `DELETE /role-assignments/{assignment_id}`
         pub const ROLE_ASSIGNMENTS_DESTROY: super::Operation = super::Operation {
@@ -60954,6 +62065,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 400u16, 401u16, 403u16, 404u16],
         };
         /// `GET /role-assignments`
         pub const ROLE_ASSIGNMENTS_LIST: super::Operation = super::Operation {
@@ -60963,6 +62075,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 400u16, 401u16, 403u16],
         };
         /// `GET /role-assignments/{assignment_id}`
         pub const ROLE_ASSIGNMENTS_READ: super::Operation = super::Operation {
@@ -60972,6 +62085,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &[],
+            answers: &[200u16, 401u16, 403u16, 404u16],
         };
         /// `GET /roles`
         pub const ROLES_LIST: super::Operation = super::Operation {
@@ -60981,6 +62095,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 401u16],
         };
         /// `GET /roles/{id}`
         pub const ROLES_READ: super::Operation = super::Operation {
@@ -60990,6 +62105,7 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
+            answers: &[200u16, 401u16, 404u16],
         };
         /// All of them, ordered by `operationId`.
         pub const ALL: &[super::Operation] = &[

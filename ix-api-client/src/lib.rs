@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+mod call;
 pub mod credentials;
 mod error;
 // Formatted by the generator: rustfmt's output would vary with the
@@ -9,20 +10,22 @@ mod error;
 #[rustfmt::skip]
 mod generated;
 mod jwt;
+pub mod lenient;
 mod login;
 pub mod problem;
 mod renewal;
 pub mod session;
-mod token_cache;
-pub mod token_source;
 #[doc(hidden)]
 pub mod tagged;
+mod token_cache;
+pub mod token_source;
 mod validity;
 mod wire;
 
 pub use auth::Auth;
+pub use call::Call;
 pub use credentials::{AccessToken, ApiKey, ApiSecret, CredentialLengthError, RefreshToken};
-pub use error::{Error, OperationError};
+pub use error::{Error, OperationError, TransportCause};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude, spec, types};
 pub use problem::{ProblemError, ProblemKind};
 pub use session::{RenewalStatus, Session, SessionBuilder, TokenPair};

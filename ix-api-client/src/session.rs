@@ -220,10 +220,9 @@ fn check_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if loopback || allow_insecure_http => Ok(()),
-        "http" => Err(Error::Configuration(format!(
-            "refusing to send credentials in clear text to {base_url}: use https, \
-             or allow_insecure_http(true) if you really mean it"
-        ))),
+        "http" => Err(Error::InsecureHttp {
+            base_url: base_url.to_string(),
+        }),
         other => Err(Error::Configuration(format!(
             "base URL scheme {other:?} is not http or https"
         ))),
@@ -343,4 +342,3 @@ pub struct RenewalStatus {
     /// While backing off after a failure: the wait before the next attempt.
     pub retry_in: Option<Duration>,
 }
-

@@ -347,7 +347,11 @@ impl TokenCache {
     }
 
     fn store(&self, grant: Grant, obtained: Obtained) -> AccessToken {
-        let obtained = if grant.saved { Obtained::Text } else { obtained };
+        let obtained = if grant.saved {
+            Obtained::Text
+        } else {
+            obtained
+        };
         let mut access = validity(grant.access_token.expose(), obtained);
         if let Some(expires_in) = grant.expires_in {
             access = access.at_most(expires_in);

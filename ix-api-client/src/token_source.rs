@@ -43,7 +43,9 @@ pub struct Held {
 }
 
 impl Held {
-    pub(crate) fn new(access_token: Option<AccessToken>, refresh_token: Option<RefreshToken>) -> Self {
+    /// What a session holds: for a source that wraps another and hands it a
+    /// pair found elsewhere (one another process saved, say).
+    pub fn new(access_token: Option<AccessToken>, refresh_token: Option<RefreshToken>) -> Self {
         Self {
             access_token,
             refresh_token,
@@ -68,7 +70,9 @@ impl Held {
         self.refresh_token_rejected.store(true, Ordering::Relaxed);
     }
 
-    pub(crate) fn refresh_token_was_rejected(&self) -> bool {
+    /// Whether [`reject_refresh_token`](Self::reject_refresh_token) was
+    /// called.
+    pub fn refresh_token_was_rejected(&self) -> bool {
         self.refresh_token_rejected.load(Ordering::Relaxed)
     }
 }

@@ -14,7 +14,7 @@ use quote::quote;
 
 use crate::document::{self, DocumentError};
 use crate::polymorphic::{self, Union};
-use crate::{cli, facts, normalize, sandbox};
+use crate::{calls, cli, facts, normalize, sandbox};
 
 /// Where the spec is read from and the generated code is written to.
 #[derive(Debug, Clone)]
@@ -80,6 +80,12 @@ fn settings(unions: &[Union]) -> GenerationSettings {
         let rust_type = format!("crate::credentials::{component}");
         settings.with_replacement(component, rust_type, std::iter::empty());
     }
+    // Text that servers write as text or as a number.
+    settings.with_replacement(
+        normalize::LENIENT_TEXT,
+        "crate::lenient::LenientText",
+        std::iter::empty(),
+    );
     // The polymorphic models are enums of ours, written into `types`.
     for union in unions {
         let rust_type = format!("crate::types::{}", union.rust_name());
@@ -169,6 +175,10 @@ fn generate_client(spec: &Path) -> Result<Generated, CodegenError> {
         message,
     })?;
     open_string_enums(&mut file);
+    calls::add(&mut file).map_err(|message| CodegenError::Generator {
+        file: spec.to_path_buf(),
+        message,
+    })?;
     let defined = defined_types(&file);
     Ok(Generated {
         client: format!("{HEADER}{}", prettyplease::unparse(&file)),

@@ -65,6 +65,8 @@ pub fn emit(raw: &Value, normalized: &Value) -> Result<TokenStream, PassError> {
                 /// comma-separated value (`id=a,b,c`: `style: form`,
                 /// `explode: false`).
                 pub comma_separated: &'static [&'static str],
+                /// The HTTP statuses the operation documents, ascending.
+                pub answers: &'static [u16],
             }
 
             #operations
@@ -137,7 +139,15 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
                 .and_then(Value::as_object)
                 .and_then(|content| content.keys().next().cloned());
             let lists = comma_separated_lists(item.get("parameters"), operation.get("parameters"));
-            let entry = (method.to_uppercase(), path.clone(), bearer, body, lists);
+            let answers = documented_statuses(operation, &pointer)?;
+            let entry = (
+                method.to_uppercase(),
+                path.clone(),
+                bearer,
+                body,
+                lists,
+                answers,
+            );
             if found.insert(id.to_string(), entry).is_some() {
                 return Err(PassError::new(
                     join(&pointer, "operationId"),
@@ -150,7 +160,7 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
     let mut arms = Vec::new();
     let mut all = Vec::new();
     let mut names = BTreeSet::new();
-    for (id, (method, path, bearer, body, lists)) in &found {
+    for (id, (method, path, bearer, body, lists, answers)) in &found {
         // `network-service-change-request_create` → NETWORK_SERVICE_CHANGE_REQUEST_CREATE
         let name: String = id
             .chars()
@@ -183,6 +193,7 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
                 bearer: #bearer,
                 request_body: #body,
                 comma_separated: &[#(#lists),*],
+                answers: &[#(#answers),*],
             };
         });
         arms.push(quote!(#id => Some(&operations::#name),));
@@ -205,6 +216,34 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
             }
         }
     })
+}
+
+/// The statuses an operation documents, ascending. A `default` or a range
+/// (`4XX`) would make some answers of the exchange indistinguishable from
+/// the client's own failures, which the hooks give progenitor as an
+/// undocumented status: refused.
+fn documented_statuses(operation: &Value, pointer: &str) -> Result<Vec<u16>, PassError> {
+    let mut statuses = Vec::new();
+    for status in operation
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|responses| responses.keys())
+    {
+        match status.parse::<u16>() {
+            Ok(code) if (100..600).contains(&code) => statuses.push(code),
+            _ => {
+                return Err(PassError::new(
+                    join(&join(pointer, "responses"), status),
+                    format!(
+                        "response `{status}` is not one HTTP status; document each status on its own"
+                    ),
+                ));
+            }
+        }
+    }
+    statuses.sort_unstable();
+    Ok(statuses)
 }
 
 /// Names of the query parameters (of the path item and the operation) that
@@ -443,7 +482,7 @@ mod tests {
             }
         });
         let code = operations(&doc).unwrap().to_string();
-        assert!(code.contains("id : \"auth_token_create\" , method : \"POST\" , path : \"/auth/token\" , bearer : false , request_body : None , comma_separated : & [] ,"), "{code}");
+        assert!(code.contains("id : \"auth_token_create\" , method : \"POST\" , path : \"/auth/token\" , bearer : false , request_body : None , comma_separated : & [] , answers : & [] ,"), "{code}");
         assert!(
             code.contains(
                 "id : \"things_read\" , method : \"GET\" , path : \"/things/{id}\" , bearer : true"

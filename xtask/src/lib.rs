@@ -1,6 +1,7 @@
 //! Maintainer tasks for ix-api-rs, as a library so that tests can run them on
 //! temporary copies of the spec.
 
+pub mod calls;
 pub mod cli;
 pub mod codegen;
 pub mod document;

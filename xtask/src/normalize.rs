@@ -48,6 +48,10 @@ pub const PASSES: &[Pass] = &[
         run: lift_credential_properties,
     },
     Pass {
+        name: "health_as_servers_write_it",
+        run: health_as_servers_write_it,
+    },
+    Pass {
         name: "merge_patch_bodies_as_json",
         run: merge_patch_bodies_as_json,
     },
@@ -207,6 +211,58 @@ pub fn keep_problem_extension_members(doc: &mut Value) -> Result<(), PassError> 
             "already restricted; extension members cannot be kept",
         )),
     }
+}
+
+/// The component that reads text written as text or as a number; codegen
+/// replaces it with `ix_api_client::lenient::LenientText`.
+pub const LENIENT_TEXT: &str = "LenientText";
+
+/// Defect (of servers, not of the document): exchanges answer `GET
+/// /health` in more than one shape. Some write `version` (and `releaseId`)
+/// as a number (`"version": 2`; pyixapi expects both forms), and `checks`
+/// and `links` as the health-check draft has them (lists of objects) rather
+/// than maps of text. A strict model makes the whole answer "malformed".
+///
+/// Fix: those text members become `$ref: LenientText` (text or number,
+/// read as text), and `checks` and `links` maps of any JSON. What the spec
+/// says the exchange should write is unchanged; the sandbox still writes it.
+pub fn health_as_servers_write_it(doc: &mut Value) -> Result<(), PassError> {
+    let answer = "/paths/~1health/get/responses/200/content/application~1json/schema/$ref";
+    let Some(reference) = doc.pointer(answer).and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let Some(name) = reference.strip_prefix("#/components/schemas/") else {
+        return Err(PassError::new(answer, "not a component of this document"));
+    };
+    let pointer = format!("/components/schemas/{name}/properties");
+    let Some(Value::Object(members)) = doc.pointer_mut(&pointer) else {
+        return Err(PassError::new(
+            pointer,
+            "the health answer has no properties",
+        ));
+    };
+    let mut lifted = false;
+    for member in ["version", "releaseId"] {
+        if let Some(schema) = members.get_mut(member) {
+            if schema.get("type").and_then(Value::as_str) != Some("string") {
+                return Err(PassError::new(
+                    join(&pointer, member),
+                    "expected text; the pass reads only text leniently",
+                ));
+            }
+            *schema = json!({"$ref": schema_ref(LENIENT_TEXT)});
+            lifted = true;
+        }
+    }
+    for member in ["checks", "links"] {
+        if let Some(schema) = members.get_mut(member) {
+            *schema = json!({"type": "object", "additionalProperties": {}});
+        }
+    }
+    if lifted && let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        schemas.insert(LENIENT_TEXT.into(), json!({"type": "string"}));
+    }
+    Ok(())
 }
 
 /// Properties that carry credentials or tokens, and the component each is
@@ -461,6 +517,39 @@ fn optional_members_of(schema: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn health_members_are_read_as_servers_write_them() {
+        let mut doc = json!({
+            "paths": {"/health": {"get": {"responses": {"200": {"content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/HealthResponse"}}}}}}}},
+            "components": {"schemas": {"HealthResponse": {"properties": {
+                "version": {"type": "string"}, "releaseId": {"type": "string"},
+                "status": {"type": "string"},
+                "checks": {"type": "object", "additionalProperties": {"type": "object"}}
+            }}}}
+        });
+        health_as_servers_write_it(&mut doc).unwrap();
+        let health = &doc["components"]["schemas"]["HealthResponse"]["properties"];
+        let lenient = json!({"$ref": "#/components/schemas/LenientText"});
+        assert_eq!(health["version"], lenient);
+        assert_eq!(health["releaseId"], lenient);
+        assert_eq!(health["status"], json!({"type": "string"}));
+        assert_eq!(health["checks"]["additionalProperties"], json!({}));
+        assert_eq!(
+            doc["components"]["schemas"]["LenientText"],
+            json!({"type": "string"})
+        );
+
+        let mut numeric = doc.clone();
+        numeric["components"]["schemas"]["HealthResponse"]["properties"]["version"] =
+            json!({"type": "integer"});
+        let error = health_as_servers_write_it(&mut numeric).unwrap_err();
+        assert_eq!(
+            error.pointer,
+            "/components/schemas/HealthResponse/properties/version"
+        );
+    }
 
     fn problem_doc(narrowing: Value) -> Value {
         json!({

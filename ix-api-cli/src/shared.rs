@@ -1,0 +1,81 @@
+//! Renewals shared with other `ix-api` processes: every renewal a command's
+//! session makes (ahead of expiry, after a 401) runs under the profile's
+//! lock, adopts the pair another process renewed meanwhile, and writes back
+//! what it obtains, so that concurrent processes agree on one pair.
+
+use std::fmt;
+use std::sync::Arc;
+
+use ix_api_client::token_source::Obtaining;
+use ix_api_client::{Error, Grant, Held, TokenSource};
+
+use crate::cache::{Cache, Found};
+use crate::profile::Target;
+use crate::tokens::MARGIN;
+
+/// Wraps a session's token source; see the module docs.
+pub struct Shared {
+    pub inner: Arc<dyn TokenSource>,
+    pub cache: Arc<Cache>,
+    pub target: Target,
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("inner", &self.inner)
+            .field("cache", &self.cache.file())
+            .finish()
+    }
+}
+
+impl TokenSource for Shared {
+    fn obtain<'a>(&'a self, held: &'a Held) -> Obtaining<'a> {
+        Box::pin(self.renew(held))
+    }
+
+    fn operation(&self, held: &Held) -> &'static str {
+        self.inner.operation(held)
+    }
+}
+
+impl Shared {
+    async fn renew(&self, held: &Held) -> Result<Grant, Error> {
+        // The lock may be held by a process that is renewing right now: wait
+        // for it off the runtime, so that the session's timeout still runs.
+        let cache = self.cache.clone();
+        let lock = tokio::task::spawn_blocking(move || cache.lock())
+            .await
+            .map_err(|e| local(e.to_string()))?
+            .map_err(|failure| local(failure.message))?;
+        let saved = match self.cache.read(&self.target) {
+            Found::Pair(pair) if Some(&pair.access_token) != held.access_token() => Some(pair),
+            _ => None,
+        };
+        let grant = match saved {
+            // Another process renewed since this one read the cache.
+            Some(pair) if !pair.access_token.needs_renewal(MARGIN) => Grant::saved(pair),
+            // Its refresh token is the one still good.
+            Some(pair) => {
+                let theirs = Held::new(Some(pair.access_token), Some(pair.refresh_token));
+                self.inner.obtain(&theirs).await?
+            }
+            None => self.inner.obtain(held).await?,
+        };
+        if let Some(pair) = grant.pair() {
+            self.cache
+                .write(&self.target, &pair)
+                .map_err(|failure| local(failure.message))?;
+        }
+        drop(lock);
+        Ok(grant)
+    }
+}
+
+/// How the messages of the token cache's failures start, for their exit
+/// code.
+pub const TOKEN_CACHE: &str = "the token cache: ";
+
+fn local(message: String) -> Error {
+    Error::Configuration(format!("{TOKEN_CACHE}{message}"))
+}

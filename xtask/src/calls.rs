@@ -1,0 +1,139 @@
+//! `Call` for every operation's builder: the operation's id and answer type
+//! as progenitor generated them, so that `ix_api_client::Call::call` can
+//! name the operation in its errors without anyone typing it.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// Adds `impl crate::Call for Builder<'a>` to the top-level `builder`
+/// module of `file`, one per builder with a `send`.
+pub fn add(file: &mut syn::File) -> Result<usize, String> {
+    let builders = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "builder" => module.content.as_mut(),
+            _ => None,
+        })
+        .ok_or("progenitor generated no `builder` module")?;
+    let mut impls = Vec::new();
+    for item in &builders.1 {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let Some(send) = block.items.iter().find_map(|item| match item {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let builder = match &*block.self_ty {
+            syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.clone()),
+            _ => None,
+        }
+        .ok_or("a builder impl without a plain type name")?;
+        let operation = operation_id(&send.block)
+            .ok_or_else(|| format!("`{builder}::send` names no operation_id"))?;
+        let answer = answer_type(&send.sig.output).ok_or_else(|| {
+            format!("`{builder}::send` does not return Result<ResponseValue<_>, _>")
+        })?;
+        let output = match &send.sig.output {
+            syn::ReturnType::Type(_, ty) => ty,
+            syn::ReturnType::Default => return Err(format!("`{builder}::send` returns nothing")),
+        };
+        let name = format_ident!("{}", builder);
+        impls.push(quote! {
+            impl<'a> crate::Call for #name<'a> {
+                const OPERATION: &'static str = #operation;
+                type Answer = #answer;
+                fn send(self) -> impl ::std::future::Future<Output = #output> + Send {
+                    #name::send(self)
+                }
+            }
+        });
+    }
+    let count = impls.len();
+    let added: syn::File = syn::parse2(quote!(#(#impls)*)).map_err(|e| e.to_string())?;
+    builders.1.extend(added.items);
+    Ok(count)
+}
+
+/// The `operation_id: "..."` a `send` body gives progenitor's hooks.
+fn operation_id(body: &syn::Block) -> Option<String> {
+    let code = quote!(#body).to_string();
+    let (_, rest) = code.split_once("operation_id : \"")?;
+    rest.split('"').next().map(str::to_string)
+}
+
+/// `T` of `Result<ResponseValue<T>, _>`.
+fn answer_type(output: &syn::ReturnType) -> Option<TokenStream> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    fn first_argument<'t>(ty: &'t syn::Type, name: &str) -> Option<&'t syn::Type> {
+        let syn::Type::Path(path) = ty else {
+            return None;
+        };
+        let segment = path.path.segments.last()?;
+        if segment.ident != name {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments else {
+            return None;
+        };
+        arguments.args.iter().find_map(|argument| match argument {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+    }
+    let answer = first_argument(first_argument(ty, "Result")?, "ResponseValue")?;
+    Some(quote!(#answer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_builder_with_send_gets_its_operation_and_answer() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                pub struct ThingsList<'a> { client: &'a super::Client }
+                impl<'a> ThingsList<'a> {
+                    pub fn new(client: &'a super::Client) -> Self { Self { client } }
+                    pub async fn send(self) -> Result<ResponseValue<Vec<types::Thing>>, Error<types::ProblemResponse>> {
+                        let info = OperationInfo { operation_id: "things_list" };
+                        todo()
+                    }
+                }
+                impl<'a> Other<'a> { pub fn new() -> Self { Self } }
+            }
+        };
+        assert_eq!(add(&mut file), Ok(1));
+        let code = quote!(#file).to_string();
+        assert!(
+            code.contains("impl < 'a > crate :: Call for ThingsList < 'a >"),
+            "{code}"
+        );
+        assert!(
+            code.contains("const OPERATION : & 'static str = \"things_list\""),
+            "{code}"
+        );
+        assert!(
+            code.contains("type Answer = Vec < types :: Thing >"),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn a_send_without_an_operation_id_is_refused() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> ThingsList<'a> {
+                    pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> { todo() }
+                }
+            }
+        };
+        assert!(add(&mut file).unwrap_err().contains("operation_id"));
+    }
+}

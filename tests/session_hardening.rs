@@ -624,3 +624,84 @@ async fn a_panic_inside_the_renewal_propagates() {
         .unwrap_or_default();
     assert!(message.contains("a fault inside the renewal"), "{message}");
 }
+
+/// A token source that issues 8 s tokens until `fails_from`, then answers
+/// 503 like an exchange in trouble; it notes when it was asked.
+#[derive(Debug)]
+struct Failing {
+    started: tokio::time::Instant,
+    fails_from: Duration,
+    asked: std::sync::Mutex<Vec<Duration>>,
+}
+
+impl ix_api_client::TokenSource for Failing {
+    fn obtain<'a>(
+        &'a self,
+        _: &'a ix_api_client::Held,
+    ) -> ix_api_client::token_source::Obtaining<'a> {
+        Box::pin(async move {
+            let at = self.started.elapsed();
+            self.asked.lock().unwrap().push(at);
+            if at < self.fails_from {
+                let token = jwt("access", Duration::from_secs(8));
+                Ok(ix_api_client::Grant::issued(token.into(), None))
+            } else {
+                Err(Error::UnexpectedStatus {
+                    operation: "auth_token_refresh",
+                    status: 503,
+                })
+            }
+        })
+    }
+
+    fn operation(&self, _: &ix_api_client::Held) -> &'static str {
+        "auth_token_refresh"
+    }
+}
+
+/// 4. However little life the token has left, renewal attempts never come
+///    closer than 250 ms: a token of 8 s, renewals failing from the 4.3rd
+///    second, calls every 5 ms until the last token expires (paused time).
+#[tokio::test(start_paused = true)]
+async fn backoff_keeps_a_floor_as_the_token_runs_out() {
+    let source = Arc::new(Failing {
+        started: tokio::time::Instant::now(),
+        fails_from: Duration::from_millis(4300),
+        asked: Default::default(),
+    });
+    let session = Session::builder("http://127.0.0.1:9/api/v2")
+        .token_source(source.clone())
+        .build()
+        .unwrap();
+    // The token renewed at 4 s lives until 12 s.
+    let until = Duration::from_secs(12);
+    let mut served = 0;
+    while source.started.elapsed() < until {
+        if session.access_token().await.is_ok() {
+            served += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let asked = source.asked.lock().unwrap().clone();
+    let failing: Vec<Duration> = asked
+        .iter()
+        .copied()
+        .filter(|at| *at >= Duration::from_millis(4300))
+        .collect();
+    let gaps: Vec<Duration> = failing.windows(2).map(|w| w[1] - w[0]).collect();
+    let closest = gaps.iter().min().copied().unwrap_or(Duration::MAX);
+    let last_second = failing
+        .iter()
+        .filter(|at| **at >= until - Duration::from_secs(1))
+        .count();
+    eprintln!(
+        "{} attempts ({} failing, {last_second} in the last second), closest {closest:?}, {served} calls served",
+        asked.len(),
+        failing.len()
+    );
+    assert!(failing.len() >= 3, "renewal was tried: {asked:?}");
+    assert!(closest >= Duration::from_millis(250), "{gaps:?}");
+    assert!(last_second <= 4, "{failing:?}");
+    // Every call before expiry got the still-valid token.
+    assert_eq!(served, (until.as_millis() / 5) as usize, "{asked:?}");
+}

@@ -8,7 +8,10 @@
 use std::time::{Duration, Instant};
 
 use ix_api_sandbox::{Account, Sandbox, SandboxConfig};
-use serde_json::{Value, json};
+use serde_json::json;
+
+mod support;
+use support::{Api, create_many, login, mac, resident_kib};
 
 const CONNECTIONS: usize = 32;
 
@@ -51,8 +54,8 @@ fn main() {
         run(&api, "GET one contact", &one, seconds).await;
 
         // 1,000 MAC addresses of the sub-customer among others of the reseller.
-        create_many(&api, 1_000, |i| mac(i, "3")).await;
-        create_many(&api, 1_000, |i| mac(10_000 + i, "2")).await;
+        create_many(&api, CONNECTIONS, 1_000, |i| mac(i, "3")).await;
+        create_many(&api, CONNECTIONS, 1_000, |i| mac(10_000 + i, "2")).await;
         let filtered = "/macs?consuming_account=3";
         let listed = api.get(filtered).await.as_array().unwrap().len();
         assert_eq!(listed, 1_000);
@@ -61,7 +64,7 @@ fn main() {
         let before = resident_kib();
         let objects_before = sandbox.objects();
         let started = Instant::now();
-        create_many(&api, 100_000, |i| mac(100_000 + i, "2")).await;
+        create_many(&api, CONNECTIONS, 100_000, |i| mac(100_000 + i, "2")).await;
         let created = started.elapsed();
         let after = resident_kib();
         println!(
@@ -74,79 +77,6 @@ fn main() {
             (after - before) as f64 * 1024.0 / (sandbox.objects() - objects_before) as f64,
         );
     });
-}
-
-fn mac(i: u64, account: &str) -> Value {
-    let b = i.to_be_bytes();
-    json!({
-        "address": format!("02:00:{:02x}:{:02x}:{:02x}:{:02x}", b[4], b[5], b[6], b[7]),
-        "managing_account": "2", "consuming_account": account,
-    })
-}
-
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Api {
-    async fn get(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 201);
-        response.json().await.unwrap()
-    }
-}
-
-async fn login(http: &reqwest::Client, base: &str, account: &Account) -> String {
-    let pair: Value = http
-        .post(format!("{base}/auth/token"))
-        .json(&json!({"api_key": account.api_key, "api_secret": account.api_secret}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    pair["access_token"].as_str().unwrap().to_string()
-}
-
-async fn create_many(api: &Api, count: u64, body: impl Fn(u64) -> Value) {
-    let bodies: Vec<Value> = (0..count).map(body).collect();
-    let chunk = bodies.len().div_ceil(CONNECTIONS);
-    let mut tasks = Vec::new();
-    for part in bodies.chunks(chunk) {
-        let part = part.to_vec();
-        let (http, base, token) = (api.http.clone(), api.base.clone(), api.token.clone());
-        tasks.push(tokio::spawn(async move {
-            let api = Api { http, base, token };
-            for body in part {
-                api.post("/macs", body).await;
-            }
-        }));
-    }
-    for task in tasks {
-        task.await.unwrap();
-    }
 }
 
 /// `CONNECTIONS` clients GET `path` in a loop for `seconds`.
@@ -184,18 +114,4 @@ async fn run(api: &Api, what: &str, path: &str, seconds: u64) {
         at(0.50).as_secs_f64() * 1e3,
         at(0.99).as_secs_f64() * 1e3,
     );
-}
-
-/// This process's resident memory, from /proc (Linux); 0 elsewhere.
-fn resident_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse().ok())
-        })
-        .unwrap_or(0)
 }

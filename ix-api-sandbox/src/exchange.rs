@@ -82,6 +82,12 @@ pub struct Call<'a> {
 
 type Answer = Result<(StatusCode, Value), Problem>;
 
+impl Drop for Exchange {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// The stored objects, the generation they are at, and how they change.
 pub struct Exchange {
     store: Arc<RwLock<(Store, u64)>>,
@@ -92,11 +98,18 @@ pub struct Exchange {
 impl Exchange {
     pub fn new(store: Store, writer_path: Option<std::path::PathBuf>, delay_ms: i64) -> Self {
         let store = Arc::new(RwLock::new((store, 0)));
-        let writer = writer_path.map(|path| Writer::start(path, store.clone()));
+        let writer = writer_path.map(|path| Writer::start(path, &store));
         Self {
             store,
             writer,
             provisioning_delay_ms: delay_ms,
+        }
+    }
+
+    /// Stops saving: the sandbox is going away.
+    pub fn stop(&self) {
+        if let Some(writer) = &self.writer {
+            writer.stop();
         }
     }
 
@@ -443,9 +456,16 @@ fn forget(store: &mut Store, collection: &str, id: &str) {
         assignments.retain(|_, a| a.str("contact") != Some(id));
     }
     // Ids are unique across collections, so a list holding this one named it.
+    let names = |record: &Record| {
+        record.object.values().any(|value| {
+            value
+                .as_array()
+                .is_some_and(|items| items.iter().any(|item| item.as_str() == Some(id)))
+        })
+    };
     for records in store.collections.values_mut() {
-        for record in records.values_mut() {
-            for value in record.object.values_mut() {
+        for record in records.values_mut().filter(|record| names(record)) {
+            for value in Arc::make_mut(record).object.values_mut() {
                 if let Value::Array(items) = value {
                     items.retain(|item| item.as_str() != Some(id));
                 }

@@ -6,6 +6,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
@@ -151,41 +152,48 @@ struct Saved {
 pub struct Writer {
     wake: Notify,
     saved: watch::Sender<Saved>,
+    stopped: AtomicBool,
 }
 
 impl Writer {
     /// Starts the writer for `path`; `store` holds the store and the
-    /// generation it is at.
-    pub fn start(path: PathBuf, store: Arc<RwLock<(Store, u64)>>) -> Arc<Self> {
+    /// generation it is at. The writer stops once the store is dropped, or
+    /// at [`Writer::stop`].
+    pub fn start(path: PathBuf, store: &Arc<RwLock<(Store, u64)>>) -> Arc<Self> {
         let writer = Arc::new(Self {
             wake: Notify::new(),
             saved: watch::Sender::new(Saved::default()),
+            stopped: AtomicBool::new(false),
         });
         let task = writer.clone();
-        // Lives as long as the runtime; it sleeps between changes.
+        let store = Arc::downgrade(store);
         tokio::spawn(async move {
             let writer = task;
             loop {
                 writer.wake.notified().await;
-                let (path, store) = (path.clone(), store.clone());
+                if writer.stopped.load(Ordering::Acquire) {
+                    break;
+                }
+                let Some(store) = store.upgrade() else {
+                    break;
+                };
+                // Only the snapshot is taken under the lock: records are
+                // shared, so that is a walk over the ids. Encoding it and the
+                // disk write happen off the lock, off the runtime's workers.
+                let (generation, snapshot) = {
+                    let guard = store.read().unwrap_or_else(|e| e.into_inner());
+                    (guard.1, guard.0.clone())
+                };
+                drop(store);
+                let path = path.clone();
                 let outcome = tokio::task::spawn_blocking(move || {
-                    // Serialized under the read lock, so the bytes are one
-                    // generation; the disk is written without it.
-                    let (generation, bytes) = {
-                        let guard = store.read().unwrap_or_else(|e| e.into_inner());
-                        (guard.1, encode(&guard.0))
-                    };
-                    let written = bytes
+                    encode(&snapshot)
                         .map_err(std::io::Error::from)
                         .and_then(|bytes| write_atomically(&path, &bytes))
-                        .map_err(|e| format!("{}: {e}", path.display()));
-                    (generation, written)
+                        .map_err(|e| format!("{}: {e}", path.display()))
                 })
                 .await;
-                let (generation, written) = match outcome {
-                    Ok(result) => result,
-                    Err(e) => (u64::MAX, Err(e.to_string())),
-                };
+                let written = outcome.unwrap_or_else(|e| Err(e.to_string()));
                 if let Err(e) = &written {
                     tracing::error!(error = %e, "could not save the state");
                 }
@@ -196,6 +204,12 @@ impl Writer {
             }
         });
         writer
+    }
+
+    /// Ends the background task; changes are no longer saved.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::Release);
+        self.wake.notify_one();
     }
 
     /// Waits until the change that made `generation` is on disk.

@@ -24,7 +24,7 @@ use crate::Account;
 use crate::exchange::{Action, Call, Exchange};
 use crate::facts::{self, Facts, Invalid};
 use crate::problem::{Problem, json_response};
-use crate::tokens::{Issuer, Rejection};
+use crate::tokens::{Issuer, Link, Rejection};
 
 /// Requests with larger bodies are refused unread.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -285,8 +285,8 @@ fn rejected(state: &AppState, problem: Problem) -> Response {
     problem.into_response()
 }
 
-fn token_pair(state: &AppState, subject: &str) -> Response {
-    let (access_token, refresh_token) = state.issuer.issue_pair(subject);
+fn token_pair(state: &AppState, subject: &str, after: Option<Link>) -> Response {
+    let (access_token, refresh_token) = state.issuer.issue_pair(subject, after);
     let pair = types::AuthToken::builder()
         .access_token(AccessToken::from(access_token))
         .refresh_token(RefreshToken::from(refresh_token));
@@ -362,9 +362,11 @@ async fn auth_token_create(State(state): State<Arc<AppState>>, request: Request)
                 found = Some(account);
             }
         }
-        found.map(|account| account.api_key.clone()).ok_or_else(|| {
-            Problem::authentication("the api_key and api_secret do not match an API user")
-        })
+        found
+            .map(|account| (account.api_key.clone(), None))
+            .ok_or_else(|| {
+                Problem::authentication("the api_key and api_secret do not match an API user")
+            })
     };
     answer_token_operation(&state, &state.counters.logins, "login", checked).await
 }
@@ -377,6 +379,7 @@ async fn auth_token_refresh(State(state): State<Arc<AppState>>, request: Request
         state
             .issuer
             .redeem_refresh(refresh_token)
+            .map(|(subject, next)| (subject, Some(next)))
             .map_err(|rejection| match rejection {
                 Rejection::Expired => {
                     Problem::signature_expired("the refresh token has expired; log in again")
@@ -390,19 +393,20 @@ async fn auth_token_refresh(State(state): State<Arc<AppState>>, request: Request
 }
 
 /// After the configured latency: a new pair for the subject `checked`
-/// yields, counted in `counter`, or the problem it found.
+/// yields (in the refresh chain it names), counted in `counter`, or the
+/// problem it found.
 async fn answer_token_operation(
     state: &AppState,
     counter: &AtomicU64,
     operation: &'static str,
-    checked: impl Future<Output = Result<String, Problem>>,
+    checked: impl Future<Output = Result<(String, Option<Link>), Problem>>,
 ) -> Response {
     tokio::time::sleep(state.token_latency).await;
     match checked.await {
-        Ok(subject) => {
+        Ok((subject, after)) => {
             counter.fetch_add(1, Ordering::Relaxed);
             tracing::info!(subject, operation, "issued a token pair");
-            token_pair(state, &subject)
+            token_pair(state, &subject, after)
         }
         Err(problem) => rejected(state, problem),
     }

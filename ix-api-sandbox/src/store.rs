@@ -2,8 +2,9 @@
 //! ...) and id, with the state each one moves on to and when.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// An object and its next state, if one is scheduled.
@@ -63,12 +64,18 @@ impl Record {
     }
 }
 
-/// Every object of the exchange.
+/// One collection's records by id. Records are shared between the store
+/// and its snapshots, and copied only when changed, so that a snapshot for
+/// `--state` costs a walk over the ids, not a copy of every object.
+pub type Records = BTreeMap<u64, Arc<Record>>;
+
+/// Every object of the exchange. Cloning it is cheap: see [`Records`].
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Store {
     /// The id the next new object gets.
     pub next_id: u64,
-    pub collections: BTreeMap<String, BTreeMap<u64, Record>>,
+    #[serde(serialize_with = "shared", deserialize_with = "owned")]
+    pub collections: BTreeMap<String, Records>,
     /// Pending change requests, by network service id.
     #[serde(default)]
     pub change_requests: BTreeMap<u64, Value>,
@@ -76,17 +83,25 @@ pub struct Store {
 
 impl Store {
     pub fn collection(&self, name: &str) -> impl Iterator<Item = (&u64, &Record)> {
-        self.collections.get(name).into_iter().flatten()
+        self.collections
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|(id, record)| (id, record.as_ref()))
     }
 
     pub fn get(&self, collection: &str, id: &str) -> Option<&Record> {
         let id = parse_id(id)?;
-        self.collections.get(collection)?.get(&id)
+        self.collections.get(collection)?.get(&id).map(Arc::as_ref)
     }
 
+    /// The record to change; copied first if a snapshot shares it.
     pub fn get_mut(&mut self, collection: &str, id: &str) -> Option<&mut Record> {
         let id = parse_id(id)?;
-        self.collections.get_mut(collection)?.get_mut(&id)
+        self.collections
+            .get_mut(collection)?
+            .get_mut(&id)
+            .map(Arc::make_mut)
     }
 
     /// Stores `object` under a new id, which it also gets as its `id`.
@@ -98,19 +113,50 @@ impl Store {
         self.collections
             .entry(collection.to_string())
             .or_default()
-            .insert(id, Record::new(object));
+            .insert(id, Arc::new(Record::new(object)));
         id
     }
 
     pub fn remove(&mut self, collection: &str, id: &str) -> Option<Record> {
         let id = parse_id(id)?;
-        self.collections.get_mut(collection)?.remove(&id)
+        let record = self.collections.get_mut(collection)?.remove(&id)?;
+        Some(Arc::unwrap_or_clone(record))
     }
 
     /// Objects stored, over all collections.
     pub fn len(&self) -> usize {
         self.collections.values().map(BTreeMap::len).sum()
     }
+}
+
+fn shared<S: Serializer>(
+    collections: &BTreeMap<String, Records>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(collections.len()))?;
+    for (name, records) in collections {
+        let records: BTreeMap<&u64, &Record> =
+            records.iter().map(|(id, r)| (id, r.as_ref())).collect();
+        map.serialize_entry(name, &records)?;
+    }
+    map.end()
+}
+
+fn owned<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, Records>, D::Error> {
+    let collections = BTreeMap::<String, BTreeMap<u64, Record>>::deserialize(deserializer)?;
+    Ok(collections
+        .into_iter()
+        .map(|(name, records)| {
+            let records = records
+                .into_iter()
+                .map(|(id, r)| (id, Arc::new(r)))
+                .collect();
+            (name, records)
+        })
+        .collect())
 }
 
 /// Ids are decimal numbers; anything else names no object.

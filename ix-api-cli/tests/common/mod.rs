@@ -1,0 +1,133 @@
+//! What the command line's tests share: a sandbox and a home for
+//! `ix-api`'s config and cache, and reading what a process printed.
+
+// Each test binary uses part of this.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use ix_api_sandbox::{Sandbox, SandboxConfig};
+use serde_json::Value;
+use tokio::process::Command;
+
+/// A sandbox and a home for `ix-api`'s config and cache.
+pub struct World {
+    pub sandbox: Sandbox,
+    pub home: PathBuf,
+    /// The exchange `ix-api` is pointed at: the sandbox, unless another.
+    pub url: String,
+}
+
+impl World {
+    pub async fn new(name: &str) -> Self {
+        Self::with(
+            name,
+            SandboxConfig {
+                provisioning_delay: Duration::ZERO,
+                ..SandboxConfig::default()
+            },
+        )
+        .await
+    }
+
+    /// Points `ix-api` at `url` instead of the sandbox.
+    pub fn at(mut self, url: &str) -> Self {
+        self.url = url.to_string();
+        self
+    }
+
+    pub async fn with(name: &str, config: SandboxConfig) -> Self {
+        let sandbox = Sandbox::start(config).await.unwrap();
+        let home = std::env::temp_dir().join(format!("ix-api-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(&home).unwrap();
+        let url = sandbox.base_url().to_string();
+        Self { sandbox, home, url }
+    }
+
+    pub fn secret(&self) -> String {
+        self.sandbox.credentials().1.to_string()
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.home.join("cache/ix-api")
+    }
+
+    /// `ix-api ARGS` with the sandbox's URL and key in the environment, and
+    /// the secret if `with_secret`.
+    pub fn command(&self, args: &[&str], with_secret: bool) -> Command {
+        let (api_key, api_secret) = self.sandbox.credentials();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ix-api"));
+        command
+            .args(args)
+            .env("XDG_CACHE_HOME", self.home.join("cache"))
+            .env("XDG_CONFIG_HOME", self.home.join("config"))
+            .env("IX_API_URL", &self.url)
+            .env("IX_API_KEY", api_key)
+            .env_remove("IX_API_SECRET")
+            .env_remove("IX_API_PROFILE")
+            .stdin(Stdio::null());
+        if with_secret {
+            command.env("IX_API_SECRET", api_secret);
+        }
+        command
+    }
+
+    pub async fn run(&self, args: &[&str], with_secret: bool) -> Output {
+        self.command(args, with_secret).output().await.unwrap()
+    }
+
+    pub async fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
+        use tokio::io::AsyncWriteExt;
+        let mut child = self
+            .command(args, false)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).await.unwrap();
+        drop(stdin);
+        child.wait_with_output().await.unwrap()
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+pub fn json_out(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&output.stdout)))
+}
+
+#[cfg(unix)]
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A JWT-shaped token whose `exp` has passed; `ix-api` reads only `exp`.
+pub fn expired_jwt() -> String {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"HS256","typ":"JWT"}"#),
+        b64(r#"{"sub":"x","iat":1000,"exp":1060}"#),
+        b64("x")
+    )
+}

@@ -204,6 +204,7 @@ async fn generated_operations_through_the_session_carry_the_token() {
             logins: 1,
             refreshes: 0,
             implementation_reads: 1,
+            oauth2_grants: 0,
             rejected: 0,
             changes: 0,
         }

@@ -1,6 +1,7 @@
-//! The token pair of each profile, in `$XDG_CACHE_HOME/ix-api/PROFILE.json`:
+//! The tokens of each profile, in `$XDG_CACHE_HOME/ix-api/PROFILE.json`:
 //! mode 0600, written atomically (a temporary file beside it, then rename),
-//! and used only for the URL and API key it was issued for.
+//! and used only for the URL, API key and way of logging in they were
+//! issued for. An OAuth2 login keeps an access token alone.
 //!
 //! Renewals take `PROFILE.lock` (an OS file lock, which a killed process
 //! releases with its file descriptors, so no lock outlives its holder):
@@ -15,14 +16,51 @@ use ix_api_client::{AccessToken, RefreshToken, TokenPair};
 use serde::{Deserialize, Serialize};
 
 use crate::Failure;
-use crate::profile::Target;
+use crate::profile::{Login, Target};
 
 #[derive(Serialize, Deserialize)]
 struct Cached {
     url: String,
     api_key: String,
+    /// The OAuth2 token URL the token came from; absent for IX-API's login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    oauth2_token_url: Option<String>,
     access_token: String,
-    refresh_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+}
+
+/// The tokens kept for a target.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub access_token: AccessToken,
+    /// IX-API's login issues one; OAuth2 does not.
+    pub refresh_token: Option<RefreshToken>,
+}
+
+impl Saved {
+    pub fn pair(&self) -> Option<TokenPair> {
+        Some(TokenPair {
+            access_token: self.access_token.clone(),
+            refresh_token: self.refresh_token.clone()?,
+        })
+    }
+}
+
+impl From<TokenPair> for Saved {
+    fn from(pair: TokenPair) -> Self {
+        Self {
+            access_token: pair.access_token,
+            refresh_token: Some(pair.refresh_token),
+        }
+    }
+}
+
+fn token_url(target: &Target) -> Option<&str> {
+    match &target.login {
+        Login::Legacy => None,
+        Login::OAuth2 { token_url, .. } => Some(token_url),
+    }
 }
 
 /// Where one profile's pair lives.
@@ -33,7 +71,7 @@ pub struct Cache {
 
 /// What the cache holds for a target.
 pub enum Found {
-    Pair(TokenPair),
+    Tokens(Saved),
     Nothing,
     /// The file is there but unreadable; why.
     Unreadable(String),
@@ -70,27 +108,36 @@ impl Cache {
                 ));
             }
         };
-        if cached.url != target.url || cached.api_key != target.api_key {
+        if cached.url != target.url
+            || cached.api_key != target.api_key
+            || cached.oauth2_token_url.as_deref() != token_url(target)
+        {
             return Found::Nothing;
         }
         let travels =
             |token: &str| !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic());
-        if !travels(&cached.access_token) || !travels(&cached.refresh_token) {
+        let refresh_ok = cached.refresh_token.as_deref().is_none_or(travels);
+        let wanted = matches!(target.login, Login::OAuth2 { .. }) || cached.refresh_token.is_some();
+        if !travels(&cached.access_token) || !refresh_ok || !wanted {
             return Found::Unreadable("the cached tokens are malformed".into());
         }
-        Found::Pair(TokenPair {
+        Found::Tokens(Saved {
             access_token: AccessToken::from(cached.access_token),
-            refresh_token: RefreshToken::from(cached.refresh_token),
+            refresh_token: cached.refresh_token.map(RefreshToken::from),
         })
     }
 
-    /// Stores `pair` for `target`, atomically, readable by the user alone.
-    pub fn write(&self, target: &Target, pair: &TokenPair) -> Result<(), Failure> {
+    /// Stores `saved` for `target`, atomically, readable by the user alone.
+    pub fn write(&self, target: &Target, saved: &Saved) -> Result<(), Failure> {
         let cached = Cached {
             url: target.url.clone(),
             api_key: target.api_key.clone(),
-            access_token: pair.access_token.expose().to_string(),
-            refresh_token: pair.refresh_token.expose().to_string(),
+            oauth2_token_url: token_url(target).map(str::to_string),
+            access_token: saved.access_token.expose().to_string(),
+            refresh_token: saved
+                .refresh_token
+                .as_ref()
+                .map(|token| token.expose().to_string()),
         };
         let bytes =
             serde_json::to_vec_pretty(&cached).map_err(|e| Failure::local(e.to_string()))?;

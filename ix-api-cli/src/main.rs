@@ -28,7 +28,7 @@ use crate::cache::{Cache, Found};
 pub use crate::failure::{Exit, Failure};
 use crate::generated::Cli;
 use crate::output::Printer;
-use crate::profile::{Directories, Given, Target};
+use crate::profile::{Directories, Given, Login, Target};
 use crate::tokens::Log;
 
 const EXIT_CODES: &str = "\
@@ -75,6 +75,24 @@ fn command() -> Command {
                 .value_name("FILE")
                 .value_parser(value_parser!(PathBuf))
                 .help("A file holding the API secret (else IX_API_SECRET, else a prompt)"),
+        ))
+        .arg(global(
+            Arg::new("oauth2")
+                .long("oauth2")
+                .action(ArgAction::SetTrue)
+                .help("Log in by OAuth2 client credentials (the API key is the client id) [env: IX_API_AUTH=oauth2]"),
+        ))
+        .arg(global(
+            Arg::new("oauth2-token-url")
+                .long("oauth2-token-url")
+                .value_name("URL")
+                .help("The identity provider's OAuth2 token URL [env: IX_API_OAUTH2_TOKEN_URL]"),
+        ))
+        .arg(global(
+            Arg::new("oauth2-scopes")
+                .long("oauth2-scopes")
+                .value_name("SCOPES")
+                .help("OAuth2 scopes, separated by commas or spaces [env: IX_API_OAUTH2_SCOPES; default: ix-api]"),
         ))
         .arg(global(
             Arg::new("verbose")
@@ -147,6 +165,9 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
         url: matches.get_one::<String>("url").cloned(),
         api_key: matches.get_one::<String>("api-key").cloned(),
         secret_file: matches.get_one::<PathBuf>("secret-file").cloned(),
+        oauth2: matches.get_flag("oauth2"),
+        oauth2_token_url: matches.get_one::<String>("oauth2-token-url").cloned(),
+        oauth2_scopes: matches.get_one::<String>("oauth2-scopes").cloned(),
     };
     let dirs = Directories::find()?;
     let target = Target::resolve(&given, &dirs)?;
@@ -158,8 +179,8 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
     match name {
         "login" => login(&target, &cache, &log).await,
         "token" => {
-            let pair = tokens::valid_pair(&target, &cache, &log).await?;
-            println!("{}", pair.access_token.expose());
+            let saved = tokens::valid(&target, &cache, &log).await?;
+            println!("{}", saved.access_token.expose());
             Ok(())
         }
         "status" => status(&target, &cache),
@@ -188,14 +209,17 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
 
 async fn login(target: &Target, cache: &Cache, log: &Log) -> Result<(), Failure> {
     let _lock = cache.lock()?;
-    let pair = tokens::login(target, log).await?;
-    cache.write(target, &pair)?;
+    let saved = tokens::login(target, log).await?;
+    cache.write(target, &saved)?;
+    let refresh = match &saved.refresh_token {
+        Some(token) => format!(", refresh token {}", expiry(token.expires_at())),
+        None => String::new(),
+    };
     eprintln!(
-        "Logged in to {} as {}; access token {}, refresh token {}",
+        "Logged in to {} as {}; access token {}{refresh}",
         target.url,
         target.api_key,
-        expiry(pair.access_token.expires_at()),
-        expiry(pair.refresh_token.expires_at()),
+        expiry(saved.access_token.expires_at()),
     );
     Ok(())
 }
@@ -204,14 +228,23 @@ fn status(target: &Target, cache: &Cache) -> Result<(), Failure> {
     println!("profile:       {}", target.profile);
     println!("url:           {}", target.url);
     println!("api key:       {}", target.api_key);
+    if let Login::OAuth2 { token_url, scopes } = &target.login {
+        println!(
+            "login:         OAuth2 at {token_url} ({})",
+            scopes.join(" ")
+        );
+    }
     match cache.read(target) {
-        Found::Pair(pair) => {
-            println!("access token:  {}", expiry(pair.access_token.expires_at()));
-            println!("refresh token: {}", expiry(pair.refresh_token.expires_at()));
-            let usable = pair
-                .refresh_token
-                .expires_at()
-                .is_none_or(|at| at > SystemTime::now());
+        Found::Tokens(saved) => {
+            println!("access token:  {}", expiry(saved.access_token.expires_at()));
+            let last = match &saved.refresh_token {
+                Some(refresh_token) => {
+                    println!("refresh token: {}", expiry(refresh_token.expires_at()));
+                    refresh_token.expires_at()
+                }
+                None => saved.access_token.expires_at(),
+            };
+            let usable = last.is_none_or(|at| at > SystemTime::now());
             if usable {
                 Ok(())
             } else {
@@ -242,10 +275,10 @@ async fn call(
     operation: generated::CliCommand,
     arguments: &ArgMatches,
 ) -> Result<(), Failure> {
-    let pair = tokens::valid_pair(target, cache, log).await?;
+    let saved = tokens::valid(target, cache, log).await?;
     log.say(&format!(
-        "access token valid until {}",
-        expiry(pair.access_token.expires_at())
+        "access token {}",
+        expiry(saved.access_token.expires_at())
     ));
     // Should the exchange reject the token anyway, the session renews it
     // under the profile's lock, and logs in again if the secret is at hand.

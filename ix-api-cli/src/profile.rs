@@ -1,5 +1,5 @@
-//! Which exchange and API user a command is for: `--url`/`--api-key`, else
-//! `IX_API_URL`/`IX_API_KEY`, else the profile's entry in
+//! Which exchange and API user a command is for, and how it logs in: the
+//! command line's flags, else the environment, else the profile's entry in
 //! `$XDG_CONFIG_HOME/ix-api/config.toml`:
 //!
 //! ```toml
@@ -7,7 +7,19 @@
 //! url = "https://api.de-cix.net/api/v2"
 //! api_key = "0123456789abcdef"
 //! secret_file = "/home/noc/.config/ix-api/de-cix.secret"  # optional
+//!
+//! [profiles.oauth2-exchange]
+//! url = "https://ixp.example.net/api/v2"
+//! auth = "oauth2"                                   # or "legacy", the default
+//! api_key = "my-client-id"                          # the OAuth2 client id
+//! oauth2_token_url = "https://id.example.net/oauth2/token"
+//! oauth2_scopes = "ix-api"                          # the default
 //! ```
+//!
+//! The environment's names are those of the IX-API Terraform provider, so
+//! that one `.env` serves both: `IX_API_URL` (else `IX_API_HOST`),
+//! `IX_API_KEY`, `IX_API_SECRET`, `IX_API_AUTH` (`legacy` or `oauth2`),
+//! `IX_API_OAUTH2_TOKEN_URL`, `IX_API_OAUTH2_SCOPES` (commas or spaces).
 //!
 //! The secret never comes from argv: `IX_API_SECRET`, else `--secret-file`
 //! or the profile's `secret_file`, else a prompt on the terminal.
@@ -36,6 +48,33 @@ struct ProfileEntry {
     url: Option<String>,
     api_key: Option<String>,
     secret_file: Option<PathBuf>,
+    auth: Option<String>,
+    oauth2_token_url: Option<String>,
+    oauth2_scopes: Option<Scopes>,
+}
+
+/// Scopes as one string (commas or spaces) or as a list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Scopes {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Scopes {
+    fn split(self) -> Vec<String> {
+        match self {
+            Self::Text(text) => split_scopes(&text),
+            Self::List(list) => list,
+        }
+    }
+}
+
+fn split_scopes(text: &str) -> Vec<String> {
+    text.split([',', ' ', '\t'])
+        .filter(|scope| !scope.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// What the command line says, before the environment and the profile.
@@ -45,6 +84,22 @@ pub struct Given {
     pub url: Option<String>,
     pub api_key: Option<String>,
     pub secret_file: Option<PathBuf>,
+    /// `--oauth2`.
+    pub oauth2: bool,
+    pub oauth2_token_url: Option<String>,
+    pub oauth2_scopes: Option<String>,
+}
+
+/// How a target obtains its tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Login {
+    /// IX-API's `/auth/token` with `api_key` and `api_secret`.
+    Legacy,
+    /// OAuth2 client credentials at the identity provider's token URL.
+    OAuth2 {
+        token_url: String,
+        scopes: Vec<String>,
+    },
 }
 
 /// The exchange and API user a command acts for.
@@ -52,7 +107,9 @@ pub struct Given {
 pub struct Target {
     pub profile: String,
     pub url: String,
+    /// The API key; the client id for OAuth2.
     pub api_key: String,
+    pub login: Login,
     secret_file: Option<PathBuf>,
 }
 
@@ -99,15 +156,17 @@ impl Target {
             )));
         }
         let entry = named.unwrap_or_default();
+        let config_file = dirs.config_file();
         let url = given
             .url
             .clone()
             .or_else(|| env("IX_API_URL"))
+            .or_else(|| env("IX_API_HOST"))
             .or(entry.url)
             .ok_or_else(|| {
                 Failure::usage(format!(
-                    "which exchange? Give --url, set IX_API_URL, or set url in [profiles.{profile}] of {}",
-                    dirs.config_file().display()
+                    "which exchange? Give --url, set IX_API_URL (or IX_API_HOST), or set url in [profiles.{profile}] of {}",
+                    config_file.display()
                 ))
             })?;
         let api_key = given
@@ -118,15 +177,53 @@ impl Target {
             .ok_or_else(|| {
                 Failure::usage(format!(
                     "which API user? Give --api-key, set IX_API_KEY, or set api_key in [profiles.{profile}] of {}",
-                    dirs.config_file().display()
+                    config_file.display()
                 ))
             })?;
-        ix_api_client::ApiKey::try_from(api_key.as_str())
-            .map_err(|e| Failure::usage(e.to_string()))?;
+        let auth = if given.oauth2 {
+            "oauth2".to_string()
+        } else {
+            env("IX_API_AUTH")
+                .or(entry.auth)
+                .unwrap_or_else(|| "legacy".into())
+        };
+        let login = match auth.trim().to_ascii_lowercase().as_str() {
+            "legacy" => {
+                ix_api_client::ApiKey::try_from(api_key.as_str())
+                    .map_err(|e| Failure::usage(e.to_string()))?;
+                Login::Legacy
+            }
+            "oauth2" => Login::OAuth2 {
+                token_url: given
+                    .oauth2_token_url
+                    .clone()
+                    .or_else(|| env("IX_API_OAUTH2_TOKEN_URL"))
+                    .or(entry.oauth2_token_url)
+                    .ok_or_else(|| {
+                        Failure::usage(format!(
+                            "OAuth2 needs a token URL: give --oauth2-token-url, set IX_API_OAUTH2_TOKEN_URL, or set oauth2_token_url in [profiles.{profile}] of {}",
+                            config_file.display()
+                        ))
+                    })?,
+                scopes: given
+                    .oauth2_scopes
+                    .as_deref()
+                    .map(split_scopes)
+                    .or_else(|| env("IX_API_OAUTH2_SCOPES").as_deref().map(split_scopes))
+                    .or_else(|| entry.oauth2_scopes.map(Scopes::split))
+                    .unwrap_or_else(|| vec![ix_api_client::oauth2::DEFAULT_SCOPE.to_string()]),
+            },
+            other => {
+                return Err(Failure::usage(format!(
+                    "IX_API_AUTH (or auth in the profile) is {other:?}: legacy or oauth2"
+                )));
+            }
+        };
         Ok(Self {
             profile,
             url: url.trim_end_matches('/').to_string(),
             api_key,
+            login,
             secret_file: given.secret_file.clone().or(entry.secret_file),
         })
     }

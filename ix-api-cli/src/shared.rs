@@ -9,7 +9,7 @@ use std::sync::Arc;
 use ix_api_client::token_source::Obtaining;
 use ix_api_client::{Error, Grant, Held, TokenSource};
 
-use crate::cache::{Cache, Found};
+use crate::cache::{Cache, Found, Saved};
 use crate::profile::Target;
 use crate::tokens::MARGIN;
 
@@ -49,24 +49,29 @@ impl Shared {
             .map_err(|e| local(e.to_string()))?
             .map_err(|failure| local(failure.message))?;
         let saved = match self.cache.read(&self.target) {
-            Found::Pair(pair) if Some(&pair.access_token) != held.access_token() => Some(pair),
+            Found::Tokens(saved) if Some(&saved.access_token) != held.access_token() => Some(saved),
             _ => None,
         };
         let grant = match saved {
             // Another process renewed since this one read the cache.
-            Some(pair) if !pair.access_token.needs_renewal(MARGIN) => Grant::saved(pair),
-            // Its refresh token is the one still good.
-            Some(pair) => {
-                let theirs = Held::new(Some(pair.access_token), Some(pair.refresh_token));
+            Some(saved) if !saved.access_token.needs_renewal(MARGIN) => match saved.pair() {
+                Some(pair) => Grant::saved(pair),
+                None => Grant::saved_access_token(saved.access_token),
+            },
+            // Its refresh token (if any) is the one still good.
+            Some(saved) => {
+                let theirs = Held::new(Some(saved.access_token), saved.refresh_token);
                 self.inner.obtain(&theirs).await?
             }
             None => self.inner.obtain(held).await?,
         };
-        if let Some(pair) = grant.pair() {
-            self.cache
-                .write(&self.target, &pair)
-                .map_err(|failure| local(failure.message))?;
-        }
+        let obtained = Saved {
+            access_token: grant.access_token().clone(),
+            refresh_token: grant.refresh_token().cloned(),
+        };
+        self.cache
+            .write(&self.target, &obtained)
+            .map_err(|failure| local(failure.message))?;
         drop(lock);
         Ok(grant)
     }

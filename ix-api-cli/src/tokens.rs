@@ -1,16 +1,16 @@
-//! A session for a target, and a valid token pair from it: the cached pair
-//! while its access token is fresh by the session's own rule; else, under
-//! the profile's lock, the pair another process just renewed, a refreshed
-//! one, or a new login.
+//! A session for a target, and valid tokens from it: the cached ones while
+//! the access token is fresh by the session's own rule; else, under the
+//! profile's lock, the tokens another process just renewed, a refresh, a
+//! new login or a new OAuth2 grant.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use ix_api_client::{Error, Session, SessionBuilder, TokenPair};
+use ix_api_client::{Error, OAuth2, Session, SessionBuilder};
 
 use crate::Failure;
-use crate::cache::{Cache, Found};
-use crate::profile::Target;
+use crate::cache::{Cache, Found, Saved};
+use crate::profile::{Login, Target};
 use crate::shared::Shared;
 
 /// The session's refresh margin: an access token with less than this left
@@ -18,42 +18,44 @@ use crate::shared::Shared;
 /// that what `ix-api token` prints still works for a script's next calls.
 pub const MARGIN: Duration = ix_api_client::session::DEFAULT_REFRESH_MARGIN;
 
-/// Whether `pair`'s access token is fresh by the session's rule.
-pub fn fresh(pair: &TokenPair) -> bool {
-    !pair.access_token.needs_renewal(MARGIN)
+/// Whether the access token is fresh by the session's rule.
+pub fn fresh(saved: &Saved) -> bool {
+    !saved.access_token.needs_renewal(MARGIN)
 }
 
-/// A pair whose access token is fresh.
-pub async fn valid_pair(
-    target: &Target,
-    cache: &Arc<Cache>,
-    log: &Log,
-) -> Result<TokenPair, Failure> {
-    if let Found::Pair(pair) = cache.read(target)
-        && fresh(&pair)
+/// Tokens whose access token is fresh.
+pub async fn valid(target: &Target, cache: &Arc<Cache>, log: &Log) -> Result<Saved, Failure> {
+    if let Found::Tokens(saved) = cache.read(target)
+        && fresh(&saved)
     {
         log.say("using the cached access token");
-        return Ok(pair);
+        return Ok(saved);
     }
-    let session = session(target, cache, log, false)?;
-    match session.access_token().await {
-        Ok(_) => {}
+    let quiet = session(target, cache, log, false)?;
+    match quiet.access_token().await {
+        Ok(access_token) => Ok(held(&quiet, access_token)),
         // Nothing to refresh with and no secret at hand: ask for it.
         Err(Error::ReauthenticationRequired) => {
-            let session = session_with_secret(target, cache, log)?;
-            session.access_token().await?;
-            return session
-                .tokens()
-                .ok_or_else(|| Failure::auth("the login gave no tokens"));
+            let asking = session(target, cache, log, true)?;
+            let access_token = asking.access_token().await?;
+            Ok(held(&asking, access_token))
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => Err(error.into()),
     }
-    session
-        .tokens()
-        .ok_or_else(|| Failure::auth("the exchange issued no refresh token"))
 }
 
-/// A session for `target` that resumes from the cached pair and renews
+/// What `session` holds now: the pair, or (OAuth2) the access token alone.
+fn held(session: &Session, access_token: ix_api_client::AccessToken) -> Saved {
+    session.tokens().map_or(
+        Saved {
+            access_token,
+            refresh_token: None,
+        },
+        Saved::from,
+    )
+}
+
+/// A session for `target` that resumes from the cached tokens and renews
 /// under the profile's lock; it logs in again with the secret if that is
 /// at hand without asking (or, with `prompt`, asks for it).
 pub fn session(
@@ -62,36 +64,72 @@ pub fn session(
     log: &Log,
     prompt: bool,
 ) -> Result<Session, Failure> {
-    let mut builder = Session::builder(&target.url);
-    match cache.read(target) {
-        Found::Pair(pair) => builder = builder.tokens(pair),
-        Found::Nothing => {}
-        Found::Unreadable(why) => eprintln!(
-            "ix-api: ignoring the token cache {}: {why}; logging in again",
-            cache.file().display()
-        ),
-    }
+    let cached = match cache.read(target) {
+        Found::Tokens(saved) => Some(saved),
+        Found::Nothing => None,
+        Found::Unreadable(why) => {
+            eprintln!(
+                "ix-api: ignoring the token cache {}: {why}; logging in again",
+                cache.file().display()
+            );
+            None
+        }
+    };
     let secret = if prompt {
         Some(target.secret_or_prompt()?)
     } else {
         target.secret()?
     };
-    let has_tokens = matches!(cache.read(target), Found::Pair(_));
-    match secret {
-        Some(secret) => builder = builder.credentials(target.api_key.clone(), secret),
-        None if !has_tokens => {
-            return Err(Failure::auth(
-                "an API secret is needed to log in: set IX_API_SECRET or give --secret-file",
-            ));
-        }
-        None => {}
+    if secret.is_none() && cached.is_none() {
+        return Err(Failure::auth(
+            "an API secret is needed to log in: set IX_API_SECRET or give --secret-file",
+        ));
     }
+    let mut builder = Session::builder(&target.url);
+    builder = match (&target.login, secret) {
+        (Login::Legacy, secret) => {
+            if let Some(pair) = cached.as_ref().and_then(Saved::pair) {
+                builder = builder.tokens(pair);
+            }
+            match secret {
+                Some(secret) => builder.credentials(target.api_key.clone(), secret),
+                None => builder,
+            }
+        }
+        (Login::OAuth2 { token_url, scopes }, secret) => {
+            if let Some(saved) = cached {
+                builder = builder.access_token(saved.access_token);
+            }
+            match secret {
+                Some(secret) => builder.oauth2(
+                    OAuth2::client_credentials(token_url, &target.api_key, secret)
+                        .scopes(scopes.iter().cloned()),
+                ),
+                // Without a secret there is no new grant to be had.
+                None => builder.token_source(Arc::new(NoSecret)),
+            }
+        }
+    };
     log.say("renewals, if any, under the token lock");
     Ok(shared(builder, target, cache).build()?)
 }
 
-fn session_with_secret(target: &Target, cache: &Arc<Cache>, log: &Log) -> Result<Session, Failure> {
-    session(target, cache, log, true)
+/// An OAuth2 session without its secret: it can use the cached token, and
+/// asks for the secret when that runs out.
+#[derive(Debug)]
+struct NoSecret;
+
+impl ix_api_client::TokenSource for NoSecret {
+    fn obtain<'a>(
+        &'a self,
+        _: &'a ix_api_client::Held,
+    ) -> ix_api_client::token_source::Obtaining<'a> {
+        Box::pin(async { Err(Error::ReauthenticationRequired) })
+    }
+
+    fn operation(&self, _: &ix_api_client::Held) -> &'static str {
+        ix_api_client::oauth2::OAUTH2_TOKEN
+    }
 }
 
 /// Every renewal of the session under the profile's lock.
@@ -108,16 +146,25 @@ fn shared(builder: SessionBuilder, target: &Target, cache: &Arc<Cache>) -> Sessi
 
 /// Logs in with the target's secret (asked for if need be), whatever the
 /// cache holds.
-pub async fn login(target: &Target, log: &Log) -> Result<TokenPair, Failure> {
+pub async fn login(target: &Target, log: &Log) -> Result<Saved, Failure> {
     let secret = target.secret_or_prompt()?;
-    log.say("logging in");
-    let session = Session::builder(&target.url)
-        .credentials(target.api_key.clone(), secret)
-        .build()?;
-    session.access_token().await?;
-    session
-        .tokens()
-        .ok_or_else(|| Failure::auth("the login gave no tokens"))
+    let builder = Session::builder(&target.url);
+    let session = match &target.login {
+        Login::Legacy => {
+            log.say("logging in");
+            builder.credentials(target.api_key.clone(), secret)
+        }
+        Login::OAuth2 { token_url, scopes } => {
+            log.say("asking for an OAuth2 grant");
+            builder.oauth2(
+                OAuth2::client_credentials(token_url, &target.api_key, secret)
+                    .scopes(scopes.iter().cloned()),
+            )
+        }
+    }
+    .build()?;
+    let access_token = session.access_token().await?;
+    Ok(held(&session, access_token))
 }
 
 /// `--verbose`: what `ix-api` does, on stderr, never a secret or a token.

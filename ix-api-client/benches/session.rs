@@ -6,12 +6,16 @@
 //!   the sandbox on 127.0.0.1, through the generated client and as bare
 //!   reqwest calls with the same `reqwest::Client`. Their ratio is the
 //!   generated client's overhead.
+//! - `failing_call/*`: calls through a session whose login the exchange
+//!   rejected, once alone and 10,000 at once: each fails with the typed
+//!   `Rejected` (the backoff answers without a request). The time per
+//!   failure should not grow with how many fail together.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use ix_api_client::{Auth, Client, Session, TokenPair, types};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ix_api_client::{Auth, Call, Client, Error, Session, TokenPair, types};
 use ix_api_sandbox::{Sandbox, SandboxConfig};
 use serde::Deserialize;
 
@@ -123,5 +127,52 @@ fn login_refresh(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, access_token, login_refresh);
+fn failing_call(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = runtime
+        .block_on(Sandbox::start(SandboxConfig::default()))
+        .unwrap();
+    let (key, secret) = sandbox.credentials();
+    let wrong: String = secret
+        .chars()
+        .map(|c| if c == 'a' { 'b' } else { 'a' })
+        .collect();
+    let session = Session::builder(sandbox.base_url())
+        .credentials(key, wrong)
+        .build()
+        .unwrap();
+    let fail = |session: Session| async move {
+        let error = session
+            .client()
+            .api_implementation_read()
+            .call()
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::Rejected { .. }), "{error}");
+    };
+    let mut group = c.benchmark_group("failing_call");
+    for at_once in [1u64, 10_000] {
+        group.throughput(Throughput::Elements(at_once));
+        group.bench_function(format!("{at_once}_at_once"), |b| {
+            b.to_async(&runtime).iter(|| {
+                let session = session.clone();
+                async move {
+                    let calls: Vec<_> = (0..at_once)
+                        .map(|_| tokio::spawn(fail(session.clone())))
+                        .collect();
+                    for call in calls {
+                        call.await.unwrap();
+                    }
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, access_token, login_refresh, failing_call);
 criterion_main!(benches);

@@ -7,8 +7,15 @@
 //! against that server instead, and only reads: it never orders anything
 //! from a real exchange.
 //!
+//! `IX_API_AUTH=oauth2` logs in by OAuth2 client credentials instead of
+//! `/auth/token` (the sandbox then offers a token endpoint; for a real
+//! exchange, `IX_API_OAUTH2_TOKEN_URL` names its identity provider's, and
+//! `IX_API_OAUTH2_SCOPES` the scopes, `ix-api` by default), with the
+//! variable names of the IX-API Terraform provider.
+//!
 //! ```text
 //! cargo run --example quickstart
+//! IX_API_AUTH=oauth2 cargo run --example quickstart
 //! IX_API_URL=https://ixp.example.net/api/v2 IX_API_KEY=... IX_API_SECRET=... cargo run --example quickstart
 //! ```
 
@@ -16,8 +23,8 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use ix_api_client::{AccessToken, Session, types};
-use ix_api_sandbox::{Sandbox, SandboxConfig};
+use ix_api_client::{AccessToken, OAuth2, Session, types};
+use ix_api_sandbox::{OAuth2Endpoint, Sandbox, SandboxConfig};
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -33,23 +40,49 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Failure> {
+    let oauth2 = match read("IX_API_AUTH").as_deref() {
+        None | Some("legacy") => false,
+        Some("oauth2") => true,
+        Some(other) => return Err(format!("IX_API_AUTH is {other:?}: legacy or oauth2").into()),
+    };
     // Keep the sandbox alive until the end, if we started one.
-    let (sandbox, url, key, secret) = match target_from_env()? {
-        Some((url, key, secret)) => (None, url, key, secret),
+    let (sandbox, url, key, secret, token_url) = match target_from_env()? {
+        Some((url, key, secret)) => {
+            let token_url = match oauth2 {
+                true => Some(read("IX_API_OAUTH2_TOKEN_URL").ok_or("set IX_API_OAUTH2_TOKEN_URL")?),
+                false => None,
+            };
+            (None, url, key, secret, token_url)
+        }
         None => {
-            let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+            let sandbox = Sandbox::start(SandboxConfig {
+                oauth2: oauth2.then(OAuth2Endpoint::default),
+                ..SandboxConfig::default()
+            })
+            .await?;
             let (key, secret) = sandbox.credentials();
             let (key, secret) = (key.to_string(), secret.to_string());
             let url = sandbox.base_url().to_string();
+            let token_url = sandbox.oauth2_token_url();
             println!(
                 "Started a local IX-API sandbox (set IX_API_URL, IX_API_KEY and IX_API_SECRET to use a real one)."
             );
-            (Some(sandbox), url, key, secret)
+            (Some(sandbox), url, key, secret, token_url)
         }
     };
     println!("IX-API at {url}");
 
-    let session = Session::builder(&url).credentials(key, secret).build()?;
+    let builder = Session::builder(&url);
+    let session = match &token_url {
+        Some(token_url) => {
+            println!("Logging in by OAuth2 client credentials at {token_url}");
+            let scopes = read("IX_API_OAUTH2_SCOPES").unwrap_or_else(|| "ix-api".into());
+            let scopes = scopes.split([',', ' ']).filter(|s| !s.is_empty());
+            builder.oauth2(OAuth2::client_credentials(token_url, key, secret).scopes(scopes))
+        }
+        None => builder.credentials(key, secret),
+    }
+    .build()?;
 
     let implementation = session
         .client()
@@ -67,17 +100,30 @@ async fn run() -> Result<(), Failure> {
         implementation.supported_operations.len()
     );
 
-    let before = session.tokens().ok_or("no tokens after logging in")?;
-    let after = session.refresh().await?;
-    let rotated = session.tokens().ok_or("no tokens after refreshing")?;
-    println!("Refreshed; new access token {}", expiry(&after));
-    println!(
-        "Rotation: access token {}, refresh token {}",
-        changed(before.access_token != rotated.access_token),
-        changed(before.refresh_token != rotated.refresh_token),
-    );
-    if let Some(at) = rotated.refresh_token.expires_at() {
-        println!("Refresh token expires in {}", duration(until(at)));
+    match session.tokens() {
+        Some(before) => {
+            let after = session.refresh().await?;
+            let rotated = session.tokens().ok_or("no tokens after refreshing")?;
+            println!("Refreshed; new access token {}", expiry(&after));
+            println!(
+                "Rotation: access token {}, refresh token {}",
+                changed(before.access_token != rotated.access_token),
+                changed(before.refresh_token != rotated.refresh_token),
+            );
+            if let Some(at) = rotated.refresh_token.expires_at() {
+                println!("Refresh token expires in {}", duration(until(at)));
+            }
+        }
+        // OAuth2 issues no refresh token: a renewal is a new grant.
+        None => {
+            let before = session.access_token().await?;
+            let after = session.refresh().await?;
+            println!(
+                "Renewed by a new grant; access token {} ({})",
+                expiry(&after),
+                changed(before != after)
+            );
+        }
     }
 
     let offerings = session
@@ -216,8 +262,11 @@ fn offering_type(offering: &types::ProductOfferingPartial) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
+fn read(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 fn target_from_env() -> Result<Option<(String, String, String)>, Failure> {
-    let read = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     match (
         read("IX_API_URL"),
         read("IX_API_KEY"),

@@ -263,7 +263,7 @@ fn static_operation(id: &str) -> &'static str {
 }
 
 /// A URL as errors show it: without credentials, query or fragment.
-fn shown(url: &Url) -> String {
+pub(crate) fn shown(url: &Url) -> String {
     let mut url = url.clone();
     let _ = url.set_username("");
     let _ = url.set_password(None);
@@ -272,7 +272,7 @@ fn shown(url: &Url) -> String {
     url.to_string()
 }
 
-fn same_origin(a: &Url, b: &Url) -> bool {
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str() == b.host_str()
         && a.port_or_known_default() == b.port_or_known_default()

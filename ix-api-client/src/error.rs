@@ -45,6 +45,16 @@ pub enum Error {
         /// read](crate::problem), with `status` filled in when it said none).
         problem: Box<ProblemResponse>,
     },
+    /// The identity provider refused an OAuth2 client credentials grant.
+    #[error("the identity provider refused the OAuth2 grant ({error}{}){}", status.map(|s| format!(", status {s}")).unwrap_or_default(), description.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
+    OAuth2Rejected {
+        /// The HTTP status of the answer.
+        status: Option<u16>,
+        /// The OAuth2 error code: `invalid_client`, `invalid_scope`, ...
+        error: String,
+        /// The `error_description`, if the identity provider gave one.
+        description: Option<String>,
+    },
     /// Both tokens are spent or were rejected, and the session has no
     /// credentials to log in with again.
     #[error(
@@ -275,7 +285,7 @@ impl Error {
             Self::Rejected { status, .. }
             | Self::NotImplemented { status, .. }
             | Self::UnexpectedStatus { status, .. } => Some(*status),
-            Self::MalformedResponse { status, .. } => *status,
+            Self::MalformedResponse { status, .. } | Self::OAuth2Rejected { status, .. } => *status,
             _ => None,
         }
     }
@@ -295,26 +305,39 @@ impl Error {
         }
     }
 
-    /// True when retrying later may succeed: transport failures, timeouts
-    /// and unexpected (typically 5xx) statuses.
+    /// True when retrying later may succeed: transport failures, timeouts,
+    /// unexpected (typically 5xx) statuses, and an identity provider that
+    /// says it is unavailable.
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::Transport { .. } | Self::Timeout { .. } | Self::UnexpectedStatus { .. }
-        )
+        match self {
+            Self::Transport { .. } | Self::Timeout { .. } | Self::UnexpectedStatus { .. } => true,
+            Self::OAuth2Rejected { error, .. } => {
+                matches!(error.as_str(), "temporarily_unavailable" | "server_error")
+            }
+            _ => false,
+        }
     }
 
     /// True when IX-API rejected the credentials or a token
-    /// (`authentication-error`, `signature-expired`, `not-authenticated`).
+    /// (`authentication-error`, `signature-expired`, `not-authenticated`),
+    /// or the identity provider the OAuth2 client (`invalid_client`,
+    /// `unauthorized_client`, `invalid_grant`).
     pub fn is_authentication(&self) -> bool {
-        self.problem_kind()
-            .is_some_and(|kind| kind.is_authentication())
+        match self {
+            Self::OAuth2Rejected { error, .. } => matches!(
+                error.as_str(),
+                "invalid_client" | "unauthorized_client" | "invalid_grant"
+            ),
+            _ => self
+                .problem_kind()
+                .is_some_and(|kind| kind.is_authentication()),
+        }
     }
 }
 
 /// A transport error, named by host, port and cause; reqwest's own message
 /// names the whole URL, query string and all, so it is not used.
-fn transport(operation: &'static str, error: &reqwest::Error) -> Error {
+pub(crate) fn transport(operation: &'static str, error: &reqwest::Error) -> Error {
     let host = error
         .url()
         .and_then(|url| {

@@ -20,8 +20,9 @@ use crate::credentials::{AccessToken, ApiKey, ApiSecret, RefreshToken};
 use crate::error::Error;
 use crate::generated::spec::operations;
 use crate::login::{Credentials, IxApiLogin};
+use crate::oauth2::{ClientCredentials, OAuth2};
 use crate::token_cache::TokenCache;
-use crate::token_source::TokenSource;
+use crate::token_source::{Grant, TokenSource};
 use crate::{Client, types};
 
 /// A token pair as IX-API issues it, and as [`Session::tokens`] hands it out
@@ -40,13 +41,21 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct SessionBuilder {
     base_url: String,
     credentials: Option<(String, String)>,
-    tokens: Option<TokenPair>,
+    tokens: Option<Saved>,
     refresh_margin: Duration,
     token_timeout: Duration,
     http_client: Option<reqwest::Client>,
     allow_insecure_http: bool,
     source: Option<Arc<dyn TokenSource>>,
+    oauth2: Option<OAuth2>,
     wrap: Option<Wrap>,
+}
+
+/// What a builder resumes with.
+#[derive(Debug)]
+enum Saved {
+    Pair(TokenPair),
+    AccessToken(AccessToken),
 }
 
 /// Wraps the token source a builder configured.
@@ -62,6 +71,7 @@ impl fmt::Debug for SessionBuilder {
             .field("token_timeout", &self.token_timeout)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("source", &self.source)
+            .field("oauth2", &self.oauth2)
             .finish_non_exhaustive()
     }
 }
@@ -81,7 +91,15 @@ impl SessionBuilder {
     /// A saved token pair to resume with instead of logging in. Only the
     /// tokens' `exp` claims tell how long they have left.
     pub fn tokens(mut self, tokens: TokenPair) -> Self {
-        self.tokens = Some(tokens);
+        self.tokens = Some(Saved::Pair(tokens));
+        self
+    }
+
+    /// A saved access token to resume with, without a refresh token (what
+    /// an [`oauth2`](Self::oauth2) session holds): used while its `exp`
+    /// says it lives, then the session obtains a new one.
+    pub fn access_token(mut self, access_token: AccessToken) -> Self {
+        self.tokens = Some(Saved::AccessToken(access_token));
         self
     }
 
@@ -121,6 +139,20 @@ impl SessionBuilder {
         self
     }
 
+    /// Obtain access tokens by OAuth2 client credentials at the exchange's
+    /// identity provider instead of IX-API's `/auth/token`
+    /// ([`credentials`](Self::credentials) and [`tokens`](Self::tokens) are
+    /// then not used). Everything else holds as for `/auth/token`: lazy,
+    /// one grant for all callers, renewed ahead of `expires_in` (a new
+    /// grant: there is no refresh token), backoff, the token timeout; the
+    /// token URL gets the rules of the base URL (`http://` only to loopback
+    /// or with [`allow_insecure_http`](Self::allow_insecure_http), no
+    /// redirects), and the access token goes only to the base URL.
+    pub fn oauth2(mut self, oauth2: OAuth2) -> Self {
+        self.oauth2 = Some(oauth2);
+        self
+    }
+
     /// Obtain tokens from `source` instead of IX-API's login and refresh
     /// ([`credentials`](Self::credentials) are then not used). The session
     /// still decides when: lazily, once for all callers, ahead of expiry,
@@ -155,8 +187,22 @@ impl SessionBuilder {
                 })
             })
             .transpose()?;
-        let saved = self.tokens.map(saved_pair).transpose()?;
-        if credentials.is_none() && saved.is_none() && self.source.is_none() {
+        let oauth2_pair = matches!(self.tokens, Some(Saved::Pair(_))) && self.oauth2.is_some();
+        if self.oauth2.is_some() && (credentials.is_some() || oauth2_pair) {
+            return Err(Error::Configuration(
+                "a session obtains tokens with api_key/api_secret or by OAuth2 client credentials, not both".into(),
+            ));
+        }
+        let saved = match self.tokens {
+            Some(Saved::Pair(pair)) => Some(Grant::saved(saved_pair(pair)?)),
+            Some(Saved::AccessToken(token)) => Some(Grant::saved_access_token(saved_token(token)?)),
+            None => None,
+        };
+        if credentials.is_none()
+            && saved.is_none()
+            && self.source.is_none()
+            && self.oauth2.is_none()
+        {
             return Err(Error::Configuration(
                 "a session needs credentials, saved tokens, or both".into(),
             ));
@@ -171,12 +217,18 @@ impl SessionBuilder {
                 .map_err(|e| Error::Configuration(format!("cannot build an HTTP client: {e}")))?,
         };
         let base_url = self.base_url.trim_end_matches('/').to_string();
-        let source = self.source.unwrap_or_else(|| {
-            Arc::new(IxApiLogin {
+        let source: Arc<dyn TokenSource> = match (self.source, self.oauth2) {
+            (Some(source), _) => source,
+            (None, Some(oauth2)) => Arc::new(ClientCredentials::new(
+                oauth2,
+                http.clone(),
+                self.allow_insecure_http,
+            )?),
+            (None, None) => Arc::new(IxApiLogin {
                 client: Client::new_with_client(&base_url, http.clone(), Auth::none()),
                 credentials,
-            })
-        });
+            }),
+        };
         let source = match self.wrap {
             Some(wrap) => wrap(source),
             None => source,
@@ -188,6 +240,18 @@ impl SessionBuilder {
             implementation: Arc::default(),
         })
     }
+}
+
+/// A saved access token, as [`saved_pair`] checks it.
+fn saved_token(token: AccessToken) -> Result<AccessToken, Error> {
+    let value = token.expose().trim();
+    if value.is_empty() || HeaderValue::from_str(value).is_err() {
+        return Err(Error::Configuration(format!(
+            "the saved {} is empty or holds characters an HTTP header cannot carry",
+            AccessToken::FIELD
+        )));
+    }
+    Ok(value.into())
 }
 
 /// A saved pair, trimmed of the whitespace files and environment variables
@@ -208,7 +272,7 @@ fn saved_pair(pair: TokenPair) -> Result<TokenPair, Error> {
     })
 }
 
-fn check_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
+pub(crate) fn check_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
     let url = reqwest::Url::parse(base_url)
         .map_err(|e| Error::Configuration(format!("base URL {base_url:?} is not a URL: {e}")))?;
     let loopback = match url.host() {
@@ -261,6 +325,7 @@ impl Session {
             http_client: None,
             allow_insecure_http: false,
             source: None,
+            oauth2: None,
             wrap: None,
         }
     }

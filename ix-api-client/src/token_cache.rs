@@ -127,7 +127,7 @@ impl TokenCache {
         source: Arc<dyn TokenSource>,
         margin: Duration,
         token_timeout: Duration,
-        saved: Option<TokenPair>,
+        saved: Option<Grant>,
     ) -> Arc<Self> {
         let cache = Arc::new_cyclic(|me| Self {
             me: me.clone(),
@@ -137,8 +137,8 @@ impl TokenCache {
             tokens: ArcSwapOption::empty(),
             renewal: Mutex::default(),
         });
-        if let Some(pair) = saved {
-            cache.store(Grant::saved(pair), Obtained::Text);
+        if let Some(grant) = saved {
+            cache.store(grant, Obtained::Text);
         }
         cache
     }

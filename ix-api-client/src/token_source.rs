@@ -117,6 +117,17 @@ impl Grant {
         }
     }
 
+    /// An access token saved earlier, without a refresh token (what an
+    /// OAuth2 session holds): only its `exp` tells how long it has left.
+    pub fn saved_access_token(access_token: AccessToken) -> Self {
+        Self {
+            access_token,
+            refresh_token: None,
+            expires_in: None,
+            saved: true,
+        }
+    }
+
     /// The access token obtained.
     pub fn access_token(&self) -> &AccessToken {
         &self.access_token

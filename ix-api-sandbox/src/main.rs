@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use ix_api_client::{ApiKey, ApiSecret};
-use ix_api_sandbox::{Account, Sandbox, SandboxConfig};
+use ix_api_sandbox::{Account, OAuth2Endpoint, Sandbox, SandboxConfig};
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +36,16 @@ struct Args {
     /// atomically after every change. Without it, memory only.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
+    /// Also issue access tokens by OAuth2 client credentials at /oauth2/token
+    /// (client id: the api_key; client secret: the api_secret).
+    #[arg(long)]
+    oauth2: bool,
+    /// Lifetime of the OAuth2 access tokens (`expires_in`), in seconds.
+    #[arg(long, default_value_t = 900, requires = "oauth2")]
+    oauth2_expires_in: u64,
+    /// The scopes the OAuth2 endpoint grants, separated by commas or spaces.
+    #[arg(long, default_value = "ix-api", requires = "oauth2")]
+    oauth2_scopes: String,
     /// The demo account's api_key (as long as the spec says); generated if absent.
     #[arg(long, requires = "api_secret", value_parser = api_key)]
     api_key: Option<String>,
@@ -88,6 +98,15 @@ async fn main() -> ExitCode {
         accounts: vec![account],
         provisioning_delay: Duration::from_secs_f64(args.provisioning_delay),
         state_file: args.state.clone(),
+        oauth2: args.oauth2.then(|| OAuth2Endpoint {
+            expires_in: Duration::from_secs(args.oauth2_expires_in),
+            scopes: args
+                .oauth2_scopes
+                .split([',', ' '])
+                .filter(|scope| !scope.is_empty())
+                .map(String::from)
+                .collect(),
+        }),
         ..SandboxConfig::default()
     };
     let sandbox = match Sandbox::start(config).await {
@@ -105,10 +124,11 @@ async fn main() -> ExitCode {
         }
     };
     let (api_key, api_secret) = sandbox.credentials();
-    println!(
-        "{}",
-        serde_json::json!({"base_url": sandbox.base_url(), "api_key": api_key, "api_secret": api_secret})
-    );
+    let mut line = serde_json::json!({"base_url": sandbox.base_url(), "api_key": api_key, "api_secret": api_secret});
+    if let Some(token_url) = sandbox.oauth2_token_url() {
+        line["oauth2_token_url"] = token_url.into();
+    }
+    println!("{line}");
     tracing::info!(base_url = sandbox.base_url(), "IX-API sandbox listening");
 
     stop.await;

@@ -40,6 +40,7 @@ pub struct Counters {
     pub logins: AtomicU64,
     pub refreshes: AtomicU64,
     pub implementation_reads: AtomicU64,
+    pub oauth2_grants: AtomicU64,
     pub rejected: AtomicU64,
     /// Creates, updates and deletes the exchange answered.
     pub changes: AtomicU64,
@@ -54,6 +55,25 @@ pub struct AppState {
     pub counters: Counters,
     /// Added before answering a token operation, to make waiting visible.
     pub token_latency: Duration,
+    /// The OAuth2 token endpoint, if the sandbox offers one.
+    pub oauth2: Option<crate::OAuth2Endpoint>,
+}
+
+impl AppState {
+    /// The API user with this key and secret. Every account is compared in
+    /// constant time, without stopping at a match, so that timing tells
+    /// nothing about which part was wrong.
+    pub fn api_user(&self, api_key: &str, api_secret: &str) -> Option<&Account> {
+        let mut found = None;
+        for account in &self.accounts {
+            let key_ok = account.api_key.as_bytes().ct_eq(api_key.as_bytes());
+            let secret_ok = account.api_secret.as_bytes().ct_eq(api_secret.as_bytes());
+            if bool::from(key_ok & secret_ok) {
+                found = Some(account);
+            }
+        }
+        found
+    }
 }
 
 /// The path and method an operation is served at, as the spec says.
@@ -111,6 +131,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             router = route(router, operation, handler);
         }
     }
+    router = router.route(
+        crate::oauth2::TOKEN_PATH,
+        axum::routing::post(crate::oauth2::token),
+    );
     router.fallback(not_found).with_state(state)
 }
 
@@ -352,17 +376,8 @@ async fn auth_token_create(State(state): State<Arc<AppState>>, request: Request)
         let body = json_object(request).await?;
         validate::<types::AuthTokenRequest>(&body)?;
         let (api_key, api_secret) = (text(&body, "api_key"), text(&body, "api_secret"));
-        // Compare every account in constant time, and without stopping at a
-        // match, so timing tells nothing about which part was wrong.
-        let mut found = None;
-        for account in &state.accounts {
-            let key_ok = account.api_key.as_bytes().ct_eq(api_key.as_bytes());
-            let secret_ok = account.api_secret.as_bytes().ct_eq(api_secret.as_bytes());
-            if bool::from(key_ok & secret_ok) {
-                found = Some(account);
-            }
-        }
-        found
+        state
+            .api_user(api_key, api_secret)
             .map(|account| (account.api_key.clone(), None))
             .ok_or_else(|| {
                 Problem::authentication("the api_key and api_secret do not match an API user")

@@ -172,6 +172,11 @@ impl Issuer {
         )
     }
 
+    /// An access token for `subject` that lives `ttl` (an OAuth2 grant's).
+    pub fn issue_access(&self, subject: &str, ttl: Duration) -> String {
+        self.issue(subject, TokenType::Access, ttl, None)
+    }
+
     fn exp(&self, ttl: Duration) -> i64 {
         self.now()
             .saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX))

@@ -96,14 +96,22 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    pub fn new(store: Store, writer_path: Option<std::path::PathBuf>, delay_ms: i64) -> Self {
+    /// The exchange of `store`; with `state`, the path of the snapshot just
+    /// written and its size, where every change is saved.
+    pub fn new(
+        store: Store,
+        state: Option<(std::path::PathBuf, u64)>,
+        delay_ms: i64,
+    ) -> std::io::Result<Self> {
         let store = Arc::new(RwLock::new((store, 0)));
-        let writer = writer_path.map(|path| Writer::start(path, &store));
-        Self {
+        let writer = state
+            .map(|(path, bytes)| Writer::start(path, bytes, &store))
+            .transpose()?;
+        Ok(Self {
             store,
             writer,
             provisioning_delay_ms: delay_ms,
-        }
+        })
     }
 
     /// Stops saving: the sandbox is going away.
@@ -378,7 +386,7 @@ impl Exchange {
         let guard = self.read();
         let record = find(&guard.0, call, now_ms)?;
         let id = record.str("id").and_then(crate::store::parse_id);
-        match id.and_then(|id| guard.0.change_requests.get(&id)) {
+        match id.and_then(|id| guard.0.change_request(id)) {
             Some(change) => Ok((success(call.facts), change.clone())),
             None => Err(Problem::not_found(
                 "this network service has no change request",
@@ -399,9 +407,7 @@ impl Exchange {
         let component = answer_component(call.facts)?;
         let change = conform(component, body)?;
         let id = crate::store::parse_id(call.id.as_deref().unwrap_or_default()).unwrap_or(0);
-        store
-            .change_requests
-            .insert(id, Value::Object(change.clone()));
+        store.set_change_request(id, Value::Object(change.clone()));
         Ok((success(call.facts), Value::Object(change)))
     }
 }
@@ -409,7 +415,7 @@ impl Exchange {
 fn destroy_change_request(store: &mut Store, call: &Call<'_>, now_ms: i64) -> Answer {
     find(store, call, now_ms)?;
     let id = crate::store::parse_id(call.id.as_deref().unwrap_or_default()).unwrap_or(0);
-    match store.change_requests.remove(&id) {
+    match store.remove_change_request(id) {
         Some(change) => {
             if let Ok(record) = find_mut(store, call, now_ms)
                 && record.str("state") == Some("production_change_pending")
@@ -450,10 +456,8 @@ fn find_mut<'s>(
 /// A deleted object no longer appears in the lists that named it, and the
 /// role assignments of a contact go with it.
 fn forget(store: &mut Store, collection: &str, id: &str) {
-    if collection == "/contacts"
-        && let Some(assignments) = store.collections.get_mut("/role-assignments")
-    {
-        assignments.retain(|_, a| a.str("contact") != Some(id));
+    if collection == "/contacts" {
+        store.remove_where("/role-assignments", |a| a.str("contact") == Some(id));
     }
     // Ids are unique across collections, so a list holding this one named it.
     let names = |record: &Record| {
@@ -463,15 +467,13 @@ fn forget(store: &mut Store, collection: &str, id: &str) {
                 .is_some_and(|items| items.iter().any(|item| item.as_str() == Some(id)))
         })
     };
-    for records in store.collections.values_mut() {
-        for record in records.values_mut().filter(|record| names(record)) {
-            for value in Arc::make_mut(record).object.values_mut() {
-                if let Value::Array(items) = value {
-                    items.retain(|item| item.as_str() != Some(id));
-                }
+    store.edit_where(names, |record| {
+        for value in record.object.values_mut() {
+            if let Value::Array(items) = value {
+                items.retain(|item| item.as_str() != Some(id));
             }
         }
-    }
+    });
 }
 
 /// The documented success status.

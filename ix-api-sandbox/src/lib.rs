@@ -170,13 +170,18 @@ impl Sandbox {
             None => seeded,
         };
         let roots = api_user_accounts(&mut store, &accounts, &seeded_accounts);
-        if let Some(path) = &config.state_file {
-            persist::save(path, &store).map_err(std::io::Error::other)?;
-        }
+        let state = match &config.state_file {
+            Some(path) => {
+                let bytes = persist::save(path, &store).map_err(std::io::Error::other)?;
+                Some((path.clone(), bytes))
+            }
+            None => None,
+        };
+        store.forget_changes();
         let delay_ms = i64::try_from(config.provisioning_delay.as_millis()).unwrap_or(i64::MAX);
         let state = Arc::new(routes::AppState {
             roots,
-            exchange: exchange::Exchange::new(store, config.state_file.clone(), delay_ms),
+            exchange: exchange::Exchange::new(store, state, delay_ms)?,
             accounts,
             issuer: tokens::Issuer::new(
                 config.access_ttl,

@@ -1,7 +1,7 @@
 //! The exchange's objects, by collection (`/contacts`, `/network-services`,
 //! ...) and id, with the state each one moves on to and when.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -70,15 +70,54 @@ impl Record {
 pub type Records = BTreeMap<u64, Arc<Record>>;
 
 /// Every object of the exchange. Cloning it is cheap: see [`Records`].
+/// Every change goes through its methods, which note what changed for
+/// `--state` to write (see [`Store::take_changes`]).
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Store {
     /// The id the next new object gets.
-    pub next_id: u64,
+    next_id: u64,
     #[serde(serialize_with = "shared", deserialize_with = "owned")]
-    pub collections: BTreeMap<String, Records>,
+    collections: BTreeMap<String, Records>,
     /// Pending change requests, by network service id.
     #[serde(default)]
-    pub change_requests: BTreeMap<u64, Value>,
+    change_requests: BTreeMap<u64, Value>,
+    /// What changed since [`Store::take_changes`] last looked.
+    #[serde(skip)]
+    changed: Changed,
+}
+
+/// Which records and change requests changed.
+#[derive(Debug, Default, Clone)]
+struct Changed {
+    records: BTreeSet<(String, u64)>,
+    change_requests: BTreeSet<u64>,
+}
+
+/// A record shared with the store, as the journal writes it.
+#[derive(Debug, Clone)]
+pub struct SharedRecord(pub Arc<Record>);
+
+impl Serialize for SharedRecord {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedRecord {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Record::deserialize(deserializer).map(|record| Self(Arc::new(record)))
+    }
+}
+
+/// What changed in a store, as it is now: written to the journal as one
+/// line. `None` is a removal.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Changes {
+    pub next_id: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<(String, u64, Option<SharedRecord>)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub change_requests: Vec<(u64, Option<Value>)>,
 }
 
 impl Store {
@@ -98,10 +137,49 @@ impl Store {
     /// The record to change; copied first if a snapshot shares it.
     pub fn get_mut(&mut self, collection: &str, id: &str) -> Option<&mut Record> {
         let id = parse_id(id)?;
-        self.collections
-            .get_mut(collection)?
-            .get_mut(&id)
-            .map(Arc::make_mut)
+        let record = self.collections.get_mut(collection)?.get_mut(&id)?;
+        self.changed.records.insert((collection.to_string(), id));
+        Some(Arc::make_mut(record))
+    }
+
+    /// Changes, with `edit`, every record of every collection that `pick`
+    /// picks.
+    pub fn edit_where(&mut self, pick: impl Fn(&Record) -> bool, edit: impl Fn(&mut Record)) {
+        for (name, records) in &mut self.collections {
+            for (id, record) in records.iter_mut().filter(|(_, record)| pick(record)) {
+                edit(Arc::make_mut(record));
+                self.changed.records.insert((name.clone(), *id));
+            }
+        }
+    }
+
+    /// Removes the records of `collection` that `pick` picks.
+    pub fn remove_where(&mut self, collection: &str, pick: impl Fn(&Record) -> bool) {
+        let Some(records) = self.collections.get_mut(collection) else {
+            return;
+        };
+        let changed = &mut self.changed.records;
+        records.retain(|id, record| {
+            let remove = pick(record);
+            if remove {
+                changed.insert((collection.to_string(), *id));
+            }
+            !remove
+        });
+    }
+
+    pub fn change_request(&self, id: u64) -> Option<&Value> {
+        self.change_requests.get(&id)
+    }
+
+    pub fn set_change_request(&mut self, id: u64, change: Value) {
+        self.change_requests.insert(id, change);
+        self.changed.change_requests.insert(id);
+    }
+
+    pub fn remove_change_request(&mut self, id: u64) -> Option<Value> {
+        self.changed.change_requests.insert(id);
+        self.change_requests.remove(&id)
     }
 
     /// Stores `object` under a new id, which it also gets as its `id`.
@@ -114,13 +192,64 @@ impl Store {
             .entry(collection.to_string())
             .or_default()
             .insert(id, Arc::new(Record::new(object)));
+        self.changed.records.insert((collection.to_string(), id));
         id
     }
 
     pub fn remove(&mut self, collection: &str, id: &str) -> Option<Record> {
         let id = parse_id(id)?;
         let record = self.collections.get_mut(collection)?.remove(&id)?;
+        self.changed.records.insert((collection.to_string(), id));
         Some(Arc::unwrap_or_clone(record))
+    }
+
+    /// What changed since the last call, as it is now.
+    pub fn take_changes(&mut self) -> Changes {
+        let changed = std::mem::take(&mut self.changed);
+        Changes {
+            next_id: self.next_id,
+            records: changed
+                .records
+                .into_iter()
+                .map(|(collection, id)| {
+                    let record = self
+                        .collections
+                        .get(&collection)
+                        .and_then(|records| records.get(&id))
+                        .cloned()
+                        .map(SharedRecord);
+                    (collection, id, record)
+                })
+                .collect(),
+            change_requests: changed
+                .change_requests
+                .into_iter()
+                .map(|id| (id, self.change_requests.get(&id).cloned()))
+                .collect(),
+        }
+    }
+
+    /// Forgets what changed: a snapshot of the whole store holds it.
+    pub fn forget_changes(&mut self) {
+        self.changed = Changed::default();
+    }
+
+    /// Replays changes read back from the journal.
+    pub fn apply(&mut self, changes: Changes) {
+        self.next_id = self.next_id.max(changes.next_id);
+        for (collection, id, record) in changes.records {
+            let records = self.collections.entry(collection).or_default();
+            match record {
+                Some(SharedRecord(record)) => records.insert(id, record),
+                None => records.remove(&id),
+            };
+        }
+        for (id, change) in changes.change_requests {
+            match change {
+                Some(change) => self.change_requests.insert(id, change),
+                None => self.change_requests.remove(&id),
+            };
+        }
     }
 
     /// Objects stored, over all collections.

@@ -1,5 +1,5 @@
-"""Proof against peers nobody here wrote: pyixapi and schemathesis, each
-against the ix-api-sandbox binary on 127.0.0.1.
+"""Proof against peers nobody here wrote: pyixapi, Authlib (OAuth2) and
+schemathesis, each against the ix-api-sandbox binary on 127.0.0.1.
 
 Usage: python tests/interop/run.py PATH/TO/ix-api-sandbox
 (run from the workspace root, in an environment with pyixapi and schemathesis)
@@ -20,7 +20,7 @@ ROOT = HERE.parent.parent
 def start_sandbox(binary):
     process = subprocess.Popen(
         # Objects reach `production` at once, so that a test waits for nothing.
-        [binary, "--listen", "127.0.0.1:0", "--provisioning-delay", "0"],
+        [binary, "--listen", "127.0.0.1:0", "--provisioning-delay", "0", "--oauth2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -72,6 +72,17 @@ def main(binary):
         pyixapi = subprocess.run(
             [sys.executable, str(HERE / "pyixapi_check.py"), started["base_url"], started["api_key"], started["api_secret"]]
         )
+        print("== Authlib: OAuth2 client credentials", flush=True)
+        oauth2 = subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "oauth2_check.py"),
+                started["base_url"],
+                started["oauth2_token_url"],
+                started["api_key"],
+                started["api_secret"],
+            ]
+        )
         print("== schemathesis", flush=True)
         token = login(started)
         env = dict(os.environ, IX_API_URL=started["base_url"], IX_API_TOKEN=token)
@@ -100,7 +111,7 @@ def main(binary):
         stopped = process.wait(timeout=10)
     if stopped != 0:
         print(f"the sandbox exited with {stopped} on SIGTERM")
-    return 1 if pyixapi.returncode or schemathesis.returncode or stopped else 0
+    return 1 if pyixapi.returncode or oauth2.returncode or schemathesis.returncode or stopped else 0
 
 
 if __name__ == "__main__":

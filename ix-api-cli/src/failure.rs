@@ -68,7 +68,10 @@ impl From<Error> for Failure {
             Error::Rejected { problem, .. } if problem.kind().is_authentication() => {
                 Exit::Authentication
             }
-            Error::Rejected { .. } | Error::NotImplemented { .. } => Exit::Rejected,
+            Error::OAuth2Rejected { .. } if error.is_authentication() => Exit::Authentication,
+            Error::Rejected { .. }
+            | Error::NotImplemented { .. }
+            | Error::OAuth2Rejected { .. } => Exit::Rejected,
             Error::ReauthenticationRequired => Exit::Authentication,
             Error::Configuration(message) if message.starts_with(crate::shared::TOKEN_CACHE) => {
                 Exit::Local

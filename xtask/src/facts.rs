@@ -15,10 +15,7 @@ use serde_json::Value;
 
 use crate::document::join;
 use crate::normalize::{LIFTED_PROPERTIES, PassError};
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::walk;
 
 /// The `spec` module for the document `raw` (as written) and `normalized`
 /// (after the normalization passes, which name the credential components).
@@ -110,40 +107,29 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
         .and_then(Value::as_array)
         .is_some_and(|s| !s.is_empty());
     let mut found = BTreeMap::new();
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for (method, operation) in item.as_object().into_iter().flatten() {
-            if !METHODS.contains(&method.as_str()) {
-                continue;
-            }
-            let pointer = join(&join("/paths", path), method);
-            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
-                return Err(PassError::new(
-                    pointer,
-                    "every operation needs an operationId",
-                ));
-            };
-            let bearer = match operation.get("security").and_then(Value::as_array) {
-                Some(requirements) => !requirements.is_empty(),
-                None => global_bearer,
-            };
-            // The one media type of the request body, if any.
-            let body = operation
-                .pointer("/requestBody/content")
-                .and_then(Value::as_object)
-                .and_then(|content| content.keys().next().cloned());
-            let lists = comma_separated_lists(item.get("parameters"), operation.get("parameters"));
-            let entry = (method.to_uppercase(), path.clone(), bearer, body, lists);
-            if found.insert(id.to_string(), entry).is_some() {
-                return Err(PassError::new(
-                    join(&pointer, "operationId"),
-                    format!("operationId `{id}` is used twice"),
-                ));
-            }
+    for operation in walk::operations(doc) {
+        let id = operation.required_id()?;
+        let bearer = match operation.value.get("security").and_then(Value::as_array) {
+            Some(requirements) => !requirements.is_empty(),
+            None => global_bearer,
+        };
+        // The one media type of the request body, if any.
+        let body = operation
+            .request_content()
+            .and_then(|content| content.keys().next().cloned());
+        let lists = comma_separated_lists(&operation.parameters()?);
+        let entry = (
+            operation.method.to_uppercase(),
+            operation.path.to_string(),
+            bearer,
+            body,
+            lists,
+        );
+        if found.insert(id.to_string(), entry).is_some() {
+            return Err(PassError::new(
+                join(&operation.pointer(), "operationId"),
+                format!("operationId `{id}` is used twice"),
+            ));
         }
     }
     let mut constants = Vec::new();
@@ -209,12 +195,9 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
 
 /// Names of the query parameters (of the path item and the operation) that
 /// are lists sent as `style: form, explode: false`.
-fn comma_separated_lists(shared: Option<&Value>, own: Option<&Value>) -> Vec<String> {
-    let mut names: Vec<String> = [shared, own]
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_array)
-        .flatten()
+fn comma_separated_lists(parameters: &[&Value]) -> Vec<String> {
+    let mut names: Vec<String> = parameters
+        .iter()
         .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
         .filter(|p| p.pointer("/schema/type").and_then(Value::as_str) == Some("array"))
         .filter(|p| p.get("style").and_then(Value::as_str).unwrap_or("form") == "form")
@@ -267,24 +250,9 @@ fn constraints(normalized: &Value) -> Result<TokenStream, PassError> {
 /// Every problem `type` URI a response of the spec documents: the `enum`s
 /// that narrow `ProblemResponse.type` in error responses.
 fn problem_types(doc: &Value) -> BTreeSet<String> {
-    let mut responses: Vec<&Value> = doc
-        .pointer("/components/responses")
-        .and_then(Value::as_object)
+    let responses = walk::responses(doc)
         .into_iter()
-        .flat_map(|shared| shared.values())
-        .collect();
-    for item in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|paths| paths.values())
-    {
-        for operation in item.as_object().into_iter().flat_map(|o| o.values()) {
-            if let Some(by_status) = operation.get("responses").and_then(Value::as_object) {
-                responses.extend(by_status.values());
-            }
-        }
-    }
+        .map(|(_, response)| response);
     let mut types = BTreeSet::new();
     for response in responses {
         for media in response
@@ -469,9 +437,13 @@ mod tests {
             list("spaced", json!({"explode": false, "style": "spaceDelimited"})),
             {"in": "query", "name": "name", "explode": false, "schema": {"type": "string"}}
         ]);
-        let shared = json!([list("account", json!({"explode": false}))]);
+        let doc = json!({"paths": {"/x": {
+            "parameters": [list("account", json!({"explode": false}))],
+            "get": {"parameters": own}
+        }}});
+        let operation = walk::operation(&doc, "/x", "get").unwrap();
         assert_eq!(
-            comma_separated_lists(Some(&shared), Some(&own)),
+            comma_separated_lists(&operation.parameters().unwrap()),
             ["account", "id", "state"]
         );
     }

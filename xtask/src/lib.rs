@@ -9,6 +9,7 @@ pub mod normalize;
 pub mod polymorphic;
 pub mod sandbox;
 pub mod spec_check;
+pub mod walk;
 
 use std::path::PathBuf;
 

@@ -8,6 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::document::join;
+use crate::walk;
 
 const PROBLEM_RESPONSE: &str = "ProblemResponse";
 
@@ -96,49 +97,21 @@ fn schema_ref(name: &str) -> String {
 /// dropped.
 pub fn collapse_problem_responses(doc: &mut Value) -> Result<(), PassError> {
     let problem_ref = schema_ref(PROBLEM_RESPONSE);
-
-    let mut responses: Vec<(String, &mut Value)> = Vec::new();
-    for (key, value) in doc.as_object_mut().into_iter().flatten() {
-        match key.as_str() {
-            "components" => {
-                if let Some(Value::Object(shared)) = value.get_mut("responses") {
-                    for (name, response) in shared.iter_mut() {
-                        responses.push((join("/components/responses", name), response));
-                    }
-                }
-            }
-            "paths" => {
-                for (path, item) in value.as_object_mut().into_iter().flatten() {
-                    let item_pointer = join("/paths", path);
-                    for (method, operation) in item.as_object_mut().into_iter().flatten() {
-                        let op_pointer = join(&join(&item_pointer, method), "responses");
-                        if let Some(Value::Object(by_status)) = operation.get_mut("responses") {
-                            for (status, response) in by_status.iter_mut() {
-                                responses.push((join(&op_pointer, status), response));
-                            }
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    for (pointer, response) in responses {
+    walk::responses_mut(doc, |pointer, response| {
         let Some(Value::Object(content)) = response.get_mut("content") else {
-            continue;
+            return Ok(());
         };
         for (media_type, media) in content.iter_mut() {
             let Some(schema) = media.get_mut("schema") else {
                 continue;
             };
-            let schema_pointer = join(&join(&join(&pointer, "content"), media_type), "schema");
+            let schema_pointer = join(&join(&join(pointer, "content"), media_type), "schema");
             if narrows_problem(schema, &problem_ref, &schema_pointer)? {
                 *schema = json!({ "$ref": problem_ref });
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// True when `schema` is an `allOf` of the problem schema and object parts
@@ -229,13 +202,10 @@ pub const LIFTED_PROPERTIES: &[(&str, &str)] = &[
 /// `ix_api_client::credentials`. Two properties of the same name must agree
 /// (apart from their descriptions) to share one component.
 pub fn lift_credential_properties(doc: &mut Value) -> Result<(), PassError> {
-    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
-        return Ok(());
-    };
     let mut lifted: Map<String, Value> = Map::new();
-    for (schema_name, schema) in schemas.iter_mut() {
+    walk::schemas_mut(doc, |schema_name, schema| {
         let Some(Value::Object(properties)) = schema.get_mut("properties") else {
-            continue;
+            return Ok(());
         };
         for (property, component) in LIFTED_PROPERTIES {
             let Some(value) = properties.get_mut(*property) else {
@@ -245,7 +215,7 @@ pub fn lift_credential_properties(doc: &mut Value) -> Result<(), PassError> {
                 continue;
             }
             let pointer = join(
-                &join(&join("/components/schemas", schema_name), "properties"),
+                &join(&walk::schema_pointer(schema_name), "properties"),
                 property,
             );
             let mut definition = value.clone();
@@ -280,7 +250,11 @@ pub fn lift_credential_properties(doc: &mut Value) -> Result<(), PassError> {
             }
             *value = json!({ "$ref": schema_ref(component) });
         }
-    }
+        Ok(())
+    })?;
+    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
+        return Ok(());
+    };
     for (component, definition) in lifted {
         if schemas.contains_key(&component) {
             return Err(PassError::new(
@@ -305,29 +279,24 @@ pub const MERGE_PATCH: &str = "application/merge-patch+json";
 /// `spec` module keeps each operation's real media type, and the client's
 /// `pre` hook puts it in `Content-Type`.
 pub fn merge_patch_bodies_as_json(doc: &mut Value) -> Result<(), PassError> {
-    for (path, item) in doc
-        .get_mut("paths")
-        .and_then(Value::as_object_mut)
-        .into_iter()
-        .flatten()
-    {
-        for (method, operation) in item.as_object_mut().into_iter().flatten() {
-            let Some(Value::Object(content)) = operation.pointer_mut("/requestBody/content") else {
-                continue;
-            };
-            let Some(media) = content.remove(MERGE_PATCH) else {
-                continue;
-            };
-            if content.contains_key("application/json") {
-                return Err(PassError::new(
-                    join(&join(&join("/paths", path), method), "requestBody/content"),
-                    "both application/json and a merge patch: progenitor can take one",
-                ));
-            }
-            content.insert("application/json".into(), media);
+    walk::operations_mut(doc, |operation| {
+        let pointer = join(&operation.pointer(), "requestBody/content");
+        let Some(Value::Object(content)) = operation.value.pointer_mut("/requestBody/content")
+        else {
+            return Ok(());
+        };
+        let Some(media) = content.remove(MERGE_PATCH) else {
+            return Ok(());
+        };
+        if content.contains_key("application/json") {
+            return Err(PassError::new(
+                pointer,
+                "both application/json and a merge patch: progenitor can take one",
+            ));
         }
-    }
-    Ok(())
+        content.insert("application/json".into(), media);
+        Ok(())
+    })
 }
 
 /// Defect: `GET /product-offerings` declares filters with `enum: ["true",
@@ -370,37 +339,23 @@ pub fn dedupe_enum_values(doc: &mut Value) -> Result<(), PassError> {
 /// is dropped. Filtering one object by its own id says nothing the path does
 /// not.
 pub fn drop_query_parameters_named_like_path_parameters(doc: &mut Value) -> Result<(), PassError> {
-    for item in doc
-        .get_mut("paths")
-        .and_then(Value::as_object_mut)
-        .into_iter()
-        .flat_map(|paths| paths.values_mut())
-    {
-        let Some(item) = item.as_object_mut() else {
-            continue;
+    walk::operations_mut(doc, |operation| {
+        let Some(Value::Array(parameters)) = operation.value.get_mut("parameters") else {
+            return Ok(());
         };
-        let shared = item.get("parameters").cloned().unwrap_or(Value::Null);
-        for operation in item.values_mut() {
-            let Some(Value::Array(parameters)) = operation.get_mut("parameters") else {
-                continue;
-            };
-            let in_path = |p: &Value, name: &Value| {
-                p.get("in").and_then(Value::as_str) == Some("path") && p.get("name") == Some(name)
-            };
-            let all_path: Vec<Value> = parameters
-                .iter()
-                .chain(shared.as_array().into_iter().flatten())
-                .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
-                .cloned()
-                .collect();
-            parameters.retain(|p| {
-                let name = p.get("name").cloned().unwrap_or(Value::Null);
-                p.get("in").and_then(Value::as_str) != Some("query")
-                    || !all_path.iter().any(|q| in_path(q, &name))
-            });
-        }
-    }
-    Ok(())
+        let is_path = |p: &Value| p.get("in").and_then(Value::as_str) == Some("path");
+        let path_names: Vec<Value> = parameters
+            .iter()
+            .chain(operation.shared_parameters)
+            .filter(|p| is_path(p))
+            .filter_map(|p| p.get("name").cloned())
+            .collect();
+        parameters.retain(|p| {
+            let name = p.get("name").cloned().unwrap_or(Value::Null);
+            p.get("in").and_then(Value::as_str) != Some("query") || !path_names.contains(&name)
+        });
+        Ok(())
+    })
 }
 
 /// Defect: for a member that is not required, typify fills in the schema's
@@ -415,13 +370,10 @@ pub fn drop_query_parameters_named_like_path_parameters(doc: &mut Value) -> Resu
 /// `nullable`, which typify makes an `Option<Vec<_>>`: absent stays absent,
 /// `[]` stays `[]`. The same for optional maps (`{}`).
 pub fn optional_members_stay_absent(doc: &mut Value) -> Result<(), PassError> {
-    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
-        return Ok(());
-    };
-    for schema in schemas.values_mut() {
+    walk::schemas_mut(doc, |_, schema| {
         optional_members_of(schema);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn optional_members_of(schema: &mut Value) {

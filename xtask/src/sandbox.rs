@@ -17,32 +17,27 @@ use serde_json::{Map, Value, json};
 use crate::document::join;
 use crate::normalize::PassError;
 use crate::polymorphic;
+use crate::walk;
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "patch"];
 const SCHEMAS: &str = "#/components/schemas/";
 
 /// `spec.json` for the document `raw`, as written.
 pub fn facts(raw: &Value) -> Result<String, PassError> {
     let mut definitions = Map::new();
     let mut unions = Map::new();
-    if let Some(schemas) = raw
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    {
-        for (name, schema) in schemas {
-            let pointer = join("/components/schemas", name);
-            definitions.insert(name.clone(), json_schema(schema, &pointer)?);
-            if let Some(mapping) = schema.pointer("/discriminator/mapping") {
-                let property = schema.pointer("/discriminator/propertyName");
-                let mut variants = Map::new();
-                for (tag, target) in mapping.as_object().into_iter().flatten() {
-                    variants.insert(tag.clone(), json!(component(target, &pointer)?));
-                }
-                unions.insert(
-                    name.clone(),
-                    json!({"property": property, "mapping": variants}),
-                );
+    for (name, schema) in walk::schemas(raw) {
+        let pointer = walk::schema_pointer(name);
+        definitions.insert(name.to_string(), json_schema(schema, &pointer)?);
+        if let Some(mapping) = schema.pointer("/discriminator/mapping") {
+            let property = schema.pointer("/discriminator/propertyName");
+            let mut variants = Map::new();
+            for (tag, target) in mapping.as_object().into_iter().flatten() {
+                variants.insert(tag.clone(), json!(component(target, &pointer)?));
             }
+            unions.insert(
+                name.to_string(),
+                json!({"property": property, "mapping": variants}),
+            );
         }
     }
     let operations = operations(raw)?;
@@ -124,96 +119,66 @@ fn component(reference: &Value, pointer: &str) -> Result<String, PassError> {
 /// `list`, `problems`), `query` (name → JSON Schema), `path` (names).
 fn operations(raw: &Value) -> Result<Map<String, Value>, PassError> {
     let mut out = Map::new();
-    let shared_parameters = raw.pointer("/components/parameters");
-    for (path, item) in raw
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        let item_pointer = join("/paths", path);
-        for method in METHODS {
-            let Some(operation) = item.get(*method) else {
-                continue;
-            };
-            let pointer = join(&item_pointer, method);
-            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
-                return Err(PassError::new(pointer, "the operation has no operationId"));
-            };
-            let request = match operation.pointer("/requestBody/content") {
-                Some(content) => {
-                    let schema = content
-                        .as_object()
-                        .and_then(|c| c.values().next())
-                        .and_then(|media| media.pointer("/schema/$ref"));
-                    match schema {
-                        Some(reference) => json!(component(reference, &pointer)?),
-                        None => Value::Null,
-                    }
-                }
-                None => Value::Null,
-            };
-            let mut responses = Map::new();
-            for (status, answer) in operation
-                .get("responses")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                let schema = answer.pointer("/content/application~1json/schema");
-                let mut fact = Map::new();
-                if let Some(schema) = schema {
-                    if let Some(reference) = schema.get("$ref") {
-                        fact.insert("schema".into(), json!(component(reference, &pointer)?));
-                    } else if let Some(reference) = schema.pointer("/items/$ref") {
-                        fact.insert("schema".into(), json!(component(reference, &pointer)?));
-                        fact.insert("list".into(), json!(true));
-                    } else if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
-                        let problems: Vec<&Value> = parts
-                            .iter()
-                            .filter_map(|part| part.pointer("/properties/type/enum"))
-                            .filter_map(Value::as_array)
-                            .flatten()
-                            .collect();
-                        fact.insert("problems".into(), json!(problems));
-                    }
-                }
-                responses.insert(status.clone(), Value::Object(fact));
-            }
-            let mut query = Map::new();
-            let mut path_parameters = Vec::new();
-            let own = operation.get("parameters").and_then(Value::as_array);
-            let common = item.get("parameters").and_then(Value::as_array);
-            for parameter in common.into_iter().chain(own).flatten() {
-                let parameter = match parameter.get("$ref").and_then(Value::as_str) {
-                    Some(reference) => reference
-                        .strip_prefix("#/components/parameters/")
-                        .and_then(|name| shared_parameters?.get(name))
-                        .ok_or_else(|| {
-                            PassError::new(&pointer, format!("unresolved parameter {reference}"))
-                        })?,
-                    None => parameter,
-                };
-                let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
-                match parameter.get("in").and_then(Value::as_str) {
-                    Some("query") => {
-                        let schema = parameter.get("schema").cloned().unwrap_or(json!({}));
-                        query.insert(name.to_string(), json_schema(&schema, &pointer)?);
-                    }
-                    Some("path") => path_parameters.push(json!(name)),
-                    _ => {}
+    for operation in walk::operations(raw) {
+        let pointer = operation.pointer();
+        let id = operation.required_id()?;
+        let request = match operation.request_content() {
+            Some(content) => {
+                let schema = content
+                    .values()
+                    .next()
+                    .and_then(|media| media.pointer("/schema/$ref"));
+                match schema {
+                    Some(reference) => json!(component(reference, &pointer)?),
+                    None => Value::Null,
                 }
             }
-            out.insert(
-                id.to_string(),
-                json!({
-                    "request": request,
-                    "responses": responses,
-                    "query": query,
-                    "path": path_parameters,
-                }),
-            );
+            None => Value::Null,
+        };
+        let mut responses = Map::new();
+        for (status, answer) in operation.responses() {
+            let schema = answer.pointer("/content/application~1json/schema");
+            let mut fact = Map::new();
+            if let Some(schema) = schema {
+                if let Some(reference) = schema.get("$ref") {
+                    fact.insert("schema".into(), json!(component(reference, &pointer)?));
+                } else if let Some(reference) = schema.pointer("/items/$ref") {
+                    fact.insert("schema".into(), json!(component(reference, &pointer)?));
+                    fact.insert("list".into(), json!(true));
+                } else if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+                    let problems: Vec<&Value> = parts
+                        .iter()
+                        .filter_map(|part| part.pointer("/properties/type/enum"))
+                        .filter_map(Value::as_array)
+                        .flatten()
+                        .collect();
+                    fact.insert("problems".into(), json!(problems));
+                }
+            }
+            responses.insert(status.to_string(), Value::Object(fact));
         }
+        let mut query = Map::new();
+        let mut path_parameters = Vec::new();
+        for parameter in operation.parameters()? {
+            let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
+            match parameter.get("in").and_then(Value::as_str) {
+                Some("query") => {
+                    let schema = parameter.get("schema").cloned().unwrap_or(json!({}));
+                    query.insert(name.to_string(), json_schema(&schema, &pointer)?);
+                }
+                Some("path") => path_parameters.push(json!(name)),
+                _ => {}
+            }
+        }
+        out.insert(
+            id.to_string(),
+            json!({
+                "request": request,
+                "responses": responses,
+                "query": query,
+                "path": path_parameters,
+            }),
+        );
     }
     Ok(out)
 }

@@ -13,10 +13,7 @@ use std::fmt;
 use serde_json::{Map, Value, json};
 
 use crate::document::join;
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::walk;
 /// Keys whose object values map names to things: the names are not keywords.
 const NAME_MAPS: &[&str] = &[
     "properties",
@@ -86,28 +83,19 @@ pub fn compare(ours: &Value, upstream: &Value) -> Result<Report, String> {
     let mut report = Report::default();
     let mut found = Vec::new();
 
-    for (path, item) in ours
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for method in METHODS {
-            if item.get(*method).is_none() {
-                continue;
-            }
-            report.operations += 1;
-            let pointer = join(&join("/paths", path), method);
-            let mine = Canonical::new(ours).operation(path, method)?;
-            let theirs = Canonical::new(upstream).operation(path, method)?;
-            match theirs {
-                None => found.push(Difference {
-                    pointer,
-                    ours: mine,
-                    upstream: None,
-                }),
-                Some(theirs) => diff(&pointer, mine.as_ref(), Some(&theirs), &mut found),
-            }
+    for operation in walk::operations(ours) {
+        let (path, method) = (operation.path, operation.method);
+        report.operations += 1;
+        let pointer = operation.pointer();
+        let mine = Canonical::new(ours).operation(path, method)?;
+        let theirs = Canonical::new(upstream).operation(path, method)?;
+        match theirs {
+            None => found.push(Difference {
+                pointer,
+                ours: mine,
+                upstream: None,
+            }),
+            Some(theirs) => diff(&pointer, mine.as_ref(), Some(&theirs), &mut found),
         }
     }
 
@@ -223,21 +211,22 @@ impl<'a> Canonical<'a> {
     }
 
     fn operation(&self, path: &str, method: &str) -> Result<Option<Value>, String> {
-        let Some(item) = self.doc.get("paths").and_then(|p| p.get(path)) else {
+        let Some(found) = walk::operation(self.doc, path, method) else {
             return Ok(None);
         };
-        let item = self.resolve(item, 0)?;
-        let Some(operation) = item.get(method) else {
-            return Ok(None);
-        };
-        let mut operation = operation.clone();
+        let mut operation = found.value.clone();
         if let Value::Object(op) = &mut operation {
             if let (false, Some(security)) = (op.contains_key("security"), self.doc.get("security"))
             {
                 op.insert("security".into(), security.clone());
             }
-            if let Some(shared) = item.get("parameters") {
-                op.entry("parameters").or_insert_with(|| shared.clone());
+            // The parameters that apply, the path item's included.
+            let parameters = found
+                .parameters()
+                .map_err(|e| format!("{}: {}", e.pointer, e.message))?;
+            if !parameters.is_empty() {
+                let parameters = parameters.into_iter().cloned().collect();
+                op.insert("parameters".into(), Value::Array(parameters));
             }
         }
         self.canonical(&operation, 0).map(Some)

@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod codegen;
 pub mod document;
+pub mod evidence;
+pub mod evidence_check;
 pub mod facts;
 pub mod normalize;
 pub mod polymorphic;

@@ -53,12 +53,20 @@ pub const PASSES: &[Pass] = &[
         run: merge_patch_bodies_as_json,
     },
     Pass {
+        name: "binary_bodies_as_one_octet_stream",
+        run: binary_bodies_as_one_octet_stream,
+    },
+    Pass {
         name: "dedupe_enum_values",
         run: dedupe_enum_values,
     },
     Pass {
         name: "drop_query_parameters_named_like_path_parameters",
         run: drop_query_parameters_named_like_path_parameters,
+    },
+    Pass {
+        name: "one_spelling_per_query_parameter",
+        run: one_spelling_per_query_parameter,
     },
     Pass {
         name: "move_tags_to_unions",
@@ -280,7 +288,7 @@ pub const MERGE_PATCH: &str = "application/merge-patch+json";
 /// `pre` hook puts it in `Content-Type`.
 pub fn merge_patch_bodies_as_json(doc: &mut Value) -> Result<(), PassError> {
     walk::operations_mut(doc, |operation| {
-        let pointer = join(&operation.pointer(), "requestBody/content");
+        let pointer = join(&join(&operation.pointer(), "requestBody"), "content");
         let Some(Value::Object(content)) = operation.value.pointer_mut("/requestBody/content")
         else {
             return Ok(());
@@ -295,6 +303,54 @@ pub fn merge_patch_bodies_as_json(doc: &mut Value) -> Result<(), PassError> {
             ));
         }
         content.insert("application/json".into(), media);
+        Ok(())
+    })
+}
+
+/// The media type progenitor sends raw bytes as.
+pub const OCTET_STREAM: &str = "application/octet-stream";
+
+fn is_binary(media: &Value) -> bool {
+    media.pointer("/schema/type").and_then(Value::as_str) == Some("string")
+        && media.pointer("/schema/format").and_then(Value::as_str) == Some("binary")
+}
+
+/// Defect: a letter of authorisation is uploaded as raw bytes, and IX-API
+/// takes it as `application/octet-stream` or `application/pdf`. Progenitor
+/// 0.15 panics at a request body with more than one media type ("more media
+/// types than expected") and rejects `application/pdf` outright
+/// ("unexpected content type").
+///
+/// Fix: a request body whose media types all carry raw bytes (`type:
+/// string, format: binary`) is offered to progenitor as one
+/// `application/octet-stream` body, which it sends as given (a byte body
+/// in). The `spec` module keeps the media types as written. A body that
+/// mixes bytes with other media types is refused rather than narrowed.
+pub fn binary_bodies_as_one_octet_stream(doc: &mut Value) -> Result<(), PassError> {
+    walk::operations_mut(doc, |operation| {
+        let pointer = join(&join(&operation.pointer(), "requestBody"), "content");
+        let Some(Value::Object(content)) = operation.value.pointer_mut("/requestBody/content")
+        else {
+            return Ok(());
+        };
+        let binary = content.values().filter(|media| is_binary(media)).count();
+        if binary == 0 || (binary == 1 && content.contains_key(OCTET_STREAM) && content.len() == 1)
+        {
+            return Ok(());
+        }
+        if binary != content.len() {
+            return Err(PassError::new(
+                pointer,
+                "raw bytes and other media types in one body: progenitor can take one",
+            ));
+        }
+        let media = content
+            .get(OCTET_STREAM)
+            .or_else(|| content.values().next())
+            .cloned()
+            .unwrap_or(Value::Null);
+        content.clear();
+        content.insert(OCTET_STREAM.into(), media);
         Ok(())
     })
 }
@@ -354,6 +410,53 @@ pub fn drop_query_parameters_named_like_path_parameters(doc: &mut Value) -> Resu
             let name = p.get("name").cloned().unwrap_or(Value::Null);
             p.get("in").and_then(Value::as_str) != Some("query") || !path_names.contains(&name)
         });
+        Ok(())
+    })
+}
+
+/// Defect: progenitor names a query parameter by its snake case, in which
+/// 2.1.0's `capability_speed__lt` and 2.7.1's `capability_speed_lt` are one
+/// name: the client's builder would get two fields of that name, and the
+/// command line generator asserts ("no conflicting path or query
+/// parameters").
+///
+/// Fix: of an operation's query parameters that share a snake-case name,
+/// the generator keeps the one already spelt in snake case (2.7.1's) and
+/// loses the others. The Rust method is the same (`capability_speed_lt`);
+/// the client sends the kept spelling. `spec/`, and the sandbox's facts
+/// read from it, keep both. Parameters that share a name and none of which
+/// is spelt in snake case are refused.
+pub fn one_spelling_per_query_parameter(doc: &mut Value) -> Result<(), PassError> {
+    use heck::ToSnakeCase;
+    walk::operations_mut(doc, |operation| {
+        let pointer = join(&operation.pointer(), "parameters");
+        let Some(Value::Array(parameters)) = operation.value.get_mut("parameters") else {
+            return Ok(());
+        };
+        let query_name = |p: &Value| {
+            (p.get("in").and_then(Value::as_str) == Some("query"))
+                .then(|| p.get("name").and_then(Value::as_str).map(str::to_string))
+                .flatten()
+        };
+        let mut spellings: Vec<(String, Vec<String>)> = Vec::new();
+        for name in parameters.iter().filter_map(query_name) {
+            let snake = name.to_snake_case();
+            match spellings.iter_mut().find(|(s, _)| *s == snake) {
+                Some((_, names)) => names.push(name),
+                None => spellings.push((snake, vec![name])),
+            }
+        }
+        let mut dropped = Vec::new();
+        for (snake, names) in spellings.into_iter().filter(|(_, n)| n.len() > 1) {
+            if !names.contains(&snake) {
+                return Err(PassError::new(
+                    pointer,
+                    format!("{names:?} are one name to the generator, and none is spelt `{snake}`"),
+                ));
+            }
+            dropped.extend(names.into_iter().filter(|n| *n != snake));
+        }
+        parameters.retain(|p| query_name(p).is_none_or(|name| !dropped.contains(&name)));
         Ok(())
     })
 }
@@ -563,6 +666,35 @@ mod tests {
     }
 
     #[test]
+    fn binary_bodies_become_one_octet_stream() {
+        let bytes = json!({"schema": {"type": "string", "format": "binary"}});
+        let mut doc = json!({"paths": {"/connections/{id}/loa": {
+            "post": {"requestBody": {"content": {"application/pdf": bytes, OCTET_STREAM: bytes}}},
+        }, "/x": {
+            "post": {"requestBody": {"content": {"application/pdf": bytes}}},
+            "put": {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}}
+        }}});
+        binary_bodies_as_one_octet_stream(&mut doc).unwrap();
+        assert_eq!(
+            doc["paths"]["/connections/{id}/loa"]["post"]["requestBody"]["content"],
+            json!({OCTET_STREAM: bytes})
+        );
+        assert_eq!(
+            doc["paths"]["/x"]["post"]["requestBody"]["content"],
+            json!({OCTET_STREAM: bytes})
+        );
+        assert_eq!(
+            doc["paths"]["/x"]["put"]["requestBody"]["content"],
+            json!({"application/json": {"schema": {"type": "object"}}})
+        );
+        let mut mixed = json!({"paths": {"/y": {"post": {"requestBody": {"content": {
+            "application/pdf": bytes, "application/json": {"schema": {"type": "object"}}
+        }}}}}});
+        let err = binary_bodies_as_one_octet_stream(&mut mixed).unwrap_err();
+        assert_eq!(err.pointer, "/paths/~1y/post/requestBody/content");
+    }
+
+    #[test]
     fn duplicated_enum_values_are_kept_once() {
         let mut doc = json!({"paths": {"/product-offerings": {"get": {"parameters": [
             {"name": "bandwidth", "schema": {"type": "string", "enum": ["true", "true", "false", "true"]}}
@@ -586,6 +718,32 @@ mod tests {
             doc["paths"]["/roles/{id}"]["get"]["parameters"],
             json!([{"in": "path", "name": "id", "required": true}, {"in": "query", "name": "name"}])
         );
+    }
+
+    #[test]
+    fn a_query_parameter_spelt_two_ways_is_kept_once() {
+        let parameter =
+            |name: &str| json!({"in": "query", "name": name, "schema": {"type": "integer"}});
+        let mut doc = json!({"paths": {"/facilities": {"get": {"parameters": [
+            parameter("capability_speed__lt"),
+            parameter("capability_speed_lt"),
+            parameter("state__is_not"),
+            {"in": "path", "name": "capability_speed__lt"}
+        ]}}}});
+        one_spelling_per_query_parameter(&mut doc).unwrap();
+        assert_eq!(
+            doc["paths"]["/facilities"]["get"]["parameters"],
+            json!([
+                parameter("capability_speed_lt"),
+                parameter("state__is_not"),
+                {"in": "path", "name": "capability_speed__lt"}
+            ])
+        );
+        let mut odd = json!({"paths": {"/x": {"get": {"parameters": [
+            parameter("a__b"), parameter("a___b")
+        ]}}}});
+        let err = one_spelling_per_query_parameter(&mut odd).unwrap_err();
+        assert_eq!(err.pointer, "/paths/~1x/get/parameters");
     }
 
     #[test]

@@ -721,6 +721,48 @@ impl Check<'_> {
     fn citations(&mut self, sources: &[Source]) {
         let mut all = Vec::new();
         collect_citations(self.doc, String::new(), &mut all);
+        // A deviation's `source` is checked as a citation too (it is not
+        // counted as a fact).
+        for (i, deviation) in self
+            .doc
+            .get("x-deviations")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let Some(text) = deviation.get("source").and_then(Value::as_str) else {
+                continue;
+            };
+            let key = format!("citations/x-deviations/{i}/source");
+            match evidence::citation(text) {
+                Ok(Citation::Source {
+                    repository,
+                    commit,
+                    symbol,
+                    ..
+                }) => {
+                    let source = sources
+                        .iter()
+                        .find(|s| s.repository == repository && s.commit == commit);
+                    let known = source.is_some_and(|source| {
+                        symbol.as_deref().is_none_or(|symbol| {
+                            source.is_type(symbol)
+                                || source.queries.contains_key(symbol)
+                                || source.operations.iter().any(|o| o.func == symbol)
+                        })
+                    });
+                    if !known {
+                        self.disagree(
+                            key,
+                            format!("{text} names nothing spec/evidence.yaml's sources hold"),
+                        );
+                    }
+                }
+                Ok(Citation::Inferred(_)) => {}
+                Err(message) => self.disagree(key, message),
+            }
+        }
         for (pointer, text) in all {
             let key = format!("citations{pointer}");
             let citation = match evidence::citation(&text) {
@@ -985,6 +1027,23 @@ mod tests {
             }]
         );
         assert_eq!((report.evidenced, report.inferred), (3, 1));
+    }
+
+    #[test]
+    fn a_deviation_citing_nothing_the_source_holds_is_a_disagreement() {
+        let deviations = json!([
+            {"evidence": "schemas/Port/members/name", "reason": "r", "source":
+                format!("ix-api-net/terraform-provider-ixapi@{COMMIT}:internal/ixapi/entities.go#Nothing")}
+        ]);
+        let mut port = port();
+        port["properties"]["name"] = json!({"type": "string"});
+        let report = compare(&spec(port, deviations), &[source()], Vec::new()).unwrap();
+        let keys: Vec<&str> = report
+            .disagreements
+            .iter()
+            .map(|d| d.key.as_str())
+            .collect();
+        assert_eq!(keys, ["citations/x-deviations/0/source"]);
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub struct EvidenceReport {
     /// Structs of the source no operation of the source reaches and
     /// `spec/` does not have.
     pub unreached: Vec<String>,
+    /// Component schemas of `spec/` paired with no struct of the source.
+    pub unpaired: Vec<String>,
     pub disagreements: Vec<Disagreement>,
     /// Disagreements a deviation explains, with its reason.
     pub known: Vec<(Disagreement, String)>,
@@ -706,6 +708,11 @@ impl Check<'_> {
                 format!("{from} reaches {name} in the evidence; spec/ has no schema for it"),
             );
         }
+        let paired_ours: BTreeSet<&String> = self.pairs.iter().map(|(o, _)| o).collect();
+        self.report.unpaired = walk::schemas(self.doc)
+            .map(|(name, _)| name.to_string())
+            .filter(|name| !paired_ours.contains(name))
+            .collect();
         self.report.unreached = self
             .source
             .structs
@@ -967,6 +974,7 @@ mod tests {
         assert_eq!(report.operations, 1);
         assert_eq!(report.members, 3);
         assert_eq!((report.evidenced, report.inferred), (2, 0));
+        assert!(report.unpaired.is_empty(), "{:?}", report.unpaired);
     }
 
     #[test]

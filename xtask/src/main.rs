@@ -248,6 +248,12 @@ fn check_evidence(ours: &serde_json::Value, dir: &Path) -> Result<bool, String> 
         report.not_in_source.len(),
         report.unreached.len(),
     );
+    if !report.unpaired.is_empty() {
+        println!(
+            "spec/ schemas no struct of the evidence pairs with: {}",
+            report.unpaired.join(", ")
+        );
+    }
     if !report.unreached.is_empty() {
         println!(
             "left out (no operation of the evidence reaches them): {}",

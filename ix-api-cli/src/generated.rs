@@ -14,6 +14,7 @@ impl<T: CliConfig> Cli<T> {
     }
     pub fn get_command(cmd: CliCommand) -> ::clap::Command {
         match cmd {
+            CliCommand::AccountRead => Self::cli_account_read(),
             CliCommand::AccountsList => Self::cli_accounts_list(),
             CliCommand::AccountsCreate => Self::cli_accounts_create(),
             CliCommand::AccountsRead => Self::cli_accounts_read(),
@@ -22,8 +23,27 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::AccountsPartialUpdate => Self::cli_accounts_partial_update(),
             CliCommand::AuthTokenRefresh => Self::cli_auth_token_refresh(),
             CliCommand::AuthTokenCreate => Self::cli_auth_token_create(),
+            CliCommand::AvailabilityZonesList => Self::cli_availability_zones_list(),
+            CliCommand::AvailabilityZonesRead => Self::cli_availability_zones_read(),
             CliCommand::ConnectionsList => Self::cli_connections_list(),
+            CliCommand::ConnectionsCreate => Self::cli_connections_create(),
             CliCommand::ConnectionsRead => Self::cli_connections_read(),
+            CliCommand::ConnectionsUpdate => Self::cli_connections_update(),
+            CliCommand::ConnectionsDestroy => Self::cli_connections_destroy(),
+            CliCommand::ConnectionsPartialUpdate => {
+                Self::cli_connections_partial_update()
+            }
+            CliCommand::ConnectionsCancellationPolicyRead => {
+                Self::cli_connections_cancellation_policy_read()
+            }
+            CliCommand::ConnectionsLoaDownload => Self::cli_connections_loa_download(),
+            CliCommand::ConnectionsLoaUpload => Self::cli_connections_loa_upload(),
+            CliCommand::ConnectionsStatisticsRead => {
+                Self::cli_connections_statistics_read()
+            }
+            CliCommand::ConnectionsStatisticsTimeseriesRead => {
+                Self::cli_connections_statistics_timeseries_read()
+            }
             CliCommand::ContactsList => Self::cli_contacts_list(),
             CliCommand::ContactsCreate => Self::cli_contacts_create(),
             CliCommand::ContactsRead => Self::cli_contacts_read(),
@@ -32,6 +52,7 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::ContactsPartialUpdate => Self::cli_contacts_partial_update(),
             CliCommand::DevicesList => Self::cli_devices_list(),
             CliCommand::DevicesRead => Self::cli_devices_read(),
+            CliCommand::ApiExtensionsList => Self::cli_api_extensions_list(),
             CliCommand::FacilitiesList => Self::cli_facilities_list(),
             CliCommand::FacilitiesRead => Self::cli_facilities_read(),
             CliCommand::ApiHealthRead => Self::cli_api_health_read(),
@@ -104,6 +125,18 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::NetworkServiceConfigCancellationPolicyRead => {
                 Self::cli_network_service_config_cancellation_policy_read()
             }
+            CliCommand::NetworkServiceConfigsPeerStatisticsRead => {
+                Self::cli_network_service_configs_peer_statistics_read()
+            }
+            CliCommand::NetworkServiceConfigsPeerStatisticsTimeseriesRead => {
+                Self::cli_network_service_configs_peer_statistics_timeseries_read()
+            }
+            CliCommand::NetworkServiceConfigsStatisticsRead => {
+                Self::cli_network_service_configs_statistics_read()
+            }
+            CliCommand::NetworkServiceConfigsStatisticsTimeseriesRead => {
+                Self::cli_network_service_configs_statistics_timeseries_read()
+            }
             CliCommand::NetworkServicesList => Self::cli_network_services_list(),
             CliCommand::NetworkServicesCreate => Self::cli_network_services_create(),
             CliCommand::NetworkServicesRead => Self::cli_network_services_read(),
@@ -124,10 +157,40 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::NetworkServiceChangeRequestDestroy => {
                 Self::cli_network_service_change_request_destroy()
             }
+            CliCommand::NetworkServicesStatisticsRttRead => {
+                Self::cli_network_services_statistics_rtt_read()
+            }
+            CliCommand::NetworkServicesStatisticsRead => {
+                Self::cli_network_services_statistics_read()
+            }
+            CliCommand::NetworkServicesStatisticsTimeseriesRead => {
+                Self::cli_network_services_statistics_timeseries_read()
+            }
             CliCommand::PopsList => Self::cli_pops_list(),
             CliCommand::PopsRead => Self::cli_pops_read(),
+            CliCommand::PortReservationsList => Self::cli_port_reservations_list(),
+            CliCommand::PortReservationsCreate => Self::cli_port_reservations_create(),
+            CliCommand::PortReservationsRead => Self::cli_port_reservations_read(),
+            CliCommand::PortReservationsUpdate => Self::cli_port_reservations_update(),
+            CliCommand::PortReservationsDestroy => Self::cli_port_reservations_destroy(),
+            CliCommand::PortReservationsPartialUpdate => {
+                Self::cli_port_reservations_partial_update()
+            }
+            CliCommand::PortReservationCancellationPolicyRead => {
+                Self::cli_port_reservation_cancellation_policy_read()
+            }
+            CliCommand::PortReservationsLoaDownload => {
+                Self::cli_port_reservations_loa_download()
+            }
+            CliCommand::PortReservationsLoaUpload => {
+                Self::cli_port_reservations_loa_upload()
+            }
             CliCommand::PortsList => Self::cli_ports_list(),
             CliCommand::PortsRead => Self::cli_ports_read(),
+            CliCommand::PortsStatisticsRead => Self::cli_ports_statistics_read(),
+            CliCommand::PortsStatisticsTimeseriesRead => {
+                Self::cli_ports_statistics_timeseries_read()
+            }
             CliCommand::ProductOfferingsList => Self::cli_product_offerings_list(),
             CliCommand::ProductOfferingsRead => Self::cli_product_offerings_read(),
             CliCommand::RoleAssignmentsList => Self::cli_role_assignments_list(),
@@ -136,10 +199,29 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::RoleAssignmentsDestroy => Self::cli_role_assignments_destroy(),
             CliCommand::RolesList => Self::cli_roles_list(),
             CliCommand::RolesRead => Self::cli_roles_read(),
+            CliCommand::RoutingFunctionsList => Self::cli_routing_functions_list(),
+            CliCommand::RoutingFunctionsCreate => Self::cli_routing_functions_create(),
+            CliCommand::RoutingFunctionsRead => Self::cli_routing_functions_read(),
+            CliCommand::RoutingFunctionsDestroy => Self::cli_routing_functions_destroy(),
+            CliCommand::RoutingFunctionsPartialUpdate => {
+                Self::cli_routing_functions_partial_update()
+            }
+            CliCommand::RoutingFunctionsCancellationPolicyRead => {
+                Self::cli_routing_functions_cancellation_policy_read()
+            }
         }
+    }
+    pub fn cli_account_read() -> ::clap::Command {
+        ::clap::Command::new("").about("Read the account the API user acts for")
     }
     pub fn cli_accounts_list() -> ::clap::Command {
         ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("asn")
+                    .long("asn")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
             .arg(
                 ::clap::Arg::new("billable")
                     .long("billable")
@@ -171,6 +253,24 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("state")
                     .long("state")
                     .value_parser(::clap::value_parser!(::std::string::String))
@@ -198,6 +298,12 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(
                         ::clap::value_parser!(types::AccountRequestExternalRef),
                     )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
             .arg(
@@ -372,8 +478,64 @@ impl<T: CliConfig> Cli<T> {
             )
             .about("Log in with an API key and secret; returns a new token pair")
     }
+    pub fn cli_availability_zones_list() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(crate ::input::List))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("name")
+                    .long("name")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .about("List availability zones")
+    }
+    pub fn cli_availability_zones_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("Read one availability zone")
+    }
     pub fn cli_connections_list() -> ::clap::Command {
         ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("consuming-account")
+                    .long("consuming-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contacts")
+                    .long("contacts")
+                    .value_parser(::clap::value_parser!(crate ::input::List))
+                    .required(false),
+            )
             .arg(
                 ::clap::Arg::new("external-ref")
                     .long("external-ref")
@@ -390,6 +552,18 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(crate ::input::List))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("managing-account")
+                    .long("managing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("metro-area")
+                    .long("metro-area")
+                    .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
             .arg(
@@ -417,9 +591,33 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("pop")
                     .long("pop")
                     .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("role-assignments")
+                    .long("role-assignments")
+                    .value_parser(::clap::value_parser!(crate ::input::List))
                     .required(false),
             )
             .arg(
@@ -434,7 +632,127 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
+            .arg(
+                ::clap::Arg::new("supported-network-service")
+                    .long("supported-network-service")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
             .about("List connections, filtered by the given fields")
+    }
+    pub fn cli_connections_create() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("billing-account")
+                    .long("billing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present("json"),
+            )
+            .arg(
+                ::clap::Arg::new("connecting-party")
+                    .long("connecting-party")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("consuming-account")
+                    .long("consuming-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present("json"),
+            )
+            .arg(
+                ::clap::Arg::new("contract-ref")
+                    .long("contract-ref")
+                    .value_parser(
+                        ::clap::value_parser!(types::ConnectionRequestContractRef),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("external-ref")
+                    .long("external-ref")
+                    .value_parser(
+                        ::clap::value_parser!(types::ConnectionRequestExternalRef),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("lacp-timeout")
+                    .long("lacp-timeout")
+                    .value_parser(
+                        ::clap::builder::TypedValueParser::map(
+                            ::clap::builder::PossibleValuesParser::new([
+                                types::ConnectionRequestLacpTimeout::Slow.to_string(),
+                                types::ConnectionRequestLacpTimeout::Fast.to_string(),
+                            ]),
+                            |s| types::ConnectionRequestLacpTimeout::try_from(s).unwrap(),
+                        ),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("managing-account")
+                    .long("managing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present("json"),
+            )
+            .arg(
+                ::clap::Arg::new("mode")
+                    .long("mode")
+                    .value_parser(
+                        ::clap::builder::TypedValueParser::map(
+                            ::clap::builder::PossibleValuesParser::new([
+                                types::ConnectionRequestMode::LagLacp.to_string(),
+                                types::ConnectionRequestMode::LagStatic.to_string(),
+                                types::ConnectionRequestMode::FlexEthernet.to_string(),
+                                types::ConnectionRequestMode::Standalone.to_string(),
+                            ]),
+                            |s| types::ConnectionRequestMode::try_from(s).unwrap(),
+                        ),
+                    )
+                    .required_unless_present("json"),
+            )
+            .arg(
+                ::clap::Arg::new("port-quantity")
+                    .long("port-quantity")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("product-offering")
+                    .long("product-offering")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("purchase-order")
+                    .long("purchase-order")
+                    .value_parser(
+                        ::clap::value_parser!(types::ConnectionRequestPurchaseOrder),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("speed")
+                    .long("speed")
+                    .value_parser(::clap::value_parser!(u64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("json")
+                    .long("json")
+                    .value_name("JSON-FILE")
+                    .required(true)
+                    .value_parser(::clap::value_parser!(std::path::PathBuf))
+                    .help("A file with the whole JSON body, or - for standard input."),
+            )
+            .about("Order a connection")
     }
     pub fn cli_connections_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -445,6 +763,322 @@ impl<T: CliConfig> Cli<T> {
                     .required(true),
             )
             .about("Read one connection")
+    }
+    pub fn cli_connections_update() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("billing-account")
+                    .long("billing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present("json"),
+            )
+            .arg(
+                ::clap::Arg::new("consuming-account")
+                    .long("consuming-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present("json"),
+            )
+            .arg(
+                ::clap::Arg::new("contract-ref")
+                    .long("contract-ref")
+                    .value_parser(
+                        ::clap::value_parser!(types::ConnectionUpdateContractRef),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("external-ref")
+                    .long("external-ref")
+                    .value_parser(
+                        ::clap::value_parser!(types::ConnectionUpdateExternalRef),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("lacp-timeout")
+                    .long("lacp-timeout")
+                    .value_parser(
+                        ::clap::builder::TypedValueParser::map(
+                            ::clap::builder::PossibleValuesParser::new([
+                                types::ConnectionUpdateLacpTimeout::Slow.to_string(),
+                                types::ConnectionUpdateLacpTimeout::Fast.to_string(),
+                            ]),
+                            |s| types::ConnectionUpdateLacpTimeout::try_from(s).unwrap(),
+                        ),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("managing-account")
+                    .long("managing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present("json"),
+            )
+            .arg(
+                ::clap::Arg::new("mode")
+                    .long("mode")
+                    .value_parser(
+                        ::clap::builder::TypedValueParser::map(
+                            ::clap::builder::PossibleValuesParser::new([
+                                types::ConnectionUpdateMode::LagLacp.to_string(),
+                                types::ConnectionUpdateMode::LagStatic.to_string(),
+                                types::ConnectionUpdateMode::FlexEthernet.to_string(),
+                                types::ConnectionUpdateMode::Standalone.to_string(),
+                            ]),
+                            |s| types::ConnectionUpdateMode::try_from(s).unwrap(),
+                        ),
+                    )
+                    .required_unless_present("json"),
+            )
+            .arg(
+                ::clap::Arg::new("product-offering")
+                    .long("product-offering")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("purchase-order")
+                    .long("purchase-order")
+                    .value_parser(
+                        ::clap::value_parser!(types::ConnectionUpdatePurchaseOrder),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("speed")
+                    .long("speed")
+                    .value_parser(::clap::value_parser!(u64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("json")
+                    .long("json")
+                    .value_name("JSON-FILE")
+                    .required(true)
+                    .value_parser(::clap::value_parser!(std::path::PathBuf))
+                    .help("A file with the whole JSON body, or - for standard input."),
+            )
+            .about("Replace one connection")
+    }
+    pub fn cli_connections_destroy() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("decommission-at")
+                    .long("decommission-at")
+                    .value_parser(::clap::value_parser!(::chrono::naive::NaiveDate))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("json")
+                    .long("json")
+                    .value_name("JSON-FILE")
+                    .required(false)
+                    .value_parser(::clap::value_parser!(std::path::PathBuf))
+                    .help("A file with the whole JSON body, or - for standard input."),
+            )
+            .about("Decommission one connection")
+    }
+    pub fn cli_connections_partial_update() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("billing-account")
+                    .long("billing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("consuming-account")
+                    .long("consuming-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contract-ref")
+                    .long("contract-ref")
+                    .value_parser(
+                        ::clap::value_parser!(types::ConnectionUpdatePartialContractRef),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("external-ref")
+                    .long("external-ref")
+                    .value_parser(
+                        ::clap::value_parser!(types::ConnectionUpdatePartialExternalRef),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("lacp-timeout")
+                    .long("lacp-timeout")
+                    .value_parser(
+                        ::clap::builder::TypedValueParser::map(
+                            ::clap::builder::PossibleValuesParser::new([
+                                types::ConnectionUpdatePartialLacpTimeout::Slow.to_string(),
+                                types::ConnectionUpdatePartialLacpTimeout::Fast.to_string(),
+                            ]),
+                            |s| {
+                                types::ConnectionUpdatePartialLacpTimeout::try_from(s)
+                                    .unwrap()
+                            },
+                        ),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("managing-account")
+                    .long("managing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("mode")
+                    .long("mode")
+                    .value_parser(
+                        ::clap::builder::TypedValueParser::map(
+                            ::clap::builder::PossibleValuesParser::new([
+                                types::ConnectionUpdatePartialMode::LagLacp.to_string(),
+                                types::ConnectionUpdatePartialMode::LagStatic.to_string(),
+                                types::ConnectionUpdatePartialMode::FlexEthernet
+                                    .to_string(),
+                                types::ConnectionUpdatePartialMode::Standalone.to_string(),
+                            ]),
+                            |s| types::ConnectionUpdatePartialMode::try_from(s).unwrap(),
+                        ),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("product-offering")
+                    .long("product-offering")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("purchase-order")
+                    .long("purchase-order")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            types::ConnectionUpdatePartialPurchaseOrder
+                        ),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("speed")
+                    .long("speed")
+                    .value_parser(::clap::value_parser!(u64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("json")
+                    .long("json")
+                    .value_name("JSON-FILE")
+                    .required(false)
+                    .value_parser(::clap::value_parser!(std::path::PathBuf))
+                    .help("A file with the whole JSON body, or - for standard input."),
+            )
+            .about("Change one connection")
+    }
+    pub fn cli_connections_cancellation_policy_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("decommission-at")
+                    .long("decommission-at")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("When one connection can be cancelled, and what it costs")
+    }
+    pub fn cli_connections_loa_download() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("Download the letter of authorisation of one connection")
+    }
+    pub fn cli_connections_loa_upload() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("Upload the letter of authorisation of one connection")
+    }
+    pub fn cli_connections_statistics_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("end")
+                    .long("end")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            ::chrono::DateTime < ::chrono::offset::Utc >
+                        ),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("start")
+                    .long("start")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            ::chrono::DateTime < ::chrono::offset::Utc >
+                        ),
+                    )
+                    .required(false),
+            )
+            .about("Traffic of one connection, aggregated")
+    }
+    pub fn cli_connections_statistics_timeseries_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("aggregate")
+                    .long("aggregate")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("One aggregate of one connection over time")
     }
     pub fn cli_contacts_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -472,6 +1106,24 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
             .about("List contacts, filtered by the given fields")
     }
     pub fn cli_contacts_create() -> ::clap::Command {
@@ -494,6 +1146,12 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(
                         ::clap::value_parser!(types::ContactRequestExternalRef),
                     )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
             .arg(
@@ -725,6 +1383,24 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("pop")
                     .long("pop")
                     .value_parser(::clap::value_parser!(::std::string::String))
@@ -741,6 +1417,28 @@ impl<T: CliConfig> Cli<T> {
                     .required(true),
             )
             .about("Read one device")
+    }
+    pub fn cli_api_extensions_list() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .about("List the extensions this server implements")
     }
     pub fn cli_facilities_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -813,6 +1511,24 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("organisation-name")
                     .long("organisation-name")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
                     .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
@@ -899,6 +1615,24 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("prefix-length")
                     .long("prefix-length")
                     .value_parser(::clap::value_parser!(i64))
@@ -950,6 +1684,12 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("fqdn")
                     .long("fqdn")
                     .value_parser(::clap::value_parser!(types::IpAddressRequestFqdn))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
             .arg(
@@ -1221,6 +1961,24 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("valid-not-after")
                     .long("valid-not-after")
                     .value_parser(::clap::value_parser!(::std::string::String))
@@ -1254,6 +2012,12 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(
                         ::clap::value_parser!(types::MacAddressRequestExternalRef),
                     )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
             .arg(
@@ -1315,14 +2079,50 @@ impl<T: CliConfig> Cli<T> {
     pub fn cli_member_joining_rules_list() -> ::clap::Command {
         ::clap::Command::new("")
             .arg(
+                ::clap::Arg::new("consuming-account")
+                    .long("consuming-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("external-ref")
+                    .long("external-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(crate ::input::List))
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("managing-account")
+                    .long("managing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("network-service")
                     .long("network-service")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
                     .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
@@ -1417,6 +2217,24 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("service-provider")
                     .long("service-provider")
                     .value_parser(::clap::value_parser!(::std::string::String))
@@ -1442,6 +2260,24 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(::clap::value_parser!(crate ::input::List))
                     .required(false),
             )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
             .about("List metro areas, filtered by the given fields")
     }
     pub fn cli_metro_areas_read() -> ::clap::Command {
@@ -1460,6 +2296,12 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("consuming-account")
                     .long("consuming-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contacts")
+                    .long("contacts")
+                    .value_parser(::clap::value_parser!(crate ::input::List))
                     .required(false),
             )
             .arg(
@@ -1484,6 +2326,36 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("network-feature")
                     .long("network-feature")
                     .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("network-service-config")
+                    .long("network-service-config")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("role-assignments")
+                    .long("role-assignments")
+                    .value_parser(::clap::value_parser!(crate ::input::List))
                     .required(false),
             )
             .arg(
@@ -1611,6 +2483,24 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("required")
                     .long("required")
                     .value_parser(::clap::value_parser!(::std::string::String))
@@ -1662,6 +2552,12 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("contacts")
+                    .long("contacts")
+                    .value_parser(::clap::value_parser!(crate ::input::List))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("external-ref")
                     .long("external-ref")
                     .value_parser(::clap::value_parser!(::std::string::String))
@@ -1698,9 +2594,33 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("product-offering")
                     .long("product-offering")
                     .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("role-assignments")
+                    .long("role-assignments")
+                    .value_parser(::clap::value_parser!(crate ::input::List))
                     .required(false),
             )
             .arg(
@@ -1835,6 +2755,122 @@ impl<T: CliConfig> Cli<T> {
             )
             .about("When one network service config can be cancelled, and what it costs")
     }
+    pub fn cli_network_service_configs_peer_statistics_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("asn")
+                    .long("asn")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("end")
+                    .long("end")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            ::chrono::DateTime < ::chrono::offset::Utc >
+                        ),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("ip-address")
+                    .long("ip-address")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("ip-version")
+                    .long("ip-version")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("mac-address")
+                    .long("mac-address")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("start")
+                    .long("start")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            ::chrono::DateTime < ::chrono::offset::Utc >
+                        ),
+                    )
+                    .required(false),
+            )
+            .about("Traffic of one network service config, per peer")
+    }
+    pub fn cli_network_service_configs_peer_statistics_timeseries_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("aggregate")
+                    .long("aggregate")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("One aggregate of one network service config, per peer over time")
+    }
+    pub fn cli_network_service_configs_statistics_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("end")
+                    .long("end")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            ::chrono::DateTime < ::chrono::offset::Utc >
+                        ),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("start")
+                    .long("start")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            ::chrono::DateTime < ::chrono::offset::Utc >
+                        ),
+                    )
+                    .required(false),
+            )
+            .about("Traffic of one network service config, aggregated")
+    }
+    pub fn cli_network_service_configs_statistics_timeseries_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("aggregate")
+                    .long("aggregate")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("One aggregate of one network service config over time")
+    }
     pub fn cli_network_services_list() -> ::clap::Command {
         ::clap::Command::new("")
             .arg(
@@ -1858,6 +2894,24 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("managing-account")
                     .long("managing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
                     .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
@@ -2052,6 +3106,80 @@ impl<T: CliConfig> Cli<T> {
             )
             .about("Withdraw the pending change request of one network service")
     }
+    pub fn cli_network_services_statistics_rtt_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("after")
+                    .long("after")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("asn")
+                    .long("asn")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("ip")
+                    .long("ip")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .about("Round-trip times to the peers of one network service")
+    }
+    pub fn cli_network_services_statistics_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("end")
+                    .long("end")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            ::chrono::DateTime < ::chrono::offset::Utc >
+                        ),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("start")
+                    .long("start")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            ::chrono::DateTime < ::chrono::offset::Utc >
+                        ),
+                    )
+                    .required(false),
+            )
+            .about("Traffic of one network service, aggregated")
+    }
+    pub fn cli_network_services_statistics_timeseries_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("aggregate")
+                    .long("aggregate")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("One aggregate of one network service over time")
+    }
     pub fn cli_pops_list() -> ::clap::Command {
         ::clap::Command::new("")
             .arg(
@@ -2108,6 +3236,24 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
             .about("List pops, filtered by the given fields")
     }
     pub fn cli_pops_read() -> ::clap::Command {
@@ -2120,11 +3266,313 @@ impl<T: CliConfig> Cli<T> {
             )
             .about("Read one pop")
     }
+    pub fn cli_port_reservations_list() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("connection")
+                    .long("connection")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("external-ref")
+                    .long("external-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(crate ::input::List))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("port")
+                    .long("port")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("state")
+                    .long("state")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("state-is-not")
+                    .long("state-is-not")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .about("List port reservations")
+    }
+    pub fn cli_port_reservations_create() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("connecting-party")
+                    .long("connecting-party")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("connection")
+                    .long("connection")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contract-ref")
+                    .long("contract-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("cross-connect-id")
+                    .long("cross-connect-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("external-ref")
+                    .long("external-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("purchase-order")
+                    .long("purchase-order")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("subscriber-side-demarc")
+                    .long("subscriber-side-demarc")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("json")
+                    .long("json")
+                    .value_name("JSON-FILE")
+                    .required(false)
+                    .value_parser(::clap::value_parser!(std::path::PathBuf))
+                    .help("A file with the whole JSON body, or - for standard input."),
+            )
+            .about("Reserve a port")
+    }
+    pub fn cli_port_reservations_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("Read one port reservation")
+    }
+    pub fn cli_port_reservations_update() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("connecting-party")
+                    .long("connecting-party")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contract-ref")
+                    .long("contract-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("cross-connect-id")
+                    .long("cross-connect-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("external-ref")
+                    .long("external-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("purchase-order")
+                    .long("purchase-order")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("subscriber-side-demarc")
+                    .long("subscriber-side-demarc")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("json")
+                    .long("json")
+                    .value_name("JSON-FILE")
+                    .required(false)
+                    .value_parser(::clap::value_parser!(std::path::PathBuf))
+                    .help("A file with the whole JSON body, or - for standard input."),
+            )
+            .about("Replace one port reservation")
+    }
+    pub fn cli_port_reservations_destroy() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("decommission-at")
+                    .long("decommission-at")
+                    .value_parser(::clap::value_parser!(::chrono::naive::NaiveDate))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("json")
+                    .long("json")
+                    .value_name("JSON-FILE")
+                    .required(false)
+                    .value_parser(::clap::value_parser!(std::path::PathBuf))
+                    .help("A file with the whole JSON body, or - for standard input."),
+            )
+            .about("Cancel one port reservation")
+    }
+    pub fn cli_port_reservations_partial_update() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("connecting-party")
+                    .long("connecting-party")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contract-ref")
+                    .long("contract-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("cross-connect-id")
+                    .long("cross-connect-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("external-ref")
+                    .long("external-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("purchase-order")
+                    .long("purchase-order")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("subscriber-side-demarc")
+                    .long("subscriber-side-demarc")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("json")
+                    .long("json")
+                    .value_name("JSON-FILE")
+                    .required(false)
+                    .value_parser(::clap::value_parser!(std::path::PathBuf))
+                    .help("A file with the whole JSON body, or - for standard input."),
+            )
+            .about("Change one port reservation")
+    }
+    pub fn cli_port_reservation_cancellation_policy_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("decommission-at")
+                    .long("decommission-at")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("When one port reservation can be cancelled, and what it costs")
+    }
+    pub fn cli_port_reservations_loa_download() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("Download the letter of authorisation of one port reservation")
+    }
+    pub fn cli_port_reservations_loa_upload() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("Upload the letter of authorisation of one port reservation")
+    }
     pub fn cli_ports_list() -> ::clap::Command {
         ::clap::Command::new("")
             .arg(
                 ::clap::Arg::new("connection")
                     .long("connection")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("consuming-account")
+                    .long("consuming-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
@@ -2147,6 +3595,12 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("managing-account")
+                    .long("managing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("media-type")
                     .long("media-type")
                     .value_parser(::clap::value_parser!(::std::string::String))
@@ -2155,6 +3609,24 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("name")
                     .long("name")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
                     .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
@@ -2194,6 +3666,52 @@ impl<T: CliConfig> Cli<T> {
             )
             .about("Read one port")
     }
+    pub fn cli_ports_statistics_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("end")
+                    .long("end")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            ::chrono::DateTime < ::chrono::offset::Utc >
+                        ),
+                    )
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("start")
+                    .long("start")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            ::chrono::DateTime < ::chrono::offset::Utc >
+                        ),
+                    )
+                    .required(false),
+            )
+            .about("Traffic and light levels of one port, aggregated")
+    }
+    pub fn cli_ports_statistics_timeseries_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("aggregate")
+                    .long("aggregate")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("One aggregate of one port over time")
+    }
     pub fn cli_product_offerings_list() -> ::clap::Command {
         ::clap::Command::new("")
             .arg(
@@ -2205,6 +3723,30 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("cloud-key")
                     .long("cloud-key")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contract-initial-notice-period")
+                    .long("contract-initial-notice-period")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contract-initial-period")
+                    .long("contract-initial-period")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contract-renewal-notice-period")
+                    .long("contract-renewal-notice-period")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contract-renewal-period")
+                    .long("contract-renewal-period")
                     .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
@@ -2263,6 +3805,12 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("handover-pop")
+                    .long("handover-pop")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(crate ::input::List))
@@ -2275,9 +3823,33 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("physical-port-speed")
                     .long("physical-port-speed")
                     .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("resource-type")
+                    .long("resource-type")
+                    .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
             .arg(
@@ -2371,6 +3943,24 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
                 ::clap::Arg::new("role")
                     .long("role")
                     .value_parser(::clap::value_parser!(::std::string::String))
@@ -2442,6 +4032,24 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(::clap::value_parser!(::std::string::String))
                     .required(false),
             )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
             .about("List roles, filtered by the given fields")
     }
     pub fn cli_roles_read() -> ::clap::Command {
@@ -2460,12 +4068,271 @@ impl<T: CliConfig> Cli<T> {
             )
             .about("Read one role")
     }
+    pub fn cli_routing_functions_list() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("asn")
+                    .long("asn")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("consuming-account")
+                    .long("consuming-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("external-ref")
+                    .long("external-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(crate ::input::List))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("managing-account")
+                    .long("managing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-limit")
+                    .long("page-limit")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-offset")
+                    .long("page-offset")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("page-token")
+                    .long("page-token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("state")
+                    .long("state")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("state-is-not")
+                    .long("state-is-not")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .about("List routing functions")
+    }
+    pub fn cli_routing_functions_create() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("asn")
+                    .long("asn")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("billing-account")
+                    .long("billing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("capacity")
+                    .long("capacity")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("consuming-account")
+                    .long("consuming-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contract-ref")
+                    .long("contract-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("external-ref")
+                    .long("external-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("managing-account")
+                    .long("managing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("product-offering")
+                    .long("product-offering")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("purchase-order")
+                    .long("purchase-order")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("json")
+                    .long("json")
+                    .value_name("JSON-FILE")
+                    .required(false)
+                    .value_parser(::clap::value_parser!(std::path::PathBuf))
+                    .help("A file with the whole JSON body, or - for standard input."),
+            )
+            .about("Order a routing function")
+    }
+    pub fn cli_routing_functions_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("Read one routing function")
+    }
+    pub fn cli_routing_functions_destroy() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("decommission-at")
+                    .long("decommission-at")
+                    .value_parser(::clap::value_parser!(::chrono::naive::NaiveDate))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("json")
+                    .long("json")
+                    .value_name("JSON-FILE")
+                    .required(false)
+                    .value_parser(::clap::value_parser!(std::path::PathBuf))
+                    .help("A file with the whole JSON body, or - for standard input."),
+            )
+            .about("Decommission one routing function")
+    }
+    pub fn cli_routing_functions_partial_update() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("asn")
+                    .long("asn")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("billing-account")
+                    .long("billing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("capacity")
+                    .long("capacity")
+                    .value_parser(::clap::value_parser!(i64))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("consuming-account")
+                    .long("consuming-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("contract-ref")
+                    .long("contract-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("external-ref")
+                    .long("external-ref")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .arg(
+                ::clap::Arg::new("managing-account")
+                    .long("managing-account")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("product-offering")
+                    .long("product-offering")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("purchase-order")
+                    .long("purchase-order")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("json")
+                    .long("json")
+                    .value_name("JSON-FILE")
+                    .required(false)
+                    .value_parser(::clap::value_parser!(std::path::PathBuf))
+                    .help("A file with the whole JSON body, or - for standard input."),
+            )
+            .about("Change one routing function")
+    }
+    pub fn cli_routing_functions_cancellation_policy_read() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("decommission-at")
+                    .long("decommission-at")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false),
+            )
+            .arg(
+                ::clap::Arg::new("id")
+                    .long("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true),
+            )
+            .about("When one routing function can be cancelled, and what it costs")
+    }
     pub async fn execute(
         &self,
         cmd: CliCommand,
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         match cmd {
+            CliCommand::AccountRead => self.execute_account_read(matches).await,
             CliCommand::AccountsList => self.execute_accounts_list(matches).await,
             CliCommand::AccountsCreate => self.execute_accounts_create(matches).await,
             CliCommand::AccountsRead => self.execute_accounts_read(matches).await,
@@ -2478,8 +4345,41 @@ impl<T: CliConfig> Cli<T> {
                 self.execute_auth_token_refresh(matches).await
             }
             CliCommand::AuthTokenCreate => self.execute_auth_token_create(matches).await,
+            CliCommand::AvailabilityZonesList => {
+                self.execute_availability_zones_list(matches).await
+            }
+            CliCommand::AvailabilityZonesRead => {
+                self.execute_availability_zones_read(matches).await
+            }
             CliCommand::ConnectionsList => self.execute_connections_list(matches).await,
+            CliCommand::ConnectionsCreate => {
+                self.execute_connections_create(matches).await
+            }
             CliCommand::ConnectionsRead => self.execute_connections_read(matches).await,
+            CliCommand::ConnectionsUpdate => {
+                self.execute_connections_update(matches).await
+            }
+            CliCommand::ConnectionsDestroy => {
+                self.execute_connections_destroy(matches).await
+            }
+            CliCommand::ConnectionsPartialUpdate => {
+                self.execute_connections_partial_update(matches).await
+            }
+            CliCommand::ConnectionsCancellationPolicyRead => {
+                self.execute_connections_cancellation_policy_read(matches).await
+            }
+            CliCommand::ConnectionsLoaDownload => {
+                self.execute_connections_loa_download(matches).await
+            }
+            CliCommand::ConnectionsLoaUpload => {
+                self.execute_connections_loa_upload(matches).await
+            }
+            CliCommand::ConnectionsStatisticsRead => {
+                self.execute_connections_statistics_read(matches).await
+            }
+            CliCommand::ConnectionsStatisticsTimeseriesRead => {
+                self.execute_connections_statistics_timeseries_read(matches).await
+            }
             CliCommand::ContactsList => self.execute_contacts_list(matches).await,
             CliCommand::ContactsCreate => self.execute_contacts_create(matches).await,
             CliCommand::ContactsRead => self.execute_contacts_read(matches).await,
@@ -2490,6 +4390,9 @@ impl<T: CliConfig> Cli<T> {
             }
             CliCommand::DevicesList => self.execute_devices_list(matches).await,
             CliCommand::DevicesRead => self.execute_devices_read(matches).await,
+            CliCommand::ApiExtensionsList => {
+                self.execute_api_extensions_list(matches).await
+            }
             CliCommand::FacilitiesList => self.execute_facilities_list(matches).await,
             CliCommand::FacilitiesRead => self.execute_facilities_read(matches).await,
             CliCommand::ApiHealthRead => self.execute_api_health_read(matches).await,
@@ -2579,6 +4482,22 @@ impl<T: CliConfig> Cli<T> {
                 self.execute_network_service_config_cancellation_policy_read(matches)
                     .await
             }
+            CliCommand::NetworkServiceConfigsPeerStatisticsRead => {
+                self.execute_network_service_configs_peer_statistics_read(matches).await
+            }
+            CliCommand::NetworkServiceConfigsPeerStatisticsTimeseriesRead => {
+                self.execute_network_service_configs_peer_statistics_timeseries_read(
+                        matches,
+                    )
+                    .await
+            }
+            CliCommand::NetworkServiceConfigsStatisticsRead => {
+                self.execute_network_service_configs_statistics_read(matches).await
+            }
+            CliCommand::NetworkServiceConfigsStatisticsTimeseriesRead => {
+                self.execute_network_service_configs_statistics_timeseries_read(matches)
+                    .await
+            }
             CliCommand::NetworkServicesList => {
                 self.execute_network_services_list(matches).await
             }
@@ -2609,10 +4528,52 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::NetworkServiceChangeRequestDestroy => {
                 self.execute_network_service_change_request_destroy(matches).await
             }
+            CliCommand::NetworkServicesStatisticsRttRead => {
+                self.execute_network_services_statistics_rtt_read(matches).await
+            }
+            CliCommand::NetworkServicesStatisticsRead => {
+                self.execute_network_services_statistics_read(matches).await
+            }
+            CliCommand::NetworkServicesStatisticsTimeseriesRead => {
+                self.execute_network_services_statistics_timeseries_read(matches).await
+            }
             CliCommand::PopsList => self.execute_pops_list(matches).await,
             CliCommand::PopsRead => self.execute_pops_read(matches).await,
+            CliCommand::PortReservationsList => {
+                self.execute_port_reservations_list(matches).await
+            }
+            CliCommand::PortReservationsCreate => {
+                self.execute_port_reservations_create(matches).await
+            }
+            CliCommand::PortReservationsRead => {
+                self.execute_port_reservations_read(matches).await
+            }
+            CliCommand::PortReservationsUpdate => {
+                self.execute_port_reservations_update(matches).await
+            }
+            CliCommand::PortReservationsDestroy => {
+                self.execute_port_reservations_destroy(matches).await
+            }
+            CliCommand::PortReservationsPartialUpdate => {
+                self.execute_port_reservations_partial_update(matches).await
+            }
+            CliCommand::PortReservationCancellationPolicyRead => {
+                self.execute_port_reservation_cancellation_policy_read(matches).await
+            }
+            CliCommand::PortReservationsLoaDownload => {
+                self.execute_port_reservations_loa_download(matches).await
+            }
+            CliCommand::PortReservationsLoaUpload => {
+                self.execute_port_reservations_loa_upload(matches).await
+            }
             CliCommand::PortsList => self.execute_ports_list(matches).await,
             CliCommand::PortsRead => self.execute_ports_read(matches).await,
+            CliCommand::PortsStatisticsRead => {
+                self.execute_ports_statistics_read(matches).await
+            }
+            CliCommand::PortsStatisticsTimeseriesRead => {
+                self.execute_ports_statistics_timeseries_read(matches).await
+            }
             CliCommand::ProductOfferingsList => {
                 self.execute_product_offerings_list(matches).await
             }
@@ -2633,6 +4594,42 @@ impl<T: CliConfig> Cli<T> {
             }
             CliCommand::RolesList => self.execute_roles_list(matches).await,
             CliCommand::RolesRead => self.execute_roles_read(matches).await,
+            CliCommand::RoutingFunctionsList => {
+                self.execute_routing_functions_list(matches).await
+            }
+            CliCommand::RoutingFunctionsCreate => {
+                self.execute_routing_functions_create(matches).await
+            }
+            CliCommand::RoutingFunctionsRead => {
+                self.execute_routing_functions_read(matches).await
+            }
+            CliCommand::RoutingFunctionsDestroy => {
+                self.execute_routing_functions_destroy(matches).await
+            }
+            CliCommand::RoutingFunctionsPartialUpdate => {
+                self.execute_routing_functions_partial_update(matches).await
+            }
+            CliCommand::RoutingFunctionsCancellationPolicyRead => {
+                self.execute_routing_functions_cancellation_policy_read(matches).await
+            }
+        }
+    }
+    pub async fn execute_account_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.account_read();
+        self.config.execute_account_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
         }
     }
     pub async fn execute_accounts_list(
@@ -2640,6 +4637,9 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.accounts_list();
+        if let Some(value) = matches.get_one::<i64>("asn") {
+            request = request.asn(value.clone());
+        }
         if let Some(value) = matches.get_one::<i64>("billable") {
             request = request.billable(value.clone());
         }
@@ -2655,6 +4655,15 @@ impl<T: CliConfig> Cli<T> {
         }
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
             request = request.name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("state") {
             request = request.state(value.clone());
@@ -2687,6 +4696,9 @@ impl<T: CliConfig> Cli<T> {
             .get_one::<types::AccountRequestExternalRef>("external-ref")
         {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.body_map(|body| { body.id(value.clone()) });
         }
         if let Some(value) = matches
             .get_one::<types::AccountRequestLegalName>("legal-name")
@@ -2912,11 +4924,73 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
+    pub async fn execute_availability_zones_list(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.availability_zones_list();
+        if let Some(value) = matches.get_one::<crate::input::List>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("name") {
+            request = request.name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
+        self.config.execute_availability_zones_list(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_availability_zones_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.availability_zones_read();
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config.execute_availability_zones_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
     pub async fn execute_connections_list(
         &self,
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.connections_list();
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("consuming-account")
+        {
+            request = request.consuming_account(value.clone());
+        }
+        if let Some(value) = matches.get_one::<crate::input::List>("contacts") {
+            request = request.contacts(value.clone());
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
             request = request.external_ref(value.clone());
         }
@@ -2925,6 +4999,13 @@ impl<T: CliConfig> Cli<T> {
         }
         if let Some(value) = matches.get_one::<crate::input::List>("id") {
             request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
+        {
+            request = request.managing_account(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("metro-area") {
+            request = request.metro_area(value.clone());
         }
         if let Some(value) = matches
             .get_one::<::std::string::String>("metro-area-network")
@@ -2940,8 +5021,20 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
             request = request.name(value.clone());
         }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("pop") {
             request = request.pop(value.clone());
+        }
+        if let Some(value) = matches.get_one::<crate::input::List>("role-assignments") {
+            request = request.role_assignments(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("state") {
             request = request.state(value.clone());
@@ -2949,7 +5042,90 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("state-is-not") {
             request = request.state_is_not(value.clone());
         }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("supported-network-service")
+        {
+            request = request.supported_network_service(value.clone());
+        }
         self.config.execute_connections_list(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_connections_create(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.connections_create();
+        if let Some(value) = matches.get_one::<::std::string::String>("billing-account")
+        {
+            request = request.body_map(|body| { body.billing_account(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("connecting-party")
+        {
+            request = request.body_map(|body| { body.connecting_party(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("consuming-account")
+        {
+            request = request.body_map(|body| { body.consuming_account(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionRequestContractRef>("contract-ref")
+        {
+            request = request.body_map(|body| { body.contract_ref(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionRequestExternalRef>("external-ref")
+        {
+            request = request.body_map(|body| { body.external_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.body_map(|body| { body.id(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionRequestLacpTimeout>("lacp-timeout")
+        {
+            request = request.body_map(|body| { body.lacp_timeout(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
+        {
+            request = request.body_map(|body| { body.managing_account(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<types::ConnectionRequestMode>("mode") {
+            request = request.body_map(|body| { body.mode(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<i64>("port-quantity") {
+            request = request.body_map(|body| { body.port_quantity(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("product-offering")
+        {
+            request = request.body_map(|body| { body.product_offering(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionRequestPurchaseOrder>("purchase-order")
+        {
+            request = request.body_map(|body| { body.purchase_order(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<u64>("speed") {
+            request = request.body_map(|body| { body.speed(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
+            let body_txt = crate::input::read_body(value)
+                .with_context(|| format!("failed to read {}", value.display()))?;
+            let body_value = serde_json::from_str::<types::ConnectionRequest>(&body_txt)
+                .with_context(|| format!("failed to parse {}", value.display()))?;
+            request = request.body(body_value);
+        }
+        self.config.execute_connections_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -2983,6 +5159,304 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
+    pub async fn execute_connections_update(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.connections_update();
+        if let Some(value) = matches.get_one::<::std::string::String>("billing-account")
+        {
+            request = request.body_map(|body| { body.billing_account(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("consuming-account")
+        {
+            request = request.body_map(|body| { body.consuming_account(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionUpdateContractRef>("contract-ref")
+        {
+            request = request.body_map(|body| { body.contract_ref(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionUpdateExternalRef>("external-ref")
+        {
+            request = request.body_map(|body| { body.external_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionUpdateLacpTimeout>("lacp-timeout")
+        {
+            request = request.body_map(|body| { body.lacp_timeout(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
+        {
+            request = request.body_map(|body| { body.managing_account(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<types::ConnectionUpdateMode>("mode") {
+            request = request.body_map(|body| { body.mode(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("product-offering")
+        {
+            request = request.body_map(|body| { body.product_offering(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionUpdatePurchaseOrder>("purchase-order")
+        {
+            request = request.body_map(|body| { body.purchase_order(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<u64>("speed") {
+            request = request.body_map(|body| { body.speed(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
+            let body_txt = crate::input::read_body(value)
+                .with_context(|| format!("failed to read {}", value.display()))?;
+            let body_value = serde_json::from_str::<types::ConnectionUpdate>(&body_txt)
+                .with_context(|| format!("failed to parse {}", value.display()))?;
+            request = request.body(body_value);
+        }
+        self.config.execute_connections_update(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_connections_destroy(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.connections_destroy();
+        if let Some(value) = matches
+            .get_one::<::chrono::naive::NaiveDate>("decommission-at")
+        {
+            request = request.body_map(|body| { body.decommission_at(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
+            let body_txt = crate::input::read_body(value)
+                .with_context(|| format!("failed to read {}", value.display()))?;
+            let body_value = serde_json::from_str::<
+                types::CancellationRequest,
+            >(&body_txt)
+                .with_context(|| format!("failed to parse {}", value.display()))?;
+            request = request.body(body_value);
+        }
+        self.config.execute_connections_destroy(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_connections_partial_update(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.connections_partial_update();
+        if let Some(value) = matches.get_one::<::std::string::String>("billing-account")
+        {
+            request = request.body_map(|body| { body.billing_account(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("consuming-account")
+        {
+            request = request.body_map(|body| { body.consuming_account(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionUpdatePartialContractRef>("contract-ref")
+        {
+            request = request.body_map(|body| { body.contract_ref(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionUpdatePartialExternalRef>("external-ref")
+        {
+            request = request.body_map(|body| { body.external_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionUpdatePartialLacpTimeout>("lacp-timeout")
+        {
+            request = request.body_map(|body| { body.lacp_timeout(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
+        {
+            request = request.body_map(|body| { body.managing_account(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionUpdatePartialMode>("mode")
+        {
+            request = request.body_map(|body| { body.mode(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("product-offering")
+        {
+            request = request.body_map(|body| { body.product_offering(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<types::ConnectionUpdatePartialPurchaseOrder>("purchase-order")
+        {
+            request = request.body_map(|body| { body.purchase_order(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<u64>("speed") {
+            request = request.body_map(|body| { body.speed(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
+            let body_txt = crate::input::read_body(value)
+                .with_context(|| format!("failed to read {}", value.display()))?;
+            let body_value = serde_json::from_str::<
+                types::ConnectionUpdatePartial,
+            >(&body_txt)
+                .with_context(|| format!("failed to parse {}", value.display()))?;
+            request = request.body(body_value);
+        }
+        self.config.execute_connections_partial_update(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_connections_cancellation_policy_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.connections_cancellation_policy_read();
+        if let Some(value) = matches.get_one::<::std::string::String>("decommission-at")
+        {
+            request = request.decommission_at(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config.execute_connections_cancellation_policy_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_connections_loa_download(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.connections_loa_download();
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config.execute_connections_loa_download(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => todo!(),
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_connections_loa_upload(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.connections_loa_upload();
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config.execute_connections_loa_upload(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => todo!(),
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_connections_statistics_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.connections_statistics_read();
+        if let Some(value) = matches
+            .get_one::<::chrono::DateTime<::chrono::offset::Utc>>("end")
+        {
+            request = request.end(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::chrono::DateTime<::chrono::offset::Utc>>("start")
+        {
+            request = request.start(value.clone());
+        }
+        self.config.execute_connections_statistics_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_connections_statistics_timeseries_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.connections_statistics_timeseries_read();
+        if let Some(value) = matches.get_one::<::std::string::String>("aggregate") {
+            request = request.aggregate(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config
+            .execute_connections_statistics_timeseries_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
     pub async fn execute_contacts_list(
         &self,
         matches: &::clap::ArgMatches,
@@ -3002,6 +5476,15 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
         {
             request = request.managing_account(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
         }
         self.config.execute_contacts_list(matches, &mut request)?;
         let result = request.send().await;
@@ -3033,6 +5516,9 @@ impl<T: CliConfig> Cli<T> {
             .get_one::<types::ContactRequestExternalRef>("external-ref")
         {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.body_map(|body| { body.id(value.clone()) });
         }
         if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
         {
@@ -3258,6 +5744,15 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
             request = request.name(value.clone());
         }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("pop") {
             request = request.pop(value.clone());
         }
@@ -3283,6 +5778,33 @@ impl<T: CliConfig> Cli<T> {
             request = request.id(value.clone());
         }
         self.config.execute_devices_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_api_extensions_list(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.api_extensions_list();
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
+        self.config.execute_api_extensions_list(matches, &mut request)?;
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -3343,6 +5865,15 @@ impl<T: CliConfig> Cli<T> {
             .get_one::<::std::string::String>("organisation-name")
         {
             request = request.organisation_name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("postal-code") {
             request = request.postal_code(value.clone());
@@ -3458,6 +5989,15 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.network_service_config(value.clone());
         }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
         if let Some(value) = matches.get_one::<i64>("prefix-length") {
             request = request.prefix_length(value.clone());
         }
@@ -3505,6 +6045,9 @@ impl<T: CliConfig> Cli<T> {
         }
         if let Some(value) = matches.get_one::<types::IpAddressRequestFqdn>("fqdn") {
             request = request.body_map(|body| { body.fqdn(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.body_map(|body| { body.id(value.clone()) });
         }
         if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
         {
@@ -3729,6 +6272,15 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.network_service_config(value.clone());
         }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("valid-not-after")
         {
             request = request.valid_not_after(value.clone());
@@ -3767,6 +6319,9 @@ impl<T: CliConfig> Cli<T> {
             .get_one::<types::MacAddressRequestExternalRef>("external-ref")
         {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.body_map(|body| { body.id(value.clone()) });
         }
         if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
         {
@@ -3849,12 +6404,33 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.member_joining_rules_list();
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("consuming-account")
+        {
+            request = request.consuming_account(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
+            request = request.external_ref(value.clone());
+        }
         if let Some(value) = matches.get_one::<crate::input::List>("id") {
             request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
+        {
+            request = request.managing_account(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("network-service")
         {
             request = request.network_service(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
         }
         self.config.execute_member_joining_rules_list(matches, &mut request)?;
         let result = request.send().await;
@@ -4012,6 +6588,15 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
             request = request.name(value.clone());
         }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("service-provider")
         {
             request = request.service_provider(value.clone());
@@ -4058,6 +6643,15 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<crate::input::List>("id") {
             request = request.id(value.clone());
         }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
         self.config.execute_metro_areas_list(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -4102,6 +6696,9 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.consuming_account(value.clone());
         }
+        if let Some(value) = matches.get_one::<crate::input::List>("contacts") {
+            request = request.contacts(value.clone());
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
             request = request.external_ref(value.clone());
         }
@@ -4115,6 +6712,23 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("network-feature")
         {
             request = request.network_feature(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("network-service-config")
+        {
+            request = request.network_service_config(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
+        if let Some(value) = matches.get_one::<crate::input::List>("role-assignments") {
+            request = request.role_assignments(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("service-config") {
             request = request.service_config(value.clone());
@@ -4288,6 +6902,15 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.network_service(value.clone());
         }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("required") {
             request = request.required(value.clone());
         }
@@ -4344,6 +6967,9 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.consuming_account(value.clone());
         }
+        if let Some(value) = matches.get_one::<crate::input::List>("contacts") {
+            request = request.contacts(value.clone());
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
             request = request.external_ref(value.clone());
         }
@@ -4364,9 +6990,21 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<i64>("outer-vlan") {
             request = request.outer_vlan(value.clone());
         }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("product-offering")
         {
             request = request.product_offering(value.clone());
+        }
+        if let Some(value) = matches.get_one::<crate::input::List>("role-assignments") {
+            request = request.role_assignments(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("state") {
             request = request.state(value.clone());
@@ -4565,6 +7203,145 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
+    pub async fn execute_network_service_configs_peer_statistics_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.network_service_configs_peer_statistics_read();
+        if let Some(value) = matches.get_one::<i64>("asn") {
+            request = request.asn(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::chrono::DateTime<::chrono::offset::Utc>>("end")
+        {
+            request = request.end(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("ip-address") {
+            request = request.ip_address(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("ip-version") {
+            request = request.ip_version(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("mac-address") {
+            request = request.mac_address(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::chrono::DateTime<::chrono::offset::Utc>>("start")
+        {
+            request = request.start(value.clone());
+        }
+        self.config
+            .execute_network_service_configs_peer_statistics_read(
+                matches,
+                &mut request,
+            )?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_network_service_configs_peer_statistics_timeseries_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self
+            .client
+            .network_service_configs_peer_statistics_timeseries_read();
+        if let Some(value) = matches.get_one::<::std::string::String>("aggregate") {
+            request = request.aggregate(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config
+            .execute_network_service_configs_peer_statistics_timeseries_read(
+                matches,
+                &mut request,
+            )?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_network_service_configs_statistics_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.network_service_configs_statistics_read();
+        if let Some(value) = matches
+            .get_one::<::chrono::DateTime<::chrono::offset::Utc>>("end")
+        {
+            request = request.end(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::chrono::DateTime<::chrono::offset::Utc>>("start")
+        {
+            request = request.start(value.clone());
+        }
+        self.config
+            .execute_network_service_configs_statistics_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_network_service_configs_statistics_timeseries_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self
+            .client
+            .network_service_configs_statistics_timeseries_read();
+        if let Some(value) = matches.get_one::<::std::string::String>("aggregate") {
+            request = request.aggregate(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config
+            .execute_network_service_configs_statistics_timeseries_read(
+                matches,
+                &mut request,
+            )?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
     pub async fn execute_network_services_list(
         &self,
         matches: &::clap::ArgMatches,
@@ -4584,6 +7361,15 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
         {
             request = request.managing_account(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("pop") {
             request = request.pop(value.clone());
@@ -4864,6 +7650,92 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
+    pub async fn execute_network_services_statistics_rtt_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.network_services_statistics_rtt_read();
+        if let Some(value) = matches.get_one::<i64>("after") {
+            request = request.after(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("asn") {
+            request = request.asn(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("ip") {
+            request = request.ip(value.clone());
+        }
+        self.config.execute_network_services_statistics_rtt_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_network_services_statistics_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.network_services_statistics_read();
+        if let Some(value) = matches
+            .get_one::<::chrono::DateTime<::chrono::offset::Utc>>("end")
+        {
+            request = request.end(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::chrono::DateTime<::chrono::offset::Utc>>("start")
+        {
+            request = request.start(value.clone());
+        }
+        self.config.execute_network_services_statistics_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_network_services_statistics_timeseries_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.network_services_statistics_timeseries_read();
+        if let Some(value) = matches.get_one::<::std::string::String>("aggregate") {
+            request = request.aggregate(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config
+            .execute_network_services_statistics_timeseries_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
     pub async fn execute_pops_list(
         &self,
         matches: &::clap::ArgMatches,
@@ -4900,6 +7772,15 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.metro_area_network(value.clone());
         }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
         self.config.execute_pops_list(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -4934,6 +7815,331 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
+    pub async fn execute_port_reservations_list(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.port_reservations_list();
+        if let Some(value) = matches.get_one::<::std::string::String>("connection") {
+            request = request.connection(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
+            request = request.external_ref(value.clone());
+        }
+        if let Some(value) = matches.get_one::<crate::input::List>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("port") {
+            request = request.port(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("state") {
+            request = request.state(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("state-is-not") {
+            request = request.state_is_not(value.clone());
+        }
+        self.config.execute_port_reservations_list(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_port_reservations_create(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.port_reservations_create();
+        if let Some(value) = matches.get_one::<::std::string::String>("connecting-party")
+        {
+            request = request.body_map(|body| { body.connecting_party(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("connection") {
+            request = request.body_map(|body| { body.connection(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("contract-ref") {
+            request = request.body_map(|body| { body.contract_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("cross-connect-id")
+        {
+            request = request.body_map(|body| { body.cross_connect_id(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
+            request = request.body_map(|body| { body.external_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.body_map(|body| { body.id(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("purchase-order") {
+            request = request.body_map(|body| { body.purchase_order(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("subscriber-side-demarc")
+        {
+            request = request
+                .body_map(|body| { body.subscriber_side_demarc(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
+            let body_txt = crate::input::read_body(value)
+                .with_context(|| format!("failed to read {}", value.display()))?;
+            let body_value = serde_json::from_str::<
+                types::PortReservationRequest,
+            >(&body_txt)
+                .with_context(|| format!("failed to parse {}", value.display()))?;
+            request = request.body(body_value);
+        }
+        self.config.execute_port_reservations_create(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_port_reservations_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.port_reservations_read();
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config.execute_port_reservations_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_port_reservations_update(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.port_reservations_update();
+        if let Some(value) = matches.get_one::<::std::string::String>("connecting-party")
+        {
+            request = request.body_map(|body| { body.connecting_party(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("contract-ref") {
+            request = request.body_map(|body| { body.contract_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("cross-connect-id")
+        {
+            request = request.body_map(|body| { body.cross_connect_id(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
+            request = request.body_map(|body| { body.external_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("purchase-order") {
+            request = request.body_map(|body| { body.purchase_order(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("subscriber-side-demarc")
+        {
+            request = request
+                .body_map(|body| { body.subscriber_side_demarc(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
+            let body_txt = crate::input::read_body(value)
+                .with_context(|| format!("failed to read {}", value.display()))?;
+            let body_value = serde_json::from_str::<
+                types::PortReservationUpdate,
+            >(&body_txt)
+                .with_context(|| format!("failed to parse {}", value.display()))?;
+            request = request.body(body_value);
+        }
+        self.config.execute_port_reservations_update(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_port_reservations_destroy(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.port_reservations_destroy();
+        if let Some(value) = matches
+            .get_one::<::chrono::naive::NaiveDate>("decommission-at")
+        {
+            request = request.body_map(|body| { body.decommission_at(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
+            let body_txt = crate::input::read_body(value)
+                .with_context(|| format!("failed to read {}", value.display()))?;
+            let body_value = serde_json::from_str::<
+                types::CancellationRequest,
+            >(&body_txt)
+                .with_context(|| format!("failed to parse {}", value.display()))?;
+            request = request.body(body_value);
+        }
+        self.config.execute_port_reservations_destroy(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_port_reservations_partial_update(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.port_reservations_partial_update();
+        if let Some(value) = matches.get_one::<::std::string::String>("connecting-party")
+        {
+            request = request.body_map(|body| { body.connecting_party(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("contract-ref") {
+            request = request.body_map(|body| { body.contract_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("cross-connect-id")
+        {
+            request = request.body_map(|body| { body.cross_connect_id(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
+            request = request.body_map(|body| { body.external_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("purchase-order") {
+            request = request.body_map(|body| { body.purchase_order(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("subscriber-side-demarc")
+        {
+            request = request
+                .body_map(|body| { body.subscriber_side_demarc(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
+            let body_txt = crate::input::read_body(value)
+                .with_context(|| format!("failed to read {}", value.display()))?;
+            let body_value = serde_json::from_str::<
+                types::PortReservationPatch,
+            >(&body_txt)
+                .with_context(|| format!("failed to parse {}", value.display()))?;
+            request = request.body(body_value);
+        }
+        self.config.execute_port_reservations_partial_update(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_port_reservation_cancellation_policy_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.port_reservation_cancellation_policy_read();
+        if let Some(value) = matches.get_one::<::std::string::String>("decommission-at")
+        {
+            request = request.decommission_at(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config
+            .execute_port_reservation_cancellation_policy_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_port_reservations_loa_download(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.port_reservations_loa_download();
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config.execute_port_reservations_loa_download(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => todo!(),
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_port_reservations_loa_upload(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.port_reservations_loa_upload();
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config.execute_port_reservations_loa_upload(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => todo!(),
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
     pub async fn execute_ports_list(
         &self,
         matches: &::clap::ArgMatches,
@@ -4941,6 +8147,11 @@ impl<T: CliConfig> Cli<T> {
         let mut request = self.client.ports_list();
         if let Some(value) = matches.get_one::<::std::string::String>("connection") {
             request = request.connection(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("consuming-account")
+        {
+            request = request.consuming_account(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("device") {
             request = request.device(value.clone());
@@ -4951,11 +8162,24 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<crate::input::List>("id") {
             request = request.id(value.clone());
         }
+        if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
+        {
+            request = request.managing_account(value.clone());
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("media-type") {
             request = request.media_type(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
             request = request.name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("pop") {
             request = request.pop(value.clone());
@@ -5003,6 +8227,61 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
+    pub async fn execute_ports_statistics_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.ports_statistics_read();
+        if let Some(value) = matches
+            .get_one::<::chrono::DateTime<::chrono::offset::Utc>>("end")
+        {
+            request = request.end(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::chrono::DateTime<::chrono::offset::Utc>>("start")
+        {
+            request = request.start(value.clone());
+        }
+        self.config.execute_ports_statistics_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_ports_statistics_timeseries_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.ports_statistics_timeseries_read();
+        if let Some(value) = matches.get_one::<::std::string::String>("aggregate") {
+            request = request.aggregate(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config.execute_ports_statistics_timeseries_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
     pub async fn execute_product_offerings_list(
         &self,
         matches: &::clap::ArgMatches,
@@ -5013,6 +8292,26 @@ impl<T: CliConfig> Cli<T> {
         }
         if let Some(value) = matches.get_one::<::std::string::String>("cloud-key") {
             request = request.cloud_key(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("contract-initial-notice-period")
+        {
+            request = request.contract_initial_notice_period(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("contract-initial-period")
+        {
+            request = request.contract_initial_period(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("contract-renewal-notice-period")
+        {
+            request = request.contract_renewal_notice_period(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("contract-renewal-period")
+        {
+            request = request.contract_renewal_period(value.clone());
         }
         if let Some(value) = matches
             .get_one::<types::ProductOfferingsListDeliveryMethod>("delivery-method")
@@ -5037,14 +8336,29 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.handover_metro_area_network(value.clone());
         }
+        if let Some(value) = matches.get_one::<::std::string::String>("handover-pop") {
+            request = request.handover_pop(value.clone());
+        }
         if let Some(value) = matches.get_one::<crate::input::List>("id") {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
             request = request.name(value.clone());
         }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
         if let Some(value) = matches.get_one::<i64>("physical-port-speed") {
             request = request.physical_port_speed(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("resource-type") {
+            request = request.resource_type(value.clone());
         }
         if let Some(value) = matches
             .get_one::<::std::string::String>("service-metro-area")
@@ -5122,6 +8436,15 @@ impl<T: CliConfig> Cli<T> {
         }
         if let Some(value) = matches.get_one::<crate::input::List>("id") {
             request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("role") {
             request = request.role(value.clone());
@@ -5228,6 +8551,15 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
             request = request.name(value.clone());
         }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
         self.config.execute_roles_list(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -5265,6 +8597,263 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
+    pub async fn execute_routing_functions_list(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.routing_functions_list();
+        if let Some(value) = matches.get_one::<::std::string::String>("asn") {
+            request = request.asn(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("consuming-account")
+        {
+            request = request.consuming_account(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
+            request = request.external_ref(value.clone());
+        }
+        if let Some(value) = matches.get_one::<crate::input::List>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
+        {
+            request = request.managing_account(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-limit") {
+            request = request.page_limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i64>("page-offset") {
+            request = request.page_offset(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("page-token") {
+            request = request.page_token(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("state") {
+            request = request.state(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("state-is-not") {
+            request = request.state_is_not(value.clone());
+        }
+        self.config.execute_routing_functions_list(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_routing_functions_create(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.routing_functions_create();
+        if let Some(value) = matches.get_one::<i64>("asn") {
+            request = request.body_map(|body| { body.asn(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("billing-account")
+        {
+            request = request.body_map(|body| { body.billing_account(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<i64>("capacity") {
+            request = request.body_map(|body| { body.capacity(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("consuming-account")
+        {
+            request = request.body_map(|body| { body.consuming_account(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("contract-ref") {
+            request = request.body_map(|body| { body.contract_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
+            request = request.body_map(|body| { body.external_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.body_map(|body| { body.id(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
+        {
+            request = request.body_map(|body| { body.managing_account(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("product-offering")
+        {
+            request = request.body_map(|body| { body.product_offering(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("purchase-order") {
+            request = request.body_map(|body| { body.purchase_order(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
+            let body_txt = crate::input::read_body(value)
+                .with_context(|| format!("failed to read {}", value.display()))?;
+            let body_value = serde_json::from_str::<
+                types::RoutingFunctionRequest,
+            >(&body_txt)
+                .with_context(|| format!("failed to parse {}", value.display()))?;
+            request = request.body(body_value);
+        }
+        self.config.execute_routing_functions_create(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_routing_functions_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.routing_functions_read();
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config.execute_routing_functions_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_routing_functions_destroy(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.routing_functions_destroy();
+        if let Some(value) = matches
+            .get_one::<::chrono::naive::NaiveDate>("decommission-at")
+        {
+            request = request.body_map(|body| { body.decommission_at(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
+            let body_txt = crate::input::read_body(value)
+                .with_context(|| format!("failed to read {}", value.display()))?;
+            let body_value = serde_json::from_str::<
+                types::CancellationRequest,
+            >(&body_txt)
+                .with_context(|| format!("failed to parse {}", value.display()))?;
+            request = request.body(body_value);
+        }
+        self.config.execute_routing_functions_destroy(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_routing_functions_partial_update(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.routing_functions_partial_update();
+        if let Some(value) = matches.get_one::<i64>("asn") {
+            request = request.body_map(|body| { body.asn(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("billing-account")
+        {
+            request = request.body_map(|body| { body.billing_account(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<i64>("capacity") {
+            request = request.body_map(|body| { body.capacity(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("consuming-account")
+        {
+            request = request.body_map(|body| { body.consuming_account(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("contract-ref") {
+            request = request.body_map(|body| { body.contract_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
+            request = request.body_map(|body| { body.external_ref(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
+        {
+            request = request.body_map(|body| { body.managing_account(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("product-offering")
+        {
+            request = request.body_map(|body| { body.product_offering(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("purchase-order") {
+            request = request.body_map(|body| { body.purchase_order(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
+            let body_txt = crate::input::read_body(value)
+                .with_context(|| format!("failed to read {}", value.display()))?;
+            let body_value = serde_json::from_str::<
+                types::RoutingFunctionPatch,
+            >(&body_txt)
+                .with_context(|| format!("failed to parse {}", value.display()))?;
+            request = request.body(body_value);
+        }
+        self.config.execute_routing_functions_partial_update(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_routing_functions_cancellation_policy_read(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.routing_functions_cancellation_policy_read();
+        if let Some(value) = matches.get_one::<::std::string::String>("decommission-at")
+        {
+            request = request.decommission_at(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        self.config
+            .execute_routing_functions_cancellation_policy_read(matches, &mut request)?;
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
 }
 pub trait CliConfig {
     fn success_item<T>(&self, value: &ResponseValue<T>)
@@ -5286,6 +8875,13 @@ pub trait CliConfig {
     fn list_end_error<T>(&self, value: &Error<T>)
     where
         T: schemars::JsonSchema + serde::Serialize + std::fmt::Debug;
+    fn execute_account_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::AccountRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
     fn execute_accounts_list(
         &self,
         matches: &::clap::ArgMatches,
@@ -5342,6 +8938,20 @@ pub trait CliConfig {
     ) -> anyhow::Result<()> {
         Ok(())
     }
+    fn execute_availability_zones_list(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::AvailabilityZonesList,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_availability_zones_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::AvailabilityZonesRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
     fn execute_connections_list(
         &self,
         matches: &::clap::ArgMatches,
@@ -5349,10 +8959,73 @@ pub trait CliConfig {
     ) -> anyhow::Result<()> {
         Ok(())
     }
+    fn execute_connections_create(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::ConnectionsCreate,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
     fn execute_connections_read(
         &self,
         matches: &::clap::ArgMatches,
         request: &mut builder::ConnectionsRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_connections_update(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::ConnectionsUpdate,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_connections_destroy(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::ConnectionsDestroy,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_connections_partial_update(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::ConnectionsPartialUpdate,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_connections_cancellation_policy_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::ConnectionsCancellationPolicyRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_connections_loa_download(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::ConnectionsLoaDownload,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_connections_loa_upload(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::ConnectionsLoaUpload,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_connections_statistics_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::ConnectionsStatisticsRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_connections_statistics_timeseries_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::ConnectionsStatisticsTimeseriesRead,
     ) -> anyhow::Result<()> {
         Ok(())
     }
@@ -5409,6 +9082,13 @@ pub trait CliConfig {
         &self,
         matches: &::clap::ArgMatches,
         request: &mut builder::DevicesRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_api_extensions_list(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::ApiExtensionsList,
     ) -> anyhow::Result<()> {
         Ok(())
     }
@@ -5678,6 +9358,34 @@ pub trait CliConfig {
     ) -> anyhow::Result<()> {
         Ok(())
     }
+    fn execute_network_service_configs_peer_statistics_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::NetworkServiceConfigsPeerStatisticsRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_network_service_configs_peer_statistics_timeseries_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::NetworkServiceConfigsPeerStatisticsTimeseriesRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_network_service_configs_statistics_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::NetworkServiceConfigsStatisticsRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_network_service_configs_statistics_timeseries_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::NetworkServiceConfigsStatisticsTimeseriesRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
     fn execute_network_services_list(
         &self,
         matches: &::clap::ArgMatches,
@@ -5748,6 +9456,27 @@ pub trait CliConfig {
     ) -> anyhow::Result<()> {
         Ok(())
     }
+    fn execute_network_services_statistics_rtt_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::NetworkServicesStatisticsRttRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_network_services_statistics_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::NetworkServicesStatisticsRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_network_services_statistics_timeseries_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::NetworkServicesStatisticsTimeseriesRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
     fn execute_pops_list(
         &self,
         matches: &::clap::ArgMatches,
@@ -5762,6 +9491,69 @@ pub trait CliConfig {
     ) -> anyhow::Result<()> {
         Ok(())
     }
+    fn execute_port_reservations_list(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::PortReservationsList,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_port_reservations_create(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::PortReservationsCreate,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_port_reservations_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::PortReservationsRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_port_reservations_update(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::PortReservationsUpdate,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_port_reservations_destroy(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::PortReservationsDestroy,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_port_reservations_partial_update(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::PortReservationsPartialUpdate,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_port_reservation_cancellation_policy_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::PortReservationCancellationPolicyRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_port_reservations_loa_download(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::PortReservationsLoaDownload,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_port_reservations_loa_upload(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::PortReservationsLoaUpload,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
     fn execute_ports_list(
         &self,
         matches: &::clap::ArgMatches,
@@ -5773,6 +9565,20 @@ pub trait CliConfig {
         &self,
         matches: &::clap::ArgMatches,
         request: &mut builder::PortsRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_ports_statistics_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::PortsStatisticsRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_ports_statistics_timeseries_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::PortsStatisticsTimeseriesRead,
     ) -> anyhow::Result<()> {
         Ok(())
     }
@@ -5832,9 +9638,52 @@ pub trait CliConfig {
     ) -> anyhow::Result<()> {
         Ok(())
     }
+    fn execute_routing_functions_list(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::RoutingFunctionsList,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_routing_functions_create(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::RoutingFunctionsCreate,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_routing_functions_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::RoutingFunctionsRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_routing_functions_destroy(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::RoutingFunctionsDestroy,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_routing_functions_partial_update(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::RoutingFunctionsPartialUpdate,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn execute_routing_functions_cancellation_policy_read(
+        &self,
+        matches: &::clap::ArgMatches,
+        request: &mut builder::RoutingFunctionsCancellationPolicyRead,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 #[derive(Copy, Clone, Debug)]
 pub enum CliCommand {
+    AccountRead,
     AccountsList,
     AccountsCreate,
     AccountsRead,
@@ -5843,8 +9692,19 @@ pub enum CliCommand {
     AccountsPartialUpdate,
     AuthTokenRefresh,
     AuthTokenCreate,
+    AvailabilityZonesList,
+    AvailabilityZonesRead,
     ConnectionsList,
+    ConnectionsCreate,
     ConnectionsRead,
+    ConnectionsUpdate,
+    ConnectionsDestroy,
+    ConnectionsPartialUpdate,
+    ConnectionsCancellationPolicyRead,
+    ConnectionsLoaDownload,
+    ConnectionsLoaUpload,
+    ConnectionsStatisticsRead,
+    ConnectionsStatisticsTimeseriesRead,
     ContactsList,
     ContactsCreate,
     ContactsRead,
@@ -5853,6 +9713,7 @@ pub enum CliCommand {
     ContactsPartialUpdate,
     DevicesList,
     DevicesRead,
+    ApiExtensionsList,
     FacilitiesList,
     FacilitiesRead,
     ApiHealthRead,
@@ -5891,6 +9752,10 @@ pub enum CliCommand {
     NetworkServiceConfigsDestroy,
     NetworkServiceConfigsPartialUpdate,
     NetworkServiceConfigCancellationPolicyRead,
+    NetworkServiceConfigsPeerStatisticsRead,
+    NetworkServiceConfigsPeerStatisticsTimeseriesRead,
+    NetworkServiceConfigsStatisticsRead,
+    NetworkServiceConfigsStatisticsTimeseriesRead,
     NetworkServicesList,
     NetworkServicesCreate,
     NetworkServicesRead,
@@ -5901,10 +9766,24 @@ pub enum CliCommand {
     NetworkServiceChangeRequestRead,
     NetworkServiceChangeRequestCreate,
     NetworkServiceChangeRequestDestroy,
+    NetworkServicesStatisticsRttRead,
+    NetworkServicesStatisticsRead,
+    NetworkServicesStatisticsTimeseriesRead,
     PopsList,
     PopsRead,
+    PortReservationsList,
+    PortReservationsCreate,
+    PortReservationsRead,
+    PortReservationsUpdate,
+    PortReservationsDestroy,
+    PortReservationsPartialUpdate,
+    PortReservationCancellationPolicyRead,
+    PortReservationsLoaDownload,
+    PortReservationsLoaUpload,
     PortsList,
     PortsRead,
+    PortsStatisticsRead,
+    PortsStatisticsTimeseriesRead,
     ProductOfferingsList,
     ProductOfferingsRead,
     RoleAssignmentsList,
@@ -5913,24 +9792,38 @@ pub enum CliCommand {
     RoleAssignmentsDestroy,
     RolesList,
     RolesRead,
+    RoutingFunctionsList,
+    RoutingFunctionsCreate,
+    RoutingFunctionsRead,
+    RoutingFunctionsDestroy,
+    RoutingFunctionsPartialUpdate,
+    RoutingFunctionsCancellationPolicyRead,
 }
 impl CliCommand {
     pub fn iter() -> impl Iterator<Item = CliCommand> {
         vec![
-            CliCommand::AccountsList, CliCommand::AccountsCreate,
-            CliCommand::AccountsRead, CliCommand::AccountsUpdate,
-            CliCommand::AccountsDestroy, CliCommand::AccountsPartialUpdate,
-            CliCommand::AuthTokenRefresh, CliCommand::AuthTokenCreate,
-            CliCommand::ConnectionsList, CliCommand::ConnectionsRead,
-            CliCommand::ContactsList, CliCommand::ContactsCreate,
-            CliCommand::ContactsRead, CliCommand::ContactsUpdate,
-            CliCommand::ContactsDestroy, CliCommand::ContactsPartialUpdate,
-            CliCommand::DevicesList, CliCommand::DevicesRead, CliCommand::FacilitiesList,
-            CliCommand::FacilitiesRead, CliCommand::ApiHealthRead,
-            CliCommand::ApiImplementationRead, CliCommand::IpsList,
-            CliCommand::IpsCreate, CliCommand::IpsRead, CliCommand::IpsUpdate,
-            CliCommand::IpsPartialUpdate, CliCommand::MacsList, CliCommand::MacsCreate,
-            CliCommand::MacsRead, CliCommand::MacsDestroy,
+            CliCommand::AccountRead, CliCommand::AccountsList,
+            CliCommand::AccountsCreate, CliCommand::AccountsRead,
+            CliCommand::AccountsUpdate, CliCommand::AccountsDestroy,
+            CliCommand::AccountsPartialUpdate, CliCommand::AuthTokenRefresh,
+            CliCommand::AuthTokenCreate, CliCommand::AvailabilityZonesList,
+            CliCommand::AvailabilityZonesRead, CliCommand::ConnectionsList,
+            CliCommand::ConnectionsCreate, CliCommand::ConnectionsRead,
+            CliCommand::ConnectionsUpdate, CliCommand::ConnectionsDestroy,
+            CliCommand::ConnectionsPartialUpdate,
+            CliCommand::ConnectionsCancellationPolicyRead,
+            CliCommand::ConnectionsLoaDownload, CliCommand::ConnectionsLoaUpload,
+            CliCommand::ConnectionsStatisticsRead,
+            CliCommand::ConnectionsStatisticsTimeseriesRead, CliCommand::ContactsList,
+            CliCommand::ContactsCreate, CliCommand::ContactsRead,
+            CliCommand::ContactsUpdate, CliCommand::ContactsDestroy,
+            CliCommand::ContactsPartialUpdate, CliCommand::DevicesList,
+            CliCommand::DevicesRead, CliCommand::ApiExtensionsList,
+            CliCommand::FacilitiesList, CliCommand::FacilitiesRead,
+            CliCommand::ApiHealthRead, CliCommand::ApiImplementationRead,
+            CliCommand::IpsList, CliCommand::IpsCreate, CliCommand::IpsRead,
+            CliCommand::IpsUpdate, CliCommand::IpsPartialUpdate, CliCommand::MacsList,
+            CliCommand::MacsCreate, CliCommand::MacsRead, CliCommand::MacsDestroy,
             CliCommand::MemberJoiningRulesList, CliCommand::MemberJoiningRulesCreate,
             CliCommand::MemberJoiningRulesRead, CliCommand::MemberJoiningRulesUpdate,
             CliCommand::MemberJoiningRulesDestroy,
@@ -5951,23 +9844,43 @@ impl CliCommand {
             CliCommand::NetworkServiceConfigsDestroy,
             CliCommand::NetworkServiceConfigsPartialUpdate,
             CliCommand::NetworkServiceConfigCancellationPolicyRead,
+            CliCommand::NetworkServiceConfigsPeerStatisticsRead,
+            CliCommand::NetworkServiceConfigsPeerStatisticsTimeseriesRead,
+            CliCommand::NetworkServiceConfigsStatisticsRead,
+            CliCommand::NetworkServiceConfigsStatisticsTimeseriesRead,
             CliCommand::NetworkServicesList, CliCommand::NetworkServicesCreate,
             CliCommand::NetworkServicesRead, CliCommand::NetworkServicesUpdate,
             CliCommand::NetworkServicesDestroy, CliCommand::NetworkServicesPartialUpdate,
             CliCommand::NetworkServiceCancellationPolicyRead,
             CliCommand::NetworkServiceChangeRequestRead,
             CliCommand::NetworkServiceChangeRequestCreate,
-            CliCommand::NetworkServiceChangeRequestDestroy, CliCommand::PopsList,
-            CliCommand::PopsRead, CliCommand::PortsList, CliCommand::PortsRead,
-            CliCommand::ProductOfferingsList, CliCommand::ProductOfferingsRead,
-            CliCommand::RoleAssignmentsList, CliCommand::RoleAssignmentsCreate,
-            CliCommand::RoleAssignmentsRead, CliCommand::RoleAssignmentsDestroy,
-            CliCommand::RolesList, CliCommand::RolesRead,
+            CliCommand::NetworkServiceChangeRequestDestroy,
+            CliCommand::NetworkServicesStatisticsRttRead,
+            CliCommand::NetworkServicesStatisticsRead,
+            CliCommand::NetworkServicesStatisticsTimeseriesRead, CliCommand::PopsList,
+            CliCommand::PopsRead, CliCommand::PortReservationsList,
+            CliCommand::PortReservationsCreate, CliCommand::PortReservationsRead,
+            CliCommand::PortReservationsUpdate, CliCommand::PortReservationsDestroy,
+            CliCommand::PortReservationsPartialUpdate,
+            CliCommand::PortReservationCancellationPolicyRead,
+            CliCommand::PortReservationsLoaDownload,
+            CliCommand::PortReservationsLoaUpload, CliCommand::PortsList,
+            CliCommand::PortsRead, CliCommand::PortsStatisticsRead,
+            CliCommand::PortsStatisticsTimeseriesRead, CliCommand::ProductOfferingsList,
+            CliCommand::ProductOfferingsRead, CliCommand::RoleAssignmentsList,
+            CliCommand::RoleAssignmentsCreate, CliCommand::RoleAssignmentsRead,
+            CliCommand::RoleAssignmentsDestroy, CliCommand::RolesList,
+            CliCommand::RolesRead, CliCommand::RoutingFunctionsList,
+            CliCommand::RoutingFunctionsCreate, CliCommand::RoutingFunctionsRead,
+            CliCommand::RoutingFunctionsDestroy,
+            CliCommand::RoutingFunctionsPartialUpdate,
+            CliCommand::RoutingFunctionsCancellationPolicyRead,
         ]
             .into_iter()
     }
     pub fn operation_id(&self) -> &'static str {
         match self {
+            CliCommand::AccountRead => "account_read",
             CliCommand::AccountsList => "accounts_list",
             CliCommand::AccountsCreate => "accounts_create",
             CliCommand::AccountsRead => "accounts_read",
@@ -5976,8 +9889,23 @@ impl CliCommand {
             CliCommand::AccountsPartialUpdate => "accounts_partial_update",
             CliCommand::AuthTokenRefresh => "auth_token_refresh",
             CliCommand::AuthTokenCreate => "auth_token_create",
+            CliCommand::AvailabilityZonesList => "availability_zones_list",
+            CliCommand::AvailabilityZonesRead => "availability_zones_read",
             CliCommand::ConnectionsList => "connections_list",
+            CliCommand::ConnectionsCreate => "connections_create",
             CliCommand::ConnectionsRead => "connections_read",
+            CliCommand::ConnectionsUpdate => "connections_update",
+            CliCommand::ConnectionsDestroy => "connections_destroy",
+            CliCommand::ConnectionsPartialUpdate => "connections_partial_update",
+            CliCommand::ConnectionsCancellationPolicyRead => {
+                "connections_cancellation_policy_read"
+            }
+            CliCommand::ConnectionsLoaDownload => "connections_loa_download",
+            CliCommand::ConnectionsLoaUpload => "connections_loa_upload",
+            CliCommand::ConnectionsStatisticsRead => "connections_statistics_read",
+            CliCommand::ConnectionsStatisticsTimeseriesRead => {
+                "connections_statistics_timeseries_read"
+            }
             CliCommand::ContactsList => "contacts_list",
             CliCommand::ContactsCreate => "contacts_create",
             CliCommand::ContactsRead => "contacts_read",
@@ -5986,6 +9914,7 @@ impl CliCommand {
             CliCommand::ContactsPartialUpdate => "contacts_partial_update",
             CliCommand::DevicesList => "devices_list",
             CliCommand::DevicesRead => "devices_read",
+            CliCommand::ApiExtensionsList => "api_extensions_list",
             CliCommand::FacilitiesList => "facilities_list",
             CliCommand::FacilitiesRead => "facilities_read",
             CliCommand::ApiHealthRead => "api_health_read",
@@ -6032,6 +9961,18 @@ impl CliCommand {
             CliCommand::NetworkServiceConfigCancellationPolicyRead => {
                 "network_service_config_cancellation_policy_read"
             }
+            CliCommand::NetworkServiceConfigsPeerStatisticsRead => {
+                "network_service_configs_peer_statistics_read"
+            }
+            CliCommand::NetworkServiceConfigsPeerStatisticsTimeseriesRead => {
+                "network_service_configs_peer_statistics_timeseries_read"
+            }
+            CliCommand::NetworkServiceConfigsStatisticsRead => {
+                "network_service_configs_statistics_read"
+            }
+            CliCommand::NetworkServiceConfigsStatisticsTimeseriesRead => {
+                "network_service_configs_statistics_timeseries_read"
+            }
             CliCommand::NetworkServicesList => "network_services_list",
             CliCommand::NetworkServicesCreate => "network_services_create",
             CliCommand::NetworkServicesRead => "network_services_read",
@@ -6050,10 +9991,36 @@ impl CliCommand {
             CliCommand::NetworkServiceChangeRequestDestroy => {
                 "network_service_change_request_destroy"
             }
+            CliCommand::NetworkServicesStatisticsRttRead => {
+                "network_services_statistics_rtt_read"
+            }
+            CliCommand::NetworkServicesStatisticsRead => {
+                "network_services_statistics_read"
+            }
+            CliCommand::NetworkServicesStatisticsTimeseriesRead => {
+                "network_services_statistics_timeseries_read"
+            }
             CliCommand::PopsList => "pops_list",
             CliCommand::PopsRead => "pops_read",
+            CliCommand::PortReservationsList => "port_reservations_list",
+            CliCommand::PortReservationsCreate => "port_reservations_create",
+            CliCommand::PortReservationsRead => "port_reservations_read",
+            CliCommand::PortReservationsUpdate => "port_reservations_update",
+            CliCommand::PortReservationsDestroy => "port_reservations_destroy",
+            CliCommand::PortReservationsPartialUpdate => {
+                "port_reservations_partial_update"
+            }
+            CliCommand::PortReservationCancellationPolicyRead => {
+                "port_reservation_cancellation_policy_read"
+            }
+            CliCommand::PortReservationsLoaDownload => "port_reservations_loa_download",
+            CliCommand::PortReservationsLoaUpload => "port_reservations_loa_upload",
             CliCommand::PortsList => "ports_list",
             CliCommand::PortsRead => "ports_read",
+            CliCommand::PortsStatisticsRead => "ports_statistics_read",
+            CliCommand::PortsStatisticsTimeseriesRead => {
+                "ports_statistics_timeseries_read"
+            }
             CliCommand::ProductOfferingsList => "product_offerings_list",
             CliCommand::ProductOfferingsRead => "product_offerings_read",
             CliCommand::RoleAssignmentsList => "role_assignments_list",
@@ -6062,6 +10029,16 @@ impl CliCommand {
             CliCommand::RoleAssignmentsDestroy => "role_assignments_destroy",
             CliCommand::RolesList => "roles_list",
             CliCommand::RolesRead => "roles_read",
+            CliCommand::RoutingFunctionsList => "routing_functions_list",
+            CliCommand::RoutingFunctionsCreate => "routing_functions_create",
+            CliCommand::RoutingFunctionsRead => "routing_functions_read",
+            CliCommand::RoutingFunctionsDestroy => "routing_functions_destroy",
+            CliCommand::RoutingFunctionsPartialUpdate => {
+                "routing_functions_partial_update"
+            }
+            CliCommand::RoutingFunctionsCancellationPolicyRead => {
+                "routing_functions_cancellation_policy_read"
+            }
         }
     }
 }

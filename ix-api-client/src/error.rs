@@ -440,11 +440,15 @@ impl ProblemError for Error {
 }
 
 impl spec::Operation {
-    /// The one success status the operation documents.
+    /// The one success status the operation documents (none for a range
+    /// such as `2XX`).
     pub fn success(&self) -> Option<u16> {
-        let mut success = self.answers.iter().filter(|s| (200..300).contains(*s));
+        let mut success = self
+            .answers
+            .iter()
+            .filter(|(low, high)| *low >= 200 && *high < 300);
         match (success.next(), success.next()) {
-            (Some(status), None) => Some(*status),
+            (Some((low, high)), None) if low == high => Some(*low),
             _ => None,
         }
     }

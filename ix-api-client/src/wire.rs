@@ -67,7 +67,7 @@ mod tests {
             bearer: true,
             request_body,
             comma_separated: &["id", "state"],
-            answers: &[200],
+            answers: &[(200, 200)],
         }
     }
 

@@ -8,9 +8,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
+use syn::visit_mut::{self, VisitMut};
 
 use crate::document::{self, DocumentError};
 use crate::polymorphic::{self, Union};
@@ -107,6 +108,8 @@ struct Generated {
     /// The spec as read.
     raw: serde_json::Value,
     cli: String,
+    /// The sandbox's `spec.json`.
+    sandbox_facts: Result<String, normalize::PassError>,
 }
 
 /// Every file `paths` names, as the spec produces it.
@@ -116,6 +119,7 @@ pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
         defined,
         raw,
         cli,
+        sandbox_facts,
     } = generate_client(&paths.spec)?;
     let mut out = vec![(paths.generated.clone(), client)];
     if let Some(file) = &paths.cli {
@@ -124,10 +128,7 @@ pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
     if let Some(dir) = &paths.sandbox {
         let located =
             |e: normalize::PassError| DocumentError::new(&paths.spec, e.pointer, e.message);
-        out.push((
-            dir.join("spec.json"),
-            sandbox::facts(&raw).map_err(located)?,
-        ));
+        out.push((dir.join("spec.json"), sandbox_facts.map_err(located)?));
         out.push((
             dir.join("models.rs"),
             sandbox::models(&raw, &defined).map_err(located)?,
@@ -137,6 +138,9 @@ pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
 }
 
 /// The client, the command line, and what the sandbox's files are made of.
+///
+/// The client and the command line are generated on two threads: each is
+/// a progenitor run of its own over the same document.
 fn generate_client(spec: &Path) -> Result<Generated, CodegenError> {
     let raw = document::load(spec)?;
     let located = |e: normalize::PassError| DocumentError::new(spec, e.pointer, e.message);
@@ -150,47 +154,120 @@ fn generate_client(spec: &Path) -> Result<Generated, CodegenError> {
         file: spec.to_path_buf(),
         message: e.to_string(),
     };
-    let mut tokens = Generator::new(&settings(&unions))
-        .generate_tokens(&openapi)
-        .map_err(generator_error)?;
-    // The command line names the client's items through its `api` module.
-    let cli_tokens = Generator::new(&settings(&unions))
-        .cli(&openapi, "crate::api")
-        .map_err(generator_error)?;
-    let cli =
-        cli::rewrite(one_line_docs(cli_tokens)).map_err(|message| CodegenError::Generator {
-            file: spec.to_path_buf(),
-            message,
-        })?;
-    tokens.extend(facts);
-    let mut file: syn::File =
-        syn::parse2(one_line_docs(tokens)).map_err(|e| CodegenError::Format(e.to_string()))?;
-    add_to_types(
-        &mut file,
-        one_line_docs(polymorphic::emit(&unions)),
-        &unions,
-    )
-    .map_err(|message| CodegenError::Generator {
-        file: spec.to_path_buf(),
-        message,
+    // The client's items after its `types` module are printed on the
+    // second thread, once that has printed the command line.
+    let (tail_sender, tail_receiver) = std::sync::mpsc::channel::<String>();
+    let (client, cli, sandbox_facts, tail) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            let tail_receiver = tail_receiver;
+            // The command line names the client's items through its `api` module.
+            let tokens = Generator::new(&settings(&unions))
+                .cli(&openapi, "crate::api")
+                .map_err(generator_error)?;
+            let mut cli = cli::rewrite(tokens).map_err(|message| CodegenError::Generator {
+                file: spec.to_path_buf(),
+                message,
+            })?;
+            one_line_docs(&mut cli);
+            let cli = format!(
+                "{}{}",
+                // The trait's default hooks leave their arguments unused.
+                HEADER.replace("#![allow(", "#![allow(unused, "),
+                prettyplease::unparse(&cli)
+            );
+            let sandbox_facts = sandbox::facts(&raw);
+            // Nothing comes when the first thread failed.
+            let tail = match tail_receiver.recv() {
+                Ok(text) => {
+                    let mut file =
+                        syn::parse_file(&text).map_err(|e| CodegenError::Format(e.to_string()))?;
+                    calls::add(&mut file).map_err(|message| CodegenError::Generator {
+                        file: spec.to_path_buf(),
+                        message,
+                    })?;
+                    one_line_docs(&mut file);
+                    prettyplease::unparse(&file)
+                }
+                Err(_) => String::new(),
+            };
+            Ok::<_, CodegenError>((cli, sandbox_facts, tail))
+        });
+        let client = generate_library(spec, &openapi, &unions, facts, tail_sender);
+        let joined = second.join().unwrap_or_else(|_| {
+            Err(CodegenError::Generator {
+                file: spec.to_path_buf(),
+                message: "the command line generator panicked".into(),
+            })
+        });
+        match (client, joined) {
+            (Ok(client), Ok((cli, sandbox_facts, tail))) => Ok((client, cli, sandbox_facts, tail)),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
     })?;
-    open_string_enums(&mut file);
-    calls::add(&mut file).map_err(|message| CodegenError::Generator {
-        file: spec.to_path_buf(),
-        message,
-    })?;
-    let defined = defined_types(&file);
+    let (head, defined) = client;
     Ok(Generated {
-        client: format!("{HEADER}{}", prettyplease::unparse(&file)),
+        client: format!("{HEADER}{head}{tail}"),
         defined,
         raw,
-        cli: format!(
-            "{}{}",
-            // The trait's default hooks leave their arguments unused.
-            HEADER.replace("#![allow(", "#![allow(unused, "),
-            prettyplease::unparse(&cli)
-        ),
+        cli,
+        sandbox_facts,
     })
+}
+
+/// The client's generated module up to its `types` module (the rest, as
+/// source text, goes to `tail` to be printed elsewhere), and the types it
+/// defines.
+fn generate_library(
+    spec: &Path,
+    openapi: &openapiv3::OpenAPI,
+    unions: &[Union],
+    facts: TokenStream,
+    tail: std::sync::mpsc::Sender<String>,
+) -> Result<(String, BTreeSet<String>), CodegenError> {
+    let mut tokens = Generator::new(&settings(unions))
+        .generate_tokens(openapi)
+        .map_err(|e| CodegenError::Generator {
+            file: spec.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    tokens.extend(facts);
+    let (head, rest) = split_after_types(tokens);
+    // The receiver is gone only if the other thread failed; its error is
+    // reported.
+    let _ = tail.send(rest.to_string());
+    drop(tail);
+    let mut file: syn::File = syn::parse2(head).map_err(|e| CodegenError::Format(e.to_string()))?;
+    add_to_types(&mut file, polymorphic::emit(unions), unions).map_err(|message| {
+        CodegenError::Generator {
+            file: spec.to_path_buf(),
+            message,
+        }
+    })?;
+    open_string_enums(&mut file);
+    one_line_docs(&mut file);
+    let defined = defined_types(&file);
+    Ok((prettyplease::unparse(&file), defined))
+}
+
+/// `tokens` split after the `mod types { ... }` item: the items up to it,
+/// and those after (all of them after nothing, if there is no such item).
+/// Printing the two parts one after the other gives what printing the
+/// whole does: prettyplease prints a file's items one by one.
+fn split_after_types(tokens: TokenStream) -> (TokenStream, TokenStream) {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let end = trees.windows(3).position(|w| {
+        matches!(&w[0], TokenTree::Ident(i) if i == "mod")
+            && matches!(&w[1], TokenTree::Ident(i) if i == "types")
+            && matches!(&w[2], TokenTree::Group(g) if g.delimiter() == Delimiter::Brace)
+    });
+    match end {
+        Some(at) => {
+            let mut head = trees;
+            let rest = head.split_off(at + 3);
+            (head.into_iter().collect(), rest.into_iter().collect())
+        }
+        None => (TokenStream::new(), trees.into_iter().collect()),
+    }
 }
 
 /// The structs and enums of the generated `types` module.
@@ -332,57 +409,86 @@ fn open_string_enums(file: &mut syn::File) {
 /// The indented lines turn into Markdown code blocks, and progenitor's
 /// ```` ```ignore ```` examples into failing doctests. One line per attribute
 /// prints as `///` comments, which survive re-indentation.
-fn one_line_docs(tokens: TokenStream) -> TokenStream {
-    let mut out = Vec::new();
-    let mut pending_bang = None;
-    for token in tokens {
-        match token {
-            TokenTree::Group(group) if group.delimiter() == Delimiter::Bracket => {
-                let doc = doc_text(&group.stream()).filter(|text| text.contains('\n'));
-                let (Some(text), Some(TokenTree::Punct(_))) = (doc, out.last()) else {
-                    out.push(TokenTree::Group(regroup(&group)));
-                    continue;
-                };
-                // `out` ends with `#` (and `!` for inner docs): replace them.
-                out.pop();
-                let bang = pending_bang.take();
-                if bang.is_some() {
-                    out.pop();
-                }
-                for line in text.split('\n') {
-                    let attribute = match bang {
-                        Some(()) => quote!(#![doc = #line]),
-                        None => quote!(#[doc = #line]),
-                    };
-                    out.extend(attribute);
-                }
-            }
-            TokenTree::Group(group) => out.push(TokenTree::Group(regroup(&group))),
-            TokenTree::Punct(punct) => {
-                let is_bang_after_hash = punct.as_char() == '!'
-                    && matches!(out.last(), Some(TokenTree::Punct(p)) if p.as_char() == '#');
-                pending_bang = is_bang_after_hash.then_some(());
-                out.push(TokenTree::Punct(punct));
-            }
-            other => {
-                pending_bang = None;
-                out.push(other);
-            }
+fn one_line_docs(file: &mut syn::File) {
+    OneLineDocs.visit_file_mut(file);
+}
+
+struct OneLineDocs;
+
+fn split_docs(attrs: &mut Vec<syn::Attribute>) {
+    if !attrs
+        .iter()
+        .any(|a| doc_text(a).is_some_and(|t| t.contains('\n')))
+    {
+        return;
+    }
+    let mut out = Vec::with_capacity(attrs.len());
+    for attr in attrs.drain(..) {
+        let Some(text) = doc_text(&attr).filter(|t| t.contains('\n')) else {
+            out.push(attr);
+            continue;
+        };
+        for line in text.split('\n') {
+            out.push(match attr.style {
+                syn::AttrStyle::Inner(_) => syn::parse_quote!(#![doc = #line]),
+                syn::AttrStyle::Outer => syn::parse_quote!(#[doc = #line]),
+            });
         }
     }
-    out.into_iter().collect()
+    *attrs = out;
 }
 
-fn regroup(group: &Group) -> Group {
-    let mut copy = Group::new(group.delimiter(), one_line_docs(group.stream()));
-    copy.set_span(group.span());
-    copy
+/// Each syntax node that carries attributes (and so docs) gets them split
+/// before its children are visited.
+macro_rules! split_docs_in {
+    ($($method:ident($node:ty);)*) => {
+        impl VisitMut for OneLineDocs {
+            $(
+                fn $method(&mut self, node: &mut $node) {
+                    split_docs(&mut node.attrs);
+                    visit_mut::$method(self, node);
+                }
+            )*
+        }
+    };
 }
 
-/// The text of a `doc = "..."` attribute body.
-fn doc_text(body: &TokenStream) -> Option<String> {
-    match syn::parse2::<syn::MetaNameValue>(body.clone()).ok()? {
-        syn::MetaNameValue {
+split_docs_in! {
+    visit_file_mut(syn::File);
+    visit_item_const_mut(syn::ItemConst);
+    visit_item_enum_mut(syn::ItemEnum);
+    visit_item_extern_crate_mut(syn::ItemExternCrate);
+    visit_item_fn_mut(syn::ItemFn);
+    visit_item_foreign_mod_mut(syn::ItemForeignMod);
+    visit_item_impl_mut(syn::ItemImpl);
+    visit_item_macro_mut(syn::ItemMacro);
+    visit_item_mod_mut(syn::ItemMod);
+    visit_item_static_mut(syn::ItemStatic);
+    visit_item_struct_mut(syn::ItemStruct);
+    visit_item_trait_mut(syn::ItemTrait);
+    visit_item_trait_alias_mut(syn::ItemTraitAlias);
+    visit_item_type_mut(syn::ItemType);
+    visit_item_union_mut(syn::ItemUnion);
+    visit_item_use_mut(syn::ItemUse);
+    visit_field_mut(syn::Field);
+    visit_variant_mut(syn::Variant);
+    visit_impl_item_const_mut(syn::ImplItemConst);
+    visit_impl_item_fn_mut(syn::ImplItemFn);
+    visit_impl_item_type_mut(syn::ImplItemType);
+    visit_impl_item_macro_mut(syn::ImplItemMacro);
+    visit_trait_item_const_mut(syn::TraitItemConst);
+    visit_trait_item_fn_mut(syn::TraitItemFn);
+    visit_trait_item_type_mut(syn::TraitItemType);
+    visit_trait_item_macro_mut(syn::TraitItemMacro);
+    visit_local_mut(syn::Local);
+    visit_field_value_mut(syn::FieldValue);
+    visit_arm_mut(syn::Arm);
+}
+
+/// The text of a `#[doc = "..."]` attribute.
+fn doc_text(attr: &syn::Attribute) -> Option<String> {
+    match &attr.meta {
+        syn::Meta::NameValue(syn::MetaNameValue {
             path,
             value:
                 syn::Expr::Lit(syn::ExprLit {
@@ -390,7 +496,7 @@ fn doc_text(body: &TokenStream) -> Option<String> {
                     ..
                 }),
             ..
-        } if path.is_ident("doc") => Some(text.value()),
+        }) if path.is_ident("doc") => Some(text.value()),
         _ => None,
     }
 }
@@ -496,15 +602,18 @@ mod tests {
 
     #[test]
     fn multi_line_docs_become_one_attribute_per_line() {
-        let tokens = quote! {
+        let mut file: syn::File = syn::parse_quote! {
             #![doc = "crate\ndocs"]
             mod m {
                 #[doc = "first\n```ignore\nx\n```"]
                 #[derive(Debug)]
-                pub struct S;
+                pub struct S {
+                    #[doc = "a\nb"]
+                    pub field: u8,
+                }
             }
         };
-        let file: syn::File = syn::parse2(one_line_docs(tokens)).unwrap();
+        one_line_docs(&mut file);
         let printed = prettyplease::unparse(&file);
         assert!(!printed.contains("/**"), "{printed}");
         assert!(printed.contains("//!crate\n//!docs"), "{printed}");
@@ -512,6 +621,10 @@ mod tests {
             printed.contains(
                 "    ///first\n    ///```ignore\n    ///x\n    ///```\n    #[derive(Debug)]"
             ),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("        ///a\n        ///b\n"),
             "{printed}"
         );
     }

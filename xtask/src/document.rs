@@ -78,9 +78,6 @@ fn locate(doc: &Value) -> Option<(String, String)> {
     use openapiv3::{
         Operation, Parameter, ReferenceOr, RequestBody, Response, Responses, Schema, SecurityScheme,
     };
-    const METHODS: &[&str] = &[
-        "get", "put", "post", "delete", "options", "head", "patch", "trace",
-    ];
     let operation_parts: &[(&str, Check)] = &[
         ("requestBody", fits::<ReferenceOr<RequestBody>>),
         ("responses", fits::<Responses>),
@@ -93,60 +90,48 @@ fn locate(doc: &Value) -> Option<(String, String)> {
         ("requestBodies", fits::<ReferenceOr<RequestBody>>),
         ("securitySchemes", fits::<ReferenceOr<SecurityScheme>>),
     ];
-    let entries = |value: Option<&Value>| -> Vec<(String, Value)> {
-        value
-            .and_then(Value::as_object)
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default()
-    };
-
-    for (path, item) in entries(doc.get("paths")) {
-        for method in METHODS {
-            let Some(operation) = item.get(*method) else {
+    for operation in crate::walk::operations(doc) {
+        let pointer = operation.pointer();
+        let operation = operation.value;
+        let Err(message) = fits::<Operation>(operation) else {
+            continue;
+        };
+        for (part, check) in operation_parts {
+            let Some(value) = operation.get(*part) else {
                 continue;
             };
-            let pointer = join(&join("/paths", &path), method);
-            let Err(message) = fits::<Operation>(operation) else {
-                continue;
-            };
-            for (part, check) in operation_parts {
-                let Some(value) = operation.get(*part) else {
-                    continue;
-                };
-                if let Err(message) = check(value) {
-                    let part_pointer = join(&pointer, part);
-                    if *part == "responses" {
-                        for (status, response) in entries(Some(value)) {
-                            if let Err(message) = fits::<ReferenceOr<Response>>(&response) {
-                                return Some((join(&part_pointer, &status), message));
-                            }
+            if let Err(message) = check(value) {
+                let part_pointer = join(&pointer, part);
+                if *part == "responses" {
+                    for (status, response) in value.as_object().into_iter().flatten() {
+                        if let Err(message) = fits::<ReferenceOr<Response>>(response) {
+                            return Some((join(&part_pointer, status), message));
                         }
                     }
-                    return Some((part_pointer, message));
                 }
+                return Some((part_pointer, message));
             }
-            for (index, parameter) in operation
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                if let Err(message) = fits::<ReferenceOr<Parameter>>(parameter) {
-                    return Some((
-                        join(&join(&pointer, "parameters"), &index.to_string()),
-                        message,
-                    ));
-                }
-            }
-            return Some((pointer, message));
         }
+        for (index, parameter) in operation
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Err(message) = fits::<ReferenceOr<Parameter>>(parameter) {
+                return Some((
+                    join(&join(&pointer, "parameters"), &index.to_string()),
+                    message,
+                ));
+            }
+        }
+        return Some((pointer, message));
     }
     for (kind, check) in components {
-        let section = doc.get("components").and_then(|c| c.get(*kind));
-        for (name, value) in entries(section) {
-            if let Err(message) = check(&value) {
-                return Some((join(&join("/components", kind), &name), message));
+        for (name, value) in crate::walk::components(doc, kind) {
+            if let Err(message) = check(value) {
+                return Some((join(&join("/components", kind), name), message));
             }
         }
     }

@@ -15,10 +15,7 @@ use serde_json::Value;
 
 use crate::document::join;
 use crate::normalize::{LIFTED_PROPERTIES, PassError};
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::walk;
 
 /// The `spec` module for the document `raw` (as written) and `normalized`
 /// (after the normalization passes, which name the credential components).
@@ -65,8 +62,9 @@ pub fn emit(raw: &Value, normalized: &Value) -> Result<TokenStream, PassError> {
                 /// comma-separated value (`id=a,b,c`: `style: form`,
                 /// `explode: false`).
                 pub comma_separated: &'static [&'static str],
-                /// The HTTP statuses the operation documents, ascending.
-                pub answers: &'static [u16],
+                /// The HTTP statuses the operation documents, as ascending
+                /// inclusive ranges (`(200, 200)`; `(200, 299)` for `2XX`).
+                pub answers: &'static [(u16, u16)],
             }
 
             #operations
@@ -112,48 +110,31 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
         .and_then(Value::as_array)
         .is_some_and(|s| !s.is_empty());
     let mut found = BTreeMap::new();
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for (method, operation) in item.as_object().into_iter().flatten() {
-            if !METHODS.contains(&method.as_str()) {
-                continue;
-            }
-            let pointer = join(&join("/paths", path), method);
-            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
-                return Err(PassError::new(
-                    pointer,
-                    "every operation needs an operationId",
-                ));
-            };
-            let bearer = match operation.get("security").and_then(Value::as_array) {
-                Some(requirements) => !requirements.is_empty(),
-                None => global_bearer,
-            };
-            // The one media type of the request body, if any.
-            let body = operation
-                .pointer("/requestBody/content")
-                .and_then(Value::as_object)
-                .and_then(|content| content.keys().next().cloned());
-            let lists = comma_separated_lists(item.get("parameters"), operation.get("parameters"));
-            let answers = documented_statuses(operation, &pointer)?;
-            let entry = (
-                method.to_uppercase(),
-                path.clone(),
-                bearer,
-                body,
-                lists,
-                answers,
-            );
-            if found.insert(id.to_string(), entry).is_some() {
-                return Err(PassError::new(
-                    join(&pointer, "operationId"),
-                    format!("operationId `{id}` is used twice"),
-                ));
-            }
+    for operation in walk::operations(doc) {
+        let id = operation.required_id()?;
+        let bearer = match operation.value.get("security").and_then(Value::as_array) {
+            Some(requirements) => !requirements.is_empty(),
+            None => global_bearer,
+        };
+        // The one media type of the request body, if any.
+        let body = operation
+            .request_content()
+            .and_then(|content| content.keys().next().cloned());
+        let lists = comma_separated_lists(&operation.parameters()?);
+        let answers = documented_statuses(&operation)?;
+        let entry = (
+            operation.method.to_uppercase(),
+            operation.path.to_string(),
+            bearer,
+            body,
+            lists,
+            answers,
+        );
+        if found.insert(id.to_string(), entry).is_some() {
+            return Err(PassError::new(
+                join(&operation.pointer(), "operationId"),
+                format!("operationId `{id}` is used twice"),
+            ));
         }
     }
     let mut constants = Vec::new();
@@ -184,6 +165,8 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
             Some(media_type) => quote!(Some(#media_type)),
             None => quote!(None),
         };
+        let answers_low = answers.iter().map(|(low, _)| low);
+        let answers_high = answers.iter().map(|(_, high)| high);
         constants.push(quote! {
             #[doc = #doc]
             pub const #name: super::Operation = super::Operation {
@@ -193,7 +176,7 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
                 bearer: #bearer,
                 request_body: #body,
                 comma_separated: &[#(#lists),*],
-                answers: &[#(#answers),*],
+                answers: &[#((#answers_low, #answers_high)),*],
             };
         });
         arms.push(quote!(#id => Some(&operations::#name),));
@@ -218,29 +201,33 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
     })
 }
 
-/// The statuses an operation documents, ascending. A `default` or a range
-/// (`4XX`) would make some answers of the exchange indistinguishable from
-/// the client's own failures, which the hooks give progenitor as an
-/// undocumented status: refused.
-fn documented_statuses(operation: &Value, pointer: &str) -> Result<Vec<u16>, PassError> {
+/// The statuses an operation documents, as ascending inclusive ranges
+/// (`2XX` is 200 to 299). A `default` or `4XX` would cover the status the
+/// hooks give progenitor for the client's own failures
+/// (`ix_api_client::auth::UNANSWERED`, 499), making them indistinguishable
+/// from the exchange's answers: refused.
+fn documented_statuses(operation: &walk::Operation<'_>) -> Result<Vec<(u16, u16)>, PassError> {
     let mut statuses = Vec::new();
-    for status in operation
-        .get("responses")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|responses| responses.keys())
-    {
-        match status.parse::<u16>() {
-            Ok(code) if (100..600).contains(&code) => statuses.push(code),
-            _ => {
-                return Err(PassError::new(
-                    join(&join(pointer, "responses"), status),
-                    format!(
-                        "response `{status}` is not one HTTP status; document each status on its own"
-                    ),
-                ));
-            }
-        }
+    for (status, _) in operation.responses() {
+        let range = match status.parse::<u16>() {
+            Ok(code) if (100..600).contains(&code) => Some((code, code)),
+            _ => match status.as_bytes() {
+                [class @ (b'1' | b'2' | b'3' | b'5'), b'X', b'X'] => {
+                    let low = u16::from(class - b'0') * 100;
+                    Some((low, low + 99))
+                }
+                _ => None,
+            },
+        };
+        let Some(range) = range.filter(|(low, high)| !(*low..=*high).contains(&499)) else {
+            return Err(PassError::new(
+                join(&join(&operation.pointer(), "responses"), status),
+                format!(
+                    "response `{status}` would cover the status the client gives its own failures (499); document the exchange's statuses"
+                ),
+            ));
+        };
+        statuses.push(range);
     }
     statuses.sort_unstable();
     Ok(statuses)
@@ -248,12 +235,9 @@ fn documented_statuses(operation: &Value, pointer: &str) -> Result<Vec<u16>, Pas
 
 /// Names of the query parameters (of the path item and the operation) that
 /// are lists sent as `style: form, explode: false`.
-fn comma_separated_lists(shared: Option<&Value>, own: Option<&Value>) -> Vec<String> {
-    let mut names: Vec<String> = [shared, own]
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_array)
-        .flatten()
+fn comma_separated_lists(parameters: &[&Value]) -> Vec<String> {
+    let mut names: Vec<String> = parameters
+        .iter()
         .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
         .filter(|p| p.pointer("/schema/type").and_then(Value::as_str) == Some("array"))
         .filter(|p| p.get("style").and_then(Value::as_str).unwrap_or("form") == "form")
@@ -306,24 +290,9 @@ fn constraints(normalized: &Value) -> Result<TokenStream, PassError> {
 /// Every problem `type` URI a response of the spec documents: the `enum`s
 /// that narrow `ProblemResponse.type` in error responses.
 fn problem_types(doc: &Value) -> BTreeSet<String> {
-    let mut responses: Vec<&Value> = doc
-        .pointer("/components/responses")
-        .and_then(Value::as_object)
+    let responses = walk::responses(doc)
         .into_iter()
-        .flat_map(|shared| shared.values())
-        .collect();
-    for item in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|paths| paths.values())
-    {
-        for operation in item.as_object().into_iter().flat_map(|o| o.values()) {
-            if let Some(by_status) = operation.get("responses").and_then(Value::as_object) {
-                responses.extend(by_status.values());
-            }
-        }
-    }
+        .map(|(_, response)| response);
     let mut types = BTreeSet::new();
     for response in responses {
         for media in response
@@ -508,9 +477,13 @@ mod tests {
             list("spaced", json!({"explode": false, "style": "spaceDelimited"})),
             {"in": "query", "name": "name", "explode": false, "schema": {"type": "string"}}
         ]);
-        let shared = json!([list("account", json!({"explode": false}))]);
+        let doc = json!({"paths": {"/x": {
+            "parameters": [list("account", json!({"explode": false}))],
+            "get": {"parameters": own}
+        }}});
+        let operation = walk::operation(&doc, "/x", "get").unwrap();
         assert_eq!(
-            comma_separated_lists(Some(&shared), Some(&own)),
+            comma_separated_lists(&operation.parameters().unwrap()),
             ["account", "id", "state"]
         );
     }

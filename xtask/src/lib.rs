@@ -5,11 +5,14 @@ pub mod calls;
 pub mod cli;
 pub mod codegen;
 pub mod document;
+pub mod evidence;
+pub mod evidence_check;
 pub mod facts;
 pub mod normalize;
 pub mod polymorphic;
 pub mod sandbox;
 pub mod spec_check;
+pub mod walk;
 
 use std::path::PathBuf;
 

@@ -7,7 +7,18 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use xtask::codegen::{self, Check, Paths};
-use xtask::{document, spec_check, workspace_root};
+use xtask::{document, evidence, evidence_check, spec_check, workspace_root};
+
+/// The generator allocates and frees a great many small objects; a faster
+/// allocator than the system's shortens `cargo xtask codegen` noticeably.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Where the evidence is looked for when `--evidence` is not given
+/// (relative to the workspace root).
+const DEFAULT_EVIDENCE: &str = "../shared/ix-api/evidence";
+/// What the evidence is and how it is corrected.
+const CATALOGUE: &str = "spec/evidence.yaml";
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Maintainer tasks for ix-api-rs")]
@@ -24,11 +35,16 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
-    /// Compare spec/ix-api.yaml with the published IX-API document.
+    /// Compare spec/ix-api.yaml with the published IX-API document, and
+    /// with the evidence for later versions that spec/evidence.yaml lists.
     SpecCheck {
         /// The published IX-API OpenAPI document (YAML or JSON).
         #[arg(long, value_name = "FILE")]
         upstream: PathBuf,
+        /// The directory of the evidence files [default:
+        /// ../shared/ix-api/evidence, skipped when absent].
+        #[arg(long, value_name = "DIR")]
+        evidence: Option<PathBuf>,
     },
 }
 
@@ -47,8 +63,9 @@ fn main() -> ExitCode {
     }
     match cli.task {
         Task::Codegen { check } => run_codegen(&Paths::in_workspace(Path::new("")), check),
-        Task::SpecCheck { upstream } => {
-            run_spec_check(Path::new("spec/ix-api.yaml"), &cwd.join(upstream))
+        Task::SpecCheck { upstream, evidence } => {
+            let evidence = evidence.map(|dir| cwd.join(dir));
+            run_spec_check(Path::new("spec/ix-api.yaml"), &cwd.join(upstream), evidence)
         }
     }
 }
@@ -89,7 +106,7 @@ fn run_codegen(paths: &Paths, check: bool) -> ExitCode {
     }
 }
 
-fn run_spec_check(spec: &Path, upstream: &Path) -> ExitCode {
+fn run_spec_check(spec: &Path, upstream: &Path, evidence: Option<PathBuf>) -> ExitCode {
     if !upstream.exists() {
         eprintln!(
             "error: the published IX-API document was not found at {}. \
@@ -98,10 +115,16 @@ fn run_spec_check(spec: &Path, upstream: &Path) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let report = document::load(spec)
-        .and_then(|ours| Ok((ours, document::load(upstream)?)))
+    let ours = match document::load(spec) {
+        Ok(ours) => ours,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = document::load(upstream)
         .map_err(|e| e.to_string())
-        .and_then(|(ours, theirs)| {
+        .and_then(|theirs| {
             spec_check::compare(&ours, &theirs).map_err(|e| format!("{}: {e}", spec.display()))
         });
     let report = match report {
@@ -114,24 +137,132 @@ fn run_spec_check(spec: &Path, upstream: &Path) -> ExitCode {
     for (difference, reason) in &report.known {
         println!("known deviation: {difference}\n    reason: {reason}");
     }
-    for deviation in &report.unused_deviations {
+    for pointer in &report.unused_deviations {
+        println!("stale deviation: {pointer} matches no difference; remove it from x-deviations");
+    }
+    for addition in &report.additions {
         println!(
-            "stale deviation: {} matches no difference; remove it from x-deviations",
-            deviation.pointer
+            "addition: {} (evidence: {})",
+            addition.place, addition.evidence
         );
     }
     for difference in &report.differences {
         println!("difference: {difference}");
     }
     println!(
-        "{} operations compared: {} differences, {} known deviations",
+        "published document: {} operations and {} component schemas compared: {} differences, {} known deviations; {} additions ({} of them operations), each with its evidence",
         report.operations,
+        report.components,
         report.differences.len(),
-        report.known.len()
+        report.known.len(),
+        report.additions.len(),
+        report.added_operations,
     );
-    if report.agrees() {
+    let mut agrees = report.agrees();
+
+    let (dir, given) = match evidence {
+        Some(dir) => (dir, true),
+        None => (PathBuf::from(DEFAULT_EVIDENCE), false),
+    };
+    if !dir.is_dir() {
+        if given {
+            eprintln!("error: no evidence directory at {}", dir.display());
+            return ExitCode::from(2);
+        }
+        println!(
+            "evidence: not found at {DEFAULT_EVIDENCE}; the comparison with the evidence is skipped (pass --evidence DIR)"
+        );
+    } else {
+        match check_evidence(&ours, &dir) {
+            Ok(ok) => agrees &= ok,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if agrees {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Compares `ours` with the evidence in `dir`, prints what it finds, and
+/// says whether they agree (deviations aside).
+fn check_evidence(ours: &serde_json::Value, dir: &Path) -> Result<bool, String> {
+    let catalogue = evidence::catalogue(Path::new(CATALOGUE))?;
+    let version = ours
+        .pointer("/info/version")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    if !catalogue.sources.iter().any(|s| s.version == version) {
+        println!(
+            "evidence: {CATALOGUE} lists no source for version {version}; the comparison with the evidence is skipped"
+        );
+        return Ok(true);
+    }
+    let mut sources = Vec::new();
+    let mut stale = Vec::new();
+    for entry in &catalogue.sources {
+        let mut source = evidence::load(entry, dir)?;
+        let changed = evidence::correct(&mut source, &catalogue.corrections)
+            .map_err(|e| format!("{CATALOGUE}: {e}"))?;
+        let corrections = catalogue
+            .corrections
+            .iter()
+            .filter(|c| c.version == source.version);
+        for (correction, changed) in corrections.zip(changed) {
+            if !changed {
+                stale.push(format!(
+                    "{CATALOGUE}: the correction of {} changes nothing; the evidence agrees with {} now",
+                    correction.target, correction.location
+                ));
+            }
+        }
+        sources.push(source);
+    }
+    let report = evidence_check::compare(ours, &sources, stale)?;
+    for (disagreement, reason) in &report.known {
+        println!("known evidence deviation: {disagreement}\n    reason: {reason}");
+    }
+    for stale in &report.stale {
+        println!("stale: {stale}");
+    }
+    for (operation, evidence) in &report.not_in_source {
+        println!("not in the evidence: {operation} (evidence: {evidence})");
+    }
+    for disagreement in &report.disagreements {
+        println!("evidence disagreement: {disagreement}");
+    }
+    println!(
+        "evidence {}: {} operations, {} schema pairs, {} members, {} query parameters and {} discriminator values compared: {} disagreements, {} known deviations; {} operations not in the evidence; {} structs no operation reaches left out",
+        report.version,
+        report.operations,
+        report.pairs,
+        report.members,
+        report.parameters,
+        report.mappings,
+        report.disagreements.len(),
+        report.known.len(),
+        report.not_in_source.len(),
+        report.unreached.len(),
+    );
+    if !report.unpaired.is_empty() {
+        println!(
+            "spec/ schemas no struct of the evidence pairs with: {}",
+            report.unpaired.join(", ")
+        );
+    }
+    if !report.unreached.is_empty() {
+        println!(
+            "left out (no operation of the evidence reaches them): {}",
+            report.unreached.join(", ")
+        );
+    }
+    println!(
+        "x-evidence: {} evidenced, {} inferred",
+        report.evidenced, report.inferred
+    );
+    Ok(report.agrees())
 }

@@ -8,6 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::document::join;
+use crate::walk;
 
 const PROBLEM_RESPONSE: &str = "ProblemResponse";
 
@@ -56,12 +57,20 @@ pub const PASSES: &[Pass] = &[
         run: merge_patch_bodies_as_json,
     },
     Pass {
+        name: "binary_bodies_as_one_octet_stream",
+        run: binary_bodies_as_one_octet_stream,
+    },
+    Pass {
         name: "dedupe_enum_values",
         run: dedupe_enum_values,
     },
     Pass {
         name: "drop_query_parameters_named_like_path_parameters",
         run: drop_query_parameters_named_like_path_parameters,
+    },
+    Pass {
+        name: "one_spelling_per_query_parameter",
+        run: one_spelling_per_query_parameter,
     },
     Pass {
         name: "move_tags_to_unions",
@@ -100,49 +109,21 @@ fn schema_ref(name: &str) -> String {
 /// dropped.
 pub fn collapse_problem_responses(doc: &mut Value) -> Result<(), PassError> {
     let problem_ref = schema_ref(PROBLEM_RESPONSE);
-
-    let mut responses: Vec<(String, &mut Value)> = Vec::new();
-    for (key, value) in doc.as_object_mut().into_iter().flatten() {
-        match key.as_str() {
-            "components" => {
-                if let Some(Value::Object(shared)) = value.get_mut("responses") {
-                    for (name, response) in shared.iter_mut() {
-                        responses.push((join("/components/responses", name), response));
-                    }
-                }
-            }
-            "paths" => {
-                for (path, item) in value.as_object_mut().into_iter().flatten() {
-                    let item_pointer = join("/paths", path);
-                    for (method, operation) in item.as_object_mut().into_iter().flatten() {
-                        let op_pointer = join(&join(&item_pointer, method), "responses");
-                        if let Some(Value::Object(by_status)) = operation.get_mut("responses") {
-                            for (status, response) in by_status.iter_mut() {
-                                responses.push((join(&op_pointer, status), response));
-                            }
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    for (pointer, response) in responses {
+    walk::responses_mut(doc, |pointer, response| {
         let Some(Value::Object(content)) = response.get_mut("content") else {
-            continue;
+            return Ok(());
         };
         for (media_type, media) in content.iter_mut() {
             let Some(schema) = media.get_mut("schema") else {
                 continue;
             };
-            let schema_pointer = join(&join(&join(&pointer, "content"), media_type), "schema");
+            let schema_pointer = join(&join(&join(pointer, "content"), media_type), "schema");
             if narrows_problem(schema, &problem_ref, &schema_pointer)? {
                 *schema = json!({ "$ref": problem_ref });
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// True when `schema` is an `allOf` of the problem schema and object parts
@@ -285,13 +266,10 @@ pub const LIFTED_PROPERTIES: &[(&str, &str)] = &[
 /// `ix_api_client::credentials`. Two properties of the same name must agree
 /// (apart from their descriptions) to share one component.
 pub fn lift_credential_properties(doc: &mut Value) -> Result<(), PassError> {
-    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
-        return Ok(());
-    };
     let mut lifted: Map<String, Value> = Map::new();
-    for (schema_name, schema) in schemas.iter_mut() {
+    walk::schemas_mut(doc, |schema_name, schema| {
         let Some(Value::Object(properties)) = schema.get_mut("properties") else {
-            continue;
+            return Ok(());
         };
         for (property, component) in LIFTED_PROPERTIES {
             let Some(value) = properties.get_mut(*property) else {
@@ -301,7 +279,7 @@ pub fn lift_credential_properties(doc: &mut Value) -> Result<(), PassError> {
                 continue;
             }
             let pointer = join(
-                &join(&join("/components/schemas", schema_name), "properties"),
+                &join(&walk::schema_pointer(schema_name), "properties"),
                 property,
             );
             let mut definition = value.clone();
@@ -336,7 +314,11 @@ pub fn lift_credential_properties(doc: &mut Value) -> Result<(), PassError> {
             }
             *value = json!({ "$ref": schema_ref(component) });
         }
-    }
+        Ok(())
+    })?;
+    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
+        return Ok(());
+    };
     for (component, definition) in lifted {
         if schemas.contains_key(&component) {
             return Err(PassError::new(
@@ -361,29 +343,72 @@ pub const MERGE_PATCH: &str = "application/merge-patch+json";
 /// `spec` module keeps each operation's real media type, and the client's
 /// `pre` hook puts it in `Content-Type`.
 pub fn merge_patch_bodies_as_json(doc: &mut Value) -> Result<(), PassError> {
-    for (path, item) in doc
-        .get_mut("paths")
-        .and_then(Value::as_object_mut)
-        .into_iter()
-        .flatten()
-    {
-        for (method, operation) in item.as_object_mut().into_iter().flatten() {
-            let Some(Value::Object(content)) = operation.pointer_mut("/requestBody/content") else {
-                continue;
-            };
-            let Some(media) = content.remove(MERGE_PATCH) else {
-                continue;
-            };
-            if content.contains_key("application/json") {
-                return Err(PassError::new(
-                    join(&join(&join("/paths", path), method), "requestBody/content"),
-                    "both application/json and a merge patch: progenitor can take one",
-                ));
-            }
-            content.insert("application/json".into(), media);
+    walk::operations_mut(doc, |operation| {
+        let pointer = join(&join(&operation.pointer(), "requestBody"), "content");
+        let Some(Value::Object(content)) = operation.value.pointer_mut("/requestBody/content")
+        else {
+            return Ok(());
+        };
+        let Some(media) = content.remove(MERGE_PATCH) else {
+            return Ok(());
+        };
+        if content.contains_key("application/json") {
+            return Err(PassError::new(
+                pointer,
+                "both application/json and a merge patch: progenitor can take one",
+            ));
         }
-    }
-    Ok(())
+        content.insert("application/json".into(), media);
+        Ok(())
+    })
+}
+
+/// The media type progenitor sends raw bytes as.
+pub const OCTET_STREAM: &str = "application/octet-stream";
+
+fn is_binary(media: &Value) -> bool {
+    media.pointer("/schema/type").and_then(Value::as_str) == Some("string")
+        && media.pointer("/schema/format").and_then(Value::as_str) == Some("binary")
+}
+
+/// Defect: a letter of authorisation is uploaded as raw bytes, and IX-API
+/// takes it as `application/octet-stream` or `application/pdf`. Progenitor
+/// 0.15 panics at a request body with more than one media type ("more media
+/// types than expected") and rejects `application/pdf` outright
+/// ("unexpected content type").
+///
+/// Fix: a request body whose media types all carry raw bytes (`type:
+/// string, format: binary`) is offered to progenitor as one
+/// `application/octet-stream` body, which it sends as given (a byte body
+/// in). The `spec` module keeps the media types as written. A body that
+/// mixes bytes with other media types is refused rather than narrowed.
+pub fn binary_bodies_as_one_octet_stream(doc: &mut Value) -> Result<(), PassError> {
+    walk::operations_mut(doc, |operation| {
+        let pointer = join(&join(&operation.pointer(), "requestBody"), "content");
+        let Some(Value::Object(content)) = operation.value.pointer_mut("/requestBody/content")
+        else {
+            return Ok(());
+        };
+        let binary = content.values().filter(|media| is_binary(media)).count();
+        if binary == 0 || (binary == 1 && content.contains_key(OCTET_STREAM) && content.len() == 1)
+        {
+            return Ok(());
+        }
+        if binary != content.len() {
+            return Err(PassError::new(
+                pointer,
+                "raw bytes and other media types in one body: progenitor can take one",
+            ));
+        }
+        let media = content
+            .get(OCTET_STREAM)
+            .or_else(|| content.values().next())
+            .cloned()
+            .unwrap_or(Value::Null);
+        content.clear();
+        content.insert(OCTET_STREAM.into(), media);
+        Ok(())
+    })
 }
 
 /// Defect: `GET /product-offerings` declares filters with `enum: ["true",
@@ -426,37 +451,70 @@ pub fn dedupe_enum_values(doc: &mut Value) -> Result<(), PassError> {
 /// is dropped. Filtering one object by its own id says nothing the path does
 /// not.
 pub fn drop_query_parameters_named_like_path_parameters(doc: &mut Value) -> Result<(), PassError> {
-    for item in doc
-        .get_mut("paths")
-        .and_then(Value::as_object_mut)
-        .into_iter()
-        .flat_map(|paths| paths.values_mut())
-    {
-        let Some(item) = item.as_object_mut() else {
-            continue;
+    walk::operations_mut(doc, |operation| {
+        let Some(Value::Array(parameters)) = operation.value.get_mut("parameters") else {
+            return Ok(());
         };
-        let shared = item.get("parameters").cloned().unwrap_or(Value::Null);
-        for operation in item.values_mut() {
-            let Some(Value::Array(parameters)) = operation.get_mut("parameters") else {
-                continue;
-            };
-            let in_path = |p: &Value, name: &Value| {
-                p.get("in").and_then(Value::as_str) == Some("path") && p.get("name") == Some(name)
-            };
-            let all_path: Vec<Value> = parameters
-                .iter()
-                .chain(shared.as_array().into_iter().flatten())
-                .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
-                .cloned()
-                .collect();
-            parameters.retain(|p| {
-                let name = p.get("name").cloned().unwrap_or(Value::Null);
-                p.get("in").and_then(Value::as_str) != Some("query")
-                    || !all_path.iter().any(|q| in_path(q, &name))
-            });
+        let is_path = |p: &Value| p.get("in").and_then(Value::as_str) == Some("path");
+        let path_names: Vec<Value> = parameters
+            .iter()
+            .chain(operation.shared_parameters)
+            .filter(|p| is_path(p))
+            .filter_map(|p| p.get("name").cloned())
+            .collect();
+        parameters.retain(|p| {
+            let name = p.get("name").cloned().unwrap_or(Value::Null);
+            p.get("in").and_then(Value::as_str) != Some("query") || !path_names.contains(&name)
+        });
+        Ok(())
+    })
+}
+
+/// Defect: progenitor names a query parameter by its snake case, in which
+/// 2.1.0's `capability_speed__lt` and 2.7.1's `capability_speed_lt` are one
+/// name: the client's builder would get two fields of that name, and the
+/// command line generator asserts ("no conflicting path or query
+/// parameters").
+///
+/// Fix: of an operation's query parameters that share a snake-case name,
+/// the generator keeps the one already spelt in snake case (2.7.1's) and
+/// loses the others. The Rust method is the same (`capability_speed_lt`);
+/// the client sends the kept spelling. `spec/`, and the sandbox's facts
+/// read from it, keep both. Parameters that share a name and none of which
+/// is spelt in snake case are refused.
+pub fn one_spelling_per_query_parameter(doc: &mut Value) -> Result<(), PassError> {
+    use heck::ToSnakeCase;
+    walk::operations_mut(doc, |operation| {
+        let pointer = join(&operation.pointer(), "parameters");
+        let Some(Value::Array(parameters)) = operation.value.get_mut("parameters") else {
+            return Ok(());
+        };
+        let query_name = |p: &Value| {
+            (p.get("in").and_then(Value::as_str) == Some("query"))
+                .then(|| p.get("name").and_then(Value::as_str).map(str::to_string))
+                .flatten()
+        };
+        let mut spellings: Vec<(String, Vec<String>)> = Vec::new();
+        for name in parameters.iter().filter_map(query_name) {
+            let snake = name.to_snake_case();
+            match spellings.iter_mut().find(|(s, _)| *s == snake) {
+                Some((_, names)) => names.push(name),
+                None => spellings.push((snake, vec![name])),
+            }
         }
-    }
-    Ok(())
+        let mut dropped = Vec::new();
+        for (snake, names) in spellings.into_iter().filter(|(_, n)| n.len() > 1) {
+            if !names.contains(&snake) {
+                return Err(PassError::new(
+                    pointer,
+                    format!("{names:?} are one name to the generator, and none is spelt `{snake}`"),
+                ));
+            }
+            dropped.extend(names.into_iter().filter(|n| *n != snake));
+        }
+        parameters.retain(|p| query_name(p).is_none_or(|name| !dropped.contains(&name)));
+        Ok(())
+    })
 }
 
 /// Defect: for a member that is not required, typify fills in the schema's
@@ -471,13 +529,10 @@ pub fn drop_query_parameters_named_like_path_parameters(doc: &mut Value) -> Resu
 /// `nullable`, which typify makes an `Option<Vec<_>>`: absent stays absent,
 /// `[]` stays `[]`. The same for optional maps (`{}`).
 pub fn optional_members_stay_absent(doc: &mut Value) -> Result<(), PassError> {
-    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
-        return Ok(());
-    };
-    for schema in schemas.values_mut() {
+    walk::schemas_mut(doc, |_, schema| {
         optional_members_of(schema);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn optional_members_of(schema: &mut Value) {
@@ -700,6 +755,35 @@ mod tests {
     }
 
     #[test]
+    fn binary_bodies_become_one_octet_stream() {
+        let bytes = json!({"schema": {"type": "string", "format": "binary"}});
+        let mut doc = json!({"paths": {"/connections/{id}/loa": {
+            "post": {"requestBody": {"content": {"application/pdf": bytes, OCTET_STREAM: bytes}}},
+        }, "/x": {
+            "post": {"requestBody": {"content": {"application/pdf": bytes}}},
+            "put": {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}}
+        }}});
+        binary_bodies_as_one_octet_stream(&mut doc).unwrap();
+        assert_eq!(
+            doc["paths"]["/connections/{id}/loa"]["post"]["requestBody"]["content"],
+            json!({OCTET_STREAM: bytes})
+        );
+        assert_eq!(
+            doc["paths"]["/x"]["post"]["requestBody"]["content"],
+            json!({OCTET_STREAM: bytes})
+        );
+        assert_eq!(
+            doc["paths"]["/x"]["put"]["requestBody"]["content"],
+            json!({"application/json": {"schema": {"type": "object"}}})
+        );
+        let mut mixed = json!({"paths": {"/y": {"post": {"requestBody": {"content": {
+            "application/pdf": bytes, "application/json": {"schema": {"type": "object"}}
+        }}}}}});
+        let err = binary_bodies_as_one_octet_stream(&mut mixed).unwrap_err();
+        assert_eq!(err.pointer, "/paths/~1y/post/requestBody/content");
+    }
+
+    #[test]
     fn duplicated_enum_values_are_kept_once() {
         let mut doc = json!({"paths": {"/product-offerings": {"get": {"parameters": [
             {"name": "bandwidth", "schema": {"type": "string", "enum": ["true", "true", "false", "true"]}}
@@ -723,6 +807,32 @@ mod tests {
             doc["paths"]["/roles/{id}"]["get"]["parameters"],
             json!([{"in": "path", "name": "id", "required": true}, {"in": "query", "name": "name"}])
         );
+    }
+
+    #[test]
+    fn a_query_parameter_spelt_two_ways_is_kept_once() {
+        let parameter =
+            |name: &str| json!({"in": "query", "name": name, "schema": {"type": "integer"}});
+        let mut doc = json!({"paths": {"/facilities": {"get": {"parameters": [
+            parameter("capability_speed__lt"),
+            parameter("capability_speed_lt"),
+            parameter("state__is_not"),
+            {"in": "path", "name": "capability_speed__lt"}
+        ]}}}});
+        one_spelling_per_query_parameter(&mut doc).unwrap();
+        assert_eq!(
+            doc["paths"]["/facilities"]["get"]["parameters"],
+            json!([
+                parameter("capability_speed_lt"),
+                parameter("state__is_not"),
+                {"in": "path", "name": "capability_speed__lt"}
+            ])
+        );
+        let mut odd = json!({"paths": {"/x": {"get": {"parameters": [
+            parameter("a__b"), parameter("a___b")
+        ]}}}});
+        let err = one_spelling_per_query_parameter(&mut odd).unwrap_err();
+        assert_eq!(err.pointer, "/paths/~1x/get/parameters");
     }
 
     #[test]

@@ -24,6 +24,7 @@ use serde_json::Value;
 
 use crate::document::join;
 use crate::normalize::PassError;
+use crate::walk;
 
 /// One polymorphic model.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,16 +56,11 @@ fn component_of(reference: &str) -> Option<&str> {
 /// Every discriminated `oneOf` among the components.
 pub fn unions(doc: &Value) -> Result<Vec<Union>, PassError> {
     let mut found = Vec::new();
-    for (name, schema) in doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
+    for (name, schema) in walk::schemas(doc) {
         let Some(discriminator) = schema.get("discriminator") else {
             continue;
         };
-        let pointer = join(&join("/components/schemas", name), "discriminator");
+        let pointer = join(&walk::schema_pointer(name), "discriminator");
         let tag = discriminator
             .get("propertyName")
             .and_then(Value::as_str)
@@ -99,7 +95,7 @@ pub fn unions(doc: &Value) -> Result<Vec<Union>, PassError> {
             ));
         }
         found.push(Union {
-            name: name.clone(),
+            name: name.to_string(),
             tag: tag.to_string(),
             variants,
         });

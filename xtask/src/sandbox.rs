@@ -1,8 +1,10 @@
 //! What the sandbox needs of the spec to serve every operation, generated
 //! beside the client:
 //!
-//! - `ix-api-sandbox/src/spec.json`: each operation's request schema,
-//!   documented answers (status, schema, problem types) and query parameters,
+//! - `ix-api-sandbox/src/spec.json`: each operation's action (what the
+//!   sandbox does for it, see [`action`]), request schema (or media types,
+//!   for raw bytes), documented answers (status, schema or media types,
+//!   problem types) and query parameters,
 //!   the discriminated unions, and every component schema as JSON Schema
 //!   (draft 7), so that the sandbox validates requests by the spec's own
 //!   constraints (enums, lengths, ranges, formats);
@@ -17,32 +19,27 @@ use serde_json::{Map, Value, json};
 use crate::document::join;
 use crate::normalize::PassError;
 use crate::polymorphic;
+use crate::walk;
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "patch"];
 const SCHEMAS: &str = "#/components/schemas/";
 
 /// `spec.json` for the document `raw`, as written.
 pub fn facts(raw: &Value) -> Result<String, PassError> {
     let mut definitions = Map::new();
     let mut unions = Map::new();
-    if let Some(schemas) = raw
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    {
-        for (name, schema) in schemas {
-            let pointer = join("/components/schemas", name);
-            definitions.insert(name.clone(), json_schema(schema, &pointer)?);
-            if let Some(mapping) = schema.pointer("/discriminator/mapping") {
-                let property = schema.pointer("/discriminator/propertyName");
-                let mut variants = Map::new();
-                for (tag, target) in mapping.as_object().into_iter().flatten() {
-                    variants.insert(tag.clone(), json!(component(target, &pointer)?));
-                }
-                unions.insert(
-                    name.clone(),
-                    json!({"property": property, "mapping": variants}),
-                );
+    for (name, schema) in walk::schemas(raw) {
+        let pointer = walk::schema_pointer(name);
+        definitions.insert(name.to_string(), json_schema(schema, &pointer)?);
+        if let Some(mapping) = schema.pointer("/discriminator/mapping") {
+            let property = schema.pointer("/discriminator/propertyName");
+            let mut variants = Map::new();
+            for (tag, target) in mapping.as_object().into_iter().flatten() {
+                variants.insert(tag.clone(), json!(component(target, &pointer)?));
             }
+            unions.insert(
+                name.to_string(),
+                json!({"property": property, "mapping": variants}),
+            );
         }
     }
     let operations = operations(raw)?;
@@ -124,98 +121,157 @@ fn component(reference: &Value, pointer: &str) -> Result<String, PassError> {
 /// `list`, `problems`), `query` (name → JSON Schema), `path` (names).
 fn operations(raw: &Value) -> Result<Map<String, Value>, PassError> {
     let mut out = Map::new();
-    let shared_parameters = raw.pointer("/components/parameters");
-    for (path, item) in raw
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        let item_pointer = join("/paths", path);
-        for method in METHODS {
-            let Some(operation) = item.get(*method) else {
-                continue;
-            };
-            let pointer = join(&item_pointer, method);
-            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
-                return Err(PassError::new(pointer, "the operation has no operationId"));
-            };
-            let request = match operation.pointer("/requestBody/content") {
-                Some(content) => {
-                    let schema = content
-                        .as_object()
-                        .and_then(|c| c.values().next())
-                        .and_then(|media| media.pointer("/schema/$ref"));
-                    match schema {
-                        Some(reference) => json!(component(reference, &pointer)?),
-                        None => Value::Null,
-                    }
+    for operation in walk::operations(raw) {
+        let pointer = operation.pointer();
+        let id = operation.required_id()?;
+        let action = action(&operation)?;
+        let request = match operation.request_content() {
+            Some(content) => {
+                let schema = content
+                    .values()
+                    .next()
+                    .and_then(|media| media.pointer("/schema/$ref"));
+                match schema {
+                    Some(reference) => json!(component(reference, &pointer)?),
+                    None => Value::Null,
                 }
-                None => Value::Null,
-            };
-            let mut responses = Map::new();
-            for (status, answer) in operation
-                .get("responses")
+            }
+            None => Value::Null,
+        };
+        let request_media = operation
+            .request_content()
+            .map(binary_media)
+            .unwrap_or_default();
+        let mut responses = Map::new();
+        for (status, answer) in operation.responses() {
+            let schema = answer.pointer("/content/application~1json/schema");
+            let mut fact = Map::new();
+            let media = answer
+                .get("content")
                 .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                let schema = answer.pointer("/content/application~1json/schema");
-                let mut fact = Map::new();
-                if let Some(schema) = schema {
-                    if let Some(reference) = schema.get("$ref") {
-                        fact.insert("schema".into(), json!(component(reference, &pointer)?));
-                    } else if let Some(reference) = schema.pointer("/items/$ref") {
-                        fact.insert("schema".into(), json!(component(reference, &pointer)?));
-                        fact.insert("list".into(), json!(true));
-                    } else if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
-                        let problems: Vec<&Value> = parts
-                            .iter()
-                            .filter_map(|part| part.pointer("/properties/type/enum"))
-                            .filter_map(Value::as_array)
-                            .flatten()
-                            .collect();
-                        fact.insert("problems".into(), json!(problems));
-                    }
-                }
-                responses.insert(status.clone(), Value::Object(fact));
+                .map(binary_media)
+                .unwrap_or_default();
+            if !media.is_empty() {
+                fact.insert("media".into(), json!(media));
             }
-            let mut query = Map::new();
-            let mut path_parameters = Vec::new();
-            let own = operation.get("parameters").and_then(Value::as_array);
-            let common = item.get("parameters").and_then(Value::as_array);
-            for parameter in common.into_iter().chain(own).flatten() {
-                let parameter = match parameter.get("$ref").and_then(Value::as_str) {
-                    Some(reference) => reference
-                        .strip_prefix("#/components/parameters/")
-                        .and_then(|name| shared_parameters?.get(name))
-                        .ok_or_else(|| {
-                            PassError::new(&pointer, format!("unresolved parameter {reference}"))
-                        })?,
-                    None => parameter,
-                };
-                let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
-                match parameter.get("in").and_then(Value::as_str) {
-                    Some("query") => {
-                        let schema = parameter.get("schema").cloned().unwrap_or(json!({}));
-                        query.insert(name.to_string(), json_schema(&schema, &pointer)?);
-                    }
-                    Some("path") => path_parameters.push(json!(name)),
-                    _ => {}
+            if let Some(schema) = schema {
+                if let Some(reference) = schema.get("$ref") {
+                    fact.insert("schema".into(), json!(component(reference, &pointer)?));
+                } else if let Some(reference) = schema.pointer("/items/$ref") {
+                    fact.insert("schema".into(), json!(component(reference, &pointer)?));
+                    fact.insert("list".into(), json!(true));
+                } else if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+                    let problems: Vec<&Value> = parts
+                        .iter()
+                        .filter_map(|part| part.pointer("/properties/type/enum"))
+                        .filter_map(Value::as_array)
+                        .flatten()
+                        .collect();
+                    fact.insert("problems".into(), json!(problems));
                 }
             }
-            out.insert(
-                id.to_string(),
-                json!({
-                    "request": request,
-                    "responses": responses,
-                    "query": query,
-                    "path": path_parameters,
-                }),
-            );
+            responses.insert(status.to_string(), Value::Object(fact));
         }
+        let mut query = Map::new();
+        let mut path_parameters = Vec::new();
+        for parameter in operation.parameters()? {
+            let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
+            match parameter.get("in").and_then(Value::as_str) {
+                Some("query") => {
+                    let schema = parameter.get("schema").cloned().unwrap_or(json!({}));
+                    query.insert(name.to_string(), json_schema(&schema, &pointer)?);
+                }
+                Some("path") => path_parameters.push(json!(name)),
+                _ => {}
+            }
+        }
+        let mut fact = json!({
+            "action": action,
+            "request": request,
+            "responses": responses,
+            "query": query,
+            "path": path_parameters,
+        });
+        if !request_media.is_empty() {
+            fact["request_media"] = json!(request_media);
+        }
+        out.insert(id.to_string(), fact);
     }
     Ok(out)
+}
+
+/// The media types of a `content` map whose schema is raw bytes (`type:
+/// string, format: binary`), as written.
+fn binary_media(content: &Map<String, Value>) -> Vec<String> {
+    content
+        .iter()
+        .filter(|(_, media)| {
+            media.pointer("/schema/type").and_then(Value::as_str) == Some("string")
+                && media.pointer("/schema/format").and_then(Value::as_str) == Some("binary")
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// What the sandbox does for an operation, read off its method, its path
+/// and whether it answers a list:
+///
+/// - on a collection (`/connections`): `list`, `create`;
+/// - on one object (`/connections/{id}`): `read`, `replace` (PUT), `merge`
+///   (PATCH), `destroy`;
+/// - on a path without an id that answers one object (`/account`,
+///   `/health`, `/implementation`): `read-singleton`;
+/// - below one object: `cancellation-policy`, `read-change-request`,
+///   `create-change-request`, `destroy-change-request`, `loa-download`
+///   and `loa-upload` (the letter of authorisation, raw bytes),
+///   `statistics` (aggregates), `peer-statistics`, `rtt-statistics` and
+///   `timeseries` (one aggregate over time);
+/// - `create-token` and `refresh-token` (`/auth/token`, `/auth/refresh`).
+///
+/// An operation of none of these shapes is refused, so that a new kind of
+/// operation in the spec is classified here before the sandbox meets it.
+pub fn action(operation: &walk::Operation) -> Result<&'static str, PassError> {
+    let path = operation.path;
+    let method = operation.method;
+    let last = path.rsplit('/').next().unwrap_or("");
+    let on_item = last.starts_with('{');
+    let lists = operation
+        .responses()
+        .find(|(status, _)| status.starts_with('2'))
+        .and_then(|(_, answer)| answer.pointer("/content/application~1json/schema/type"))
+        .and_then(Value::as_str)
+        == Some("array");
+    let action = match (method, last) {
+        ("post", _) if path == "/auth/token" => "create-token",
+        ("post", _) if path == "/auth/refresh" => "refresh-token",
+        (_, "cancellation-policy") if method == "get" => "cancellation-policy",
+        ("get", "change-request") => "read-change-request",
+        ("post", "change-request") => "create-change-request",
+        ("delete", "change-request") => "destroy-change-request",
+        ("get", "loa") => "loa-download",
+        ("post", "loa") => "loa-upload",
+        ("get", "statistics") => "statistics",
+        ("get", "peer-statistics") => "peer-statistics",
+        ("get", "rtt-statistics") => "rtt-statistics",
+        ("get", "timeseries") => "timeseries",
+        ("get", _) if !path.contains('{') && lists => "list",
+        ("get", _) if !path.contains('{') => "read-singleton",
+        ("post", _) if !path.contains('{') => "create",
+        ("get", _) if on_item => "read",
+        ("put", _) if on_item => "replace",
+        ("patch", _) if on_item => "merge",
+        ("delete", _) if on_item => "destroy",
+        _ => {
+            return Err(PassError::new(
+                operation.pointer(),
+                format!(
+                    "the sandbox has no action for {} {path}; classify it in xtask/src/sandbox.rs",
+                    method.to_uppercase()
+                ),
+            ));
+        }
+    };
+    Ok(action)
 }
 
 /// An OpenAPI 3.0 schema object as JSON Schema draft 7: references point
@@ -350,6 +406,7 @@ mod tests {
         assert_eq!(
             operations["macs_list"],
             json!({
+                "action": "list",
                 "request": null,
                 "responses": {
                     "200": {"schema": "MacAddress", "list": true},
@@ -358,6 +415,76 @@ mod tests {
                 "query": {"id": {"type": "array", "items": {"type": "string"}}},
                 "path": [],
             })
+        );
+    }
+
+    #[test]
+    fn every_kind_of_operation_has_an_action() {
+        let list = json!({"200": {"content": {"application/json": {"schema": {"type": "array"}}}}});
+        let one = json!({"200": {"content": {"application/json": {"schema": {"$ref": "#/x"}}}}});
+        let bytes = json!({"schema": {"type": "string", "format": "binary"}});
+        let doc = json!({"paths": {
+            "/ports": {"get": {"responses": list}},
+            "/account": {"get": {"responses": one}},
+            "/ports/{id}": {"get": {}, "put": {}, "patch": {}, "delete": {}},
+            "/connections": {"post": {}},
+            "/connections/{id}/loa": {
+                "get": {"responses": {"200": {"content": {"application/pdf": bytes}}}},
+                "post": {"requestBody": {"content": {"application/octet-stream": bytes}}}
+            },
+            "/ports/{id}/statistics": {"get": {}},
+            "/ports/{id}/statistics/{aggregate}/timeseries": {"get": {}},
+            "/network-services/{id}/rtt-statistics": {"get": {}},
+            "/network-service-configs/{id}/peer-statistics": {"get": {}},
+            "/auth/token": {"post": {}},
+            "/odd/{id}": {"post": {}}
+        }});
+        let actions: Vec<(String, Result<&str, String>)> = walk::operations(&doc)
+            .map(|op| {
+                let key = format!("{} {}", op.method, op.path);
+                (key, action(&op).map_err(|e| e.pointer))
+            })
+            .collect();
+        let expect = |key: &str| {
+            actions
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, a)| a.clone())
+                .unwrap()
+        };
+        assert_eq!(expect("get /ports"), Ok("list"));
+        assert_eq!(expect("get /account"), Ok("read-singleton"));
+        assert_eq!(expect("patch /ports/{id}"), Ok("merge"));
+        assert_eq!(expect("post /connections"), Ok("create"));
+        assert_eq!(expect("get /connections/{id}/loa"), Ok("loa-download"));
+        assert_eq!(expect("post /connections/{id}/loa"), Ok("loa-upload"));
+        assert_eq!(expect("get /ports/{id}/statistics"), Ok("statistics"));
+        assert_eq!(
+            expect("get /ports/{id}/statistics/{aggregate}/timeseries"),
+            Ok("timeseries")
+        );
+        assert_eq!(
+            expect("get /network-services/{id}/rtt-statistics"),
+            Ok("rtt-statistics")
+        );
+        assert_eq!(expect("post /auth/token"), Ok("create-token"));
+        assert_eq!(
+            expect("post /odd/{id}"),
+            Err("/paths/~1odd~1{id}/post".to_string())
+        );
+        let facts = operations(&json!({"paths": {"/connections/{id}/loa": {
+            "get": {"operationId": "connections_loa_download",
+                    "responses": {"200": {"content": {"application/pdf": bytes, "application/octet-stream": bytes}}}},
+            "post": {"operationId": "connections_loa_upload",
+                     "requestBody": {"content": {"application/octet-stream": bytes}}, "responses": {}}
+        }}})).unwrap();
+        assert_eq!(
+            facts["connections_loa_download"]["responses"]["200"]["media"],
+            json!(["application/octet-stream", "application/pdf"])
+        );
+        assert_eq!(
+            facts["connections_loa_upload"]["request_media"],
+            json!(["application/octet-stream"])
         );
     }
 }

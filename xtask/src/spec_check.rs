@@ -3,20 +3,27 @@
 //!
 //! Both sides are brought to a canonical form first: `$ref`s resolved, the
 //! document-wide `security` applied to operations that do not set their own,
-//! documentation keys dropped (`description`, `title`, `example`, `x-*`),
-//! `allOf`s of object schemas merged into one object, and order-free lists
-//! (`required`, `enum`, `tags`) sorted. What still differs is reported by
-//! JSON pointer, unless `spec/` lists it under `x-deviations`.
+//! documentation keys dropped (`description`, `title`, `example`, `x-*`
+//! but `x-evidence`), `allOf`s of object schemas merged into one object,
+//! order-free lists (`required`, `enum`, `tags`) sorted, and parameters and
+//! the branches of a discriminated union keyed by name and tag. Component
+//! schemas both documents have are compared as well.
+//!
+//! What still differs is reported by JSON pointer, and by where `spec/`
+//! writes it when that is a component schema (one change to `Account`
+//! shows in every operation that uses it, and is reported once), unless
+//! `spec/` lists it under `x-deviations`. What `spec/` adds, and says the
+//! evidence of (`x-evidence`), is an addition, not a difference.
+//!
+//! `evidence_check` holds the comparison with the evidence for later
+//! versions.
 
 use std::fmt;
 
 use serde_json::{Map, Value, json};
 
 use crate::document::join;
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::walk;
 /// Keys whose object values map names to things: the names are not keywords.
 const NAME_MAPS: &[&str] = &[
     "properties",
@@ -39,39 +46,79 @@ const MAX_DEPTH: usize = 64;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Difference {
     pub pointer: String,
+    /// Where in `spec/` the differing node is written, when it comes from a
+    /// component schema (`/components/schemas/Account/properties/name`):
+    /// one component used by many operations differs in one place.
+    pub origin: Option<String>,
     pub ours: Option<Value>,
     pub upstream: Option<Value>,
 }
 
+impl Difference {
+    /// Where the difference is written in `spec/`: the component schema
+    /// when it comes from one, else the operation's pointer.
+    pub fn place(&self) -> &str {
+        self.origin.as_deref().unwrap_or(&self.pointer)
+    }
+}
+
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let show = |v: &Option<Value>| v.as_ref().map_or("(absent)".to_string(), Value::to_string);
+        let show = |v: &Option<Value>| {
+            v.as_ref()
+                .map_or("(absent)".to_string(), |v| without_marks(v).to_string())
+        };
+        write!(f, "{}", self.pointer)?;
+        if let Some(origin) = &self.origin {
+            write!(f, "\n    written at: {origin}")?;
+        }
         write!(
             f,
-            "{}\n    spec:     {}\n    upstream: {}",
-            self.pointer,
+            "\n    spec:     {}\n    upstream: {}",
             show(&self.ours),
             show(&self.upstream)
         )
     }
 }
 
-/// A deviation `spec/` declares on purpose.
+/// Something `spec/` has that the published document does not, with the
+/// evidence it names (`x-evidence`).
 #[derive(Debug, Clone, PartialEq)]
+pub struct Addition {
+    /// Where it is written in `spec/`.
+    pub place: String,
+    pub evidence: String,
+}
+
+/// A deviation `spec/` declares on purpose (`x-deviations`): the
+/// differences from the published document (`pointer`) and the
+/// disagreements with the evidence (`evidence`) it explains.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Deviation {
-    pub pointer: String,
+    pub pointers: Vec<String>,
+    pub evidence: Vec<String>,
+    /// Where the deviation's own evidence is (`owner/repo@commit:path`).
+    pub source: Option<String>,
     pub reason: String,
 }
 
 /// The outcome of a comparison.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// Operations found in both documents and compared.
     pub operations: usize,
+    /// Operations only `spec/` has.
+    pub added_operations: usize,
+    /// Component schemas found in both documents and compared.
+    pub components: usize,
     pub differences: Vec<Difference>,
+    /// What `spec/` adds to the published document, each with its evidence.
+    pub additions: Vec<Addition>,
     /// Differences covered by a declared deviation, with its reason.
     pub known: Vec<(Difference, String)>,
-    /// Declared deviations that no difference needed: the list is stale.
-    pub unused_deviations: Vec<Deviation>,
+    /// Declared deviation pointers that no difference needed: the list is
+    /// stale.
+    pub unused_deviations: Vec<String>,
 }
 
 impl Report {
@@ -80,35 +127,52 @@ impl Report {
     }
 }
 
-/// Compares every operation of `ours` with the same operation of `upstream`.
+/// Marks canonical forms carry that are not part of the meaning.
+const EVIDENCE: &str = "x-evidence";
+const ORIGIN: &str = "x-origin";
+
+/// Compares every operation of `ours` with the same operation of
+/// `upstream`, and every component schema both have.
 pub fn compare(ours: &Value, upstream: &Value) -> Result<Report, String> {
     let deviations = declared_deviations(ours)?;
     let mut report = Report::default();
     let mut found = Vec::new();
+    let (mine, theirs) = (Canonical::new(ours), Canonical::new(upstream));
 
-    for (path, item) in ours
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for method in METHODS {
-            if item.get(*method).is_none() {
-                continue;
-            }
-            report.operations += 1;
-            let pointer = join(&join("/paths", path), method);
-            let mine = Canonical::new(ours).operation(path, method)?;
-            let theirs = Canonical::new(upstream).operation(path, method)?;
-            match theirs {
-                None => found.push(Difference {
+    for operation in walk::operations(ours) {
+        let (path, method) = (operation.path, operation.method);
+        let pointer = operation.pointer();
+        let ours = mine.operation(path, method)?;
+        match theirs.operation(path, method)? {
+            None => {
+                report.added_operations += 1;
+                found.push(Difference {
                     pointer,
-                    ours: mine,
+                    origin: None,
+                    ours,
                     upstream: None,
-                }),
-                Some(theirs) => diff(&pointer, mine.as_ref(), Some(&theirs), &mut found),
+                });
+            }
+            Some(upstream) => {
+                report.operations += 1;
+                diff(&pointer, None, ours.as_ref(), Some(&upstream), &mut found);
             }
         }
+    }
+    for (name, _) in walk::schemas(ours) {
+        if upstream.pointer(&walk::schema_pointer(name)).is_none() {
+            continue;
+        }
+        report.components += 1;
+        let pointer = walk::schema_pointer(name);
+        let (a, b) = (mine.component(name)?, theirs.component(name)?);
+        diff(
+            &pointer,
+            Some(pointer.clone()),
+            Some(&a),
+            Some(&b),
+            &mut found,
+        );
     }
 
     // The document-wide facts every operation depends on: where the API
@@ -125,46 +189,125 @@ pub fn compare(ours: &Value, upstream: &Value) -> Result<Report, String> {
     };
     diff(
         "/servers",
+        None,
         Some(&servers(ours)),
         Some(&servers(upstream)),
         &mut found,
     );
     diff(
         "/info/version",
+        None,
         ours.pointer("/info/version"),
         upstream.pointer("/info/version"),
         &mut found,
     );
 
+    let pointers: Vec<(&String, &Deviation)> = deviations
+        .iter()
+        .flat_map(|d| d.pointers.iter().map(move |p| (p, d)))
+        .collect();
+    let covering = |difference: &Difference| {
+        pointers.iter().find(|(p, _)| {
+            covers(p, &difference.pointer)
+                || difference.origin.as_deref().is_some_and(|o| covers(p, o))
+        })
+    };
+    let mut unexplained = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for difference in found {
-        match deviations
-            .iter()
-            .find(|d| covers(&d.pointer, &difference.pointer))
-        {
-            Some(deviation) => report.known.push((difference, deviation.reason.clone())),
+        if !seen.insert(difference.place().to_string()) {
+            continue;
+        }
+        if let Some((_, deviation)) = covering(&difference) {
+            report.known.push((difference, deviation.reason.clone()));
+        } else if let Some(evidence) = addition_evidence(&difference) {
+            report.additions.push(Addition {
+                place: difference.place().to_string(),
+                evidence,
+            });
+        } else {
+            unexplained.push(difference);
+        }
+    }
+    // A discriminator's added mapping entry is explained by the added
+    // branch it names.
+    for difference in unexplained {
+        let branch = difference
+            .place()
+            .rsplit_once("/discriminator/mapping/")
+            .filter(|_| difference.upstream.is_none())
+            .map(|(union, tag)| join(&join(union, "oneOf"), tag));
+        let evidence = branch.and_then(|branch| {
+            report
+                .additions
+                .iter()
+                .find(|a| a.place == branch)
+                .map(|a| a.evidence.clone())
+        });
+        match evidence {
+            Some(evidence) => report.additions.push(Addition {
+                place: difference.place().to_string(),
+                evidence,
+            }),
             None => report.differences.push(difference),
         }
     }
-    report.unused_deviations = deviations
-        .into_iter()
-        .filter(|d| {
-            !report
-                .known
-                .iter()
-                .any(|(k, _)| covers(&d.pointer, &k.pointer))
+    report.unused_deviations = pointers
+        .iter()
+        .filter(|(p, _)| {
+            !report.known.iter().any(|(k, _)| {
+                covers(p, &k.pointer) || k.origin.as_deref().is_some_and(|o| covers(p, o))
+            })
         })
+        .map(|(p, _)| p.to_string())
         .collect();
     Ok(report)
 }
 
-fn covers(deviation: &str, pointer: &str) -> bool {
+/// The evidence of an addition: what `spec/` has and the published
+/// document lacks, when it names its `x-evidence`.
+fn addition_evidence(difference: &Difference) -> Option<String> {
+    if difference.upstream.is_some() {
+        return None;
+    }
+    difference
+        .ours
+        .as_ref()?
+        .get(EVIDENCE)?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// `value` without the marks canonical forms carry.
+fn without_marks(value: &Value) -> Value {
+    match value {
+        Value::Object(object) => Value::Object(
+            object
+                .iter()
+                .filter(|(k, _)| !is_mark(k))
+                .map(|(k, v)| (k.clone(), without_marks(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_marks).collect()),
+        other => other.clone(),
+    }
+}
+
+fn is_mark(key: &str) -> bool {
+    key == EVIDENCE || key == ORIGIN
+}
+
+pub(crate) fn covers(deviation: &str, pointer: &str) -> bool {
     pointer == deviation
         || pointer
             .strip_prefix(deviation)
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-fn declared_deviations(ours: &Value) -> Result<Vec<Deviation>, String> {
+/// The `x-deviations` of `ours`. Each names the differences from the
+/// published document it explains (`pointer`) and the disagreements with
+/// the evidence (`evidence`), each a string or a list; and a `reason`.
+pub fn declared_deviations(ours: &Value) -> Result<Vec<Deviation>, String> {
     let Some(list) = ours.get("x-deviations") else {
         return Ok(Vec::new());
     };
@@ -172,40 +315,81 @@ fn declared_deviations(ours: &Value) -> Result<Vec<Deviation>, String> {
     list.iter()
         .enumerate()
         .map(|(i, entry)| {
-            let field = |name: &str| {
-                entry
-                    .get(name)
+            let strings = |name: &str| -> Result<Vec<String>, String> {
+                match entry.get(name) {
+                    None => Ok(Vec::new()),
+                    Some(Value::String(one)) => Ok(vec![one.clone()]),
+                    Some(Value::Array(many)) => many
+                        .iter()
+                        .map(|v| {
+                            v.as_str()
+                                .map(str::to_string)
+                                .ok_or(format!("/x-deviations/{i}/{name}: expected strings"))
+                        })
+                        .collect(),
+                    Some(_) => Err(format!(
+                        "/x-deviations/{i}/{name}: expected a string or a list of them"
+                    )),
+                }
+            };
+            let deviation = Deviation {
+                pointers: strings("pointer")?,
+                evidence: strings("evidence")?,
+                source: entry
+                    .get("source")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                reason: entry
+                    .get("reason")
                     .and_then(Value::as_str)
                     .map(str::to_string)
-                    .ok_or(format!("/x-deviations/{i}: `{name}` is missing"))
+                    .ok_or(format!("/x-deviations/{i}: `reason` is missing"))?,
             };
-            Ok(Deviation {
-                pointer: field("pointer")?,
-                reason: field("reason")?,
-            })
+            if deviation.pointers.is_empty() && deviation.evidence.is_empty() {
+                return Err(format!(
+                    "/x-deviations/{i}: name a `pointer` or an `evidence` it explains"
+                ));
+            }
+            Ok(deviation)
         })
         .collect()
 }
 
 /// Records every difference between `a` (ours) and `b` (upstream).
-fn diff(pointer: &str, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<Difference>) {
+/// `origin` is where `a` is written in `spec/`, if known.
+fn diff(
+    pointer: &str,
+    origin: Option<String>,
+    a: Option<&Value>,
+    b: Option<&Value>,
+    out: &mut Vec<Difference>,
+) {
     match (a, b) {
         (Some(Value::Object(x)), Some(Value::Object(y))) => {
-            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            let base = x
+                .get(ORIGIN)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or(origin);
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).filter(|k| !is_mark(k)).collect();
             keys.sort();
             keys.dedup();
             for key in keys {
-                diff(&join(pointer, key), x.get(key), y.get(key), out);
+                let origin = base.as_deref().map(|o| join(o, key));
+                diff(&join(pointer, key), origin, x.get(key), y.get(key), out);
             }
         }
         (Some(Value::Array(x)), Some(Value::Array(y))) if x.len() == y.len() => {
             for (i, (p, q)) in x.iter().zip(y).enumerate() {
-                diff(&join(pointer, &i.to_string()), Some(p), Some(q), out);
+                let index = i.to_string();
+                let origin = origin.as_deref().map(|o| join(o, &index));
+                diff(&join(pointer, &index), origin, Some(p), Some(q), out);
             }
         }
-        (a, b) if a == b => {}
+        (a, b) if a.map(without_marks) == b.map(without_marks) => {}
         (a, b) => out.push(Difference {
             pointer: pointer.to_string(),
+            origin,
             ours: a.cloned(),
             upstream: b.cloned(),
         }),
@@ -223,45 +407,105 @@ impl<'a> Canonical<'a> {
     }
 
     fn operation(&self, path: &str, method: &str) -> Result<Option<Value>, String> {
-        let Some(item) = self.doc.get("paths").and_then(|p| p.get(path)) else {
+        let Some(found) = walk::operation(self.doc, path, method) else {
             return Ok(None);
         };
-        let item = self.resolve(item, 0)?;
-        let Some(operation) = item.get(method) else {
-            return Ok(None);
-        };
-        let mut operation = operation.clone();
+        let mut operation = found.value.clone();
         if let Value::Object(op) = &mut operation {
             if let (false, Some(security)) = (op.contains_key("security"), self.doc.get("security"))
             {
                 op.insert("security".into(), security.clone());
             }
-            if let Some(shared) = item.get("parameters") {
-                op.entry("parameters").or_insert_with(|| shared.clone());
+            // The parameters that apply, the path item's included.
+            let parameters = found
+                .parameters()
+                .map_err(|e| format!("{}: {}", e.pointer, e.message))?;
+            if !parameters.is_empty() {
+                let parameters = parameters.into_iter().cloned().collect();
+                op.insert("parameters".into(), Value::Array(parameters));
             }
         }
-        self.canonical(&operation, 0).map(Some)
+        let mut operation = self.canonical(&operation, 0)?;
+        // Parameters are told apart by location and name, not by their
+        // place in the list: one added parameter is one difference.
+        if let Some(Value::Array(list)) = operation.get("parameters") {
+            let keyed: Map<String, Value> = list
+                .iter()
+                .filter_map(|p| {
+                    let name = p.get("name")?.as_str()?;
+                    let location = p.get("in")?.as_str()?;
+                    Some((format!("{location}:{name}"), p.clone()))
+                })
+                .collect();
+            if keyed.len() == list.len() {
+                operation["parameters"] = Value::Object(keyed);
+            }
+        }
+        Ok(Some(operation))
     }
 
-    fn resolve(&self, value: &Value, depth: usize) -> Result<Value, String> {
+    /// The component schema `name`, as a `$ref` to it resolves.
+    fn component(&self, name: &str) -> Result<Value, String> {
+        let reference = json!({ "$ref": format!("#{}", walk::schema_pointer(name)) });
+        let mut schema = self.canonical(&reference, 0)?;
+        // A branch of a discriminated union has the tag its union maps it
+        // under, as it does where the union uses it.
+        let target = format!("#{}", walk::schema_pointer(name));
+        for (_, union) in walk::schemas(self.doc) {
+            let Some(property) = union
+                .pointer("/discriminator/propertyName")
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            let mapping = union
+                .pointer("/discriminator/mapping")
+                .and_then(Value::as_object);
+            for (tag, _) in mapping
+                .into_iter()
+                .flatten()
+                .filter(|(_, t)| t.as_str() == Some(target.as_str()))
+            {
+                if let Some(Value::Object(slot)) =
+                    schema.pointer_mut(&format!("/properties/{property}"))
+                {
+                    slot.entry("enum").or_insert_with(|| json!([tag]));
+                }
+            }
+        }
+        Ok(schema)
+    }
+
+    /// What `value` stands for, `$ref`s followed, and the last component
+    /// schema on the way.
+    fn resolve(&self, value: &Value, depth: usize) -> Result<(Value, Option<String>), String> {
         let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
-            return Ok(value.clone());
+            return Ok((value.clone(), None));
         };
         if depth > MAX_DEPTH {
             return Err(format!("{reference}: `$ref`s nest too deeply (a cycle?)"));
         }
-        let target = reference
+        let pointer = reference
             .strip_prefix('#')
-            .and_then(|pointer| self.doc.pointer(pointer))
             .ok_or(format!("{reference}: cannot resolve this `$ref`"))?;
-        self.resolve(target, depth + 1)
+        let target = self
+            .doc
+            .pointer(pointer)
+            .ok_or(format!("{reference}: cannot resolve this `$ref`"))?;
+        let (resolved, origin) = self.resolve(target, depth + 1)?;
+        let here = pointer
+            .starts_with("/components/schemas/")
+            .then(|| pointer.to_string());
+        Ok((resolved, origin.or(here)))
     }
 
     fn canonical(&self, value: &Value, depth: usize) -> Result<Value, String> {
         if depth > MAX_DEPTH {
             return Err("the document nests too deeply (a `$ref` cycle?)".into());
         }
-        let value = self.resolve(value, depth)?;
+        // The evidence a reference names stays with what it resolves to.
+        let evidence = value.get("$ref").and(value.get(EVIDENCE)).cloned();
+        let (value, origin) = self.resolve(value, depth)?;
         match value {
             Value::Object(object) => {
                 let tags = discriminator_tags(&object);
@@ -280,7 +524,7 @@ impl<'a> Canonical<'a> {
                     out.insert(key, child);
                 }
                 if let (Some((property, tags)), Some(Value::Array(branches))) =
-                    (tags, out.get_mut("oneOf"))
+                    (&tags, out.get_mut("oneOf"))
                 {
                     for (branch, tag) in branches.iter_mut().zip(tags) {
                         let slot = branch.pointer_mut(&format!("/properties/{property}"));
@@ -291,11 +535,29 @@ impl<'a> Canonical<'a> {
                         }
                     }
                 }
+                // Branches of a discriminated union are told apart by
+                // their tag: one added branch is one difference.
+                if let (Some((_, tags)), Some(Value::Array(branches))) = (&tags, out.get("oneOf")) {
+                    let keyed: Option<Map<String, Value>> = branches
+                        .iter()
+                        .zip(tags)
+                        .map(|(branch, tag)| tag.clone().map(|tag| (tag, branch.clone())))
+                        .collect();
+                    if let Some(keyed) = keyed.filter(|k| k.len() == branches.len()) {
+                        out.insert("oneOf".into(), Value::Object(keyed));
+                    }
+                }
                 for set in SETS {
                     if let Some(Value::Array(items)) = out.get_mut(*set) {
                         items.sort_by_key(Value::to_string);
                         items.dedup();
                     }
+                }
+                if let Some(origin) = origin {
+                    out.insert(ORIGIN.into(), Value::String(origin));
+                }
+                if let Some(evidence) = evidence {
+                    out.insert(EVIDENCE.into(), evidence);
                 }
                 Ok(merge_all_of(out))
             }
@@ -344,7 +606,7 @@ fn is_documentation(key: &str) -> bool {
     matches!(
         key,
         "description" | "title" | "summary" | "example" | "examples" | "externalDocs"
-    ) || key.starts_with("x-")
+    ) || (key.starts_with("x-") && key != EVIDENCE)
 }
 
 /// Replaces `allOf` by the merged schema when its members merge without
@@ -373,6 +635,10 @@ fn merge_all_of(mut schema: Map<String, Value>) -> Value {
 /// `allOf`.
 fn merge(mut a: Map<String, Value>, b: &Map<String, Value>) -> Option<Map<String, Value>> {
     for (key, theirs) in b {
+        // Marks (where a part is written, its evidence) stay the whole's.
+        if is_mark(key) {
+            continue;
+        }
         let Some(mine) = a.remove(key) else {
             a.insert(key.clone(), theirs.clone());
             continue;
@@ -496,6 +762,7 @@ mod tests {
             report.differences,
             vec![Difference {
                 pointer: "/paths/~1auth~1token/post/requestBody/content/application~1json/schema/properties/api_secret/maxLength".into(),
+                origin: Some("/components/schemas/AuthTokenRequest/properties/api_secret/maxLength".into()),
                 ours: Some(json!(87)),
                 upstream: Some(json!(86)),
             }]
@@ -516,6 +783,90 @@ mod tests {
         assert_eq!(report.known[0].1, "because");
         assert_eq!(report.unused_deviations.len(), 1);
         assert!(!report.agrees());
+    }
+
+    #[test]
+    fn an_added_member_with_evidence_is_an_addition_and_without_a_difference() {
+        let mut ours = direct();
+        ours["properties"]["label"] = json!({"type": "string", "x-evidence": "inferred: a reason"});
+        ours["properties"]["other"] = json!({"type": "string"});
+        let report = compare(&doc(ours, json!({})), &doc(direct(), json!({}))).unwrap();
+        assert_eq!(
+            report.additions,
+            [Addition {
+                place: "/components/schemas/AuthTokenRequest/properties/label".into(),
+                evidence: "inferred: a reason".into(),
+            }]
+        );
+        assert_eq!(report.differences.len(), 1);
+        assert_eq!(
+            report.differences[0].place(),
+            "/components/schemas/AuthTokenRequest/properties/other"
+        );
+    }
+
+    #[test]
+    fn a_deviation_naming_a_component_covers_every_use_of_it() {
+        let mut ours = direct();
+        ours["required"] = json!(["api_key"]);
+        let deviations = json!({"x-deviations": [{
+            "pointer": ["/components/schemas/AuthTokenRequest/required"],
+            "evidence": "schemas/AuthTokenRequest/members/api_secret",
+            "reason": "kept optional"
+        }]});
+        let report = compare(&doc(ours, deviations), &doc(direct(), json!({}))).unwrap();
+        assert!(report.agrees(), "{:?}", report.differences);
+        // Found in the operation and in the component, reported once.
+        assert_eq!(report.known.len(), 1);
+        assert_eq!(
+            report.known[0].0.origin.as_deref(),
+            Some("/components/schemas/AuthTokenRequest/required")
+        );
+    }
+
+    #[test]
+    fn an_added_parameter_and_an_added_branch_are_one_addition_each() {
+        let union = |extra: bool| {
+            let mut mapping = json!({"allow": "#/components/schemas/Allow"});
+            let mut one_of = vec![json!({"$ref": "#/components/schemas/Allow"})];
+            if extra {
+                mapping["deny"] = json!("#/components/schemas/Deny");
+                one_of.push(
+                    json!({"$ref": "#/components/schemas/Deny", "x-evidence": "inferred: new"}),
+                );
+            }
+            json!({"oneOf": one_of, "discriminator": {"propertyName": "type", "mapping": mapping}})
+        };
+        let with = |extra: bool| {
+            let mut doc = doc(union(extra), json!({}));
+            let branch = json!({"type": "object", "properties": {"type": {"type": "string"}}});
+            doc["components"]["schemas"]["Allow"] = branch.clone();
+            if extra {
+                doc["components"]["schemas"]["Deny"] = branch;
+            }
+            let mut parameters =
+                vec![json!({"in": "query", "name": "a", "schema": {"type": "string"}})];
+            if extra {
+                parameters.insert(
+                    0,
+                    json!({"in": "query", "name": "page_limit",
+                    "schema": {"type": "integer"}, "x-evidence": "inferred: paging"}),
+                );
+            }
+            doc["paths"]["/auth/token"]["post"]["parameters"] = Value::Array(parameters);
+            doc
+        };
+        let report = compare(&with(true), &with(false)).unwrap();
+        assert!(report.differences.is_empty(), "{:?}", report.differences);
+        let places: Vec<&str> = report.additions.iter().map(|a| a.place.as_str()).collect();
+        assert_eq!(
+            places,
+            [
+                "/paths/~1auth~1token/post/parameters/query:page_limit",
+                "/components/schemas/AuthTokenRequest/oneOf/deny",
+                "/components/schemas/AuthTokenRequest/discriminator/mapping/deny",
+            ]
+        );
     }
 
     #[test]

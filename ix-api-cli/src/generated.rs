@@ -1033,6 +1033,14 @@ impl<T: CliConfig> Cli<T> {
                     .required(true),
             )
             .about("Upload the letter of authorisation of one connection")
+            .arg(
+                ::clap::Arg::new("file")
+                    .long("file")
+                    .value_name("FILE")
+                    .value_parser(::clap::value_parser!(::std::path::PathBuf))
+                    .required(true)
+                    .help("The file to send, or - for standard input"),
+            )
     }
     pub fn cli_connections_statistics_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3561,6 +3569,14 @@ impl<T: CliConfig> Cli<T> {
                     .required(true),
             )
             .about("Upload the letter of authorisation of one port reservation")
+            .arg(
+                ::clap::Arg::new("file")
+                    .long("file")
+                    .value_name("FILE")
+                    .value_parser(::clap::value_parser!(::std::path::PathBuf))
+                    .required(true)
+                    .help("The file to send, or - for standard input"),
+            )
     }
     pub fn cli_ports_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -4672,6 +4688,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.state_is_not(value.clone());
         }
         self.config.execute_accounts_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -4945,6 +4964,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.page_token(value.clone());
         }
         self.config.execute_availability_zones_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -5048,6 +5070,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.supported_network_service(value.clone());
         }
         self.config.execute_connections_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -5376,7 +5401,7 @@ impl<T: CliConfig> Cli<T> {
         self.config.execute_connections_loa_download(matches, &mut request)?;
         let result = request.send().await;
         match result {
-            Ok(r) => todo!(),
+            Ok(r) => crate::output::bytes(r).await,
             Err(r) => {
                 self.config.error(&r);
                 Err(anyhow::Error::new(r))
@@ -5391,10 +5416,11 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
+        request = request.body(crate::input::read_bytes(matches)?);
         self.config.execute_connections_loa_upload(matches, &mut request)?;
         let result = request.send().await;
         match result {
-            Ok(r) => todo!(),
+            Ok(r) => crate::output::bytes(r).await,
             Err(r) => {
                 self.config.error(&r);
                 Err(anyhow::Error::new(r))
@@ -5487,6 +5513,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.page_token(value.clone());
         }
         self.config.execute_contacts_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -5757,6 +5786,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.pop(value.clone());
         }
         self.config.execute_devices_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -5805,6 +5837,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.page_token(value.clone());
         }
         self.config.execute_api_extensions_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -5879,6 +5914,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.postal_code(value.clone());
         }
         self.config.execute_facilities_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -6013,6 +6051,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.version(value.clone());
         }
         self.config.execute_ips_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -6290,6 +6331,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.valid_not_before(value.clone());
         }
         self.config.execute_macs_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -6433,6 +6477,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.page_token(value.clone());
         }
         self.config.execute_member_joining_rules_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -6602,6 +6649,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.service_provider(value.clone());
         }
         self.config.execute_metro_area_networks_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -6653,6 +6703,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.page_token(value.clone());
         }
         self.config.execute_metro_areas_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -6745,6 +6798,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.type_(value.clone());
         }
         self.config.execute_network_feature_configs_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -6918,6 +6974,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.type_(value.clone());
         }
         self.config.execute_network_features_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -7018,6 +7077,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.type_(value.clone());
         }
         self.config.execute_network_service_configs_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -7388,6 +7450,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.type_(value.clone());
         }
         self.config.execute_network_services_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -7782,6 +7847,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.page_token(value.clone());
         }
         self.config.execute_pops_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -7848,6 +7916,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.state_is_not(value.clone());
         }
         self.config.execute_port_reservations_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -8115,7 +8186,7 @@ impl<T: CliConfig> Cli<T> {
         self.config.execute_port_reservations_loa_download(matches, &mut request)?;
         let result = request.send().await;
         match result {
-            Ok(r) => todo!(),
+            Ok(r) => crate::output::bytes(r).await,
             Err(r) => {
                 self.config.error(&r);
                 Err(anyhow::Error::new(r))
@@ -8130,10 +8201,11 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
+        request = request.body(crate::input::read_bytes(matches)?);
         self.config.execute_port_reservations_loa_upload(matches, &mut request)?;
         let result = request.send().await;
         match result {
-            Ok(r) => todo!(),
+            Ok(r) => crate::output::bytes(r).await,
             Err(r) => {
                 self.config.error(&r);
                 Err(anyhow::Error::new(r))
@@ -8194,6 +8266,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.state_is_not(value.clone());
         }
         self.config.execute_ports_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -8393,6 +8468,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.upgrade_allowed(value.clone());
         }
         self.config.execute_product_offerings_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -8450,6 +8528,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.role(value.clone());
         }
         self.config.execute_role_assignments_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -8561,6 +8642,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.page_token(value.clone());
         }
         self.config.execute_roles_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -8636,6 +8720,9 @@ impl<T: CliConfig> Cli<T> {
             request = request.state_is_not(value.clone());
         }
         self.config.execute_routing_functions_list(matches, &mut request)?;
+        if crate::output::all_pages(matches) {
+            return crate::output::pages(request).await;
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {

@@ -39,3 +39,29 @@ impl From<List> for Vec<String> {
         list.0
     }
 }
+
+/// The most a raw body (a letter of authorisation) may be.
+pub const MAX_RAW_BODY: u64 = 10 << 20;
+
+/// The raw body of `--file FILE`, or standard input for `--file -`.
+pub fn read_bytes(matches: &clap::ArgMatches) -> anyhow::Result<Vec<u8>> {
+    let path = matches
+        .get_one::<std::path::PathBuf>("file")
+        .ok_or_else(|| {
+            anyhow::anyhow!("which file? Give --file FILE, or --file - for standard input")
+        })?;
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin()
+            .take(MAX_RAW_BODY + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_RAW_BODY + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_RAW_BODY {
+        anyhow::bail!("{} is larger than 10 MiB", path.display());
+    }
+    Ok(bytes)
+}

@@ -292,7 +292,10 @@ async fn call(
         Err(error) => match failed.take() {
             // Already said on stderr.
             Some(exit) => Err(Failure::new(exit, "")),
-            None => Err(Failure::usage(format!("{error:#}"))),
+            None => match error.downcast::<Failure>() {
+                Ok(failure) => Err(failure),
+                Err(error) => Err(Failure::usage(format!("{error:#}"))),
+            },
         },
     }
 }

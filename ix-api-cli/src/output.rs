@@ -5,6 +5,8 @@ use std::cell::Cell;
 use std::io::{IsTerminal, Write};
 use std::rc::Rc;
 
+use futures_util::StreamExt;
+use ix_api_client::{ByteStream, Paginate};
 use serde::Serialize;
 
 use crate::api::{Error, ResponseValue};
@@ -50,6 +52,84 @@ impl Printer {
         ));
         (failure.exit, failure.message)
     }
+}
+
+/// Whether a list command walks every page: unless the command line names
+/// a page (`--page-limit`, `--page-offset` or `--page-token`).
+pub fn all_pages(matches: &clap::ArgMatches) -> bool {
+    ["page-limit", "page-offset", "page-token"]
+        .iter()
+        .all(|name| matches.value_source(name) != Some(clap::parser::ValueSource::CommandLine))
+}
+
+/// Every item of a list, page by page, printed as one JSON array as the
+/// items come (pretty on a terminal, one line otherwise): one page in
+/// memory at a time.
+pub async fn pages<B: Paginate>(request: B) -> anyhow::Result<()> {
+    let pretty = std::io::stdout().is_terminal();
+    let items = request.pages(ix_api_client::pages::DEFAULT_PAGE_LIMIT);
+    let mut items = std::pin::pin!(items);
+    let mut out = std::io::stdout().lock();
+    let mut first = true;
+    let written: std::io::Result<()> = async {
+        out.write_all(b"[")?;
+        while let Some(item) = items.next().await {
+            let item = match item {
+                Ok(item) => item,
+                Err(error) => {
+                    // What came so far stays; the error says why it stopped.
+                    out.write_all(b"]\n")?;
+                    out.flush()?;
+                    return Err(std::io::Error::other(Failure::from(error)));
+                }
+            };
+            if !first {
+                out.write_all(b",")?;
+            }
+            first = false;
+            let text = if pretty {
+                serde_json::to_string_pretty(&item)
+            } else {
+                serde_json::to_string(&item)
+            }
+            .map_err(std::io::Error::other)?;
+            if pretty {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(text.as_bytes())?;
+        }
+        out.write_all(b"]\n")?;
+        out.flush()
+    }
+    .await;
+    match written {
+        Ok(()) => Ok(()),
+        Err(error) => match error.into_inner().map(|inner| inner.downcast::<Failure>()) {
+            Some(Ok(failure)) => Err(anyhow::Error::new(*failure)),
+            // A closed pipe (`| head`) is not a failure.
+            _ => Ok(()),
+        },
+    }
+}
+
+/// Raw bytes (a letter of authorisation) to standard output, as they come.
+pub async fn bytes(answer: ResponseValue<ByteStream>) -> anyhow::Result<()> {
+    let mut stream = answer.into_inner().into_inner();
+    let mut out = std::io::stdout().lock();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            let error = ix_api_client::Error::from_operation_ref(
+                "a download",
+                &progenitor_client::Error::<()>::ResponseBodyError(e),
+            );
+            anyhow::Error::new(Failure::from(error))
+        })?;
+        if out.write_all(&chunk).is_err() {
+            return Ok(());
+        }
+    }
+    let _ = out.flush();
+    Ok(())
 }
 
 impl CliConfig for Printer {

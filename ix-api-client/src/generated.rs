@@ -82262,6 +82262,12 @@ pub mod builder {
             AccountRead::send(self)
         }
     }
+    impl<'a> crate::Paginate for AccountsList<'a> {
+        type Item = types::Account;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for AccountsList<'a> {
         const OPERATION: &'static str = "accounts_list";
         type Answer = ::std::vec::Vec<types::Account>;
@@ -82359,6 +82365,12 @@ pub mod builder {
             AuthTokenCreate::send(self)
         }
     }
+    impl<'a> crate::Paginate for AvailabilityZonesList<'a> {
+        type Item = types::AvailabilityZone;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for AvailabilityZonesList<'a> {
         const OPERATION: &'static str = "availability_zones_list";
         type Answer = ::std::vec::Vec<types::AvailabilityZone>;
@@ -82385,6 +82397,12 @@ pub mod builder {
             >,
         > + Send {
             AvailabilityZonesRead::send(self)
+        }
+    }
+    impl<'a> crate::Paginate for ConnectionsList<'a> {
+        type Item = types::Connection;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
         }
     }
     impl<'a> crate::Call for ConnectionsList<'a> {
@@ -82535,6 +82553,12 @@ pub mod builder {
             ConnectionsStatisticsTimeseriesRead::send(self)
         }
     }
+    impl<'a> crate::Paginate for ContactsList<'a> {
+        type Item = types::Contact;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for ContactsList<'a> {
         const OPERATION: &'static str = "contacts_list";
         type Answer = ::std::vec::Vec<types::Contact>;
@@ -82604,6 +82628,12 @@ pub mod builder {
             ContactsPartialUpdate::send(self)
         }
     }
+    impl<'a> crate::Paginate for DevicesList<'a> {
+        type Item = types::Device;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for DevicesList<'a> {
         const OPERATION: &'static str = "devices_list";
         type Answer = ::std::vec::Vec<types::Device>;
@@ -82629,6 +82659,12 @@ pub mod builder {
             DevicesRead::send(self)
         }
     }
+    impl<'a> crate::Paginate for ApiExtensionsList<'a> {
+        type Item = types::ApiExtension;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for ApiExtensionsList<'a> {
         const OPERATION: &'static str = "api_extensions_list";
         type Answer = ::std::vec::Vec<types::ApiExtension>;
@@ -82641,6 +82677,12 @@ pub mod builder {
             >,
         > + Send {
             ApiExtensionsList::send(self)
+        }
+    }
+    impl<'a> crate::Paginate for FacilitiesList<'a> {
+        type Item = types::Facility;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
         }
     }
     impl<'a> crate::Call for FacilitiesList<'a> {
@@ -82697,6 +82739,12 @@ pub mod builder {
             >,
         > + Send {
             ApiImplementationRead::send(self)
+        }
+    }
+    impl<'a> crate::Paginate for IpsList<'a> {
+        type Item = types::IpAddress;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
         }
     }
     impl<'a> crate::Call for IpsList<'a> {
@@ -82769,6 +82817,12 @@ pub mod builder {
             IpsPartialUpdate::send(self)
         }
     }
+    impl<'a> crate::Paginate for MacsList<'a> {
+        type Item = types::MacAddress;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for MacsList<'a> {
         const OPERATION: &'static str = "macs_list";
         type Answer = ::std::vec::Vec<types::MacAddress>;
@@ -82823,6 +82877,12 @@ pub mod builder {
             >,
         > + Send {
             MacsDestroy::send(self)
+        }
+    }
+    impl<'a> crate::Paginate for MemberJoiningRulesList<'a> {
+        type Item = crate::types::MemberJoiningRule;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
         }
     }
     impl<'a> crate::Call for MemberJoiningRulesList<'a> {
@@ -82909,6 +82969,12 @@ pub mod builder {
             MemberJoiningRulesPartialUpdate::send(self)
         }
     }
+    impl<'a> crate::Paginate for MetroAreaNetworksList<'a> {
+        type Item = types::MetroAreaNetwork;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for MetroAreaNetworksList<'a> {
         const OPERATION: &'static str = "metro_area_networks_list";
         type Answer = ::std::vec::Vec<types::MetroAreaNetwork>;
@@ -82937,6 +83003,12 @@ pub mod builder {
             MetroAreaNetworksRead::send(self)
         }
     }
+    impl<'a> crate::Paginate for MetroAreasList<'a> {
+        type Item = types::MetroArea;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for MetroAreasList<'a> {
         const OPERATION: &'static str = "metro_areas_list";
         type Answer = ::std::vec::Vec<types::MetroArea>;
@@ -82963,6 +83035,12 @@ pub mod builder {
             >,
         > + Send {
             MetroAreasRead::send(self)
+        }
+    }
+    impl<'a> crate::Paginate for NetworkFeatureConfigsList<'a> {
+        type Item = crate::types::NetworkFeatureConfig;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
         }
     }
     impl<'a> crate::Call for NetworkFeatureConfigsList<'a> {
@@ -83049,6 +83127,12 @@ pub mod builder {
             NetworkFeatureConfigsPartialUpdate::send(self)
         }
     }
+    impl<'a> crate::Paginate for NetworkFeaturesList<'a> {
+        type Item = crate::types::NetworkFeature;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for NetworkFeaturesList<'a> {
         const OPERATION: &'static str = "network_features_list";
         type Answer = ::std::vec::Vec<crate::types::NetworkFeature>;
@@ -83075,6 +83159,12 @@ pub mod builder {
             >,
         > + Send {
             NetworkFeaturesRead::send(self)
+        }
+    }
+    impl<'a> crate::Paginate for NetworkServiceConfigsList<'a> {
+        type Item = crate::types::NetworkServiceConfig;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
         }
     }
     impl<'a> crate::Call for NetworkServiceConfigsList<'a> {
@@ -83229,6 +83319,12 @@ pub mod builder {
             >,
         > + Send {
             NetworkServiceConfigsStatisticsTimeseriesRead::send(self)
+        }
+    }
+    impl<'a> crate::Paginate for NetworkServicesList<'a> {
+        type Item = crate::types::NetworkService;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
         }
     }
     impl<'a> crate::Call for NetworkServicesList<'a> {
@@ -83413,6 +83509,12 @@ pub mod builder {
             NetworkServicesStatisticsTimeseriesRead::send(self)
         }
     }
+    impl<'a> crate::Paginate for PopsList<'a> {
+        type Item = types::PointOfPresence;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for PopsList<'a> {
         const OPERATION: &'static str = "pops_list";
         type Answer = ::std::vec::Vec<types::PointOfPresence>;
@@ -83439,6 +83541,12 @@ pub mod builder {
             >,
         > + Send {
             PopsRead::send(self)
+        }
+    }
+    impl<'a> crate::Paginate for PortReservationsList<'a> {
+        type Item = types::PortReservation;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
         }
     }
     impl<'a> crate::Call for PortReservationsList<'a> {
@@ -83561,6 +83669,12 @@ pub mod builder {
             PortReservationsLoaUpload::send(self)
         }
     }
+    impl<'a> crate::Paginate for PortsList<'a> {
+        type Item = types::Port;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for PortsList<'a> {
         const OPERATION: &'static str = "ports_list";
         type Answer = ::std::vec::Vec<types::Port>;
@@ -83614,6 +83728,12 @@ pub mod builder {
             PortsStatisticsTimeseriesRead::send(self)
         }
     }
+    impl<'a> crate::Paginate for ProductOfferingsList<'a> {
+        type Item = crate::types::ProductOfferingPartial;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for ProductOfferingsList<'a> {
         const OPERATION: &'static str = "product_offerings_list";
         type Answer = ::std::vec::Vec<crate::types::ProductOfferingPartial>;
@@ -83640,6 +83760,12 @@ pub mod builder {
             >,
         > + Send {
             ProductOfferingsRead::send(self)
+        }
+    }
+    impl<'a> crate::Paginate for RoleAssignmentsList<'a> {
+        type Item = types::RoleAssignment;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
         }
     }
     impl<'a> crate::Call for RoleAssignmentsList<'a> {
@@ -83698,6 +83824,12 @@ pub mod builder {
             RoleAssignmentsDestroy::send(self)
         }
     }
+    impl<'a> crate::Paginate for RolesList<'a> {
+        type Item = types::Role;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
+        }
+    }
     impl<'a> crate::Call for RolesList<'a> {
         const OPERATION: &'static str = "roles_list";
         type Answer = ::std::vec::Vec<types::Role>;
@@ -83721,6 +83853,12 @@ pub mod builder {
             Output = Result<ResponseValue<types::Role>, Error<types::ProblemResponse>>,
         > + Send {
             RolesRead::send(self)
+        }
+    }
+    impl<'a> crate::Paginate for RoutingFunctionsList<'a> {
+        type Item = types::RoutingFunction;
+        fn page(self, limit: i64, offset: i64) -> Self {
+            self.page_limit(limit).page_offset(offset)
         }
     }
     impl<'a> crate::Call for RoutingFunctionsList<'a> {

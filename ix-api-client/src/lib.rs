@@ -13,6 +13,7 @@ mod jwt;
 pub mod lenient;
 mod login;
 pub mod oauth2;
+pub mod pages;
 pub mod problem;
 mod renewal;
 pub mod session;
@@ -29,6 +30,7 @@ pub use credentials::{AccessToken, ApiKey, ApiSecret, CredentialLengthError, Ref
 pub use error::{Error, OperationError, TransportCause};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude, spec, types};
 pub use oauth2::{ClientAuthentication, OAuth2};
+pub use pages::Paginate;
 pub use problem::{ProblemError, ProblemKind};
 pub use session::{RenewalStatus, Session, SessionBuilder, TokenPair};
 pub use token_source::{Grant, Held, TokenSource};

@@ -32,6 +32,19 @@ impl Recorded {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).expect("request body is JSON")
     }
+
+    /// A query parameter, decoded.
+    pub fn query(&self, name: &str) -> Option<String> {
+        let (_, query) = self.path.split_once('?')?;
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    }
+}
+
+/// The `i`th availability zone of a made-up exchange.
+pub fn zone(i: usize) -> serde_json::Value {
+    serde_json::json!({"id": format!("az-{i}"), "name": format!("Zone {i}")})
 }
 
 /// What the server answers.
@@ -155,7 +168,7 @@ impl Drop for ScriptedServer {
 
 async fn record_and_answer(State(shared): State<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, 1 << 20)
+    let body = axum::body::to_bytes(body, 64 << 20)
         .await
         .unwrap_or_default();
     let recorded = Recorded {

@@ -1,6 +1,8 @@
 //! `Call` for every operation's builder: the operation's id and answer type
 //! as progenitor generated them, so that `ix_api_client::Call::call` can
-//! name the operation in its errors without anyone typing it.
+//! name the operation in its errors without anyone typing it; and
+//! `Paginate` for every list builder with `page_limit` and `page_offset`,
+//! so that `ix_api_client::Paginate::pages` can walk it.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -42,6 +44,24 @@ pub fn add(file: &mut syn::File) -> Result<usize, String> {
             syn::ReturnType::Default => return Err(format!("`{builder}::send` returns nothing")),
         };
         let name = format_ident!("{}", builder);
+        let has = |method: &str| {
+            block
+                .items
+                .iter()
+                .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == method))
+        };
+        if has("page_limit") && has("page_offset") {
+            let item = element_type(&answer)
+                .ok_or_else(|| format!("`{builder}` pages, but its answer is not a list"))?;
+            impls.push(quote! {
+                impl<'a> crate::Paginate for #name<'a> {
+                    type Item = #item;
+                    fn page(self, limit: i64, offset: i64) -> Self {
+                        self.page_limit(limit).page_offset(offset)
+                    }
+                }
+            });
+        }
         impls.push(quote! {
             impl<'a> crate::Call for #name<'a> {
                 const OPERATION: &'static str = #operation;
@@ -63,6 +83,25 @@ fn operation_id(body: &syn::Block) -> Option<String> {
     let code = quote!(#body).to_string();
     let (_, rest) = code.split_once("operation_id : \"")?;
     rest.split('"').next().map(str::to_string)
+}
+
+/// `T` of `Vec<T>` (however the path to `Vec` is spelt).
+fn element_type(answer: &TokenStream) -> Option<TokenStream> {
+    let ty: syn::Type = syn::parse2(answer.clone()).ok()?;
+    let syn::Type::Path(path) = &ty else {
+        return None;
+    };
+    let segment = path.path.segments.last()?;
+    if segment.ident != "Vec" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments else {
+        return None;
+    };
+    arguments.args.iter().find_map(|argument| match argument {
+        syn::GenericArgument::Type(ty) => Some(quote!(#ty)),
+        _ => None,
+    })
 }
 
 /// `T` of `Result<ResponseValue<T>, _>`.
@@ -123,6 +162,29 @@ mod tests {
             code.contains("type Answer = Vec < types :: Thing >"),
             "{code}"
         );
+    }
+
+    #[test]
+    fn list_builders_that_page_get_paginate() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> ThingsList<'a> {
+                    pub fn page_limit<V>(mut self, value: V) -> Self { self }
+                    pub fn page_offset<V>(mut self, value: V) -> Self { self }
+                    pub async fn send(self) -> Result<ResponseValue<::std::vec::Vec<types::Thing>>, Error<types::ProblemResponse>> {
+                        let info = OperationInfo { operation_id: "things_list" };
+                        todo()
+                    }
+                }
+            }
+        };
+        assert_eq!(add(&mut file), Ok(2));
+        let code = quote!(#file).to_string();
+        assert!(
+            code.contains("impl < 'a > crate :: Paginate for ThingsList < 'a >"),
+            "{code}"
+        );
+        assert!(code.contains("type Item = types :: Thing"), "{code}");
     }
 
     #[test]

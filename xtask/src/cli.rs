@@ -7,15 +7,67 @@
 //!   dropped;
 //! - the body file is read by `crate::input::read_body`, which takes `-`;
 //! - list parameters (`--id`), which clap cannot parse as `Vec<String>`,
-//!   are parsed as `crate::input::List` (`--id a,b,c`).
+//!   are parsed as `crate::input::List` (`--id a,b,c`);
+//! - answers of raw bytes (letters of authorisation), which progenitor
+//!   leaves as `todo!()`, are written to standard output as they come
+//!   (`crate::output::bytes`);
+//! - raw-byte bodies, for which progenitor has no argument, come from
+//!   `--file FILE` (or `-`) (`crate::input::read_bytes`);
+//! - list operations that page walk every page unless the command line
+//!   names one (`crate::output::pages`).
+
+use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
 use syn::visit_mut::{self, VisitMut};
 
+/// The operations whose shape the rewrite needs to know.
+#[derive(Debug, Default)]
+pub struct Shapes {
+    /// Operations whose request body is raw bytes.
+    pub raw_bodies: BTreeSet<String>,
+    /// List operations that take `page_limit` and `page_offset`.
+    pub paged: BTreeSet<String>,
+}
+
+impl Shapes {
+    /// The shapes of the operations of `doc`, as written.
+    pub fn of(doc: &serde_json::Value) -> Result<Self, crate::normalize::PassError> {
+        let mut shapes = Self::default();
+        for operation in crate::walk::operations(doc) {
+            let id = operation.required_id()?.to_string();
+            let raw = operation
+                .request_content()
+                .is_some_and(|content| content.keys().any(|media| !media.contains("json")));
+            if raw {
+                shapes.raw_bodies.insert(id.clone());
+            }
+            let names: Vec<&str> = operation
+                .parameters()?
+                .iter()
+                .filter_map(|p| p.get("name").and_then(serde_json::Value::as_str))
+                .collect();
+            if names.contains(&"page_limit") && names.contains(&"page_offset") {
+                shapes.paged.insert(id);
+            }
+        }
+        Ok(shapes)
+    }
+}
+
 /// The CLI module for `tokens` (progenitor's `Generator::cli` output).
-pub fn rewrite(tokens: TokenStream) -> Result<syn::File, String> {
+pub fn rewrite(tokens: TokenStream, shapes: &Shapes) -> Result<syn::File, String> {
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| e.to_string())?;
-    let mut rewrite = Rewrite::default();
+    let mut rewrite = Rewrite {
+        shapes,
+        renamed: 0,
+        readers: 0,
+        dropped: 0,
+        lists: 0,
+        raw_bodies: 0,
+        paged: 0,
+    };
     rewrite.visit_file_mut(&mut file);
     if rewrite.renamed == 0 || rewrite.readers == 0 {
         return Err(format!(
@@ -23,15 +75,24 @@ pub fn rewrite(tokens: TokenStream) -> Result<syn::File, String> {
             rewrite.renamed, rewrite.readers
         ));
     }
+    let wanted = (shapes.raw_bodies.len() * 2, shapes.paged.len());
+    if (rewrite.raw_bodies, rewrite.paged) != wanted {
+        return Err(format!(
+            "progenitor's CLI changed: {} of {} raw-body rewrites, {} of {} paged lists",
+            rewrite.raw_bodies, wanted.0, rewrite.paged, wanted.1
+        ));
+    }
     Ok(file)
 }
 
-#[derive(Default)]
-struct Rewrite {
+struct Rewrite<'s> {
+    shapes: &'s Shapes,
     renamed: usize,
     readers: usize,
     dropped: usize,
     lists: usize,
+    raw_bodies: usize,
+    paged: usize,
 }
 
 const VEC_OF_STRINGS: &str = ":: std :: vec :: Vec < :: std :: string :: String >";
@@ -40,7 +101,89 @@ fn is_vec_of_strings(tokens: &TokenStream) -> bool {
     tokens.to_string() == VEC_OF_STRINGS
 }
 
-impl VisitMut for Rewrite {
+impl Rewrite<'_> {
+    /// `cli_<op>` of a raw-body operation gets `--file`.
+    fn file_argument(&mut self, function: &mut syn::ImplItemFn, operation: &str) {
+        if !self.shapes.raw_bodies.contains(operation) {
+            return;
+        }
+        if let Some(syn::Stmt::Expr(tail, None)) = function.block.stmts.last_mut() {
+            let command = std::mem::replace(tail, syn::Expr::Verbatim(TokenStream::new()));
+            *tail = syn::parse_quote! {
+                #command.arg(
+                    ::clap::Arg::new("file")
+                        .long("file")
+                        .value_name("FILE")
+                        .value_parser(::clap::value_parser!(::std::path::PathBuf))
+                        .required(true)
+                        .help("The file to send, or - for standard input"),
+                )
+            };
+            self.raw_bodies += 1;
+        }
+    }
+
+    /// `execute_<op>`: the raw body read from `--file`, and every page of a
+    /// list unless the command line names one.
+    fn execute(&mut self, function: &mut syn::ImplItemFn, operation: &str) {
+        let hook = format_ident!("execute_{}", operation);
+        let Some(at) = function.block.stmts.iter().position(|stmt| {
+            let code = quote!(#stmt).to_string();
+            code.contains(&format!("self . config . {hook} ("))
+        }) else {
+            return;
+        };
+        if self.shapes.raw_bodies.contains(operation) {
+            let read: syn::Stmt =
+                syn::parse_quote!(request = request.body(crate::input::read_bytes(matches)?););
+            function.block.stmts.insert(at, read);
+            self.raw_bodies += 1;
+        }
+        if self.shapes.paged.contains(operation) {
+            let pages: syn::Stmt = syn::parse_quote! {
+                if crate::output::all_pages(matches) {
+                    return crate::output::pages(request).await;
+                }
+            };
+            function.block.stmts.insert(at + 1, pages);
+            self.paged += 1;
+        }
+    }
+}
+
+impl VisitMut for Rewrite<'_> {
+    fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+        let name = function.sig.ident.to_string();
+        if let Some(operation) = name.strip_prefix("cli_") {
+            let operation = operation.to_string();
+            self.file_argument(function, &operation);
+        } else if let Some(operation) = name.strip_prefix("execute_") {
+            let operation = operation.to_string();
+            self.execute(function, &operation);
+        }
+        visit_mut::visit_impl_item_fn_mut(self, function);
+    }
+
+    /// `Ok(r) => todo!()`, progenitor's answer to a raw-byte answer, writes
+    /// the bytes.
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let is_todo =
+            |expr: &syn::Expr| matches!(expr, syn::Expr::Macro(m) if m.mac.path.is_ident("todo"));
+        let todo = match &*arm.body {
+            syn::Expr::Block(block) => match block.block.stmts.as_slice() {
+                [syn::Stmt::Expr(expr, None)] => is_todo(expr),
+                [syn::Stmt::Macro(m)] => m.mac.path.is_ident("todo"),
+                _ => false,
+            },
+            expr => is_todo(expr),
+        };
+        if todo {
+            *arm.body = syn::parse_quote!(crate::output::bytes(r).await);
+            return;
+        }
+        visit_mut::visit_arm_mut(self, arm);
+    }
+
     /// Drops `.arg(--json-body-template)`: progenitor declares it with a
     /// placeholder help text and never reads it.
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
@@ -138,7 +281,7 @@ mod tests {
                 let body_txt = std::fs::read_to_string(value).unwrap();
             }
         };
-        let printed = prettyplease::unparse(&rewrite(generated).unwrap());
+        let printed = prettyplease::unparse(&rewrite(generated, &Shapes::default()).unwrap());
         assert!(printed.contains(r#"Arg::new("json")"#), "{printed}");
         assert!(printed.contains(r#".long("json")"#), "{printed}");
         assert!(!printed.contains("json-body-template"), "{printed}");
@@ -162,7 +305,7 @@ mod tests {
                 if let Some(value) = matches.get_one::<::std::vec::Vec<::std::string::String>>("id") {}
             }
         };
-        let printed = prettyplease::unparse(&rewrite(generated).unwrap());
+        let printed = prettyplease::unparse(&rewrite(generated, &Shapes::default()).unwrap());
         assert!(printed.contains("input::List)"), "{printed}");
         assert!(
             printed.contains("get_one::<crate::input::List>"),
@@ -172,6 +315,61 @@ mod tests {
 
     #[test]
     fn a_changed_generator_is_noticed() {
-        assert!(rewrite(quote! { fn f() {} }).is_err());
+        assert!(rewrite(quote! { fn f() {} }, &Shapes::default()).is_err());
+    }
+
+    #[test]
+    fn raw_bytes_go_in_from_a_file_and_out_as_they_come_and_lists_page() {
+        let generated = quote! {
+            impl<T: CliConfig> Cli<T> {
+                pub fn cli_things_loa_upload() -> ::clap::Command {
+                    ::clap::Command::new("").arg(::clap::Arg::new("id").long("id"))
+                }
+                pub async fn execute_things_loa_upload(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
+                    let mut request = self.client.things_loa_upload();
+                    self.config.execute_things_loa_upload(matches, &mut request)?;
+                    let result = request.send().await;
+                    match result {
+                        Ok(r) => { todo!() }
+                        Err(r) => Err(anyhow::Error::new(r)),
+                    }
+                }
+                pub async fn execute_things_list(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
+                    let mut request = self.client.things_list();
+                    self.config.execute_things_list(matches, &mut request)?;
+                    let result = request.send().await;
+                    Ok(())
+                }
+                fn body(value: &PathBuf) {
+                    let body_txt = std::fs::read_to_string(value).unwrap();
+                    Arg::new("json-body");
+                }
+            }
+        };
+        let shapes = Shapes {
+            raw_bodies: ["things_loa_upload".to_string()].into(),
+            paged: ["things_list".to_string()].into(),
+        };
+        let printed = prettyplease::unparse(&rewrite(generated, &shapes).unwrap());
+        assert!(printed.contains(r#"::clap::Arg::new("file")"#), "{printed}");
+        assert!(
+            printed.contains("request = request.body(crate::input::read_bytes(matches)?);"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("Ok(r) => crate::output::bytes(r).await"),
+            "{printed}"
+        );
+        assert!(!printed.contains("todo!"), "{printed}");
+        assert!(
+            printed.contains("return crate::output::pages(request).await;"),
+            "{printed}"
+        );
+        let missing = Shapes {
+            paged: ["other_list".to_string()].into(),
+            ..Shapes::default()
+        };
+        let generated = quote! { fn f() { std::fs::read_to_string(x); Arg::new("json-body"); } };
+        assert!(rewrite(generated, &missing).is_err());
     }
 }

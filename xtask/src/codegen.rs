@@ -164,10 +164,13 @@ fn generate_client(spec: &Path) -> Result<Generated, CodegenError> {
             let tokens = Generator::new(&settings(&unions))
                 .cli(&openapi, "crate::api")
                 .map_err(generator_error)?;
-            let mut cli = cli::rewrite(tokens).map_err(|message| CodegenError::Generator {
-                file: spec.to_path_buf(),
-                message,
-            })?;
+            let shapes = cli::Shapes::of(&raw)
+                .map_err(|e| DocumentError::new(spec, e.pointer, e.message))?;
+            let mut cli =
+                cli::rewrite(tokens, &shapes).map_err(|message| CodegenError::Generator {
+                    file: spec.to_path_buf(),
+                    message,
+                })?;
             one_line_docs(&mut cli);
             let cli = format!(
                 "{}{}",

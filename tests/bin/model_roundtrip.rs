@@ -10,23 +10,43 @@ use std::process::ExitCode;
 use ix_api_client::types;
 use serde_json::{Value, json};
 
-/// Decodes `text` as the model `name` and encodes it again.
+/// Decodes `text` as the model `name` and encodes it again. A model whose
+/// Rust name is not its schema's (`ApiExtension` for `APIExtension`) names
+/// the schema too.
 macro_rules! models {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident $(= $schema:literal)?),* $(,)?) => {
         fn round_trip(name: &str, text: &str) -> Result<Value, String> {
-            match name {
-                $(stringify!($name) => {
+            $(
+                if name == stringify!($name) $(|| name == $schema)? {
                     let decoded: types::$name = serde_json::from_str(text).map_err(|e| e.to_string())?;
-                    serde_json::to_value(&decoded).map_err(|e| e.to_string())
-                })*
-                other => Err(format!("no generated model {other}")),
-            }
+                    return serde_json::to_value(&decoded).map_err(|e| e.to_string());
+                }
+            )*
+            Err(format!("no generated model {name}"))
         }
     };
 }
 
 // Every request and response body of the spec, and the polymorphic models.
 models!(
+    AggregateTimeseries,
+    ApiExtension = "APIExtension",
+    AvailabilityZone,
+    ConnectionRequest,
+    ConnectionUpdate,
+    ConnectionUpdatePartial,
+    NetworkServiceConfigAggregate,
+    PeerAggregate,
+    PeerRtt = "PeerRTT",
+    PortReservation,
+    PortReservationPatch,
+    PortReservationRequest,
+    PortReservationUpdate,
+    PortStatistics,
+    RoutingFunction,
+    RoutingFunctionPatch,
+    RoutingFunctionRequest,
+    SharedStatisticsConfig,
     Account,
     AccountRequest,
     AccountUpdate,

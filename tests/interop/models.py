@@ -1,9 +1,9 @@
 """The generated models against documents nobody here wrote.
 
-Usage: python tests/interop/models.py PUBLISHED.yaml target/debug/model-roundtrip
+Usage: python tests/interop/models.py DOCUMENT.yaml target/debug/model-roundtrip
 
-From the published IX-API document (the schemas as its authors wrote them,
-not spec/):
+From an IX-API document: the published 2.1.0 one (the schemas as their
+authors wrote them, what a 2.1 exchange sends), or spec/ (2.7.1):
 - hypothesis-jsonschema generates schema-valid documents for every
   polymorphic model and every request and response body;
 - the property `example`s of the document are put together into whole

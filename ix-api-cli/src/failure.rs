@@ -19,6 +19,8 @@ pub enum Exit {
     Unavailable = 4,
     /// A local file (the token cache) could not be read or written.
     Local = 5,
+    /// `--wait` ran out of time before the object reached its state.
+    TimedOut = 6,
 }
 
 #[derive(Debug)]

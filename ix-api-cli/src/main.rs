@@ -12,6 +12,7 @@ mod output;
 mod profile;
 mod shared;
 mod tokens;
+mod waiting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,7 @@ Exit codes:
   3  authentication: logging in failed, or there is nothing to log in with
   4  the exchange could not be reached, or answered unexpectedly
   5  a local file (the token cache) could not be read or written
+  6  --wait: the object did not reach the state before --timeout
 
 The API secret is read from IX_API_SECRET, --secret-file, or a prompt; never
 from the command line. Tokens are kept per profile in
@@ -112,6 +114,27 @@ fn command() -> Command {
         ))
         .subcommand(Command::new("logout").about("Forget the kept token pair"))
         .subcommand(
+            Command::new("api")
+                .about("Call any path of the exchange, authenticated (extensions, what the spec lacks)")
+                .arg(
+                    Arg::new("method")
+                        .required(true)
+                        .value_name("METHOD")
+                        .help("GET, POST, PUT, PATCH, DELETE, ..."),
+                )
+                .arg(Arg::new("path").required(true).value_name("PATH").help(
+                    "Below the base URL (/implementation), or an absolute URL on the exchange's origin",
+                ))
+                .arg(
+                    Arg::new("json")
+                        .long("json")
+                        .value_name("FILE")
+                        .value_parser(value_parser!(PathBuf))
+                        .help("A file with a JSON body, or - for standard input"),
+                )
+                .after_help("For example: ix-api api GET /implementation"),
+        )
+        .subcommand(
             Command::new("completions")
                 .about("Print shell completions")
                 .arg(
@@ -184,6 +207,7 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
             Ok(())
         }
         "status" => status(&target, &cache),
+        "api" => api(&target, &cache, &log, sub).await,
         "logout" => {
             let _lock = cache.lock()?;
             if cache.remove()? {
@@ -285,10 +309,25 @@ async fn call(
     let session = tokens::session(target, cache, log, false)?;
     let printer = Printer::new(operation.operation_id());
     let failed = printer.failed.clone();
+    let answered = printer.last.clone();
     log.say(&format!("calling {}", operation.operation_id()));
     let cli = Cli::new(session.client().clone(), printer);
     match cli.execute(operation, arguments).await {
-        Ok(()) => Ok(()),
+        Ok(()) => match arguments.try_get_one::<String>("wait").ok().flatten() {
+            Some(state) => {
+                let answered = answered.take();
+                waiting::until(
+                    &session,
+                    operation.operation_id(),
+                    arguments,
+                    answered,
+                    state,
+                    log,
+                )
+                .await
+            }
+            None => Ok(()),
+        },
         Err(error) => match failed.take() {
             // Already said on stderr.
             Some(exit) => Err(Failure::new(exit, "")),
@@ -298,6 +337,46 @@ async fn call(
             },
         },
     }
+}
+
+/// `ix-api api METHOD PATH [--json FILE|-]`, in the manner of `gh api`:
+/// the answer's body on stdout (JSON as other answers are, anything else as
+/// it came), errors as for operations.
+async fn api(
+    target: &Target,
+    cache: &Arc<Cache>,
+    log: &Log,
+    arguments: &ArgMatches,
+) -> Result<(), Failure> {
+    let method = arguments
+        .get_one::<String>("method")
+        .map(|m| m.to_ascii_uppercase())
+        .ok_or_else(|| Failure::usage("which method?"))?;
+    let method = ix_api_client::raw::Method::from_bytes(method.as_bytes())
+        .map_err(|_| Failure::usage(format!("{method:?} is not an HTTP method")))?;
+    let path = arguments
+        .get_one::<String>("path")
+        .ok_or_else(|| Failure::usage("which path?"))?;
+    tokens::valid(target, cache, log).await?;
+    let session = tokens::session(target, cache, log, false)?;
+    let mut request = session.request(method, path.as_str());
+    if let Some(file) = arguments.get_one::<PathBuf>("json") {
+        let text = input::read_body(file)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+        let body: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Failure::usage(format!("{} is not JSON: {e}", file.display())))?;
+        request = request.json(&body)?;
+    }
+    log.say(&format!("calling {path}"));
+    let answer = request.send().await?;
+    match serde_json::from_slice::<serde_json::Value>(&answer.body) {
+        Ok(json) => Printer::new("api").json(&json),
+        Err(_) => {
+            use std::io::Write;
+            let _ = std::io::stdout().lock().write_all(&answer.body);
+        }
+    }
+    Ok(())
 }
 
 fn expiry(at: Option<SystemTime>) -> String {

@@ -22,6 +22,25 @@ const VERBS: &[&str] = &[
     "destroy",
 ];
 
+/// The verbs that answer one object, whose state `--wait` can wait for.
+const WAITS: &[&str] = &["create", "read", "update", "partial-update", "destroy"];
+
+/// `--wait STATE` and `--timeout DURATION`.
+fn wait_arguments() -> [clap::Arg; 2] {
+    [
+        clap::Arg::new("wait")
+            .long("wait")
+            .value_name("STATE")
+            .help("Then wait until the object is in STATE (production, decommissioned, ...); exit 1 if it lands in error, 6 on timeout"),
+        clap::Arg::new("timeout")
+            .long("timeout")
+            .value_name("DURATION")
+            .requires("wait")
+            .value_parser(humantime::parse_duration)
+            .help("How long --wait waits (10m, 90s, 1h) [default: 10m]"),
+    ]
+}
+
 /// `(resource, verb)` of an operation id.
 pub fn name(operation_id: &str) -> (String, String) {
     let id = operation_id.strip_prefix("api_").unwrap_or(operation_id);
@@ -48,9 +67,12 @@ pub fn commands() -> Vec<clap::Command> {
                 .about(format!("IX-API operations on {resource}"))
                 .subcommand_required(true)
         });
-        let operation = Cli::<Printer>::get_command(command)
-            .name(verb)
+        let mut operation = Cli::<Printer>::get_command(command)
+            .name(verb.clone())
             .after_help(format!("IX-API operation: {}", command.operation_id()));
+        if WAITS.contains(&verb.as_str()) {
+            operation = operation.args(wait_arguments());
+        }
         resources.insert(resource, group.subcommand(operation));
     }
     resources.into_values().collect()

@@ -20,6 +20,8 @@ pub struct Printer {
     /// How the operation failed, for the exit code; shared with the caller,
     /// since the generated `Cli` keeps its printer.
     pub failed: Rc<Cell<Option<Exit>>>,
+    /// The object the operation answered, for `--wait`.
+    pub last: Rc<Cell<Option<serde_json::Value>>>,
 }
 
 impl Printer {
@@ -28,6 +30,7 @@ impl Printer {
             pretty: std::io::stdout().is_terminal(),
             operation,
             failed: Rc::default(),
+            last: Rc::default(),
         }
     }
 
@@ -138,6 +141,7 @@ impl CliConfig for Printer {
         T: schemars::JsonSchema + Serialize + std::fmt::Debug,
     {
         self.json(value.as_ref());
+        self.last.set(serde_json::to_value(value.as_ref()).ok());
     }
 
     fn success_no_item(&self, _: &ResponseValue<()>) {}

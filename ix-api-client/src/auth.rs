@@ -30,6 +30,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
@@ -64,9 +66,35 @@ pub(crate) trait BearerSource: Send + Sync + fmt::Debug {
     fn reject(&self, token: &AccessToken);
 }
 
-/// How a [`Client`] authenticates the calls that need a token.
-#[derive(Debug, Clone, Default)]
-pub struct Auth(Kind);
+/// How a [`Client`] authenticates the calls that need a token, and the
+/// `User-Agent` it sends.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    kind: Kind,
+    user_agent: HeaderValue,
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Self::none()
+    }
+}
+
+/// The `User-Agent` every request carries: `ix-api-rs/<version>`, which
+/// exchanges use to see who calls them. [`Auth::user_agent`] and
+/// [`SessionBuilder::user_agent`](crate::SessionBuilder::user_agent) add the
+/// caller's own product after it.
+pub const USER_AGENT: &str = concat!("ix-api-rs/", env!("CARGO_PKG_VERSION"));
+
+/// `ix-api-rs/<version> <product>`, or the bare one if `product` cannot
+/// travel in a header.
+pub(crate) fn user_agent(product: Option<&str>) -> HeaderValue {
+    let text = match product.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(product) => format!("{USER_AGENT} {product}"),
+        None => USER_AGENT.to_string(),
+    };
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(USER_AGENT))
+}
 
 #[derive(Debug, Clone, Default)]
 enum Kind {
@@ -77,18 +105,37 @@ enum Kind {
 }
 
 impl Auth {
+    fn of(kind: Kind) -> Self {
+        Self {
+            kind,
+            user_agent: user_agent(None),
+        }
+    }
+
     /// Send no `Authorization` header: enough for the token operations.
     pub fn none() -> Self {
-        Self(Kind::None)
+        Self::of(Kind::None)
     }
 
     /// Send `Authorization: Bearer <access_token>` on every other call.
     pub fn bearer(access_token: impl Into<AccessToken>) -> Self {
-        Self(Kind::Bearer(access_token.into()))
+        Self::of(Kind::Bearer(access_token.into()))
     }
 
     pub(crate) fn source(source: Arc<dyn BearerSource>) -> Self {
-        Self(Kind::Source(source))
+        Self::of(Kind::Source(source))
+    }
+
+    /// Add `product` (`my-automation/1.2`) after `ix-api-rs/<version>` in the
+    /// `User-Agent`.
+    pub fn user_agent(mut self, product: &str) -> Self {
+        self.user_agent = user_agent(Some(product));
+        self
+    }
+
+    pub(crate) fn with_user_agent(mut self, value: HeaderValue) -> Self {
+        self.user_agent = value;
+        self
     }
 }
 
@@ -128,6 +175,9 @@ impl ClientHooks<Auth> for Client {
         // such header and versions itself in the path (`/api/v2`), so the
         // spec's document version has no business on the wire.
         request.headers_mut().remove("api-version");
+        request
+            .headers_mut()
+            .insert(reqwest::header::USER_AGENT, self.inner.user_agent.clone());
         if let Some(operation) = spec::operation(info.operation_id) {
             crate::wire::as_the_spec_says(request, operation);
         }
@@ -136,15 +186,53 @@ impl ClientHooks<Auth> for Client {
             unreplayable(request);
             return Ok(());
         }
-        if let Kind::Bearer(token) = &self.inner.0 {
+        if let Kind::Bearer(token) = &self.inner.kind {
             set_bearer(request, token).map_err(progenitor_client::Error::InvalidRequest)?;
         }
         Ok(())
     }
 
-    async fn exec(&self, mut request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
         let operation = static_operation(info.operation_id);
-        let source = match &self.inner.0 {
+        // One span per operation: what was called and how it went, never a
+        // token, a secret or a body.
+        let path = spec::operation(info.operation_id).map_or_else(
+            || request.url().path().to_string(),
+            |op| op.path.to_string(),
+        );
+        let span = tracing::info_span!(
+            "ix_api.operation",
+            operation,
+            method = %request.method(),
+            path,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+            attempt = 1u32,
+        );
+        let started = tokio::time::Instant::now();
+        let answer = self
+            .attempts(request, info, operation, &span)
+            .instrument(span.clone())
+            .await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        if let Ok(response) = &answer {
+            span.record("status", response.status().as_u16());
+        }
+        answer
+    }
+}
+
+impl Client {
+    /// Sends `request` with a token (and once more with a new one after a
+    /// 401 about it), as [`ClientHooks::exec`] does.
+    async fn attempts(
+        &self,
+        mut request: Request,
+        info: &OperationInfo,
+        operation: &'static str,
+        span: &tracing::Span,
+    ) -> reqwest::Result<Response> {
+        let source = match &self.inner.kind {
             Kind::Source(source) if needs_bearer(info) => Some(source),
             _ => None,
         };
@@ -186,6 +274,7 @@ impl ClientHooks<Auth> for Client {
         if set_bearer(&mut retry, &token).is_err() {
             return Ok(response);
         }
+        span.record("attempt", 2u32);
         let retried = self.answer(retry, operation).await?;
         tracing::info!(
             operation,
@@ -195,9 +284,7 @@ impl ClientHooks<Auth> for Client {
         );
         Ok(retried.unwrap_or_else(|error| failed(&url, error)))
     }
-}
 
-impl Client {
     /// Sends `request` and hands back the answer, an error answer made
     /// readable; or the refusal of an answer that is a redirect or comes
     /// from another origin.

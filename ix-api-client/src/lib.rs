@@ -15,6 +15,7 @@ mod login;
 pub mod oauth2;
 pub mod pages;
 pub mod problem;
+pub mod raw;
 mod renewal;
 pub mod session;
 #[doc(hidden)]
@@ -22,6 +23,7 @@ pub mod tagged;
 mod token_cache;
 pub mod token_source;
 mod validity;
+pub mod wait;
 mod wire;
 
 pub use auth::Auth;

@@ -168,6 +168,7 @@ pub(crate) struct ClientCredentials {
     token_url: reqwest::Url,
     scopes: Vec<Scope>,
     http: reqwest::Client,
+    user_agent: reqwest::header::HeaderValue,
 }
 
 impl fmt::Debug for ClientCredentials {
@@ -185,6 +186,7 @@ impl ClientCredentials {
         config: OAuth2,
         http: reqwest::Client,
         allow_insecure_http: bool,
+        user_agent: reqwest::header::HeaderValue,
     ) -> Result<Self, Error> {
         crate::session::check_url(&config.token_url, allow_insecure_http)?;
         let token_url = reqwest::Url::parse(&config.token_url)
@@ -203,6 +205,7 @@ impl ClientCredentials {
             token_url,
             scopes: config.scopes.into_iter().map(Scope::new).collect(),
             http,
+            user_agent,
         })
     }
 
@@ -210,6 +213,7 @@ impl ClientCredentials {
         let request = TokenRequest {
             http: self.http.clone(),
             token_url: self.token_url.clone(),
+            user_agent: self.user_agent.clone(),
             status: Mutex::new(None),
         };
         let answer = self
@@ -262,6 +266,7 @@ impl ClientCredentials {
 struct TokenRequest {
     http: reqwest::Client,
     token_url: reqwest::Url,
+    user_agent: reqwest::header::HeaderValue,
     status: Mutex<Option<u16>>,
 }
 
@@ -291,6 +296,9 @@ impl TokenRequest {
         let (parts, body) = request.into_parts();
         let mut outgoing = reqwest::Request::new(parts.method, self.token_url.clone());
         *outgoing.headers_mut() = parts.headers;
+        outgoing
+            .headers_mut()
+            .insert(reqwest::header::USER_AGENT, self.user_agent.clone());
         // A wrapped body cannot be cloned, so no 307/308 can send it on.
         let form = String::from_utf8_lossy(&body).into_owned();
         *outgoing.body_mut() = Some(reqwest::Body::wrap(form));

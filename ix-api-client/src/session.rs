@@ -49,6 +49,7 @@ pub struct SessionBuilder {
     source: Option<Arc<dyn TokenSource>>,
     oauth2: Option<OAuth2>,
     wrap: Option<Wrap>,
+    user_agent: Option<String>,
 }
 
 /// What a builder resumes with.
@@ -139,6 +140,14 @@ impl SessionBuilder {
         self
     }
 
+    /// Add `product` (`my-automation/1.2`) after `ix-api-rs/<version>` in the
+    /// `User-Agent` of every request, so that the exchange can tell who
+    /// calls it.
+    pub fn user_agent(mut self, product: impl Into<String>) -> Self {
+        self.user_agent = Some(product.into());
+        self
+    }
+
     /// Obtain access tokens by OAuth2 client credentials at the exchange's
     /// identity provider instead of IX-API's `/auth/token`
     /// ([`credentials`](Self::credentials) and [`tokens`](Self::tokens) are
@@ -217,15 +226,21 @@ impl SessionBuilder {
                 .map_err(|e| Error::Configuration(format!("cannot build an HTTP client: {e}")))?,
         };
         let base_url = self.base_url.trim_end_matches('/').to_string();
+        let user_agent = crate::auth::user_agent(self.user_agent.as_deref());
         let source: Arc<dyn TokenSource> = match (self.source, self.oauth2) {
             (Some(source), _) => source,
             (None, Some(oauth2)) => Arc::new(ClientCredentials::new(
                 oauth2,
                 http.clone(),
                 self.allow_insecure_http,
+                user_agent.clone(),
             )?),
             (None, None) => Arc::new(IxApiLogin {
-                client: Client::new_with_client(&base_url, http.clone(), Auth::none()),
+                client: Client::new_with_client(
+                    &base_url,
+                    http.clone(),
+                    Auth::none().with_user_agent(user_agent.clone()),
+                ),
                 credentials,
             }),
         };
@@ -235,7 +250,11 @@ impl SessionBuilder {
         };
         let cache = TokenCache::new(source, self.refresh_margin, self.token_timeout, saved);
         Ok(Session {
-            client: Client::new_with_client(&base_url, http, Auth::source(cache.clone())),
+            client: Client::new_with_client(
+                &base_url,
+                http,
+                Auth::source(cache.clone()).with_user_agent(user_agent),
+            ),
             cache,
             implementation: Arc::default(),
         })
@@ -327,6 +346,7 @@ impl Session {
             source: None,
             oauth2: None,
             wrap: None,
+            user_agent: None,
         }
     }
 
@@ -353,6 +373,16 @@ impl Session {
     /// whose typed cause [`Error::from_session`] recovers.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// An authenticated request to any path of the exchange, for what the
+    /// spec lacks (extensions); see [`raw`](crate::raw).
+    pub fn request(
+        &self,
+        method: crate::raw::Method,
+        path: impl Into<String>,
+    ) -> crate::raw::RawRequest<'_> {
+        crate::raw::RawRequest::new(&self.client, method, path)
     }
 
     /// Whether the server implements `operation_id` (for example

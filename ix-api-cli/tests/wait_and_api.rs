@@ -1,0 +1,145 @@
+//! `--wait STATE` after an operation, and `ix-api api METHOD PATH`, against
+//! a scripted exchange on 127.0.0.1 (whose objects move as the test says)
+//! and the sandbox.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::IntoResponse;
+use serde_json::json;
+
+mod common;
+use common::{World, code, json_out, text};
+
+/// A JWT-shaped token that expires in an hour; `ix-api` reads only `exp`.
+fn hour_jwt() -> String {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!(
+        "{}.{}.x",
+        b64(r#"{"alg":"HS256"}"#),
+        b64(&json!({"iat": now, "exp": now + 3600}).to_string())
+    )
+}
+
+/// An exchange whose one contact's reads answer the states in `states`,
+/// in turn (the last from then on); it records the paths read.
+async fn exchange(states: &'static [&'static str]) -> (String, Arc<Mutex<Vec<String>>>) {
+    #[derive(Clone)]
+    struct Seen(Arc<Mutex<Vec<String>>>, &'static [&'static str]);
+    let seen = Seen(Arc::default(), states);
+    let reads = seen.0.clone();
+    let answer = |State(Seen(reads, states)): State<Seen>, method: Method, uri: Uri| async move {
+        let path = uri.path().to_string();
+        if path.ends_with("/auth/token") {
+            let pair = json!({"access_token": hour_jwt(), "refresh_token": hour_jwt()});
+            return (StatusCode::CREATED, axum::Json(pair)).into_response();
+        }
+        if method == Method::POST {
+            let created = json!({"id": "9", "state": "requested", "managing_account": "1", "consuming_account": "1"});
+            return (StatusCode::CREATED, axum::Json(created)).into_response();
+        }
+        let mut reads = reads.lock().unwrap();
+        reads.push(path.clone());
+        let state = states[(reads.len() - 1).min(states.len() - 1)];
+        axum::Json(json!({"id": "9", "state": state, "path": path})).into_response()
+    };
+    let app = Router::new().fallback(answer).with_state(seen);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/api/v2"), reads)
+}
+
+async fn create_and_wait(
+    name: &str,
+    states: &'static [&'static str],
+    timeout: &str,
+) -> (i32, String, Vec<String>) {
+    let (url, reads) = exchange(states).await;
+    let world = World::new(name).await.at(&url);
+    let output = world
+        .run(
+            &[
+                "contacts",
+                "create",
+                "--managing-account",
+                "1",
+                "--consuming-account",
+                "1",
+                "--wait",
+                "production",
+                "--timeout",
+                timeout,
+            ],
+            true,
+        )
+        .await;
+    let reads = reads.lock().unwrap().clone();
+    (code(&output), text(&output.stderr), reads)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_exits_0_on_the_state_1_on_error_and_6_on_timeout() {
+    let (exit, said, reads) =
+        create_and_wait("wait-arrives", &["requested", "production"], "1m").await;
+    assert_eq!(exit, 0, "{said}");
+    assert_eq!(
+        reads,
+        ["/api/v2/contacts/9", "/api/v2/contacts/9"],
+        "polled the object it created"
+    );
+
+    let (exit, said, _) = create_and_wait("wait-fails", &["requested", "error"], "1m").await;
+    assert_eq!(exit, 1, "{said}");
+    assert!(said.contains("/contacts/9 landed in state error"), "{said}");
+
+    let (exit, said, reads) = create_and_wait("wait-times-out", &["requested"], "1s").await;
+    assert_eq!(exit, 6, "{said}");
+    assert!(
+        said.contains("is not production after 1s; last seen requested"),
+        "{said}"
+    );
+    assert!(!reads.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_calls_any_path_with_the_cached_token() {
+    let world = World::new("api").await;
+    assert_eq!(code(&world.run(&["login"], true).await), 0);
+    let implementation = world.run(&["api", "GET", "/implementation"], false).await;
+    assert_eq!(code(&implementation), 0, "{}", text(&implementation.stderr));
+    assert!(json_out(&implementation)["supported_operations"].is_array());
+
+    let created = world
+        .run_with_stdin(
+            &["api", "post", "/contacts", "--json", "-"],
+            &json!({"managing_account": "2", "consuming_account": "2", "name": "by api"})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(code(&created), 0, "{}", text(&created.stderr));
+    let id = json_out(&created)["id"].as_str().unwrap().to_string();
+    let absolute = format!("{}/contacts/{id}", world.sandbox.base_url());
+    let read = world.run(&["api", "GET", &absolute], false).await;
+    assert_eq!(json_out(&read)["name"], "by api");
+
+    let refused = world.run(&["api", "GET", "/contacts/424242"], false).await;
+    assert_eq!(code(&refused), 1);
+    assert!(
+        text(&refused.stderr).contains("not-found"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let elsewhere = world
+        .run(&["api", "GET", "http://example.net/x"], false)
+        .await;
+    assert_eq!(code(&elsewhere), 2, "{}", text(&elsewhere.stderr));
+    assert_eq!(world.sandbox.counts().logins, 1);
+}

@@ -8,28 +8,8 @@ use std::time::Duration;
 
 use ix_api_client::{Call, Session};
 use ix_api_tests::{
-    Recorded, Reply, ScriptedServer, demo_credentials, implementation, jwt, token_pair,
+    Captured, Recorded, Reply, ScriptedServer, demo_credentials, implementation, jwt, token_pair,
 };
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 #[test]
 fn each_operation_is_one_span_with_its_facts_and_no_secrets() {

@@ -8,32 +8,11 @@ use std::time::Duration;
 
 use ix_api_client::Session;
 use ix_api_tests::{
-    Recorded, Reply, ScriptedServer, demo_credentials, implementation, jwt, read_implementation,
-    token_pair,
+    Captured, Recorded, Reply, ScriptedServer, demo_credentials, implementation, jwt,
+    read_implementation, token_pair,
 };
 
 const IMPLEMENTATION: &str = "/api/v2/implementation";
-
-/// A `tracing` subscriber that writes everything, at TRACE, to a buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 #[test]
 fn secrets_never_show_in_traces_debug_or_errors() {

@@ -40,7 +40,10 @@ async fn login_token_status_logout() {
         .json()
         .await
         .unwrap();
-    assert_eq!(implementation["schema_version"], "2.1.0");
+    assert_eq!(
+        implementation["schema_version"],
+        ix_api_client::spec::SCHEMA_VERSION
+    );
 
     let status = world.run(&["status"], false).await;
     assert_eq!(code(&status), 0);

@@ -264,7 +264,10 @@ async fn implementation_needs_a_valid_access_token() {
     };
 
     let implementation = read(Auth::bearer(access)).await.expect("200").into_inner();
-    assert_eq!(implementation.schema_version, "2.1.0");
+    assert_eq!(
+        implementation.schema_version,
+        ix_api_client::spec::SCHEMA_VERSION
+    );
     let spec: Vec<&str> = ix_api_client::spec::operations::ALL
         .iter()
         .map(|operation| operation.id)

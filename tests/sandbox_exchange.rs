@@ -180,10 +180,17 @@ async fn the_seeded_exchange_has_a_catalogue_and_a_reseller() {
         .iter()
         .map(|o| o["type"].as_str().unwrap().to_string())
         .collect();
-    let documented: BTreeSet<String> =
-        ["exchange_lan", "p2p_vc", "p2mp_vc", "mp2mp_vc", "cloud_vc"]
-            .map(String::from)
-            .into();
+    let documented: BTreeSet<String> = [
+        "exchange_lan",
+        "p2p_vc",
+        "p2mp_vc",
+        "mp2mp_vc",
+        "cloud_vc",
+        "connection",
+        "routing_function",
+    ]
+    .map(String::from)
+    .into();
     assert_eq!(types, documented, "an offering of every type");
     let lan = demo.find("/network-services", "type", "exchange_lan").await;
     let features = lan["network_features"].as_array().unwrap();
@@ -394,7 +401,9 @@ async fn every_documented_filter_narrows_the_list() {
         demo.ids("/product-offerings?bandwidth=500000").await.len(),
         0
     );
-    assert_eq!(demo.ids("/product-offerings?bandwidth=1000").await.len(), 5);
+    // The exchange LAN, the four circuits and the routing function; not the
+    // ports (`connection`), which offer no bandwidth.
+    assert_eq!(demo.ids("/product-offerings?bandwidth=1000").await.len(), 6);
     let projected = demo.get("/product-offerings?fields=name&type=p2p_vc").await;
     assert_eq!(
         projected,

@@ -197,7 +197,10 @@ async fn generated_operations_through_the_session_carry_the_token() {
         .await
         .expect("authenticated call")
         .into_inner();
-    assert_eq!(implementation.schema_version, "2.1.0");
+    assert_eq!(
+        implementation.schema_version,
+        ix_api_client::spec::SCHEMA_VERSION
+    );
     assert_eq!(
         sandbox.counts(),
         Counts {

@@ -361,6 +361,74 @@ pub fn seed() -> (Store, Accounts) {
         }),
     );
 
+    // What 2.7 adds (after the rest, so that the ids of what an exchange of
+    // 2.1 had stay as they were): a connection and a routing function to
+    // order, the availability zones, an extension, the reservations of the
+    // reseller's ports and a routing function of its own.
+    s.add(
+        "/product-offerings",
+        json!({
+            "type": "connection", "name": "FRA 10G port", "display_name": "A 10G port in Frankfurt",
+            "resource_type": "connection",
+            "handover_metro_area": metro_areas[0], "handover_metro_area_network": networks[0],
+            "handover_pop": pops[0], "physical_port_speed": 10_000, "maximum_port_quantity": 8,
+            "cross_connect_initiator": "subscriber", "service_provider": "Sandbox IX",
+            "downgrade_allowed": true, "upgrade_allowed": true,
+            "required_contact_roles": [roles[0]],
+        }),
+    );
+    let routing_offering = s.add(
+        "/product-offerings",
+        json!({
+            "type": "routing_function", "name": "FRA cloud router",
+            "display_name": "A routing function in Frankfurt", "resource_type": "routing_function",
+            "handover_metro_area": metro_areas[0], "handover_metro_area_network": networks[0],
+            "service_provider": "Sandbox IX", "downgrade_allowed": true, "upgrade_allowed": true,
+            "bandwidth_min": 100, "bandwidth_max": 10_000,
+        }),
+    );
+    for name in ["Frankfurt A", "Frankfurt B", "Amsterdam A"] {
+        s.add("/availability-zones", json!({"name": name}));
+    }
+    s.add(
+        "/extensions",
+        json!({
+            "name": "sandbox-ix-looking-glass", "publisher": "Sandbox IX",
+            "base_url": "https://lg.sandbox-ix.example/api/v1",
+            "documentation_url": "https://lg.sandbox-ix.example/docs",
+            "spec_url": "https://lg.sandbox-ix.example/api/v1/openapi.json",
+        }),
+    );
+    s.set("/connections", &connection, "pop", json!(pops[0]));
+    // The reseller's ports were reserved, as 2.7 orders ports; and it has
+    // a routing function.
+    let mut reservations = Vec::new();
+    for (n, port) in ports.iter().enumerate() {
+        reservations.push(s.add(
+            "/port-reservations",
+            json!({
+                "connection": connection, "port": port, "state": "production",
+                "subscriber_side_demarc": format!("Reseller cage, panel 1, port {}", n + 1),
+                "exchange_side_demarc": format!("edge1.fra Ethernet{}/1", n + 1),
+                "connecting_party": "Example Reseller", "purchase_order": "PO-2019-001",
+            }),
+        ));
+    }
+    s.set(
+        "/connections",
+        &connection,
+        "port_reservations",
+        json!(reservations),
+    );
+    s.add(
+        "/routing-functions",
+        json!({
+            "state": "production", "managing_account": reseller, "consuming_account": reseller,
+            "billing_account": reseller, "product_offering": routing_offering, "asn": 64_501,
+            "capacity": 1_000, "external_ref": "reseller-cloud-router",
+        }),
+    );
+
     let mut store = s.store;
     fix_facility_lists(&mut store, &metro_areas);
     (store, Accounts { reseller })
@@ -391,19 +459,29 @@ mod tests {
     use crate::exchange::Action;
     use crate::facts::Facts;
 
-    /// Each collection's component, as the spec's read operation answers it.
+    /// Each collection's component, as the spec's read operation answers
+    /// it (its list, for a collection no operation reads one by one).
     fn components() -> Vec<(&'static str, String)> {
-        ix_api_client::spec::operations::ALL
+        let answer = |operation: &ix_api_client::spec::Operation| {
+            let facts = Facts::get().operation(operation.id)?;
+            facts.responses.get("200")?.schema.clone()
+        };
+        let all = ix_api_client::spec::operations::ALL;
+        let mut components: Vec<(&'static str, String)> = all
             .iter()
             .filter_map(|operation| match Action::of(operation)? {
-                (Action::Read, collection) => {
-                    let facts = Facts::get().operation(operation.id)?;
-                    let answer = facts.responses.get("200")?.schema.clone()?;
-                    Some((collection, answer))
-                }
+                (Action::Read, collection) => Some((collection, answer(operation)?)),
                 _ => None,
             })
-            .collect()
+            .collect();
+        for operation in all {
+            if let Some((Action::List, collection)) = Action::of(operation)
+                && !components.iter().any(|(known, _)| *known == collection)
+            {
+                components.extend(answer(operation).map(|component| (collection, component)));
+            }
+        }
+        components
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The exchange behind every collection operation of the spec: lists with
-//! their filters, creates, reads, PUT (replace) and PATCH (JSON merge
-//! patch), deletes that start decommissioning, cancellation policies and
-//! change requests. Which of these an operation is follows from its method
-//! and path; what it takes and answers, from the spec's facts.
+//! their filters and pages, creates, reads, PUT (replace) and PATCH (JSON
+//! merge patch), deletes that start decommissioning, cancellation policies,
+//! change requests, letters of authorisation and statistics. Which of
+//! these an operation is, and what it takes and answers, follows from the
+//! spec's facts (its `action`, as `cargo xtask codegen` classified it).
 
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -14,16 +15,18 @@ use serde_json::{Map, Value};
 use crate::facts::{Facts, Invalid, OperationFacts};
 use crate::persist::Writer;
 use crate::problem::Problem;
-use crate::references;
-use crate::store::{Record, Store, Transition};
-use crate::{filters, models};
+use crate::store::{Loa, Record, Store, Transition};
+use crate::{filters, models, orders, pages, references, statistics};
 
-/// What an operation does, read off its method and path.
+/// What the exchange does for an operation: its `action` in the spec's
+/// facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     List,
     Create,
     Read,
+    /// `GET /account`: the API user's own account.
+    ReadSingleton,
     Replace,
     Merge,
     Destroy,
@@ -31,53 +34,113 @@ pub enum Action {
     ReadChangeRequest,
     CreateChangeRequest,
     DestroyChangeRequest,
+    LoaDownload,
+    LoaUpload,
+    Statistics,
+    Timeseries,
+    PeerStatistics,
+    RttStatistics,
 }
 
 impl Action {
+    /// The action the facts name (`list`, `loa-upload`, ...); `None` for
+    /// those answered outside the exchange (the token operations).
+    pub fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "list" => Self::List,
+            "create" => Self::Create,
+            "read" => Self::Read,
+            "read-singleton" => Self::ReadSingleton,
+            "replace" => Self::Replace,
+            "merge" => Self::Merge,
+            "destroy" => Self::Destroy,
+            "cancellation-policy" => Self::CancellationPolicy,
+            "read-change-request" => Self::ReadChangeRequest,
+            "create-change-request" => Self::CreateChangeRequest,
+            "destroy-change-request" => Self::DestroyChangeRequest,
+            "loa-download" => Self::LoaDownload,
+            "loa-upload" => Self::LoaUpload,
+            "statistics" => Self::Statistics,
+            "timeseries" => Self::Timeseries,
+            "peer-statistics" => Self::PeerStatistics,
+            "rtt-statistics" => Self::RttStatistics,
+            _ => return None,
+        })
+    }
+
     /// Whether the action changes the exchange.
     pub fn changes(self) -> bool {
-        !matches!(
+        matches!(
             self,
-            Self::List | Self::Read | Self::CancellationPolicy | Self::ReadChangeRequest
+            Self::Create
+                | Self::Replace
+                | Self::Merge
+                | Self::Destroy
+                | Self::CreateChangeRequest
+                | Self::DestroyChangeRequest
+                | Self::LoaUpload
         )
     }
 
-    /// The action and the collection (`/contacts`) of an operation about
-    /// stored objects; `None` for a method no action has.
+    /// The action and the collection (`/contacts`, the path's first
+    /// segment) of an operation; `None` for one the exchange does not
+    /// answer.
     pub fn of(operation: &Operation) -> Option<(Self, &'static str)> {
+        let action = Self::named(&Facts::get().operation(operation.id)?.action)?;
         let path = operation.path;
         let collection = match path[1..].find('/') {
             Some(end) => &path[..=end],
             None => path,
         };
-        let on_item = path.contains('{');
-        let action = match (operation.method, on_item) {
-            _ if path.ends_with("/cancellation-policy") => Self::CancellationPolicy,
-            ("GET", _) if path.ends_with("/change-request") => Self::ReadChangeRequest,
-            ("POST", _) if path.ends_with("/change-request") => Self::CreateChangeRequest,
-            ("DELETE", _) if path.ends_with("/change-request") => Self::DestroyChangeRequest,
-            ("GET", false) => Self::List,
-            ("POST", false) => Self::Create,
-            ("GET", true) => Self::Read,
-            ("PUT", true) => Self::Replace,
-            ("PATCH", true) => Self::Merge,
-            ("DELETE", true) => Self::Destroy,
-            _ => return None,
-        };
         Some((action, collection))
     }
 }
 
-/// One request, checked: the path's id, the typed query, the body.
+/// One request, checked: the path's parameters, the typed query, the body.
 pub struct Call<'a> {
     pub facts: &'a OperationFacts,
     pub action: Action,
     pub collection: &'a str,
+    /// The operation's path template (`/ports/{id}/statistics`).
+    pub path: &'a str,
     /// The account the API user acts for.
     pub root: String,
+    /// The object the path names (its first parameter).
     pub id: Option<String>,
+    /// The path's other parameters, by name (`aggregate`).
+    pub parameters: Vec<(String, String)>,
     pub query: Vec<(String, Value)>,
     pub body: Option<Map<String, Value>>,
+    /// A letter of authorisation to store.
+    pub upload: Option<Loa>,
+}
+
+impl Call<'_> {
+    fn parameter(&self, name: &str) -> Option<&str> {
+        self.parameters
+            .iter()
+            .find(|(known, _)| known == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The path of the object the call is about (`/connections/7`).
+    fn object_path(&self) -> String {
+        format!(
+            "{}/{}",
+            self.collection,
+            self.id.as_deref().unwrap_or_default()
+        )
+    }
+}
+
+/// What the exchange answers.
+#[derive(Debug)]
+pub enum Reply {
+    Json(StatusCode, Value),
+    /// Bytes as they were stored, with their media type.
+    Bytes(StatusCode, Arc<Loa>),
+    /// No body.
+    Empty(StatusCode),
 }
 
 type Answer = Result<(StatusCode, Value), Problem>;
@@ -131,7 +194,10 @@ impl Exchange {
 
     /// Runs `change` on the store under the write lock; once it succeeded,
     /// waits until the new state is on disk (with `--state`).
-    async fn change(&self, change: impl FnOnce(&mut Store) -> Answer) -> Answer {
+    async fn change<T>(
+        &self,
+        change: impl FnOnce(&mut Store) -> Result<T, Problem>,
+    ) -> Result<T, Problem> {
         let (answer, generation) = {
             let mut guard = self.write();
             let answer = change(&mut guard.0);
@@ -140,45 +206,80 @@ impl Exchange {
             }
             (answer, guard.1)
         };
-        if let (Ok(_), Some(writer)) = (&answer, &self.writer) {
-            writer.saved(generation).await.map_err(|e| {
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    ix_api_client::ProblemKind::Other("about:blank".into()),
-                    "Internal Server Error",
-                    format!("the change was made but could not be saved: {e}"),
-                )
-            })?;
+        if answer.is_ok() {
+            self.saved(generation).await?;
         }
         answer
     }
 
-    pub async fn serve(&self, call: Call<'_>, now_ms: i64) -> Answer {
+    /// Waits until the store at `generation` is on disk (with `--state`).
+    async fn saved(&self, generation: u64) -> Result<(), Problem> {
+        let Some(writer) = &self.writer else {
+            return Ok(());
+        };
+        writer.saved(generation).await.map_err(|e| {
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ix_api_client::ProblemKind::Other("about:blank".into()),
+                "Internal Server Error",
+                format!("the change was made but could not be saved: {e}"),
+            )
+        })
+    }
+
+    /// Provisions what is due (port reservations become ports), so that
+    /// every answer sees the exchange as it is at `now_ms`.
+    async fn settle(&self, now_ms: i64) -> Result<(), Problem> {
+        if !orders::any_due(&self.read().0, now_ms) {
+            return Ok(());
+        }
+        let generation = {
+            let mut guard = self.write();
+            if !orders::provision(&mut guard.0, now_ms) {
+                return Ok(());
+            }
+            guard.1 += 1;
+            guard.1
+        };
+        self.saved(generation).await
+    }
+
+    pub async fn serve(&self, call: Call<'_>, now_ms: i64) -> Result<Reply, Problem> {
+        self.settle(now_ms).await?;
+        let json = |answer: Answer| answer.map(|(status, value)| Reply::Json(status, value));
         match call.action {
-            Action::List => self.list(&call, now_ms),
-            Action::Read => self.read_one(&call, now_ms),
-            Action::CancellationPolicy => self.cancellation_policy(&call, now_ms),
-            Action::ReadChangeRequest => self.read_change_request(&call, now_ms),
-            Action::Create => self.change(|store| self.create(store, &call, now_ms)).await,
+            Action::List => json(self.list(&call, now_ms)),
+            Action::Read => json(self.read_one(&call, now_ms)),
+            Action::ReadSingleton => json(self.read_account(&call, now_ms)),
+            Action::CancellationPolicy => json(self.cancellation_policy(&call, now_ms)),
+            Action::ReadChangeRequest => json(self.read_change_request(&call, now_ms)),
+            Action::Statistics
+            | Action::Timeseries
+            | Action::PeerStatistics
+            | Action::RttStatistics => json(self.statistics(&call, now_ms)),
+            Action::LoaDownload => self.loa(&call, now_ms),
+            Action::Create => json(self.change(|store| self.create(store, &call, now_ms)).await),
             Action::Replace | Action::Merge => {
-                self.change(|store| self.update(store, &call, now_ms)).await
+                json(self.change(|store| self.update(store, &call, now_ms)).await)
             }
-            Action::Destroy => {
+            Action::Destroy => json(
                 self.change(|store| self.destroy(store, &call, now_ms))
-                    .await
-            }
-            Action::CreateChangeRequest => {
+                    .await,
+            ),
+            Action::CreateChangeRequest => json(
                 self.change(|store| self.create_change_request(store, &call, now_ms))
-                    .await
-            }
-            Action::DestroyChangeRequest => {
+                    .await,
+            ),
+            Action::DestroyChangeRequest => json(
                 self.change(|store| destroy_change_request(store, &call, now_ms))
-                    .await
-            }
+                    .await,
+            ),
+            Action::LoaUpload => self.change(|store| store_loa(store, &call, now_ms)).await,
         }
     }
 
     fn list(&self, call: &Call<'_>, now_ms: i64) -> Answer {
+        let window = pages::window(&call.query)?;
         let guard = self.read();
         let store = &guard.0;
         let accounts = references::visible_accounts(store, &call.root);
@@ -189,22 +290,97 @@ impl Exchange {
                 "fields" => value.as_str(),
                 _ => None,
             });
-        let mut found = Vec::new();
-        for (_, record) in store.collection(call.collection) {
-            if record.gone(now_ms) {
-                continue;
-            }
-            let mut object = record.view(now_ms);
-            if references::visible(store, &accounts, call.collection, &object)
-                && filters::matches(store, call.collection, &object, &call.query)
-            {
+        let filters: Vec<(String, Value)> = call
+            .query
+            .iter()
+            .filter(|(name, _)| !pages::PARAMETERS.contains(&name.as_str()))
+            .cloned()
+            .collect();
+        // A member the answer's schema does not declare (the id every
+        // stored object has, for extensions) is not answered.
+        let keeps_id = answer_component(call.facts)
+            .map(|component| {
+                Facts::get()
+                    .definition(component)
+                    .and_then(|schema| schema.pointer("/properties/id"))
+                    .is_some()
+                    || Facts::get().union(component).is_some()
+            })
+            .unwrap_or(true);
+        // Ascending ids: the store's order.
+        let matching = store
+            .collection(call.collection)
+            .filter(|(_, record)| !record.gone(now_ms))
+            .map(|(_, record)| record.view(now_ms))
+            .filter(|object| {
+                references::visible(store, &accounts, call.collection, object)
+                    && filters::matches(store, call.collection, object, &filters)
+            });
+        let found = window
+            .apply(matching)
+            .map(|mut object| {
                 if let Some(fields) = fields {
                     filters::project(&mut object, fields);
                 }
-                found.push(Value::Object(object));
-            }
-        }
+                if !keeps_id {
+                    object.remove("id");
+                }
+                Value::Object(object)
+            })
+            .collect();
         Ok((success(call.facts), Value::Array(found)))
+    }
+
+    /// `GET /account`: the account the API user acts for.
+    fn read_account(&self, call: &Call<'_>, now_ms: i64) -> Answer {
+        let guard = self.read();
+        let account = guard
+            .0
+            .get("/accounts", &call.root)
+            .filter(|record| !record.gone(now_ms))
+            .ok_or_else(|| Problem::authentication("the account of this API user is gone"))?;
+        Ok((success(call.facts), Value::Object(account.view(now_ms))))
+    }
+
+    /// The statistics of the object the path names.
+    fn statistics(&self, call: &Call<'_>, now_ms: i64) -> Answer {
+        let guard = self.read();
+        let store = &guard.0;
+        let object = find(store, call, now_ms)?.view(now_ms);
+        let answer = match call.action {
+            Action::Statistics => {
+                statistics::statistics(store, call.collection, &object, &call.query, now_ms)
+            }
+            Action::PeerStatistics => {
+                statistics::peer_statistics(store, &object, &call.query, now_ms)
+            }
+            Action::RttStatistics => {
+                statistics::rtt_statistics(store, &object, &call.query, now_ms)
+            }
+            _ => statistics::timeseries(
+                store,
+                call.collection,
+                &object,
+                call.parameter("aggregate").unwrap_or_default(),
+                call.path.contains("/peer-statistics/"),
+                &call.query,
+                now_ms,
+            ),
+        }?;
+        Ok((success(call.facts), answer))
+    }
+
+    /// The letter of authorisation of the object the path names.
+    fn loa(&self, call: &Call<'_>, now_ms: i64) -> Result<Reply, Problem> {
+        let guard = self.read();
+        find(&guard.0, call, now_ms)?;
+        let path = call.object_path();
+        match guard.0.loa(&path) {
+            Some(loa) => Ok(Reply::Bytes(success(call.facts), loa.clone())),
+            None => Err(Problem::not_found(format!(
+                "no letter of authorisation has been uploaded for {path}"
+            ))),
+        }
     }
 
     fn read_one(&self, call: &Call<'_>, now_ms: i64) -> Answer {
@@ -232,6 +408,7 @@ impl Exchange {
             object.insert("managing_account".into(), Value::String(call.root.clone()));
         }
         refuse(references::check(store, &accounts, now_ms, &object))?;
+        orders::before_create(store, call.collection, &mut object)?;
         let facts = Facts::get();
         let stateful = facts.properties(component, &object).contains(&"state");
         if stateful {
@@ -239,17 +416,31 @@ impl Exchange {
         }
         object.insert("id".into(), Value::String("0".into()));
         fill_required(facts, component, &mut object);
-        let object = conform(component, object)?;
+        // What the request carries for the exchange's own use (a
+        // connection's connecting party, for its port reservations) is
+        // kept until `after_create` has used it.
+        let carried: Vec<(String, Value)> = ["connecting_party"]
+            .into_iter()
+            .filter(|_| call.collection == "/connections")
+            .filter_map(|member| Some((member.to_string(), object.get(member)?.clone())))
+            .collect();
+        let mut object = conform(component, object)?;
+        object.extend(carried);
         let id = store.insert(call.collection, object);
+        let at_ms = now_ms + self.provisioning_delay_ms;
         let record = store
             .get_mut(call.collection, &id.to_string())
             .expect("just inserted");
         if stateful {
             record.next = Some(Transition {
-                at_ms: now_ms + self.provisioning_delay_ms,
+                at_ms,
                 state: "production".into(),
             });
         }
+        orders::after_create(store, call.collection, id, at_ms);
+        let record = store
+            .get(call.collection, &id.to_string())
+            .expect("just inserted");
         Ok((success(call.facts), Value::Object(record.object.clone())))
     }
 
@@ -300,7 +491,8 @@ impl Exchange {
         let updated = conform(component, current)?;
         let record = find_mut(store, call, now_ms)?;
         record.object = updated;
-        record.next = None;
+        // An order still on its way stays on its way.
+        record.next = record.next.take().filter(|next| next.at_ms > now_ms);
         if record.str("state") == Some("production") {
             record.object.insert(
                 "state".into(),
@@ -311,6 +503,9 @@ impl Exchange {
                 state: "production".into(),
             });
         }
+        let id = call.id.clone().unwrap_or_default();
+        orders::after_update(store, call.collection, &id);
+        let record = store.get(call.collection, &id).expect("found above");
         Ok((success(call.facts), Value::Object(record.view(now_ms))))
     }
 
@@ -352,11 +547,17 @@ impl Exchange {
                 "state".into(),
                 Value::String("decommission_requested".into()),
             );
-            record.next = Some(Transition {
+            let next = Transition {
                 at_ms: now_ms + self.provisioning_delay_ms,
                 state: "decommissioned".into(),
-            });
+            };
+            record.next = Some(next.clone());
+            let id = call.id.clone().unwrap_or_default();
+            orders::after_destroy(store, call.collection, &id, &next);
         }
+        // As it is now, though with no delay it is already gone.
+        let id = call.id.as_deref().unwrap_or_default();
+        let record = store.get(call.collection, id).expect("found above");
         Ok((success(call.facts), Value::Object(record.object.clone())))
     }
 
@@ -410,6 +611,19 @@ impl Exchange {
         store.set_change_request(id, Value::Object(change.clone()));
         Ok((success(call.facts), Value::Object(change)))
     }
+}
+
+/// `POST .../loa`: stores the letter of authorisation, replacing one
+/// uploaded before.
+fn store_loa(store: &mut Store, call: &Call<'_>, now_ms: i64) -> Result<Reply, Problem> {
+    find(store, call, now_ms)?;
+    let Some(loa) = call.upload.clone() else {
+        return Err(Problem::validation(
+            "send the letter of authorisation as the request body",
+        ));
+    };
+    store.set_loa(&call.object_path(), loa);
+    Ok(Reply::Empty(StatusCode::CREATED))
 }
 
 fn destroy_change_request(store: &mut Store, call: &Call<'_>, now_ms: i64) -> Answer {

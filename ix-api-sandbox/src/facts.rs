@@ -14,12 +14,23 @@ const SPEC: &str = include_str!("spec.json");
 /// What the spec says of one operation.
 #[derive(Debug, Deserialize)]
 pub struct OperationFacts {
+    /// What the sandbox does for it (`list`, `create`, `loa-upload`, ...),
+    /// as `cargo xtask codegen` classified it.
+    pub action: String,
     /// The component of the request body, if it has one.
     pub request: Option<String>,
+    /// The media types of a request body of raw bytes.
+    #[serde(default)]
+    pub request_media: Vec<String>,
     /// Documented answers by status code.
     pub responses: BTreeMap<String, Answer>,
     /// Query parameters and their schemas.
     pub query: BTreeMap<String, Value>,
+    /// Whether the published 2.1.0 document has the operation.
+    pub v2_1: bool,
+    /// The query parameters the published 2.1.0 document lacks.
+    #[serde(default)]
+    pub query_added: Vec<String>,
 }
 
 /// A documented answer.
@@ -33,6 +44,9 @@ pub struct Answer {
     /// The problem `type` URIs an error answer may carry.
     #[serde(default)]
     pub problems: Vec<String>,
+    /// The media types of an answer of raw bytes.
+    #[serde(default)]
+    pub media: Vec<String>,
 }
 
 /// A discriminated union: which member tells the variant, and each
@@ -41,10 +55,16 @@ pub struct Answer {
 pub struct Union {
     pub property: String,
     pub mapping: BTreeMap<String, String>,
+    /// The tags the published 2.1.0 document does not map.
+    #[serde(default)]
+    pub added: Vec<String>,
 }
 
 #[derive(Deserialize)]
 struct Document {
+    /// The members of each component the published 2.1.0 document lacks.
+    #[serde(default)]
+    added_members: HashMap<String, Vec<String>>,
     definitions: Map<String, Value>,
     operations: HashMap<String, OperationFacts>,
     unions: HashMap<String, Union>,
@@ -105,6 +125,81 @@ impl Facts {
                 .map_or(component, String::as_str),
             None => component,
         }
+    }
+
+    /// `value`, an answer of `component`, as a 2.1.0 exchange sends it:
+    /// without the members the published 2.1.0 document lacks, at any
+    /// depth, and without the items of a list that are variants it does
+    /// not map. `false` if `value` itself is such a variant (a 2.1.0
+    /// exchange has no such object).
+    pub fn downgrade(&self, component: &str, value: &mut Value) -> bool {
+        self.downgrade_schema(
+            &json!({"$ref": format!("#/definitions/{component}")}),
+            value,
+        )
+    }
+
+    fn downgrade_schema(&self, schema: &Value, value: &mut Value) -> bool {
+        if let Some(component) = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/definitions/"))
+        {
+            return self.downgrade_component(component, value);
+        }
+        if let (Some(items), Value::Array(values)) = (schema.get("items"), &mut *value) {
+            values.retain_mut(|item| self.downgrade_schema(items, item));
+        }
+        for key in ["anyOf", "allOf"] {
+            for part in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if !self.downgrade_schema(part, value) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn downgrade_component(&self, component: &str, value: &mut Value) -> bool {
+        let Value::Object(object) = value else {
+            return true;
+        };
+        if let Some(union) = self.union(component) {
+            let tag = object.get(&union.property).and_then(Value::as_str);
+            if tag.is_some_and(|tag| union.added.iter().any(|added| added == tag)) {
+                return false;
+            }
+        }
+        let variant = self.variant(component, object).to_string();
+        if let Some(added) = self.document.added_members.get(&variant) {
+            object.retain(|member, _| !added.contains(member));
+        }
+        let Some(schema) = self.definition(&variant) else {
+            return true;
+        };
+        let mut gone = Vec::new();
+        for (member, property) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            // A member holding a variant 2.1.0 lacks goes with it.
+            if let Some(inner) = object.get_mut(member)
+                && !self.downgrade_schema(property, inner)
+            {
+                gone.push(member.clone());
+            }
+        }
+        for member in gone {
+            object.remove(&member);
+        }
+        true
     }
 
     /// The member names a component (or the variant of it `object` is) declares.

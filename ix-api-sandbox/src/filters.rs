@@ -2,7 +2,8 @@
 //!
 //! - `id=a,b,c` (or `id=a&id=b&id=c`): one of these ids;
 //! - `name`: the member `name` equals the value; `name__is_not`: it does not;
-//!   `name__lt`, `__lte`, `__gt`, `__gte`: numeric comparisons;
+//!   `name__lt`, `__lte`, `__gt`, `__gte`: numeric comparisons, which
+//!   2.7.1 also spells with one underscore (`capability_speed_lt`);
 //! - names that are not a member of the object follow the relation they
 //!   name: `capability_speed` a device capability (of the PoP's devices, of
 //!   the facility's PoPs), `metro_area_network` or `facility` through the
@@ -81,23 +82,35 @@ fn passes(
     }
 }
 
-/// An offering offers a bandwidth within `bandwidth_min`..`bandwidth_max`.
+/// An offering offers a bandwidth within `bandwidth_min`..`bandwidth_max`;
+/// one with neither (ports: a `connection`) offers no bandwidth.
 fn bandwidth_fits(object: &Map<String, Value>, wanted: &Value, comparison: Comparison) -> bool {
     let bound = |member: &str| object.get(member).and_then(Value::as_i64);
     let Some(wanted) = wanted.as_i64() else {
         return false;
     };
-    let fits = bound("bandwidth_min").is_none_or(|min| min <= wanted)
-        && bound("bandwidth_max").is_none_or(|max| wanted <= max);
+    let (min, max) = (bound("bandwidth_min"), bound("bandwidth_max"));
+    let fits = (min.is_some() || max.is_some())
+        && min.is_none_or(|min| min <= wanted)
+        && max.is_none_or(|max| wanted <= max);
     match comparison {
         Comparison::NotEqual => !fits,
         _ => fits,
     }
 }
 
+/// A filter's member and comparison: `capability_speed__lt` (2.1.0) and
+/// `capability_speed_lt` (2.7.1) alike.
 fn split(name: &str) -> (&str, Comparison) {
     match name.rsplit_once("__") {
-        Some((member, "is_not")) => (member, Comparison::NotEqual),
+        Some((member, "is_not")) => return (member, Comparison::NotEqual),
+        Some((member, "lt")) => return (member, Comparison::Less),
+        Some((member, "lte")) => return (member, Comparison::LessOrEqual),
+        Some((member, "gt")) => return (member, Comparison::Greater),
+        Some((member, "gte")) => return (member, Comparison::GreaterOrEqual),
+        _ => {}
+    }
+    match name.rsplit_once('_') {
         Some((member, "lt")) => (member, Comparison::Less),
         Some((member, "lte")) => (member, Comparison::LessOrEqual),
         Some((member, "gt")) => (member, Comparison::Greater),

@@ -9,10 +9,13 @@ mod filters;
 #[rustfmt::skip]
 mod models;
 mod oauth2;
+mod orders;
+mod pages;
 mod persist;
 mod problem;
 mod references;
 mod routes;
+mod statistics;
 mod store;
 mod tokens;
 
@@ -31,7 +34,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use oauth2::{OAuth2Endpoint, TOKEN_PATH as OAUTH2_TOKEN_PATH};
-pub use routes::{MAX_BODY_BYTES, OPERATIONS};
+pub use routes::{MAX_BODY_BYTES, MAX_LOA_BYTES, OPERATIONS};
 
 /// An API user the sandbox accepts.
 #[derive(Clone, PartialEq, Eq)]
@@ -66,6 +69,71 @@ impl fmt::Debug for Account {
     }
 }
 
+/// The IX-API schema version the sandbox plays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum SchemaVersion {
+    /// IX-API 2.1.0, the published document of 2021: only its operations
+    /// are served (the others are not found, or not allowed on a path it
+    /// has), and no answer carries a member it lacks.
+    V2_1_0,
+    /// IX-API 2.7.1, as `spec/ix-api.yaml` describes it: every operation.
+    #[default]
+    V2_7_1,
+}
+
+impl SchemaVersion {
+    /// As `GET /implementation` names it: `2.1.0`, `2.7.1`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V2_1_0 => "2.1.0",
+            Self::V2_7_1 => ix_api_client::spec::SCHEMA_VERSION,
+        }
+    }
+}
+
+impl SchemaVersion {
+    /// The operations the sandbox serves when it plays this version, as
+    /// `GET /implementation` lists them: all of the spec's at 2.7.1, those
+    /// of the published document at 2.1.0.
+    pub fn operations(self) -> impl Iterator<Item = &'static ix_api_client::spec::Operation> {
+        OPERATIONS
+            .iter()
+            .filter(move |operation| self.serves(operation.id))
+    }
+
+    /// Whether the sandbox serves the operation `id` when it plays this version.
+    pub fn serves(self, id: &str) -> bool {
+        match self {
+            Self::V2_7_1 => true,
+            Self::V2_1_0 => facts::Facts::get()
+                .operation(id)
+                .is_some_and(|facts| facts.v2_1),
+        }
+    }
+}
+
+impl fmt::Display for SchemaVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A schema version the sandbox cannot play.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the sandbox plays IX-API 2.1.0 or 2.7.1, not {0:?}")]
+pub struct UnknownSchemaVersion(pub String);
+
+impl std::str::FromStr for SchemaVersion {
+    type Err = UnknownSchemaVersion;
+
+    fn from_str(version: &str) -> Result<Self, Self::Err> {
+        [Self::V2_1_0, Self::V2_7_1]
+            .into_iter()
+            .find(|known| known.as_str() == version)
+            .ok_or_else(|| UnknownSchemaVersion(version.to_string()))
+    }
+}
+
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
@@ -96,6 +164,9 @@ pub struct SandboxConfig {
     /// [`OAUTH2_TOKEN_PATH`] beside the API, whose tokens the API accepts.
     /// Default none.
     pub oauth2: Option<OAuth2Endpoint>,
+    /// The IX-API version the sandbox plays. Default 2.7.1; 2.1.0 makes it
+    /// an exchange of 2021, to test that a client gets along with one.
+    pub schema_version: SchemaVersion,
 }
 
 impl Default for SandboxConfig {
@@ -110,6 +181,7 @@ impl Default for SandboxConfig {
             provisioning_delay: Duration::from_secs(1),
             state_file: None,
             oauth2: None,
+            schema_version: SchemaVersion::default(),
         }
     }
 }
@@ -191,6 +263,7 @@ impl Sandbox {
             counters: routes::Counters::default(),
             token_latency: config.token_latency,
             oauth2: config.oauth2.clone(),
+            schema_version: config.schema_version,
         });
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let address = listener.local_addr()?;

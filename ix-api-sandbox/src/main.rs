@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use ix_api_client::{ApiKey, ApiSecret};
-use ix_api_sandbox::{Account, OAuth2Endpoint, Sandbox, SandboxConfig};
+use ix_api_sandbox::{Account, OAuth2Endpoint, Sandbox, SandboxConfig, SchemaVersion};
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +46,10 @@ struct Args {
     /// The scopes the OAuth2 endpoint grants, separated by commas or spaces.
     #[arg(long, default_value = "ix-api", requires = "oauth2")]
     oauth2_scopes: String,
+    /// The IX-API version to play: 2.7.1, or 2.1.0 (only the operations and
+    /// members of the published 2.1.0 document).
+    #[arg(long, default_value_t = SchemaVersion::default(), value_name = "VERSION")]
+    schema_version: SchemaVersion,
     /// The demo account's api_key (as long as the spec says); generated if absent.
     #[arg(long, requires = "api_secret", value_parser = api_key)]
     api_key: Option<String>,
@@ -107,6 +111,7 @@ async fn main() -> ExitCode {
                 .map(String::from)
                 .collect(),
         }),
+        schema_version: args.schema_version,
         ..SandboxConfig::default()
     };
     let sandbox = match Sandbox::start(config).await {

@@ -26,8 +26,10 @@ use crate::store::{Changes, Store};
 
 /// The member that marks a file as ours, with the format's version.
 const MARK: &str = "ix-api-sandbox-state";
-/// 2 adds the journal; a file of format 1 (a snapshot alone) still loads.
-const VERSION: u64 = 2;
+/// 2 adds the journal, 3 the letters of authorisation (which a sandbox
+/// reading format 2 would drop without a word); files of formats 1 and 2
+/// still load.
+const VERSION: u64 = 3;
 /// The journal is folded into a new snapshot once it is larger than the
 /// snapshot, or than this.
 const MIN_JOURNAL_BYTES: u64 = 4 << 20;

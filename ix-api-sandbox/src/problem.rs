@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::facts::{Invalid, OperationFacts};
 
+#[derive(Debug)]
 pub struct Problem {
     pub status: StatusCode,
     pub kind: ProblemKind,

@@ -2,8 +2,9 @@
 //!
 //! An API user acts for one account (its root) and sees that account, the
 //! accounts it manages (transitively), and the objects any of them manage
-//! or consume. The catalogue (facilities, PoPs, devices, offerings, roles,
-//! features, exchange LANs) is visible to everyone.
+//! or consume, and the port reservations of the connections it sees. The
+//! catalogue (facilities, PoPs, devices, offerings, roles, features,
+//! exchange LANs, availability zones, extensions) is visible to everyone.
 
 use std::collections::BTreeSet;
 
@@ -37,6 +38,11 @@ const REFERENCES: &[(&str, &str)] = &[
     ("facility", "/facilities"),
     ("device", "/devices"),
     ("ports", "/ports"),
+    ("port", "/ports"),
+    ("port_reservations", "/port-reservations"),
+    ("routing_function", "/routing-functions"),
+    ("availability_zone", "/availability-zones"),
+    ("availability_zones", "/availability-zones"),
 ];
 
 /// The collection a referring member points into.
@@ -86,6 +92,12 @@ pub fn visible(
             .and_then(Value::as_str)
             .and_then(|contact| store.get("/contacts", contact))
             .is_some_and(|contact| visible(store, accounts, "/contacts", &contact.object)),
+        // A port reservation is its connection's.
+        "/port-reservations" => object
+            .get("connection")
+            .and_then(Value::as_str)
+            .and_then(|connection| store.get("/connections", connection))
+            .is_some_and(|connection| visible(store, accounts, "/connections", &connection.object)),
         "/network-services"
             if object.get("type").and_then(Value::as_str) == Some("exchange_lan") =>
         {

@@ -1,7 +1,12 @@
 //! The sandbox's HTTP surface: every operation of `spec/ix-api.yaml` at its
 //! method and path, answering as the spec says, with problem documents for
 //! every error. The token operations, `/health` and `/implementation` are
-//! answered here; everything else by the exchange (`exchange.rs`).
+//! answered here; everything else by the exchange (`exchange.rs`). Playing
+//! IX-API 2.1.0, the operations the published 2.1.0 document lacks are not
+//! there (`404` for a path it lacks, `405` for a method it lacks on a path it
+//! has, neither with an IX-API problem type), the query parameters it lacks
+//! are ignored (as a 2.1 server ignores unknown ones), and answers lose the
+//! members it lacks.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,23 +19,32 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
-use ix_api_client::spec::{BASE_PATH, Operation, SCHEMA_VERSION, operations};
+use ix_api_client::spec::{BASE_PATH, Operation, operations};
 use ix_api_client::{AccessToken, ProblemKind, RefreshToken, types};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
-use crate::Account;
-use crate::exchange::{Action, Call, Exchange};
-use crate::facts::{self, Facts, Invalid};
+use crate::exchange::{Action, Call, Exchange, Reply};
+use crate::facts::{self, Facts, Invalid, OperationFacts};
 use crate::problem::{Problem, json_response};
+use crate::store::Loa;
 use crate::tokens::{Issuer, Link, Rejection};
+use crate::{Account, SchemaVersion};
 
-/// Requests with larger bodies are refused unread.
+/// JSON request bodies that are larger are refused unread.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The operations the sandbox implements, as `GET /implementation` lists
-/// them: all of the spec's.
+/// The largest letter of authorisation the sandbox stores (10 MiB); a
+/// larger one is refused with a `400` validation-error.
+pub const MAX_LOA_BYTES: usize = 10 * 1024 * 1024;
+
+/// How much of a letter of authorisation that is too large is read (and
+/// thrown away) before the refusal, so that the client is still listening.
+const MAX_DRAINED_BYTES: usize = 4 * MAX_LOA_BYTES;
+
+/// The operations of the spec, all of which the sandbox implements at
+/// 2.7.1 (see [`SchemaVersion::operations`] for those of a version).
 pub const OPERATIONS: &[Operation] = operations::ALL;
 
 /// What the sandbox counts, for tests that assert how many requests a client
@@ -57,6 +71,8 @@ pub struct AppState {
     pub token_latency: Duration,
     /// The OAuth2 token endpoint, if the sandbox offers one.
     pub oauth2: Option<crate::OAuth2Endpoint>,
+    /// The IX-API version the sandbox plays.
+    pub schema_version: SchemaVersion,
 }
 
 impl AppState {
@@ -110,7 +126,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         operations::API_IMPLEMENTATION_READ.id,
         operations::API_HEALTH_READ.id,
     ];
+    let version = state.schema_version;
+    // Playing 2.1.0, the paths it has where 2.7.1 has more methods.
+    let mut narrowed = std::collections::BTreeSet::new();
     for operation in operations::ALL {
+        if !version.serves(operation.id) {
+            // A method 2.1.0 lacks on a path it has is not allowed there (see
+            // below); a path it lacks is not found (the router's fallback).
+            if version
+                .operations()
+                .any(|served| served.path == operation.path)
+            {
+                narrowed.insert(operation.path);
+            }
+            continue;
+        }
         if answered_here.contains(&operation.id) {
             continue;
         }
@@ -130,6 +160,20 @@ pub fn router(state: Arc<AppState>) -> Router {
             };
             router = route(router, operation, handler);
         }
+    }
+    for path in narrowed {
+        let allowed: Vec<&str> = version
+            .operations()
+            .filter(|served| served.path == path)
+            .map(|served| served.method)
+            .collect();
+        let allow = allowed.join(", ");
+        let handler =
+            move |method: Method| async move { not_allowed(&method, path, version, &allow) };
+        router = router.route(
+            &format!("{BASE_PATH}{path}"),
+            MethodRouter::new().fallback(handler),
+        );
     }
     router = router.route(
         crate::oauth2::TOKEN_PATH,
@@ -156,68 +200,231 @@ async fn collection_operation(
         return not_found().await.into_response();
     };
     let action = incoming.action;
+    let version = state.schema_version;
     let checked = async {
         let root = authenticate(&state, request.headers())?;
-        let mut query = Vec::new();
-        for (name, raw) in
-            url::form_urlencoded::parse(incoming.query.unwrap_or_default().as_bytes())
-        {
-            let Some(schema) = facts.query.get(name.as_ref()) else {
-                continue;
-            };
-            let value = facts::parse_parameter(schema, &raw).map_err(|reason| {
-                Problem::invalid(vec![Invalid {
-                    name: name.to_string(),
-                    reason,
-                }])
-            })?;
-            // A list given more than once (`id=1&id=2`, the exploded form)
-            // is one list; another parameter given twice counts once, the last.
-            match query.iter_mut().find(|(known, _)| *known == name) {
-                Some((_, Value::Array(items))) if value.is_array() => {
-                    items.extend(value.as_array().into_iter().flatten().cloned());
-                }
-                Some((_, known)) => *known = value,
-                None => query.push((name.into_owned(), value)),
-            }
-        }
-        let body = match &facts.request {
+        let query = typed_query(facts, action, version, incoming.query.as_deref())?;
+        let (body, upload) = match (action, &facts.request) {
+            (Action::LoaUpload, _) => (None, Some(loa_body(request, facts).await?)),
             // A cancellation may say when; a merge patch without a body
             // changes nothing.
-            Some(component) => match incoming.action {
-                Action::Destroy => request_body(request, component, true).await?,
-                Action::Merge => Some(
+            (Action::Destroy, Some(component)) => {
+                (request_body(request, component, true).await?, None)
+            }
+            (Action::Merge, Some(component)) => (
+                Some(
                     request_body(request, component, true)
                         .await?
                         .unwrap_or_default(),
                 ),
-                _ => request_body(request, component, false).await?,
-            },
-            None => None,
+                None,
+            ),
+            (_, Some(component)) => (request_body(request, component, false).await?, None),
+            (_, None) => (None, None),
         };
+        let mut parameters = incoming.parameters.into_iter();
+        let id = parameters.next().map(|(_, id)| id);
         Ok::<_, Problem>(Call {
             facts,
-            action: incoming.action,
+            action,
             collection: incoming.collection,
+            path: incoming.operation.path,
             root,
-            id: incoming.parameters.into_iter().next().map(|(_, id)| id),
+            id,
+            parameters: parameters.collect(),
             query,
             body,
+            upload,
         })
     };
     let answer = match checked.await {
         Ok(call) => state.exchange.serve(call, state.issuer.now_ms()).await,
         Err(problem) => Err(problem),
     };
+    let answer = match (answer, version) {
+        (Ok(Reply::Json(status, value)), SchemaVersion::V2_1_0) => {
+            downgrade(facts, value).map(|value| Reply::Json(status, value))
+        }
+        (answer, _) => answer,
+    };
     match answer {
-        Ok((status, value)) => {
+        Ok(reply) => {
             if action.changes() {
                 state.counters.changes.fetch_add(1, Ordering::Relaxed);
             }
-            json_response(status, &value)
+            match reply {
+                Reply::Json(status, value) => json_response(status, &value),
+                Reply::Bytes(status, loa) => {
+                    // As it was uploaded; raw bytes if the operation does
+                    // not answer that media type.
+                    let documented = facts
+                        .responses
+                        .get(status.as_str())
+                        .is_some_and(|answer| answer.media.contains(&loa.media_type));
+                    let media_type = if documented {
+                        loa.media_type.clone()
+                    } else {
+                        "application/octet-stream".to_string()
+                    };
+                    (
+                        status,
+                        [(header::CONTENT_TYPE, media_type)],
+                        loa.bytes.clone(),
+                    )
+                        .into_response()
+                }
+                // No body, but a media type, as the operation documents
+                // one (`*/*`).
+                Reply::Empty(status) => (
+                    status,
+                    [(header::CONTENT_TYPE, "application/octet-stream")],
+                    Vec::new(),
+                )
+                    .into_response(),
+            }
         }
         Err(problem) => rejected(&state, problem.documented(facts)),
     }
+}
+
+/// The query, typed by the operation's parameters: integers parsed, lists
+/// split, enums checked. Parameters the operation does not take are
+/// ignored, and so, playing 2.1.0, are those 2.1.0 lacks. A timeseries also
+/// takes the window of its statistics (`start`, `end`), which the spec does
+/// not list for it.
+fn typed_query(
+    facts: &OperationFacts,
+    action: Action,
+    version: SchemaVersion,
+    raw: Option<&str>,
+) -> Result<Vec<(String, Value)>, Problem> {
+    let window = serde_json::json!({"type": "string", "format": "date-time"});
+    let mut query: Vec<(String, Value)> = Vec::new();
+    for (name, raw) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let schema = match facts.query.get(name.as_ref()) {
+            Some(_)
+                if version == SchemaVersion::V2_1_0
+                    && facts.query_added.iter().any(|a| a == &name) =>
+            {
+                continue;
+            }
+            Some(schema) => schema,
+            None if action == Action::Timeseries && matches!(name.as_ref(), "start" | "end") => {
+                &window
+            }
+            None => continue,
+        };
+        let value = facts::parse_parameter(schema, &raw).map_err(|reason| {
+            Problem::invalid(vec![Invalid {
+                name: name.to_string(),
+                reason,
+            }])
+        })?;
+        // A list given more than once (`id=1&id=2`, the exploded form)
+        // is one list; another parameter given twice counts once, the last.
+        match query.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, Value::Array(items))) if value.is_array() => {
+                items.extend(value.as_array().into_iter().flatten().cloned());
+            }
+            Some((_, known)) => *known = value,
+            None => query.push((name.into_owned(), value)),
+        }
+    }
+    Ok(query)
+}
+
+/// An answer as a 2.1.0 exchange gives it (see [`Facts::downgrade`]); an
+/// object of a kind 2.1.0 does not have is not found.
+fn downgrade(facts: &OperationFacts, mut value: Value) -> Result<Value, Problem> {
+    let component = facts
+        .responses
+        .iter()
+        .find(|(status, _)| status.starts_with('2'))
+        .and_then(|(_, answer)| answer.schema.as_deref());
+    let Some(component) = component else {
+        return Ok(value);
+    };
+    let kept = match &mut value {
+        Value::Array(items) => {
+            items.retain_mut(|item| Facts::get().downgrade(component, item));
+            true
+        }
+        other => Facts::get().downgrade(component, other),
+    };
+    if kept {
+        Ok(value)
+    } else {
+        Err(Problem::not_found(
+            "IX-API 2.1.0 has no such object (this sandbox plays 2.1.0)",
+        ))
+    }
+}
+
+/// The letter of authorisation a request uploads: its bytes (10 MiB at
+/// most) and the media type they came as, one of those the operation
+/// takes. The body is read to the end (up to four times the limit) before
+/// any refusal, so that the client reads it.
+async fn loa_body(request: Request, facts: &OperationFacts) -> Result<Loa, Problem> {
+    use http_body_util::BodyExt;
+    let (parts, mut body) = request.into_parts();
+    let mut bytes = Vec::new();
+    let mut total = 0_usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            Problem::validation(format!("the letter of authorisation did not arrive: {e}"))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        total = total.saturating_add(data.len());
+        if total > MAX_DRAINED_BYTES {
+            break;
+        }
+        if total <= MAX_LOA_BYTES {
+            bytes.extend_from_slice(&data);
+        }
+    }
+    if total > MAX_LOA_BYTES {
+        return Err(Problem::validation(format!(
+            "the letter of authorisation exceeds {} MiB",
+            MAX_LOA_BYTES >> 20
+        )));
+    }
+    let media_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if !facts.request_media.contains(&media_type) {
+        return Err(Problem::validation(format!(
+            "send the letter of authorisation as {}",
+            facts.request_media.join(" or ")
+        )));
+    }
+    if bytes.is_empty() {
+        return Err(Problem::validation("the letter of authorisation is empty"));
+    }
+    Ok(Loa { media_type, bytes })
+}
+
+/// A method the published 2.1.0 document lacks on a path it has, while the
+/// sandbox plays 2.1.0: `405 Method Not Allowed`, as a 2.1 exchange
+/// answers, with the methods 2.1.0 has there and a problem that is not
+/// IX-API's.
+fn not_allowed(method: &Method, path: &str, version: SchemaVersion, allow: &str) -> Response {
+    let mut response = Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ProblemKind::Other("about:blank".into()),
+        "Method Not Allowed",
+        format!("this exchange implements IX-API {version}, which has no {method} {path}"),
+    )
+    .into_response();
+    if let Ok(allow) = axum::http::HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response
 }
 
 /// The account the bearer token's API user acts for.
@@ -296,7 +503,7 @@ async fn api_health_read(State(state): State<Arc<AppState>>, headers: HeaderMap)
             StatusCode::OK,
             &serde_json::json!({
                 "status": "pass",
-                "version": SCHEMA_VERSION.split('.').next().unwrap_or(SCHEMA_VERSION),
+                "version": state.schema_version.as_str().split('.').next().unwrap_or("2"),
                 "releaseId": env!("CARGO_PKG_VERSION"),
             }),
         ),
@@ -454,16 +661,17 @@ async fn api_implementation_read(
                 .counters
                 .implementation_reads
                 .fetch_add(1, Ordering::Relaxed);
+            let version = state.schema_version;
             let implementation = types::ImplementationResponse::builder()
-                .schema_version(SCHEMA_VERSION)
+                .schema_version(version.as_str())
                 .service_version(env!("CARGO_PKG_VERSION").to_string())
-                .supported_network_service_types(types_of("NetworkService"))
-                .supported_network_service_config_types(types_of("NetworkServiceConfig"))
-                .supported_network_feature_types(types_of("NetworkFeature"))
-                .supported_network_feature_config_types(types_of("NetworkFeatureConfig"))
+                .supported_network_service_types(types_of("NetworkService", version))
+                .supported_network_service_config_types(types_of("NetworkServiceConfig", version))
+                .supported_network_feature_types(types_of("NetworkFeature", version))
+                .supported_network_feature_config_types(types_of("NetworkFeatureConfig", version))
                 .supported_operations(
-                    OPERATIONS
-                        .iter()
+                    version
+                        .operations()
                         .map(|o| o.id.to_string())
                         .collect::<Vec<_>>(),
                 );
@@ -483,21 +691,30 @@ async fn api_implementation_read(
     }
 }
 
-/// The `type`s of a polymorphic model, as the spec maps them.
-fn types_of(component: &str) -> Vec<String> {
+/// The `type`s of a polymorphic model, as the spec maps them (those of
+/// 2.1.0, playing 2.1.0).
+fn types_of(component: &str, version: SchemaVersion) -> Vec<String> {
     Facts::get()
         .union(component)
-        .map(|union| union.mapping.keys().cloned().collect())
+        .map(|union| {
+            union
+                .mapping
+                .keys()
+                .filter(|tag| version != SchemaVersion::V2_1_0 || !union.added.contains(tag))
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// RFC 7807's `about:blank`: the status says it all. Paths outside the
-/// spec have no IX-API problem type of their own.
+/// spec (or, playing 2.1.0, outside 2.1.0) have no IX-API problem type of
+/// their own.
 async fn not_found() -> Problem {
     Problem::new(
         StatusCode::NOT_FOUND,
         ProblemKind::Other("about:blank".into()),
         "Not Found",
-        "the sandbox does not implement this path",
+        "the sandbox does not implement this path (at the IX-API version it plays)",
     )
 }

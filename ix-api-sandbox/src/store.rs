@@ -1,5 +1,6 @@
 //! The exchange's objects, by collection (`/contacts`, `/network-services`,
-//! ...) and id, with the state each one moves on to and when.
+//! ...) and id, with the state each one moves on to and when; and the
+//! letters of authorisation uploaded for them, byte for byte.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -81,16 +82,64 @@ pub struct Store {
     /// Pending change requests, by network service id.
     #[serde(default)]
     change_requests: BTreeMap<u64, Value>,
+    /// Letters of authorisation, by the path of their object
+    /// (`/connections/7`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    loas: BTreeMap<String, SharedLoa>,
     /// What changed since [`Store::take_changes`] last looked.
     #[serde(skip)]
     changed: Changed,
 }
 
-/// Which records and change requests changed.
+/// Which records, change requests and letters of authorisation changed.
 #[derive(Debug, Default, Clone)]
 struct Changed {
     records: BTreeSet<(String, u64)>,
     change_requests: BTreeSet<u64>,
+    loas: BTreeSet<String>,
+}
+
+/// A letter of authorisation as uploaded: its bytes and the media type
+/// they came with. Written to the state file in base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Loa {
+    pub media_type: String,
+    #[serde(with = "base64_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// A letter of authorisation shared between the store, its snapshots and
+/// the journal, so that none of them copies its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedLoa(pub Arc<Loa>);
+
+impl Serialize for SharedLoa {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedLoa {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Loa::deserialize(deserializer).map(|loa| Self(Arc::new(loa)))
+    }
+}
+
+mod base64_bytes {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        STANDARD
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// A record shared with the store, as the journal writes it.
@@ -118,6 +167,8 @@ pub struct Changes {
     pub records: Vec<(String, u64, Option<SharedRecord>)>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub change_requests: Vec<(u64, Option<Value>)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loas: Vec<(String, Option<SharedLoa>)>,
 }
 
 impl Store {
@@ -182,6 +233,18 @@ impl Store {
         self.change_requests.remove(&id)
     }
 
+    /// The letter of authorisation of the object at `path` (`/connections/7`).
+    pub fn loa(&self, path: &str) -> Option<&Arc<Loa>> {
+        self.loas.get(path).map(|loa| &loa.0)
+    }
+
+    /// Stores (or replaces) the letter of authorisation of the object at
+    /// `path`.
+    pub fn set_loa(&mut self, path: &str, loa: Loa) {
+        self.loas.insert(path.to_string(), SharedLoa(Arc::new(loa)));
+        self.changed.loas.insert(path.to_string());
+    }
+
     /// Stores `object` under a new id, which it also gets as its `id`.
     pub fn insert(&mut self, collection: &str, mut object: Map<String, Value>) -> u64 {
         self.next_id = self.next_id.max(1);
@@ -226,6 +289,14 @@ impl Store {
                 .into_iter()
                 .map(|id| (id, self.change_requests.get(&id).cloned()))
                 .collect(),
+            loas: changed
+                .loas
+                .into_iter()
+                .map(|path| {
+                    let loa = self.loas.get(&path).cloned();
+                    (path, loa)
+                })
+                .collect(),
         }
     }
 
@@ -248,6 +319,12 @@ impl Store {
             match change {
                 Some(change) => self.change_requests.insert(id, change),
                 None => self.change_requests.remove(&id),
+            };
+        }
+        for (path, loa) in changes.loas {
+            match loa {
+                Some(loa) => self.loas.insert(path, loa),
+                None => self.loas.remove(&path),
             };
         }
     }

@@ -1,8 +1,13 @@
 """Proof against peers nobody here wrote: pyixapi, Authlib (OAuth2) and
 schemathesis, each against the ix-api-sandbox binary on 127.0.0.1.
 
-Usage: python tests/interop/run.py PATH/TO/ix-api-sandbox
-(run from the workspace root, in an environment with pyixapi and schemathesis)
+schemathesis runs twice: spec/ix-api.yaml (IX-API 2.7.1) against the
+sandbox, and the published 2.1.0 document against the sandbox playing 2.1.0
+(`--schema-version 2.1.0`).
+
+Usage: python tests/interop/run.py PATH/TO/ix-api-sandbox [PATH/TO/ix-api-v2.1.0.openapi.yaml]
+(run from the workspace root, in an environment with pyixapi and schemathesis;
+the 2.1.0 document defaults to ../shared/ix-api/ beside the workspace)
 """
 
 import json
@@ -17,10 +22,47 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
 
-def start_sandbox(binary):
+UPSTREAM = ROOT.parent / "shared" / "ix-api" / "ix-api-v2.1.0.openapi.yaml"
+# The title of the copy of the published 2.1.0 document schemathesis runs on,
+# which schemathesis.toml's [[project]] for it names.
+PUBLISHED_TITLE = "IX-API 2.1.0 (published)"
+
+
+def published_document(upstream):
+    """A copy of the published 2.1.0 document for schemathesis, changed in
+    two ways only, and written as JSON to target/schemathesis/:
+
+    - its title, so that schemathesis.toml can hold what concerns this run
+      alone (a [[project]] is chosen by title; spec/ is titled IX-API too);
+    - each branch of a discriminated union pins its tag to its mapping's
+      value (as spec/ does): the document's branches leave the tag free, so
+      that, to schemathesis, which checks answers by `oneOf` and not by the
+      discriminator, a `dot1q` vlan_config is also a valid `qinq` one, and an
+      offering of one type valid as another.
+    """
+    import yaml
+
+    document = yaml.safe_load(Path(upstream).read_text())
+    document["info"]["title"] = PUBLISHED_TITLE
+    schemas = document["components"]["schemas"]
+    for schema in list(schemas.values()):
+        discriminator = schema.get("discriminator") or {}
+        tag = discriminator.get("propertyName")
+        for value, target in (discriminator.get("mapping") or {}).items():
+            branch = schemas[target.rsplit("/", 1)[-1]]
+            pin = {"properties": {tag: {"type": "string", "enum": [value]}}}
+            if pin not in branch.setdefault("allOf", []):
+                branch["allOf"].append(pin)
+    path = ROOT / "target" / "schemathesis" / "ix-api-v2.1.0.published.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document))
+    return path
+
+
+def start_sandbox(binary, *extra):
     process = subprocess.Popen(
         # Objects reach `production` at once, so that a test waits for nothing.
-        [binary, "--listen", "127.0.0.1:0", "--provisioning-delay", "0", "--oauth2"],
+        [binary, "--listen", "127.0.0.1:0", "--provisioning-delay", "0", "--oauth2", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -52,20 +94,68 @@ def get(started, token, path):
         return json.load(response)
 
 
-def write_dictionaries(started, token):
+def write_dictionaries(started, token, supported):
     """Fill each dictionary file schemathesis.toml names with the ids of the
-    collection of the same name, as this API user sees it."""
+    collection of the same name, as this API user sees it (`aggregates`: the
+    names of a port's aggregates). A collection the sandbox does not serve
+    (playing 2.1.0) keeps the file an earlier run wrote: the seeded ids are
+    the same."""
     config = tomllib.loads((ROOT / "schemathesis.toml").read_text())
     for name, dictionary in config.get("dictionaries", {}).items():
+        path = ROOT / dictionary["from-file"]
+        if name == "aggregates" and "ports_statistics_read" in supported:
+            port = get(started, token, "/ports")[0]["id"]
+            names = get(started, token, f"/ports/{port}/statistics")["aggregates"].keys()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(f'"{name}"\n' for name in names))
+            continue
+        if name.replace("-", "_") + "_list" not in supported:
+            if not path.exists():
+                raise SystemExit(f"the sandbox does not list {name}, and no earlier run did")
+            continue
         ids = [item["id"] for item in get(started, token, "/" + name)]
         if not ids:
             raise SystemExit(f"the sandbox has no {name}; schemathesis.toml's dictionary needs one")
-        path = ROOT / dictionary["from-file"]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(f'"{id}"\n' for id in ids))
 
 
-def main(binary):
+def schemathesis(started, document, label):
+    """schemathesis on `document`, against every operation the sandbox
+    lists in GET /implementation (all of the document's, which the run
+    checks too, as every operation the document has must be included)."""
+    print(f"== schemathesis: {label}", flush=True)
+    token = login(started)
+    env = dict(os.environ, IX_API_URL=started["base_url"], IX_API_TOKEN=token)
+    only = []
+    supported = supported_operations(started, token)
+    print(f"the sandbox lists {len(supported)} operations", flush=True)
+    for operation_id in supported:
+        only += ["--include-operation-id", operation_id]
+    write_dictionaries(started, token, supported)
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "--no-color",
+            "--config-file",
+            str(ROOT / "schemathesis.toml"),
+            "run",
+            str(document),
+            *only,
+        ],
+        env=env,
+    ).returncode
+
+
+def stop(process):
+    process.terminate()
+    stopped = process.wait(timeout=10)
+    if stopped != 0:
+        print(f"the sandbox exited with {stopped} on SIGTERM")
+    return stopped
+
+
+def main(binary, upstream=UPSTREAM):
     process, started = start_sandbox(binary)
     try:
         print("== pyixapi", flush=True)
@@ -83,36 +173,19 @@ def main(binary):
                 started["api_secret"],
             ]
         )
-        print("== schemathesis", flush=True)
-        token = login(started)
-        env = dict(os.environ, IX_API_URL=started["base_url"], IX_API_TOKEN=token)
-        # Every operation the sandbox implements, by its own account: all of
-        # the spec's, which the next line checks too.
-        only = []
-        supported = supported_operations(started, token)
-        print(f"the sandbox lists {len(supported)} operations", flush=True)
-        for operation_id in supported:
-            only += ["--include-operation-id", operation_id]
-        write_dictionaries(started, token)
-        schemathesis = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "schemathesis"),
-                "--no-color",
-                "--config-file",
-                str(ROOT / "schemathesis.toml"),
-                "run",
-                str(ROOT / "spec" / "ix-api.yaml"),
-                *only,
-            ],
-            env=env,
-        )
+        latest = schemathesis(started, ROOT / "spec" / "ix-api.yaml", "spec/ix-api.yaml (2.7.1)")
     finally:
-        process.terminate()
-        stopped = process.wait(timeout=10)
-    if stopped != 0:
-        print(f"the sandbox exited with {stopped} on SIGTERM")
-    return 1 if pyixapi.returncode or oauth2.returncode or schemathesis.returncode or stopped else 0
+        stopped = stop(process)
+
+    process, started = start_sandbox(binary, "--schema-version", "2.1.0")
+    try:
+        document = published_document(upstream)
+        published = schemathesis(started, document, "the published 2.1.0 document, the sandbox playing 2.1.0")
+    finally:
+        stopped_published = stop(process)
+    failed = [pyixapi.returncode, oauth2.returncode, latest, stopped, published, stopped_published]
+    return 1 if any(failed) else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(*sys.argv[1:3]))

@@ -7,7 +7,9 @@
 //!   problem types) and query parameters,
 //!   the discriminated unions, and every component schema as JSON Schema
 //!   (draft 7), so that the sandbox validates requests by the spec's own
-//!   constraints (enums, lengths, ranges, formats);
+//!   constraints (enums, lengths, ranges, formats); and what the published
+//!   2.1.0 document lacks (see [`later`]), so that the sandbox can play a
+//!   2.1 exchange;
 //! - `ix-api-sandbox/src/models.rs`: a table from component name to the
 //!   generated `types::` model, so that what the sandbox stores and answers
 //!   passes through the same models the client decodes with.
@@ -27,23 +29,46 @@ const SCHEMAS: &str = "#/components/schemas/";
 pub fn facts(raw: &Value) -> Result<String, PassError> {
     let mut definitions = Map::new();
     let mut unions = Map::new();
+    let mut added_members = Map::new();
     for (name, schema) in walk::schemas(raw) {
         let pointer = walk::schema_pointer(name);
         definitions.insert(name.to_string(), json_schema(schema, &pointer)?);
+        let members: Vec<&String> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(_, property)| later(property))
+            .map(|(member, _)| member)
+            .collect();
+        if !members.is_empty() {
+            added_members.insert(name.to_string(), json!(members));
+        }
         if let Some(mapping) = schema.pointer("/discriminator/mapping") {
             let property = schema.pointer("/discriminator/propertyName");
             let mut variants = Map::new();
+            let mut added = Vec::new();
             for (tag, target) in mapping.as_object().into_iter().flatten() {
                 variants.insert(tag.clone(), json!(component(target, &pointer)?));
+                let branch_is_later = schema
+                    .get("oneOf")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .any(|branch| branch.get("$ref") == Some(target) && later(branch));
+                if branch_is_later {
+                    added.push(tag.clone());
+                }
             }
             unions.insert(
                 name.to_string(),
-                json!({"property": property, "mapping": variants}),
+                json!({"property": property, "mapping": variants, "added": added}),
             );
         }
     }
     let operations = operations(raw)?;
     let document = json!({
+        "added_members": added_members,
         "definitions": definitions,
         "operations": operations,
         "unions": unions,
@@ -117,8 +142,11 @@ fn component(reference: &Value, pointer: &str) -> Result<String, PassError> {
         .ok_or_else(|| PassError::new(pointer, "expected a reference to a component schema"))
 }
 
-/// Per operation id: `request` (component), `responses` (status → `schema`,
-/// `list`, `problems`), `query` (name → JSON Schema), `path` (names).
+/// Per operation id: `action`, `request` (component) or `request_media`,
+/// `responses` (status → `schema`, `list`, `problems`, `media`), `query`
+/// (name → JSON Schema), `path` (names), `v2_1` (whether the published
+/// 2.1.0 document has it) and `query_added` (the query parameters it
+/// lacks).
 fn operations(raw: &Value) -> Result<Map<String, Value>, PassError> {
     let mut out = Map::new();
     for operation in walk::operations(raw) {
@@ -173,6 +201,7 @@ fn operations(raw: &Value) -> Result<Map<String, Value>, PassError> {
             responses.insert(status.to_string(), Value::Object(fact));
         }
         let mut query = Map::new();
+        let mut query_added = Vec::new();
         let mut path_parameters = Vec::new();
         for parameter in operation.parameters()? {
             let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
@@ -180,6 +209,9 @@ fn operations(raw: &Value) -> Result<Map<String, Value>, PassError> {
                 Some("query") => {
                     let schema = parameter.get("schema").cloned().unwrap_or(json!({}));
                     query.insert(name.to_string(), json_schema(&schema, &pointer)?);
+                    if later(parameter) {
+                        query_added.push(json!(name));
+                    }
                 }
                 Some("path") => path_parameters.push(json!(name)),
                 _ => {}
@@ -191,13 +223,26 @@ fn operations(raw: &Value) -> Result<Map<String, Value>, PassError> {
             "responses": responses,
             "query": query,
             "path": path_parameters,
+            "v2_1": !later(operation.value),
         });
+        if !query_added.is_empty() {
+            fact["query_added"] = json!(query_added);
+        }
         if !request_media.is_empty() {
             fact["request_media"] = json!(request_media);
         }
         out.insert(id.to_string(), fact);
     }
     Ok(out)
+}
+
+/// Whether an operation, parameter, member or union branch is one the
+/// published 2.1.0 document lacks: spec/ records where each such fact comes
+/// from (`x-evidence`), and nothing of 2.1.0 carries one. (Whole schemas
+/// carry one too, but some of those are 2.1.0's, changed: a schema is
+/// later only through the operations, members and branches that use it.)
+fn later(value: &Value) -> bool {
+    value.get("x-evidence").is_some()
 }
 
 /// The media types of a `content` map whose schema is raw bytes (`type:
@@ -414,8 +459,58 @@ mod tests {
                 },
                 "query": {"id": {"type": "array", "items": {"type": "string"}}},
                 "path": [],
+                "v2_1": true,
             })
         );
+    }
+
+    #[test]
+    fn what_the_published_2_1_0_document_lacks_is_marked() {
+        let evidence = json!("owner/repo@0000:file.go#Symbol");
+        let doc = json!({
+            "paths": {
+                "/ports": {"get": {
+                    "operationId": "ports_list",
+                    "parameters": [
+                        {"name": "id", "in": "query", "schema": {"type": "string"}},
+                        {"name": "page_limit", "in": "query", "schema": {"type": "integer"},
+                         "x-evidence": evidence},
+                    ],
+                    "responses": {},
+                }},
+                "/account": {"get": {"operationId": "account_read", "responses": {},
+                                      "x-evidence": evidence}},
+            },
+            "components": {"schemas": {
+                "Port": {"properties": {
+                    "id": {"type": "string"},
+                    "operational_state": {"type": "string", "x-evidence": evidence},
+                }},
+                "Offering": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/Lan"},
+                        {"$ref": "#/components/schemas/Wire", "x-evidence": evidence},
+                    ],
+                    "discriminator": {"propertyName": "type", "mapping": {
+                        "lan": "#/components/schemas/Lan", "wire": "#/components/schemas/Wire",
+                    }},
+                },
+                "Lan": {"properties": {"type": {"type": "string"}}},
+                "Wire": {"properties": {"type": {"type": "string"}}, "x-evidence": evidence},
+            }},
+        });
+        let facts: Value = serde_json::from_str(&facts(&doc).unwrap()).unwrap();
+        assert_eq!(facts["operations"]["ports_list"]["v2_1"], json!(true));
+        assert_eq!(
+            facts["operations"]["ports_list"]["query_added"],
+            json!(["page_limit"])
+        );
+        assert_eq!(facts["operations"]["account_read"]["v2_1"], json!(false));
+        assert_eq!(
+            facts["added_members"],
+            json!({"Port": ["operational_state"]})
+        );
+        assert_eq!(facts["unions"]["Offering"]["added"], json!(["wire"]));
     }
 
     #[test]

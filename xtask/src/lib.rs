@@ -8,6 +8,7 @@ pub mod document;
 pub mod evidence;
 pub mod evidence_check;
 pub mod facts;
+pub mod httpmock;
 pub mod normalize;
 pub mod polymorphic;
 pub mod sandbox;

@@ -10,6 +10,7 @@ pub mod evidence_check;
 pub mod facts;
 pub mod httpmock;
 pub mod normalize;
+pub mod package;
 pub mod polymorphic;
 pub mod sandbox;
 pub mod spec_check;

@@ -91,7 +91,7 @@ pub(crate) fn settings(unions: &[Union], client: &str) -> GenerationSettings {
     // Text that servers write as text or as a number.
     settings.with_replacement(
         normalize::LENIENT_TEXT,
-        &format!("{client}::lenient::LenientText"),
+        format!("{client}::lenient::LenientText"),
         std::iter::empty(),
     );
     // The polymorphic models are enums of ours, written into `types`.

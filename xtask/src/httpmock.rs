@@ -350,42 +350,44 @@ impl VisitMut for QueryValue {
 /// docs.rs 115 bare method names would say nothing.
 pub fn document(file: &mut syn::File, operations: &Operations) -> Result<(), String> {
     let request = |operation: &Operation| format!("`{} {}`", operation.method, operation.path);
-    for item in &mut file.items {
-        let methods: Box<dyn Iterator<Item = (&mut Vec<syn::Attribute>, String)>> = match item {
+    let trait_methods = file
+        .items
+        .iter_mut()
+        .filter_map(|item| match item {
             syn::Item::Trait(definition) if definition.ident == "MockServerExt" => {
-                Box::new(definition.items.iter_mut().filter_map(|item| match item {
-                    syn::TraitItem::Fn(function) => {
-                        Some((&mut function.attrs, function.sig.ident.to_string()))
-                    }
-                    _ => None,
-                }))
+                Some(&mut definition.items)
             }
-            _ => continue,
-        };
-        for (attrs, name) in methods {
-            let operation = operations.named(&name).ok_or_else(|| {
-                format!("MockServerExt::{name}: no operation of the spec has this name")
-            })?;
-            let pascal = operation.id.to_upper_camel_case();
-            let summary = operation
-                .summary
-                .as_deref()
-                .map(|s| format!(": {}", s.trim_end_matches('.')))
-                .unwrap_or_default();
-            let docs = [
-                format!("Mocks {}{summary}.", request(operation)),
-                String::new(),
-                format!(
-                    "`config_fn` says which requests the mock matches ([`operations::{pascal}When`]) and what it answers ([`operations::{pascal}Then`]). The client's call is [`Client::{name}`]({CLIENT}::Client::{name}).",
-                    CLIENT = CLIENT.trim_start_matches("::"),
-                ),
-            ];
-            attrs.splice(
-                0..0,
-                docs.iter()
-                    .map(|d| -> syn::Attribute { syn::parse_quote!(#[doc = #d]) }),
-            );
-        }
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            syn::TraitItem::Fn(function) => Some(function),
+            _ => None,
+        });
+    for function in trait_methods {
+        let name = function.sig.ident.to_string();
+        let operation = operations.named(&name).ok_or_else(|| {
+            format!("MockServerExt::{name}: no operation of the spec has this name")
+        })?;
+        let pascal = operation.id.to_upper_camel_case();
+        let summary = operation
+            .summary
+            .as_deref()
+            .map(|s| format!(": {}", s.trim_end_matches('.')))
+            .unwrap_or_default();
+        let docs = [
+            format!("Mocks {}{summary}.", request(operation)),
+            String::new(),
+            format!(
+                "`config_fn` says which requests the mock matches ([`operations::{pascal}When`]) and what it answers ([`operations::{pascal}Then`]). The client's call is [`Client::{name}`]({CLIENT}::Client::{name}).",
+                CLIENT = CLIENT.trim_start_matches("::"),
+            ),
+        ];
+        function.attrs.splice(
+            0..0,
+            docs.iter()
+                .map(|d| -> syn::Attribute { syn::parse_quote!(#[doc = #d]) }),
+        );
     }
     let Some(items) = operations_module(file) else {
         return Err("progenitor generated no `operations` module".into());

@@ -22,6 +22,7 @@ impl TempCopy {
             generated: dir.join("generated.rs"),
             sandbox: None,
             cli: None,
+            httpmock: None,
         };
         std::fs::copy(&workspace.spec, &paths.spec).expect("copy spec");
         std::fs::copy(&workspace.generated, &paths.generated).expect("copy generated.rs");

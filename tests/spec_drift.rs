@@ -150,6 +150,7 @@ fn each_changed_fact_fails_the_check_and_is_named_by_spec_check() {
         generated: workspace.generated.clone(),
         sandbox: None,
         cli: None,
+        httpmock: None,
     };
     for change in CHANGES {
         let changed = apply(&spec, change);
@@ -211,6 +212,7 @@ fn after_regeneration_the_client_and_the_sandbox_enforce_the_changed_facts() {
         "ix-api-client",
         "ix-api-sandbox",
         "ix-api-cli",
+        "ix-api-httpmock",
         "tests",
     ] {
         copy_tree(&root.join(dir), &copy.join(dir));

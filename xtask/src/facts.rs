@@ -235,7 +235,7 @@ fn documented_statuses(operation: &walk::Operation<'_>) -> Result<Vec<(u16, u16)
 
 /// Names of the query parameters (of the path item and the operation) that
 /// are lists sent as `style: form, explode: false`.
-fn comma_separated_lists(parameters: &[&Value]) -> Vec<String> {
+pub(crate) fn comma_separated_lists(parameters: &[&Value]) -> Vec<String> {
     let mut names: Vec<String> = parameters
         .iter()
         .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))

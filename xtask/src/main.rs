@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use xtask::codegen::{self, Check, Paths};
-use xtask::{document, evidence, evidence_check, spec_check, workspace_root};
+use xtask::{document, evidence, evidence_check, package, spec_check, workspace_root};
 
 /// The generator allocates and frees a great many small objects; a faster
 /// allocator than the system's shortens `cargo xtask codegen` noticeably.
@@ -46,6 +46,10 @@ enum Task {
         #[arg(long, value_name = "DIR")]
         evidence: Option<PathBuf>,
     },
+    /// Package every publishable crate in dependency order (as `cargo
+    /// package` of the workspace does), then check the packages together,
+    /// unpacked as a user downloads them.
+    Package,
 }
 
 fn main() -> ExitCode {
@@ -66,6 +70,24 @@ fn main() -> ExitCode {
         Task::SpecCheck { upstream, evidence } => {
             let evidence = evidence.map(|dir| cwd.join(dir));
             run_spec_check(Path::new("spec/ix-api.yaml"), &cwd.join(upstream), evidence)
+        }
+        Task::Package => {
+            let started = Instant::now();
+            match package::package(&root) {
+                Ok(crates) => {
+                    let names: Vec<String> = crates.iter().map(|c| c.unpacked()).collect();
+                    eprintln!(
+                        "packaged and checked {} ({} s)",
+                        names.join(", "),
+                        started.elapsed().as_secs()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

@@ -69,10 +69,7 @@ async fn unknown_types_states_and_members_keep_the_list_whole() {
 
     // Back to what came in, but for the member the client does not know.
     let mut expected = answer;
-    expected[4]
-        .as_object_mut()
-        .unwrap()
-        .remove("energy_source");
+    expected[4].as_object_mut().unwrap().remove("energy_source");
     assert_eq!(serde_json::to_value(&configs).unwrap(), expected);
 }
 

@@ -23,7 +23,8 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use ix_api_client::{AccessToken, OAuth2, Session, types};
+use ix_api_client::wait::{self, Wait, Waited};
+use ix_api_client::{AccessToken, Call, OAuth2, Session, types};
 use ix_api_sandbox::{OAuth2Endpoint, Sandbox, SandboxConfig};
 
 type Failure = Box<dyn std::error::Error>;
@@ -213,25 +214,21 @@ async fn order_peering(session: &Session) -> Result<(), Failure> {
     println!("Ordered network service config {id}: {}", ordered.state);
 
     // The sandbox provisions after a second; a real exchange takes longer.
-    let mut state = ordered.state.to_string();
-    for _ in 0..50 {
-        if state == "production" {
-            break;
+    let waited = Wait::new()
+        .interval(Duration::from_millis(200))
+        .timeout(Duration::from_secs(10))
+        .for_state("production", || {
+            client.network_service_configs_read().id(id.clone()).call()
+        })
+        .await?;
+    match waited {
+        Waited::Arrived(_) => println!("Network service config {id}: production"),
+        Waited::Failed(_) => return Err(format!("the exchange put {id} in `error`").into()),
+        Waited::Gone => return Err(format!("{id} is gone").into()),
+        Waited::TimedOut { last } => {
+            let last = last.as_ref().and_then(wait::state).unwrap_or_default();
+            return Err(format!("{id} did not reach production (last seen: {last})").into());
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let current = client
-            .network_service_configs_read()
-            .id(id.clone())
-            .send()
-            .await?
-            .into_inner();
-        if let types::NetworkServiceConfig::ExchangeLan(config) = current {
-            state = config.state.to_string();
-        }
-    }
-    println!("Network service config {id}: {state}");
-    if state != "production" {
-        return Err(format!("{id} did not reach production").into());
     }
 
     let cancelled = client

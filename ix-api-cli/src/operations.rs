@@ -1,7 +1,10 @@
 //! Every operation of the spec as `ix-api RESOURCE VERB`, from the
 //! generated subcommands: `connections_list` is `ix-api connections list`,
 //! `network_service_configs_partial_update` is
-//! `ix-api network-service-configs partial-update`.
+//! `ix-api network-service-configs partial-update`. An operation below an
+//! object (`/connections/{id}/loa`) is a verb of the object's collection:
+//! `connections_loa_download` is `ix-api connections loa-download`,
+//! `ports_statistics_read` is `ix-api ports statistics-read`.
 //!
 //! The two token operations are left out: `ix-api login` and `ix-api token`
 //! do their work, and their bodies would put a secret on the command line.
@@ -44,12 +47,35 @@ fn wait_arguments() -> [clap::Arg; 2] {
 /// `(resource, verb)` of an operation id.
 pub fn name(operation_id: &str) -> (String, String) {
     let id = operation_id.strip_prefix("api_").unwrap_or(operation_id);
+    if let Some(named) = below_an_object(id, operation_id) {
+        return named;
+    }
     for verb in VERBS {
         if let Some(resource) = id.strip_suffix(verb).and_then(|r| r.strip_suffix('_')) {
             return (resource.replace('_', "-"), verb.replace('_', "-"));
         }
     }
     (id.replace('_', "-"), "call".to_string())
+}
+
+/// `(collection, verb)` of an operation whose path goes on below an object
+/// of a collection (`/network-services/{id}/change-request`): the verb is
+/// the operation id without the collection's name, plural or singular
+/// (`network_service_change_request_create` is `change-request-create`).
+fn below_an_object(id: &str, operation_id: &str) -> Option<(String, String)> {
+    let operation = operations::ALL.iter().find(|o| o.id == operation_id)?;
+    let mut segments = operation.path.trim_start_matches('/').split('/');
+    let collection = segments.next()?;
+    if segments.count() < 2 {
+        return None;
+    }
+    let id = id.replace('-', "_");
+    let plural = collection.replace('-', "_");
+    let singular = plural.strip_suffix('s').unwrap_or(&plural);
+    let verb = id
+        .strip_prefix(&format!("{plural}_"))
+        .or_else(|| id.strip_prefix(&format!("{singular}_")))?;
+    Some((collection.to_string(), verb.replace('_', "-")))
 }
 
 fn exposed(command: &CliCommand) -> bool {
@@ -101,7 +127,22 @@ mod tests {
         );
         assert_eq!(
             name("network-service-change-request_create"),
-            ("network-service-change-request".into(), "create".into())
+            ("network-services".into(), "change-request-create".into())
+        );
+        assert_eq!(
+            name("connections_loa_download"),
+            ("connections".into(), "loa-download".into())
+        );
+        assert_eq!(
+            name("network_service_config_cancellation_policy_read"),
+            (
+                "network-service-configs".into(),
+                "cancellation-policy-read".into()
+            )
+        );
+        assert_eq!(
+            name("ports_statistics_timeseries_read"),
+            ("ports".into(), "statistics-timeseries-read".into())
         );
         assert_eq!(name("api_health_read"), ("health".into(), "read".into()));
     }

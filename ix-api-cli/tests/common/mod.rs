@@ -79,7 +79,7 @@ impl World {
         self.command(args, with_secret).output().await.unwrap()
     }
 
-    pub async fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
+    pub async fn run_with_stdin(&self, args: &[&str], input: impl AsRef<[u8]>) -> Output {
         use tokio::io::AsyncWriteExt;
         let mut child = self
             .command(args, false)
@@ -89,7 +89,7 @@ impl World {
             .spawn()
             .unwrap();
         let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input.as_bytes()).await.unwrap();
+        stdin.write_all(input.as_ref()).await.unwrap();
         drop(stdin);
         child.wait_with_output().await.unwrap()
     }

@@ -12,131 +12,15 @@ use ix_api_client::spec::operations;
 use ix_api_sandbox::{
     Account, MAX_BODY_BYTES, MAX_LOA_BYTES, Sandbox, SandboxConfig, SchemaVersion,
 };
-use ix_api_tests::advance;
+use ix_api_tests::{ApiUser as User, advance};
 use serde_json::{Value, json};
 
 const NOT_FOUND: &str = "https://errors.ix-api.net/v2/not-found.html";
 const VALIDATION_ERROR: &str = "https://errors.ix-api.net/v2/validation-error.html";
 
-/// The demo API user's view of a sandbox.
-struct User {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl User {
-    async fn login(sandbox: &Sandbox) -> Self {
-        let http = reqwest::Client::new();
-        let base = sandbox.base_url().to_string();
-        let (api_key, api_secret) = sandbox.credentials();
-        let pair: Value = http
-            .post(format!("{base}/auth/token"))
-            .json(&json!({"api_key": api_key, "api_secret": api_secret}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = pair["access_token"].as_str().unwrap().to_string();
-        Self { http, base, token }
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let content_type = if method == reqwest::Method::PATCH {
-            "application/merge-patch+json"
-        } else {
-            "application/json"
-        };
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request
-                .header("content-type", content_type)
-                .body(body.to_string());
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let (status, body) = self.call("GET", path, None).await;
-        assert_eq!(status, 200, "GET {path}: {body}");
-        body
-    }
-
-    async fn create(&self, path: &str, body: Value) -> Value {
-        let (status, answer) = self.call("POST", path, Some(body)).await;
-        assert_eq!(status, 201, "POST {path}: {answer}");
-        answer
-    }
-
-    async fn ids(&self, path: &str) -> Vec<String> {
-        self.get(path)
-            .await
-            .as_array()
-            .unwrap_or_else(|| panic!("{path} answers a list"))
-            .iter()
-            .map(|o| o["id"].as_str().unwrap().to_string())
-            .collect()
-    }
-
-    async fn find(&self, path: &str, member: &str, value: &str) -> Value {
-        self.get(path)
-            .await
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o[member] == value)
-            .cloned()
-            .unwrap_or_else(|| panic!("no {path} with {member} = {value}"))
-    }
-
-    /// `POST {path}` with raw bytes as `media_type`.
-    async fn upload(&self, path: &str, media_type: &str, bytes: Vec<u8>) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .header("content-type", media_type)
-            .body(bytes)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    /// `GET {path}`: the status, the media type and the bytes.
-    async fn download(&self, path: &str) -> (u16, String, Vec<u8>) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let media_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        (status, media_type, response.bytes().await.unwrap().to_vec())
-    }
-}
-
 async fn start(config: SandboxConfig) -> (Sandbox, User) {
     let sandbox = Sandbox::start(config).await.unwrap();
-    let user = User::login(&sandbox).await;
+    let user = User::login(&sandbox, sandbox.credentials()).await;
     (sandbox, user)
 }
 
@@ -486,7 +370,7 @@ async fn other_api_users_see_no_port_reservation_of_the_reseller() {
     })
     .await
     .unwrap();
-    let demo = User::login(&sandbox).await;
+    let demo = User::login(&sandbox, sandbox.credentials()).await;
     let order = order(&demo).await;
     let connection = demo.create("/connections", order.connection(1)).await;
     let reservation = connection["port_reservations"][0].as_str().unwrap();
@@ -496,21 +380,7 @@ async fn other_api_users_see_no_port_reservation_of_the_reseller() {
             .contains(&reservation.to_string())
     );
 
-    let http = reqwest::Client::new();
-    let pair: Value = http
-        .post(format!("{}/auth/token", sandbox.base_url()))
-        .json(&json!({"api_key": accounts[1].api_key, "api_secret": accounts[1].api_secret}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let other = User {
-        http,
-        base: sandbox.base_url().to_string(),
-        token: pair["access_token"].as_str().unwrap().to_string(),
-    };
+    let other = User::login(&sandbox, (&accounts[1].api_key, &accounts[1].api_secret)).await;
     assert!(other.ids("/port-reservations").await.is_empty());
     let (status, _) = other
         .call("GET", &format!("/port-reservations/{reservation}"), None)

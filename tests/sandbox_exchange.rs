@@ -7,91 +7,8 @@ use std::time::Duration;
 
 use ix_api_client::spec::operations;
 use ix_api_sandbox::{Account, Sandbox, SandboxConfig};
-use ix_api_tests::advance;
+use ix_api_tests::{ApiUser as User, advance};
 use serde_json::{Value, json};
-
-/// One API user's view of a sandbox.
-#[derive(Clone)]
-struct User {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl User {
-    async fn login(sandbox: &Sandbox, account: &Account) -> Self {
-        let http = reqwest::Client::new();
-        let base = sandbox.base_url().to_string();
-        let pair: Value = http
-            .post(format!("{base}/auth/token"))
-            .json(&json!({"api_key": account.api_key, "api_secret": account.api_secret}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = pair["access_token"].as_str().unwrap().to_string();
-        Self { http, base, token }
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let content_type = if method == reqwest::Method::PATCH {
-            "application/merge-patch+json"
-        } else {
-            "application/json"
-        };
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request
-                .header("content-type", content_type)
-                .body(body.to_string());
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let (status, body) = self.call("GET", path, None).await;
-        assert_eq!(status, 200, "GET {path}: {body}");
-        body
-    }
-
-    async fn create(&self, path: &str, body: Value) -> Value {
-        let (status, answer) = self.call("POST", path, Some(body)).await;
-        assert_eq!(status, 201, "POST {path}: {answer}");
-        answer
-    }
-
-    /// The ids a list answers.
-    async fn ids(&self, path: &str) -> Vec<String> {
-        self.get(path)
-            .await
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| o["id"].as_str().unwrap().to_string())
-            .collect()
-    }
-
-    /// The first object of a list that has `member` = `value`.
-    async fn find(&self, path: &str, member: &str, value: &str) -> Value {
-        self.get(path)
-            .await
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o[member] == value)
-            .cloned()
-            .unwrap_or_else(|| panic!("no {path} with {member} = {value}"))
-    }
-}
 
 struct Exchange {
     sandbox: Sandbox,
@@ -114,7 +31,7 @@ async fn exchange_with(delay: Duration, accounts: Vec<Account>) -> Exchange {
     })
     .await
     .unwrap();
-    let demo = User::login(&sandbox, &demo_account).await;
+    let demo = User::login(&sandbox, (&demo_account.api_key, &demo_account.api_secret)).await;
     let reseller = demo.find("/accounts", "name", "Example Reseller").await["id"]
         .as_str()
         .unwrap()
@@ -135,7 +52,8 @@ async fn exchange_with(delay: Duration, accounts: Vec<Account>) -> Exchange {
 impl Exchange {
     /// Another API user of the sandbox: `index` into its accounts.
     async fn user(&self, index: usize) -> User {
-        User::login(&self.sandbox, &self.accounts[index]).await
+        let account = &self.accounts[index];
+        User::login(&self.sandbox, (&account.api_key, &account.api_secret)).await
     }
 
     fn contact(&self) -> Value {

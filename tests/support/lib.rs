@@ -2,6 +2,10 @@
 //! 127.0.0.1 port that records every request and answers as the test says,
 //! and real (HS256-signed) JWTs.
 
+mod api_user;
+
+pub use api_user::ApiUser;
+
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

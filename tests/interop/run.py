@@ -120,20 +120,28 @@ def write_dictionaries(started, token, supported):
         path.write_text("".join(f'"{id}"\n' for id in ids))
 
 
-def schemathesis(started, document, label):
-    """schemathesis on `document`, against every operation the sandbox
-    lists in GET /implementation (all of the document's, which the run
-    checks too, as every operation the document has must be included)."""
-    print(f"== schemathesis: {label}", flush=True)
+def prepare(started):
+    """What a schemathesis run against `started` needs: a token, and the
+    operations the sandbox lists in GET /implementation (all of the
+    document's, which the run checks too, as every operation the document
+    has must be included); the dictionaries filled."""
     token = login(started)
+    supported = supported_operations(started, token)
+    write_dictionaries(started, token, supported)
+    return started, token, supported
+
+
+def schemathesis(prepared, document, label):
+    """Start schemathesis on `document` against a prepared sandbox. Its
+    output goes to a file, so that two runs can go at once: each keeps about
+    one core busy, as schemathesis and the sandbox take turns."""
+    started, token, supported = prepared
     env = dict(os.environ, IX_API_URL=started["base_url"], IX_API_TOKEN=token)
     only = []
-    supported = supported_operations(started, token)
-    print(f"the sandbox lists {len(supported)} operations", flush=True)
     for operation_id in supported:
         only += ["--include-operation-id", operation_id]
-    write_dictionaries(started, token, supported)
-    return subprocess.run(
+    output = ROOT / "target" / "schemathesis" / f"{len(supported)}-operations.log"
+    process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "schemathesis"),
             "--no-color",
@@ -144,7 +152,20 @@ def schemathesis(started, document, label):
             *only,
         ],
         env=env,
-    ).returncode
+        stdout=output.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    return label, len(supported), output, process
+
+
+def finish(run):
+    """Wait for a run that `schemathesis` started, and print what it said."""
+    label, supported, output, process = run
+    code = process.wait()
+    print(f"== schemathesis: {label}", flush=True)
+    print(f"the sandbox lists {supported} operations", flush=True)
+    print(output.read_text(), flush=True)
+    return code
 
 
 def stop(process):
@@ -173,16 +194,21 @@ def main(binary, upstream=UPSTREAM):
                 started["api_secret"],
             ]
         )
-        latest = schemathesis(started, ROOT / "spec" / "ix-api.yaml", "spec/ix-api.yaml (2.7.1)")
+        older, started_older = start_sandbox(binary, "--schema-version", "2.1.0")
+        try:
+            # Both prepared before either starts: they share the dictionary files.
+            prepared, prepared_older = prepare(started), prepare(started_older)
+            latest = schemathesis(prepared, ROOT / "spec" / "ix-api.yaml", "spec/ix-api.yaml (2.7.1)")
+            published = schemathesis(
+                prepared_older,
+                published_document(upstream),
+                "the published 2.1.0 document, the sandbox playing 2.1.0",
+            )
+            latest, published = finish(latest), finish(published)
+        finally:
+            stopped_published = stop(older)
     finally:
         stopped = stop(process)
-
-    process, started = start_sandbox(binary, "--schema-version", "2.1.0")
-    try:
-        document = published_document(upstream)
-        published = schemathesis(started, document, "the published 2.1.0 document, the sandbox playing 2.1.0")
-    finally:
-        stopped_published = stop(process)
     failed = [pyixapi.returncode, oauth2.returncode, latest, stopped, published, stopped_published]
     return 1 if any(failed) else 0
 

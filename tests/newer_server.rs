@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use ix_api_client::{Error, Session, types};
+use ix_api_client::{Error, types};
 use ix_api_sandbox::{Sandbox, SandboxConfig};
-use ix_api_tests::{Reply, answering};
+use ix_api_tests::{Reply, answering, demo_session};
 use serde_json::{Value, json};
 
 fn lan_config(id: &str, state: &str) -> Value {
@@ -143,11 +143,7 @@ async fn a_session_tells_which_operations_the_server_supports() {
     })
     .await
     .unwrap();
-    let (key, secret) = sandbox.credentials();
-    let session = Session::builder(sandbox.base_url())
-        .credentials(key, secret)
-        .build()
-        .unwrap();
+    let session = demo_session(&sandbox);
     assert!(session.supports("api_implementation_read").await.unwrap());
     // The sandbox implements every operation of the spec; a newer one it
     // does not know is not listed.

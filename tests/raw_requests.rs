@@ -7,7 +7,9 @@ use std::time::Duration;
 use ix_api_client::raw::Method;
 use ix_api_client::{Error, ProblemError, Session};
 use ix_api_sandbox::{Sandbox, SandboxConfig};
-use ix_api_tests::{Recorded, Reply, ScriptedServer, demo_credentials, jwt, token_pair};
+use ix_api_tests::{
+    Recorded, Reply, ScriptedServer, demo_credentials, demo_session, jwt, token_pair,
+};
 use serde_json::{Value, json};
 
 async fn sandbox_session() -> (Sandbox, Session) {
@@ -17,11 +19,7 @@ async fn sandbox_session() -> (Sandbox, Session) {
     })
     .await
     .unwrap();
-    let (key, secret) = sandbox.credentials();
-    let session = Session::builder(sandbox.base_url())
-        .credentials(key, secret)
-        .build()
-        .unwrap();
+    let session = demo_session(&sandbox);
     (sandbox, session)
 }
 

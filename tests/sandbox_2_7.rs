@@ -8,11 +8,12 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use ix_api_client::Call;
 use ix_api_client::spec::operations;
 use ix_api_sandbox::{
     Account, MAX_BODY_BYTES, MAX_LOA_BYTES, Sandbox, SandboxConfig, SchemaVersion,
 };
-use ix_api_tests::{ApiUser as User, advance};
+use ix_api_tests::{ApiUser as User, advance, demo_session};
 use serde_json::{Value, json};
 
 const NOT_FOUND: &str = "https://errors.ix-api.net/v2/not-found.html";
@@ -619,14 +620,7 @@ async fn routing_functions_are_ordered_changed_and_cancelled() {
 #[tokio::test]
 async fn the_catalogue_of_2_7_the_account_and_extensions() {
     let (_sandbox, user) = sandbox(Duration::ZERO).await;
-    let types: BTreeSet<String> = user
-        .get("/product-offerings")
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["type"].as_str().unwrap().to_string())
-        .collect();
+    let types = user.offering_types().await;
     let mapped: BTreeSet<String> = [
         "exchange_lan",
         "p2p_vc",
@@ -1284,20 +1278,15 @@ async fn a_client_meets_a_2_1_exchange_as_not_implemented() {
         ..SandboxConfig::default()
     })
     .await;
-    let (api_key, api_secret) = sandbox.credentials();
-    let session = ix_api_client::Session::builder(sandbox.base_url())
-        .credentials(api_key, api_secret)
-        .build()
-        .unwrap();
+    let session = demo_session(&sandbox);
     let facilities = session.client().facilities_list().send().await.unwrap();
     assert_eq!(facilities.len(), 3);
     let error = session
         .client()
         .port_reservations_list()
-        .send()
+        .call()
         .await
         .unwrap_err();
-    let error = ix_api_client::Error::from_operation("port_reservations_list", error);
     assert!(
         matches!(
             error,
@@ -1311,10 +1300,9 @@ async fn a_client_meets_a_2_1_exchange_as_not_implemented() {
         .client()
         .connections_create()
         .body(serde_json::from_value::<ix_api_client::types::ConnectionRequest>(order).unwrap())
-        .send()
+        .call()
         .await
         .unwrap_err();
-    let error = ix_api_client::Error::from_operation("connections_create", error);
     assert!(
         matches!(
             error,

@@ -90,14 +90,7 @@ async fn the_seeded_exchange_has_a_catalogue_and_a_reseller() {
     assert_eq!(demo.get("/facilities").await.as_array().unwrap().len(), 3);
     assert_eq!(demo.get("/pops").await.as_array().unwrap().len(), 3);
     assert_eq!(demo.get("/devices").await.as_array().unwrap().len(), 3);
-    let types: BTreeSet<String> = demo
-        .get("/product-offerings")
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["type"].as_str().unwrap().to_string())
-        .collect();
+    let types = demo.offering_types().await;
     let documented: BTreeSet<String> = [
         "exchange_lan",
         "p2p_vc",

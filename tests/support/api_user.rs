@@ -4,6 +4,15 @@
 use ix_api_sandbox::Sandbox;
 use serde_json::{Value, json};
 
+/// A session of the sandbox's demo API user.
+pub fn demo_session(sandbox: &Sandbox) -> ix_api_client::Session {
+    let (api_key, api_secret) = sandbox.credentials();
+    ix_api_client::Session::builder(sandbox.base_url())
+        .credentials(api_key, api_secret)
+        .build()
+        .expect("valid settings")
+}
+
 /// One API user's view of a sandbox: its bearer token and the base URL.
 #[derive(Clone)]
 pub struct ApiUser {
@@ -74,6 +83,17 @@ impl ApiUser {
             .unwrap_or_else(|| panic!("{path} answers a list"))
             .iter()
             .map(|o| o["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The `type`s of the product offerings the user sees.
+    pub async fn offering_types(&self) -> std::collections::BTreeSet<String> {
+        self.get("/product-offerings")
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["type"].as_str().unwrap().to_string())
             .collect()
     }
 

@@ -4,7 +4,7 @@
 
 mod api_user;
 
-pub use api_user::ApiUser;
+pub use api_user::{ApiUser, demo_session};
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -45,6 +45,40 @@ async fn a_server_that_ignores_the_page_parameters_gives_each_item_once() {
     }
 }
 
+/// IX-API 2.7.1 answers a list 200 or 206: pages answered 206 (here, all
+/// but the last) are pages like any other, walked or asked for one by one.
+#[tokio::test]
+async fn pages_answered_206_are_pages() {
+    let server = ScriptedServer::start(|request| {
+        let number = |name: &str| request.query(name).and_then(|v| v.parse::<usize>().ok());
+        let (limit, offset) = (
+            number("page_limit").unwrap_or(5),
+            number("page_offset").unwrap_or(0),
+        );
+        let end = (offset + limit).min(5);
+        let page: Vec<_> = (offset..end).map(zone).collect();
+        Reply::json(if end < 5 { 206 } else { 200 }, json!(page))
+    })
+    .await;
+    let client = client_for(&server);
+    let ids: Vec<String> = client
+        .availability_zones_list()
+        .pages(NonZeroU32::new(2).unwrap())
+        .map(|zone| zone.unwrap().id.unwrap())
+        .collect()
+        .await;
+    assert_eq!(ids, ["az-0", "az-1", "az-2", "az-3", "az-4"]);
+    assert_eq!(server.requests().len(), 3);
+    let page = client
+        .availability_zones_list()
+        .page_limit(2)
+        .call()
+        .await
+        .expect("a 206 is a success");
+    assert_eq!(page.status().as_u16(), 206);
+    assert_eq!(page.len(), 2);
+}
+
 #[tokio::test]
 async fn an_error_ends_the_walk_after_it_is_given() {
     let server = ScriptedServer::start(|request| match request.query("page_offset").as_deref() {

@@ -214,3 +214,181 @@ fn private_file(path: &Path) -> std::io::Result<File> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The token cache read from any file: edits of a real cache, other
+    //! JSON, arbitrary bytes, tokens with any claims. Reading may find the
+    //! file unreadable; it must not panic, nor may what `ix-api` does next
+    //! with the tokens (their expiry, whether they are fresh).
+
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::profile::tests::{Tally, apply, byte_edits, draw, runner, target};
+
+    const CACHE_FILES: usize = 1_000;
+    const URL: &str = "https://ixp.example.net/api/v2";
+    const API_KEY: &str = "0123456789abcdef";
+    const TOKEN_URL: &str = "https://id.example.net/oauth2/token";
+
+    const JSON_TOKENS: &[&str] = &[
+        ",",
+        ":",
+        "\"",
+        "\\",
+        "\\u",
+        "\\ud800",
+        "{",
+        "}",
+        "[",
+        "]",
+        "null",
+        "1e400",
+        "123456789012345678901234567890",
+        "\u{0}",
+        "\u{feff}",
+        "\"access_token\":\"x\",",
+        "\"refresh_token\":null,",
+    ];
+
+    /// A JWT whose claims hold `exp`, whatever it is.
+    fn jwt(exp: &Value) -> String {
+        let claims = URL_SAFE_NO_PAD.encode(json!({"exp": exp, "iat": 0}).to_string());
+        format!("eyJhbGciOiJIUzI1NiJ9.{claims}.c2ln")
+    }
+
+    fn exp() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::from)),
+            prop::sample::select(vec![
+                json!(4_000_000_000_u64),
+                json!(1e300),
+                json!(-1),
+                json!("soon"),
+                json!(null),
+                json!([1]),
+            ]),
+        ]
+    }
+
+    /// Any token text: a JWT with any `exp`, or any text.
+    fn token() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            6 => exp().prop_map(|exp| Value::from(jwt(&exp))),
+            1 => any::<String>().prop_map(Value::from),
+            1 => prop::sample::select(vec![json!(null), json!(7), json!(["a"]), json!({})]),
+        ]
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+            prop::sample::select(vec![URL, API_KEY, TOKEN_URL, ""]).prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_]{0,16}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A cache file: its members as written, then edited.
+    fn cache_file() -> impl Strategy<Value = Vec<u8>> {
+        // Mostly the target's own URL and key, so that the tokens are read.
+        let exactly =
+            |text: &'static str| prop_oneof![9 => Just(Value::from(text)), 1 => any_json()];
+        let members = (
+            prop::option::weighted(0.95, exactly(URL)),
+            prop::option::weighted(0.95, exactly(API_KEY)),
+            prop::option::weighted(0.4, exactly(TOKEN_URL)),
+            prop::option::weighted(0.9, token()),
+            prop::option::weighted(0.7, token()),
+            prop::option::weighted(0.2, ("[a-z_]{1,12}", any_json())),
+        )
+            .prop_map(|(url, api_key, token_url, access, refresh, extra)| {
+                let mut file = serde_json::Map::new();
+                let named = [
+                    ("url", url),
+                    ("api_key", api_key),
+                    ("oauth2_token_url", token_url),
+                    ("access_token", access),
+                    ("refresh_token", refresh),
+                ];
+                for (name, value) in named {
+                    if let Some(value) = value {
+                        file.insert(name.into(), value);
+                    }
+                }
+                if let Some((name, value)) = extra {
+                    file.insert(name, value);
+                }
+                serde_json::to_vec_pretty(&Value::Object(file)).expect("JSON encodes")
+            })
+            .boxed();
+        prop_oneof![
+            5 => members.clone(),
+            3 => (members, byte_edits(JSON_TOKENS)).prop_map(|(mut bytes, edits)| {
+                apply(&mut bytes, &edits);
+                bytes
+            }),
+            1 => any_json().prop_map(|v| v.to_string().into_bytes()),
+            1 => prop::collection::vec(any::<u8>(), 0..128),
+        ]
+    }
+
+    #[test]
+    fn any_token_cache_file_is_read_or_refused_without_panicking() {
+        let dir = std::env::temp_dir().join(format!("ix-api-cache-inputs-{}", std::process::id()));
+        let cache = Cache::new(&dir, "default");
+        create_private_dir(&dir).expect("a temporary directory");
+        let targets = [
+            target(URL, API_KEY, Login::Legacy),
+            target(
+                URL,
+                API_KEY,
+                Login::OAuth2 {
+                    token_url: TOKEN_URL.into(),
+                    scopes: vec!["ix-api".into()],
+                },
+            ),
+        ];
+        let strategy = cache_file();
+        let mut runner = runner(2);
+        let mut tally = Tally::new("token cache files");
+        for _ in 0..CACHE_FILES {
+            let bytes = draw(&mut runner, &strategy);
+            std::fs::write(cache.file(), &bytes).expect("write the cache file");
+            tally.check(&bytes, || {
+                let mut outcome = "unreadable";
+                for target in &targets {
+                    match cache.read(target) {
+                        Found::Tokens(saved) => {
+                            let _ = saved.access_token.expires_at();
+                            let _ = saved.refresh_token.as_ref().map(RefreshToken::expires_at);
+                            let _ = crate::tokens::fresh(&saved);
+                            let _ = saved.pair();
+                            outcome = "tokens";
+                        }
+                        Found::Nothing if outcome != "tokens" => outcome = "not for this target",
+                        _ => {}
+                    }
+                }
+                outcome
+            });
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        tally.finish();
+    }
+}

@@ -103,9 +103,24 @@ impl From<Error> for Failure {
             Error::ReauthenticationRequired => "the tokens have expired or were rejected: \
                  run ix-api login, or set IX_API_SECRET or --secret-file to log in again"
                 .to_string(),
-            Error::MalformedResponse { .. }
-            | Error::UnexpectedStatus { .. }
-            | Error::NotImplemented { .. } => format!("the exchange: {error}"),
+            Error::NoIxApi { .. } => {
+                format!("{error} (--url, IX_API_URL or url in the profile)")
+            }
+            Error::MalformedResponse { .. } => {
+                // Only a JSON answer is printed as it came (without --strict).
+                let json = error.raw_body().is_some_and(|body| {
+                    serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+                });
+                let strict = if json {
+                    " (without --strict, ix-api prints such an answer as it came)"
+                } else {
+                    ""
+                };
+                format!("the exchange: {error}{strict}")
+            }
+            Error::UnexpectedStatus { .. } | Error::NotImplemented { .. } => {
+                format!("the exchange: {error}")
+            }
             other => other.to_string(),
         };
         Self::new(exit, message)

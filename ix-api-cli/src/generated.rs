@@ -3793,6 +3793,8 @@ impl<T: CliConfig> Cli<T> {
                             ::clap::builder::PossibleValuesParser::new([
                                 types::ProductOfferingsListDowngradeAllowed::True
                                     .to_string(),
+                                types::ProductOfferingsListDowngradeAllowed::False
+                                    .to_string(),
                             ]),
                             |s| {
                                 types::ProductOfferingsListDowngradeAllowed::try_from(s)
@@ -3909,6 +3911,8 @@ impl<T: CliConfig> Cli<T> {
                                 types::ProductOfferingsListType::Mp2mpVc.to_string(),
                                 types::ProductOfferingsListType::P2mpVc.to_string(),
                                 types::ProductOfferingsListType::CloudVc.to_string(),
+                                types::ProductOfferingsListType::Connection.to_string(),
+                                types::ProductOfferingsListType::RoutingFunction.to_string(),
                             ]),
                             |s| types::ProductOfferingsListType::try_from(s).unwrap(),
                         ),

@@ -35,12 +35,18 @@ use crate::tokens::Log;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  done
-  1  the exchange said no (a problem document: validation, permission, not found)
+  1  the exchange said no (a problem document, whatever its status:
+     validation, permission, not found, not implemented)
   2  usage: the command line, a config file or a body is wrong
   3  authentication: logging in failed, or there is nothing to log in with
-  4  the exchange could not be reached, or answered unexpectedly
+  4  the exchange could not be reached, is no IX-API at the URL, or answered
+     unexpectedly (an answer that breaks the spec, with --strict)
   5  a local file (the token cache) could not be read or written
   6  --wait: the object did not reach the state before --timeout
+
+An answer that breaks the spec is printed as the exchange sent it, with a
+warning on stderr, and exits 0. When a command fails, stdout holds no
+complete JSON document.
 
 The API secret is read from IX_API_SECRET, --secret-file, or a prompt; never
 from the command line. Tokens are kept per profile in
@@ -95,6 +101,12 @@ fn command() -> Command {
                 .long("oauth2-scopes")
                 .value_name("SCOPES")
                 .help("OAuth2 scopes, separated by commas or spaces [env: IX_API_OAUTH2_SCOPES; default: ix-api]"),
+        ))
+        .arg(global(
+            Arg::new("strict")
+                .long("strict")
+                .action(ArgAction::SetTrue)
+                .help("Fail (exit 4) on an answer that breaks the spec, instead of printing it as it came with a warning"),
         ))
         .arg(global(
             Arg::new("verbose")
@@ -173,6 +185,7 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
     let log = Log {
         verbose: matches.get_flag("verbose"),
     };
+    output::set_strict(matches.get_flag("strict"));
     let (name, sub) = matches
         .subcommand()
         .ok_or_else(|| Failure::usage("no command"))?;
@@ -309,10 +322,21 @@ async fn call(
     let session = tokens::session(target, cache, log, false)?;
     let printer = Printer::new(operation.operation_id());
     let failed = printer.failed.clone();
+    let as_received = printer.as_received.clone();
     let answered = printer.last.clone();
     log.say(&format!("calling {}", operation.operation_id()));
     let cli = Cli::new(session.client().clone(), printer);
-    match cli.execute(operation, arguments).await {
+    // The errors name the status of an answer that broke the spec.
+    let executed = ix_api_client::with_answer_status(cli.execute(operation, arguments)).await;
+    // An answer printed as it came, with a warning: done.
+    let executed = executed.or_else(|error| {
+        if as_received.get() {
+            Ok(())
+        } else {
+            Err(error)
+        }
+    });
+    match executed {
         Ok(()) => match arguments.try_get_one::<String>("wait").ok().flatten() {
             Some(state) => {
                 let answered = answered.take();

@@ -1,17 +1,38 @@
 //! What `ix-api` prints: answers as JSON on stdout (pretty on a terminal,
 //! compact otherwise, for `jq`), errors as one readable line on stderr.
+//!
+//! An answer that breaks the spec is printed as the exchange sent it, with
+//! a warning on stderr naming the operation, the status and the member,
+//! unless `--strict` makes it an error. When a command fails, stdout holds
+//! no complete JSON document: a list printed as its pages come is left
+//! open.
 
 use std::cell::Cell;
 use std::io::{IsTerminal, Write};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::StreamExt;
+use ix_api_client::pages::{Cursor, DEFAULT_PAGE_LIMIT};
 use ix_api_client::{ByteStream, Paginate};
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::api::{Error, ResponseValue};
 use crate::failure::{Exit, Failure};
 use crate::generated::CliConfig;
+
+/// `--strict`: an answer that breaks the spec fails the command rather
+/// than being printed as it came. Set once, before any command runs.
+static STRICT: AtomicBool = AtomicBool::new(false);
+
+pub fn set_strict(strict: bool) {
+    STRICT.store(strict, Ordering::Relaxed);
+}
+
+fn strict() -> bool {
+    STRICT.load(Ordering::Relaxed)
+}
 
 pub struct Printer {
     pretty: bool,
@@ -20,6 +41,9 @@ pub struct Printer {
     /// How the operation failed, for the exit code; shared with the caller,
     /// since the generated `Cli` keeps its printer.
     pub failed: Rc<Cell<Option<Exit>>>,
+    /// The answer broke the spec and was printed as it came: the command
+    /// succeeds (the generated `Cli` still returns its error).
+    pub as_received: Rc<Cell<bool>>,
     /// The object the operation answered, for `--wait`.
     pub last: Rc<Cell<Option<serde_json::Value>>>,
 }
@@ -30,6 +54,7 @@ impl Printer {
             pretty: std::io::stdout().is_terminal(),
             operation,
             failed: Rc::default(),
+            as_received: Rc::default(),
             last: Rc::default(),
         }
     }
@@ -45,16 +70,71 @@ impl Printer {
         let _ = text.map(|text| writeln!(out, "{text}"));
     }
 
-    /// The exit code and one line for an operation's error: the client's
-    /// typed error, in the command line's words. Nothing of a raw body is
-    /// printed.
-    pub fn describe<T: Serialize>(&self, error: &Error<T>) -> (Exit, String) {
-        let failure = Failure::from(ix_api_client::Error::from_operation_ref(
-            self.operation,
-            error,
-        ));
-        (failure.exit, failure.message)
+    /// An answer that broke the spec, printed as the exchange sent it: see
+    /// [`as_received`].
+    fn print_as_received(&self, error: &ix_api_client::Error) -> bool {
+        let Some(json) = as_received(error, "") else {
+            return false;
+        };
+        let _ = write_as_sent(&mut std::io::stdout().lock(), error.raw_body());
+        self.last.set(Some(json));
+        true
     }
+}
+
+/// The answer an error is about, as JSON, when the command prints it as it
+/// came rather than failing: it broke the spec, it is JSON, and `--strict`
+/// was not given. Says so on stderr (`place` says where, in a list walked
+/// page by page).
+fn as_received(error: &ix_api_client::Error, place: &str) -> Option<Value> {
+    if strict() {
+        return None;
+    }
+    let json = serde_json::from_slice::<Value>(error.raw_body()?).ok()?;
+    eprintln!(
+        "ix-api: warning: {error}{place}; printed as the exchange sent it (--strict makes this an error)"
+    );
+    Some(json)
+}
+
+/// A body as the exchange sent it, ended by a newline.
+fn write_as_sent(out: &mut impl Write, body: Option<&[u8]>) -> std::io::Result<()> {
+    let body = body.unwrap_or_default();
+    out.write_all(body)?;
+    if !body.ends_with(b"\n") {
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// The items of a JSON array, each as its text came (`body` is known to be
+/// an array).
+fn items_as_sent(body: &[u8]) -> Option<Vec<&str>> {
+    let text = std::str::from_utf8(body).ok()?;
+    serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text).ok()?;
+    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
+    let mut items = Vec::new();
+    let (mut depth, mut in_string, mut escaped, mut start) = (0usize, false, false, 0usize);
+    for (at, c) in inner.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '[' | '{' => depth += 1,
+            ']' | '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                items.push(inner[start..at].trim());
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = inner[start..].trim();
+    if !last.is_empty() {
+        items.push(last);
+    }
+    Some(items)
 }
 
 /// Whether a list command walks every page: unless the command line names
@@ -67,39 +147,80 @@ pub fn all_pages(matches: &clap::ArgMatches) -> bool {
 
 /// Every item of a list, page by page, printed as one JSON array as the
 /// items come (pretty on a terminal, one line otherwise): one page in
-/// memory at a time.
+/// memory at a time. A page that breaks the spec is printed as it came
+/// (unless `--strict`). If the walk fails, the array is left open: what
+/// came so far stays, but no complete JSON document is on stdout.
 pub async fn pages<B: Paginate>(request: B) -> anyhow::Result<()> {
     let pretty = std::io::stdout().is_terminal();
-    let items = request.pages(ix_api_client::pages::DEFAULT_PAGE_LIMIT);
-    let mut items = std::pin::pin!(items);
+    let mut cursor = Cursor::new(DEFAULT_PAGE_LIMIT);
     let mut out = std::io::stdout().lock();
+    let mut opened = false;
     let mut first = true;
     let written: std::io::Result<()> = async {
-        out.write_all(b"[")?;
-        while let Some(item) = items.next().await {
-            let item = match item {
-                Ok(item) => item,
+        while let Some((limit, offset)) = cursor.next_page() {
+            let texts = match request.clone().page(limit, offset).call().await {
+                Ok(answer) => {
+                    let items = answer.into_inner();
+                    let leading = items
+                        .first()
+                        .and_then(|item| serde_json::to_value(item).ok());
+                    if !cursor.take(items.len(), leading.as_ref()) {
+                        break;
+                    }
+                    items
+                        .iter()
+                        .map(|item| {
+                            if pretty {
+                                serde_json::to_string_pretty(item)
+                            } else {
+                                serde_json::to_string(item)
+                            }
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(std::io::Error::other)?
+                }
                 Err(error) => {
-                    // What came so far stays; the error says why it stopped.
-                    out.write_all(b"]\n")?;
-                    out.flush()?;
-                    return Err(std::io::Error::other(Failure::from(error)));
+                    let place = match offset {
+                        0 => String::new(),
+                        offset => format!(" (the page from item {offset})"),
+                    };
+                    let sent = error
+                        .raw_body()
+                        .and_then(items_as_sent)
+                        .filter(|_| as_received(&error, &place).is_some());
+                    let Some(sent) = sent else {
+                        return Err(std::io::Error::other(Failure::from(error)));
+                    };
+                    let leading = sent
+                        .first()
+                        .and_then(|item| serde_json::from_str::<Value>(item).ok());
+                    if !cursor.take(sent.len(), leading.as_ref()) {
+                        break;
+                    }
+                    if !opened && cursor.next_page().is_none() {
+                        // The whole list in one page: byte for byte.
+                        return write_as_sent(&mut out, error.raw_body());
+                    }
+                    sent.into_iter().map(str::to_string).collect()
                 }
             };
-            if !first {
-                out.write_all(b",")?;
+            if !opened {
+                out.write_all(b"[")?;
+                opened = true;
             }
-            first = false;
-            let text = if pretty {
-                serde_json::to_string_pretty(&item)
-            } else {
-                serde_json::to_string(&item)
+            for text in texts {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                first = false;
+                if pretty {
+                    out.write_all(b"\n")?;
+                }
+                out.write_all(text.as_bytes())?;
             }
-            .map_err(std::io::Error::other)?;
-            if pretty {
-                out.write_all(b"\n")?;
-            }
-            out.write_all(text.as_bytes())?;
+        }
+        if !opened {
+            out.write_all(b"[")?;
         }
         out.write_all(b"]\n")?;
         out.flush()
@@ -107,11 +228,14 @@ pub async fn pages<B: Paginate>(request: B) -> anyhow::Result<()> {
     .await;
     match written {
         Ok(()) => Ok(()),
-        Err(error) => match error.into_inner().map(|inner| inner.downcast::<Failure>()) {
-            Some(Ok(failure)) => Err(anyhow::Error::new(*failure)),
-            // A closed pipe (`| head`) is not a failure.
-            _ => Ok(()),
-        },
+        Err(error) => {
+            let _ = out.flush();
+            match error.into_inner().map(|inner| inner.downcast::<Failure>()) {
+                Some(Ok(failure)) => Err(anyhow::Error::new(*failure)),
+                // A closed pipe (`| head`) is not a failure.
+                _ => Ok(()),
+            }
+        }
     }
 }
 
@@ -150,9 +274,14 @@ impl CliConfig for Printer {
     where
         T: schemars::JsonSchema + Serialize + std::fmt::Debug,
     {
-        let (exit, line) = self.describe(error);
-        self.failed.set(Some(exit));
-        eprintln!("ix-api: {line}");
+        let error = ix_api_client::Error::from_operation_ref(self.operation, error);
+        if self.print_as_received(&error) {
+            self.as_received.set(true);
+            return;
+        }
+        let failure = Failure::from(error);
+        self.failed.set(Some(failure.exit));
+        eprintln!("ix-api: {failure}");
     }
 
     fn list_start<T>(&self)
@@ -179,5 +308,29 @@ impl CliConfig for Printer {
         T: schemars::JsonSchema + Serialize + std::fmt::Debug,
     {
         self.error(error);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_items_of_an_array_keep_their_text() {
+        let body = br#" [ {"a": [1, {"b": "x,]}"}]} ,2,"s\"," , [ ] ,{"id":"7"}]
+"#;
+        assert_eq!(
+            items_as_sent(body),
+            Some(vec![
+                r#"{"a": [1, {"b": "x,]}"}]}"#,
+                "2",
+                r#""s\",""#,
+                "[ ]",
+                r#"{"id":"7"}"#
+            ])
+        );
+        assert_eq!(items_as_sent(b"[]"), Some(vec![]));
+        assert_eq!(items_as_sent(b"{}"), None);
+        assert_eq!(items_as_sent(b"[1,"), None);
     }
 }

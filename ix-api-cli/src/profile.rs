@@ -274,3 +274,383 @@ fn read_config(path: &Path) -> Result<ConfigFile, Failure> {
         Err(e) => Err(Failure::usage(format!("{}: {e}", path.display()))),
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! The config file read from any text: random TOML, edits of a real
+    //! config's text, arbitrary bytes. Reading may fail (a usage error); it
+    //! must not panic. Also the helpers of the token cache's tests.
+    //!
+    //! Inputs are drawn from `proptest` strategies by a loop with a fixed
+    //! seed and count (the same inputs on every run, no wall-clock bound),
+    //! as in the workspace's `tests/decoders_never_panic.rs`; panics are
+    //! caught and counted, and the test prints `NAME: N inputs, P panics`.
+
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    use super::*;
+
+    const CONFIG_FILES: usize = 1_000;
+
+    /// A target as [`Target::resolve`] makes one.
+    pub(crate) fn target(url: &str, api_key: &str, login: Login) -> Target {
+        Target {
+            profile: DEFAULT_PROFILE.into(),
+            url: url.into(),
+            api_key: api_key.into(),
+            login,
+            secret_file: None,
+        }
+    }
+
+    /// A runner whose inputs are the same on every run.
+    pub(crate) fn runner(seed: u8) -> TestRunner {
+        let config = Config {
+            failure_persistence: None,
+            ..Config::default()
+        };
+        TestRunner::new_with_rng(
+            config,
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+        )
+    }
+
+    pub(crate) fn draw<S: Strategy>(runner: &mut TestRunner, strategy: &S) -> S::Value {
+        strategy
+            .new_tree(runner)
+            .expect("the strategies here reject nothing")
+            .current()
+    }
+
+    /// The inputs a test tried, and those that panicked.
+    pub(crate) struct Tally {
+        name: &'static str,
+        inputs: usize,
+        panics: Vec<String>,
+        outcomes: BTreeMap<&'static str, usize>,
+    }
+
+    impl Tally {
+        pub(crate) fn new(name: &'static str) -> Self {
+            Self {
+                name,
+                inputs: 0,
+                panics: Vec::new(),
+                outcomes: BTreeMap::new(),
+            }
+        }
+
+        /// Runs `check` on one input, shown as `input` if it panics; counts
+        /// what it returns.
+        pub(crate) fn check(&mut self, input: &[u8], check: impl FnOnce() -> &'static str) {
+            self.inputs += 1;
+            match catch_unwind(AssertUnwindSafe(check)) {
+                Ok(outcome) => *self.outcomes.entry(outcome).or_default() += 1,
+                Err(payload) => {
+                    let message = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic".into());
+                    let shown: String = String::from_utf8_lossy(input).chars().take(400).collect();
+                    self.panics.push(format!("{message}\n  input: {shown}"));
+                }
+            }
+        }
+
+        pub(crate) fn finish(self) {
+            let outcomes: Vec<String> = self
+                .outcomes
+                .iter()
+                .map(|(what, n)| format!("{what} {n}"))
+                .collect();
+            eprintln!(
+                "{}: {} inputs, {} panics ({})",
+                self.name,
+                self.inputs,
+                self.panics.len(),
+                outcomes.join(", ")
+            );
+            assert!(
+                self.panics.is_empty(),
+                "{}: {} of {} inputs panicked; the first:\n{}",
+                self.name,
+                self.panics.len(),
+                self.inputs,
+                self.panics[..self.panics.len().min(5)].join("\n")
+            );
+        }
+    }
+
+    /// Edits of a file's bytes: cut, overwrite, insert, splice a token,
+    /// remove, repeat a stretch.
+    pub(crate) fn byte_edits(tokens: &'static [&'static str]) -> BoxedStrategy<Vec<ByteEdit>> {
+        let index = any::<prop::sample::Index>;
+        let edit = prop_oneof![
+            index().prop_map(ByteEdit::Truncate),
+            (index(), any::<u8>()).prop_map(|(at, b)| ByteEdit::Set(at, b)),
+            (index(), prop::sample::select(tokens)).prop_map(|(at, t)| ByteEdit::Splice(at, t)),
+            (index(), 1usize..24).prop_map(|(at, n)| ByteEdit::Remove(at, n)),
+            (index(), 1usize..48, 1usize..4).prop_map(|(at, n, k)| ByteEdit::Repeat(at, n, k)),
+        ];
+        prop::collection::vec(edit, 1..4).boxed()
+    }
+
+    #[derive(Debug, Clone)]
+    pub(crate) enum ByteEdit {
+        Truncate(prop::sample::Index),
+        Set(prop::sample::Index, u8),
+        Splice(prop::sample::Index, &'static str),
+        Remove(prop::sample::Index, usize),
+        Repeat(prop::sample::Index, usize, usize),
+    }
+
+    pub(crate) fn apply(bytes: &mut Vec<u8>, edits: &[ByteEdit]) {
+        for edit in edits {
+            let at = |index: &prop::sample::Index| index.index(bytes.len() + 1);
+            match edit {
+                ByteEdit::Truncate(i) => bytes.truncate(at(i)),
+                ByteEdit::Set(i, b) => {
+                    if !bytes.is_empty() {
+                        let i = i.index(bytes.len());
+                        bytes[i] = *b;
+                    }
+                }
+                ByteEdit::Splice(i, token) => {
+                    let i = at(i);
+                    bytes.splice(i..i, token.bytes());
+                }
+                ByteEdit::Remove(i, n) => {
+                    let i = at(i);
+                    let end = (i + n).min(bytes.len());
+                    bytes.drain(i..end);
+                }
+                ByteEdit::Repeat(i, n, times) => {
+                    let i = at(i);
+                    let end = (i + n).min(bytes.len());
+                    let stretch = bytes[i..end].to_vec();
+                    for _ in 0..*times {
+                        bytes.splice(end..end, stretch.iter().copied());
+                    }
+                }
+            }
+        }
+    }
+
+    const KEYS: &[&str] = &[
+        "url",
+        "api_key",
+        "secret_file",
+        "auth",
+        "oauth2_token_url",
+        "oauth2_scopes",
+        "profiles",
+        "default",
+        "\"quoted key\"",
+        "'literal'",
+        "a.b",
+        "\"\"",
+    ];
+
+    /// The keys of a profile's lines: mostly a profile's own.
+    const LINE_KEYS: &[&str] = &[
+        "url",
+        "url",
+        "api_key",
+        "api_key",
+        "secret_file",
+        "auth",
+        "auth",
+        "oauth2_token_url",
+        "oauth2_scopes",
+        "oauth2_scopes",
+        "profiles",
+        "\"quoted key\"",
+        "a.b",
+    ];
+
+    const TOML_TOKENS: &[&str] = &[
+        "\n",
+        "=",
+        "[",
+        "]",
+        "[[",
+        "]]",
+        "{",
+        "}",
+        ",",
+        ".",
+        "\"",
+        "'",
+        "\"\"\"",
+        "'''",
+        "\\",
+        "\\u",
+        "\\UFFFFFFFF",
+        "#",
+        "\r",
+        "\u{0}",
+        "\u{feff}",
+        "inf",
+        "nan",
+        "1979-05-27T07:32:00Z",
+        "99999999999999999999",
+        "0x",
+        "[profiles.default]\n",
+        "[[profiles]]\n",
+        "url = \"https://ixp.example.net/api/v2\"\n",
+        "api_key = \"0123456789abcdef\"\n",
+        "auth = \"oauth2\"\n",
+        "oauth2_scopes = [\"a\", 1]\n",
+    ];
+
+    /// A TOML value, written out.
+    fn toml_value() -> BoxedStrategy<String> {
+        let leaf = prop_oneof![
+            any::<String>().prop_map(|s| format!("{s:?}")),
+            "[a-z:/. -]{0,40}".prop_map(|s| format!("\"{s}\"")),
+            prop::sample::select(vec![
+                "\"https://ixp.example.net/api/v2\"",
+                "\"0123456789abcdef\"",
+                "\"legacy\"",
+                "\"oauth2\"",
+                "\"OAuth2 \"",
+                "\"/dev/null\"",
+                "\"ix-api, other\"",
+                "\"\"",
+                "'literal \\ string'",
+                "\"\"\"multi\nline\"\"\"",
+                "inf",
+                "-nan",
+                "1e400",
+                "99999999999999999999",
+                "-0",
+                "0x7f",
+                "1_000",
+                "true",
+                "1979-05-27T07:32:00Z",
+                "1979-05-27",
+                "07:32:00",
+            ])
+            .prop_map(String::from),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|f| format!("{f:?}")),
+            any::<bool>().prop_map(|b| b.to_string()),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5)
+                    .prop_map(|v| format!("[{}]", v.join(", "))),
+                prop::collection::vec((prop::sample::select(KEYS), inner), 0..5).prop_map(|v| {
+                    let members: Vec<String> =
+                        v.into_iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                    format!("{{ {} }}", members.join(", "))
+                }),
+            ]
+        })
+        .boxed()
+    }
+
+    /// A config file's text: sections of `key = value` lines.
+    fn toml_document() -> BoxedStrategy<String> {
+        let header = prop_oneof![
+            4 => "[a-z0-9-]{0,12}".prop_map(|name| format!("[profiles.{name}]")),
+            1 => "[a-z0-9-]{0,12}".prop_map(|name| format!("[profiles.\"{name} x\"]")),
+            1 => Just("[profiles]".to_string()),
+            1 => Just("[[profiles]]".to_string()),
+            1 => Just("[other]".to_string()),
+            1 => Just(String::new()),
+        ];
+        let line =
+            (prop::sample::select(LINE_KEYS), toml_value()).prop_map(|(k, v)| format!("{k} = {v}"));
+        let section = (header, prop::collection::vec(line, 0..7))
+            .prop_map(|(header, lines)| format!("{header}\n{}\n", lines.join("\n")));
+        prop::collection::vec(section, 0..4)
+            .prop_map(|sections| sections.concat())
+            .boxed()
+    }
+
+    const REAL_CONFIG: &str = r#"[profiles.de-cix]
+url = "https://api.de-cix.net/api/v2"
+api_key = "0123456789abcdef"
+secret_file = "/nonexistent/de-cix.secret"
+
+[profiles.oauth2-exchange]
+url = "https://ixp.example.net/api/v2"
+auth = "oauth2"
+api_key = "my-client-id"
+oauth2_token_url = "https://id.example.net/oauth2/token"
+oauth2_scopes = ["ix-api", "extra"]
+"#;
+
+    #[test]
+    fn any_config_file_is_read_or_refused_without_panicking() {
+        let input = prop_oneof![
+            3 => toml_document().prop_map(String::into_bytes),
+            3 => byte_edits(TOML_TOKENS).prop_map(|edits| {
+                let mut bytes = REAL_CONFIG.as_bytes().to_vec();
+                apply(&mut bytes, &edits);
+                bytes
+            }),
+            2 => (toml_document(), byte_edits(TOML_TOKENS)).prop_map(|(text, edits)| {
+                let mut bytes = text.into_bytes();
+                apply(&mut bytes, &edits);
+                bytes
+            }),
+            1 => prop::collection::vec(any::<u8>(), 0..128),
+            1 => (prop_oneof![1usize..200, 1_000usize..5_000], any::<bool>()).prop_map(|(depth, table)| {
+                let (open, close) = if table { ("{ a = ", " }") } else { ("[", "]") };
+                format!("[profiles.x]\nurl = {}1{}\n", open.repeat(depth), close.repeat(depth))
+                    .into_bytes()
+            }),
+        ];
+        let home =
+            std::env::temp_dir().join(format!("ix-api-config-inputs-{}", std::process::id()));
+        let dirs = Directories {
+            config: home.join("config"),
+            cache: home.join("cache"),
+        };
+        std::fs::create_dir_all(&dirs.config).expect("a temporary directory");
+        let mut runner = runner(1);
+        let mut tally = Tally::new("config files");
+        for _ in 0..CONFIG_FILES {
+            let bytes = draw(&mut runner, &input);
+            std::fs::write(dirs.config_file(), &bytes).expect("write the config file");
+            tally.check(&bytes, || {
+                let text = String::from_utf8_lossy(&bytes);
+                let Ok(config) = toml::from_str::<ConfigFile>(&text) else {
+                    // Through the file as `ix-api` reads it: refused too.
+                    let resolved = Target::resolve(&Given::default(), &dirs);
+                    return if resolved.is_err() {
+                        "refused"
+                    } else {
+                        "read from the file alone"
+                    };
+                };
+                let mut resolved = 0;
+                let named = config.profiles.keys().take(3).cloned().map(Some);
+                for profile in named.chain([None]) {
+                    let given = Given {
+                        profile,
+                        ..Given::default()
+                    };
+                    if let Ok(target) = Target::resolve(&given, &dirs) {
+                        let _ = format!("{target:?}");
+                        resolved += 1;
+                    }
+                }
+                if resolved > 0 {
+                    "read, a profile resolved"
+                } else {
+                    "read, no profile complete"
+                }
+            });
+        }
+        let _ = std::fs::remove_dir_all(&home);
+        tally.finish();
+    }
+}

@@ -189,13 +189,13 @@ async fn order_peering(session: &Session) -> Result<(), Failure> {
         .billing_account(account)
         .network_service(network_service)
         .product_offering(offering.to_string())
-        .connection(connection)
+        .connection(Some(connection))
         .role_assignments(vec![assignment])
-        .vlan_config(types::VlanConfig::Dot1q(
+        .vlan_config(Some(types::VlanConfig::Dot1q(
             types::VLanConfigDot1Q::builder()
-                .vlan(std::num::NonZeroU32::new(100).ok_or("VLAN 0")?)
+                .vlan(Some(std::num::NonZeroU32::new(100).ok_or("VLAN 0")?))
                 .try_into()?,
-        ))
+        )))
         .asns(vec![64500])
         .listed(true)
         .macs(Some(vec![mac.id.to_string()]));

@@ -15,7 +15,19 @@
 //!
 //! Error answers: every answer of status 400 or more reaches progenitor as
 //! a problem document it can read ([`problem::readable`]), so an error
-//! always keeps its status and whatever the exchange said.
+//! always keeps its status and whatever the exchange said; the document
+//! also travels in the answer's extensions, so that a status the spec does
+//! not list for the operation is still read as the problem it is.
+//!
+//! A 404 is ambiguous: an object that does not exist, an operation the
+//! server lacks, or a base URL with no IX-API behind it. IX-API's own
+//! `not-found` problem about an object says the first. Otherwise (a 404
+//! without an IX-API problem `type`, or any 404 to a list) the hooks ask
+//! the server's `GET /implementation` once per client (its clones share the
+//! answer) which operations it implements: one it does not list is
+//! [`Error::NotImplemented`]; a 404 page from a server whose
+//! `/implementation` is not found either is [`Error::NoIxApi`]; anything
+//! else stays the 404 it was, "not found".
 //!
 //! Failures of the hooks' own (no token to be had, a redirect refused):
 //! progenitor's error has no variant for them, so the hooks answer in the
@@ -34,12 +46,12 @@ use tracing::Instrument;
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Body, Request, Response, ResponseBuilderExt, StatusCode, Url};
 
 use crate::credentials::AccessToken;
-use crate::error::{Error, HookFailure};
-use crate::generated::spec;
+use crate::error::{Concluded, Error, HookFailure, ReadProblem, Unimplemented};
+use crate::generated::spec::{self, operations};
 use crate::{Client, problem, types};
 
 /// An error body larger than this is not a problem document worth reading:
@@ -72,6 +84,28 @@ pub(crate) trait BearerSource: Send + Sync + fmt::Debug {
 pub struct Auth {
     kind: Kind,
     user_agent: HeaderValue,
+    /// What the server's `GET /implementation` said, asked at most once
+    /// (clones share it).
+    pub(crate) implementation: Implementation,
+}
+
+/// The server's `GET /implementation`, asked at most once, shared by a
+/// client's clones and its session.
+pub(crate) type Implementation = Arc<tokio::sync::OnceCell<Known>>;
+
+/// What is known of the server's `GET /implementation`.
+#[derive(Debug, Clone)]
+pub(crate) enum Known {
+    /// Its `supported_operations`.
+    Listed(Arc<[String]>),
+    /// It could not be read: not found, refused, not JSON, not reached.
+    Unread {
+        /// The status it answered with, if it answered.
+        status: Option<u16>,
+        /// Whether the answer was JSON (an IX-API server's words, even
+        /// when it refuses).
+        json: bool,
+    },
 }
 
 impl Default for Auth {
@@ -109,6 +143,7 @@ impl Auth {
         Self {
             kind,
             user_agent: user_agent(None),
+            implementation: Implementation::default(),
         }
     }
 
@@ -215,10 +250,14 @@ impl ClientHooks<Auth> for Client {
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
-        if let Ok(response) = &answer {
-            span.record("status", response.status().as_u16());
+        let response = answer?;
+        let status = response.status().as_u16();
+        span.record("status", status);
+        crate::call::note_status(status);
+        if status == StatusCode::NOT_FOUND.as_u16() {
+            return Ok(self.not_found(response, info).instrument(span).await);
         }
-        answer
+        Ok(response)
     }
 }
 
@@ -258,7 +297,10 @@ impl Client {
             return Ok(response);
         };
         // Only a 401 about the token is worth a new one.
-        let (response, kind) = read_kind(response).await?;
+        let kind = response.extensions().get::<ReadProblem>().map_or_else(
+            || crate::ProblemKind::of_status(StatusCode::UNAUTHORIZED.as_u16()),
+            |read| read.problem.kind(),
+        );
         if !kind.is_authentication() {
             return Ok(response);
         }
@@ -305,6 +347,8 @@ impl Client {
             shown(response.url())
         } else if response.status().as_u16() >= 400 {
             return Ok(Ok(readable(response).await?));
+        } else if let Some(spec) = spec::operation(operation) {
+            return Ok(Ok(crate::wire::one_object(response, spec).await?));
         } else {
             return Ok(Ok(response));
         };
@@ -313,11 +357,179 @@ impl Client {
             location,
         }))
     }
+
+    /// A 404 as the [module](self) docs say: the answer as it came ("not
+    /// found"), or in its place one that carries
+    /// [`Error::NotImplemented`] or [`Error::NoIxApi`].
+    async fn not_found(&self, response: Response, info: &OperationInfo) -> Response {
+        let Some(operation) = spec::operation(info.operation_id) else {
+            // A raw request: no operation to look up.
+            return response;
+        };
+        let (typed, document) = response
+            .extensions()
+            .get::<ReadProblem>()
+            .map_or((false, false), |read| {
+                (read.problem.declares_type(), read.document)
+            });
+        let list = operation.method == "GET" && !operation.path.contains('{');
+        let url = response.url().clone();
+        if operation.id == operations::API_IMPLEMENTATION_READ.id {
+            // `/implementation` itself: IX-API has served it since 2.1.0.
+            return if document {
+                response
+            } else {
+                concluded(&url, self.no_ix_api(operation.id))
+            };
+        }
+        if typed && !list {
+            // IX-API's own problem about an object.
+            return response;
+        }
+        let known = self
+            .inner
+            .implementation
+            .get_or_init(|| self.read_implementation())
+            .await;
+        match known {
+            Known::Listed(supported) if supported.iter().any(|id| id == operation.id) => response,
+            Known::Listed(_) => concluded(
+                &url,
+                Error::NotImplemented {
+                    operation: operation.id,
+                    status: StatusCode::NOT_FOUND.as_u16(),
+                    why: Unimplemented::Unlisted,
+                },
+            ),
+            Known::Unread { status, json }
+                if !document && (*status == Some(404) || (status.is_some() && !json)) =>
+            {
+                concluded(&url, self.no_ix_api(operation.id))
+            }
+            Known::Unread { .. } => response,
+        }
+    }
+
+    /// Asks `GET /implementation` which operations the server implements,
+    /// with the client's token and `User-Agent`; read liberally (only
+    /// `supported_operations` matters).
+    async fn read_implementation(&self) -> Known {
+        let url = format!(
+            "{}{}",
+            self.baseurl().trim_end_matches('/'),
+            operations::API_IMPLEMENTATION_READ.path
+        );
+        let mut request = match self.client().get(&url).build() {
+            Ok(request) => request,
+            Err(_) => {
+                return Known::Unread {
+                    status: None,
+                    json: false,
+                };
+            }
+        };
+        let headers = request.headers_mut();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(reqwest::header::USER_AGENT, self.inner.user_agent.clone());
+        let token = match &self.inner.kind {
+            Kind::None => None,
+            Kind::Bearer(token) => Some(token.clone()),
+            Kind::Source(source) => source.access_token().await.ok(),
+        };
+        if let Some(token) = token {
+            let _ = set_bearer(&mut request, &token);
+        }
+        tracing::info!(
+            "reading GET /implementation once, to tell a missing object from a missing operation"
+        );
+        let response = match self.client().execute(request).await {
+            Ok(response) => response,
+            Err(_) => {
+                return Known::Unread {
+                    status: None,
+                    json: false,
+                };
+            }
+        };
+        let status = response.status();
+        let body = match bounded_body(response).await {
+            Ok(Some(body)) => body,
+            _ => Vec::new(),
+        };
+        let json = serde_json::from_slice::<serde_json::Value>(&body).ok();
+        let supported = json
+            .as_ref()
+            .filter(|_| status.is_success())
+            .and_then(|json| json.get("supported_operations"))
+            .and_then(serde_json::Value::as_array)
+            .map(|listed| {
+                listed
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            });
+        match supported {
+            Some(supported) => Known::Listed(supported.into()),
+            None => Known::Unread {
+                status: Some(status.as_u16()),
+                json: json.is_some(),
+            },
+        }
+    }
+
+    /// [`Error::NoIxApi`] for this client's base URL.
+    fn no_ix_api(&self, operation: &'static str) -> Error {
+        let base_url = Url::parse(self.baseurl()).map_or_else(
+            |_| self.baseurl().to_string(),
+            |url| shown(&url).trim_end_matches('/').to_string(),
+        );
+        let path = Url::parse(&base_url)
+            .map(|url| url.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        let hint = if path.ends_with(spec::BASE_PATH) {
+            "check the base URL: nothing there answers as IX-API does".to_string()
+        } else if spec::BASE_PATH.starts_with(&path) {
+            // `https://ixp.example.net` or `.../api`: IX-API's path is short.
+            let origin = base_url.strip_suffix(&path).unwrap_or(&base_url);
+            format!(
+                "IX-API's operations are below {}: try {origin}{}",
+                spec::BASE_PATH,
+                spec::BASE_PATH
+            )
+        } else {
+            format!(
+                "IX-API's operations are usually below {}: try {base_url}{}",
+                spec::BASE_PATH,
+                spec::BASE_PATH
+            )
+        };
+        Error::NoIxApi {
+            operation,
+            base_url,
+            hint,
+        }
+    }
+}
+
+/// The answer the hooks give in place of a 404 they explained: see the
+/// [module](self) docs.
+fn concluded(url: &Url, error: Error) -> Response {
+    let mut answer = unanswered(url, &error);
+    answer.extensions_mut().insert(Concluded(error));
+    Response::from(answer)
 }
 
 /// The answer the hooks give in the exchange's place when they fail: see
 /// the [module](self) docs.
 fn failed(url: &Url, error: Error) -> Response {
+    let mut answer = unanswered(url, &error);
+    answer.extensions_mut().insert(HookFailure(error));
+    Response::from(answer)
+}
+
+/// An empty answer of status [`UNANSWERED`] saying `error` in its header.
+fn unanswered(url: &Url, error: &Error) -> http::Response<Body> {
     let mut answer = http::Response::new(Body::from(Bytes::new()));
     *answer.status_mut() = StatusCode::from_u16(UNANSWERED).unwrap_or(StatusCode::BAD_REQUEST);
     let said: String = error
@@ -330,13 +542,12 @@ fn failed(url: &Url, error: Error) -> Response {
         answer.headers_mut().insert(FAILURE_HEADER, value);
     }
     with_url(&mut answer, url.clone());
-    answer.extensions_mut().insert(HookFailure(error));
-    Response::from(answer)
+    answer
 }
 
 /// Puts `url` where reqwest keeps a response's URL (an extension only its
 /// builder sets).
-fn with_url<B>(response: &mut http::Response<B>, url: Url) {
+pub(crate) fn with_url<B>(response: &mut http::Response<B>, url: Url) {
     if let Ok(carrier) = http::Response::builder().url(url).body(()) {
         response
             .extensions_mut()
@@ -384,54 +595,46 @@ fn sent_token(request: &Request) -> Option<AccessToken> {
     value.strip_prefix("Bearer ").map(AccessToken::from)
 }
 
-/// An error answer with its body made a readable problem document (up to
-/// [`MAX_PROBLEM_BYTES`]), its status, headers and URL kept.
-async fn readable(mut response: Response) -> reqwest::Result<Response> {
+/// The body of `response`, up to [`MAX_PROBLEM_BYTES`]; `None` if it is
+/// longer.
+async fn bounded_body(mut response: Response) -> reqwest::Result<Option<Vec<u8>>> {
     let mut body = Vec::new();
-    let mut complete = false;
     while body.len() <= MAX_PROBLEM_BYTES {
         match response.chunk().await? {
             Some(chunk) => body.extend_from_slice(&chunk),
-            None => {
-                complete = true;
-                break;
-            }
+            None => return Ok(Some(body)),
         }
     }
-    if !complete {
-        body.clear();
-    }
-    let status = response.status();
-    let mut rebuilt = http::Response::new(Body::from(problem::readable(status, &body)));
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = response.version();
-    *rebuilt.headers_mut() = response.headers().clone();
-    rebuilt.headers_mut().remove(CONTENT_LENGTH);
-    rebuilt.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    with_url(&mut rebuilt, response.url().clone());
-    Ok(Response::from(rebuilt))
+    Ok(None)
 }
 
-/// The problem kind of a readable error answer, and the answer again.
-async fn read_kind(response: Response) -> reqwest::Result<(Response, crate::ProblemKind)> {
+/// An error answer with its body made a readable problem document (up to
+/// [`MAX_PROBLEM_BYTES`]), its status, headers and URL kept, and the
+/// document in its extensions ([`ReadProblem`]).
+async fn readable(response: Response) -> reqwest::Result<Response> {
     let status = response.status();
     let (version, headers, url) = (
         response.version(),
         response.headers().clone(),
         response.url().clone(),
     );
-    let body = response.bytes().await?;
-    let kind = serde_json::from_slice::<types::ProblemResponse>(&body).map_or_else(
-        |_| crate::ProblemKind::of_status(status.as_u16()),
-        |p| p.kind(),
-    );
-    let mut rebuilt = http::Response::new(Body::from(body));
+    let body = bounded_body(response).await?.unwrap_or_default();
+    let readable = problem::readable(status, &body);
+    let read = ReadProblem {
+        problem: serde_json::from_slice(&readable)
+            .unwrap_or_else(|_| types::ProblemResponse::blank(status)),
+        document: problem::is_document(&body),
+    };
+    let mut rebuilt = http::Response::new(Body::from(readable));
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
+    rebuilt.headers_mut().remove(CONTENT_LENGTH);
+    rebuilt.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     with_url(&mut rebuilt, url);
-    Ok((Response::from(rebuilt), kind))
+    rebuilt.extensions_mut().insert(read);
+    Ok(Response::from(rebuilt))
 }

@@ -11,10 +11,52 @@
 //! # Ok(()) }
 //! ```
 
+use std::cell::Cell;
 use std::future::Future;
 
 use crate::ResponseValue;
 use crate::error::{Error, OperationError};
+
+tokio::task_local! {
+    /// The status of the last answer the hooks saw in this scope, for the
+    /// errors of answers progenitor keeps no status for (an unreadable
+    /// success).
+    static ANSWERED: Cell<Option<u16>>;
+}
+
+/// Runs `future` so that the [`Error`]s made inside it
+/// ([`Error::from_operation`], [`Error::from_operation_ref`]) name the
+/// status of an answer that progenitor's error does not keep: an answer
+/// that broke the spec ([`Error::MalformedResponse`]) of an operation that
+/// documents more than one success (a list's 200 and 206).
+/// [`Call::call`] does this itself; use it around code that calls `send()`
+/// and converts the error.
+pub fn with_answer_status<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    ANSWERED.scope(Cell::new(None), future)
+}
+
+/// The hooks saw an answer of `status`.
+pub(crate) fn note_status(status: u16) {
+    let _ = ANSWERED.try_with(|answered| answered.set(Some(status)));
+}
+
+/// The status of the last answer the hooks saw, inside
+/// [`with_answer_status`].
+pub(crate) fn noted_status() -> Option<u16> {
+    ANSWERED.try_with(Cell::get).ok().flatten()
+}
+
+/// Where in `body` decoding it as `T` fails: the member path
+/// (`[3].state`, `connection.vlan_config`), `None` if it decodes or the
+/// answer as a whole is wrong. For [`Call::locate`].
+pub(crate) fn locate<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<String> {
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let error = serde_path_to_error::deserialize::<_, T>(&mut json).err()?;
+    let path = error.path();
+    // The top of the answer: no member to name.
+    path.iter().next()?;
+    Some(path.to_string())
+}
 
 /// A generated operation's builder (every `client.<operation>()`); codegen
 /// implements it for each.
@@ -29,15 +71,28 @@ pub trait Call: Sized + Send {
         self,
     ) -> impl Future<Output = Result<ResponseValue<Self::Answer>, OperationError>> + Send;
 
+    /// Where an answer `body` that does not decode as [`Call::Answer`]
+    /// breaks it: the member path, with the index of an item in a list
+    /// (`[3].state`). `None` when it decodes, when the answer as a whole is
+    /// wrong, or for answers that are not JSON. Codegen implements it for
+    /// every JSON answer.
+    fn locate(body: &[u8]) -> Option<String> {
+        let _ = body;
+        None
+    }
+
     /// Sends the request. Errors are [`Error`]s: the operation's problem
     /// document with the HTTP status ([`Error::Rejected`]), the session's
     /// own failure ([`Error::ReauthenticationRequired`], ...), or what went
-    /// wrong on the way, never with a secret or a raw body.
+    /// wrong on the way, never with a secret in what they show. An answer
+    /// that breaks the spec is [`Error::MalformedResponse`] naming the
+    /// status and the member ([`Call::locate`]), its raw body kept (but for
+    /// the token operations).
     fn call(self) -> impl Future<Output = Result<ResponseValue<Self::Answer>, Error>> + Send {
-        async move {
+        with_answer_status(async move {
             self.send()
                 .await
                 .map_err(|error| Error::from_operation(Self::OPERATION, error))
-        }
+        })
     }
 }

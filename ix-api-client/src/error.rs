@@ -1,11 +1,14 @@
 //! The error of the hand-written layers ([`Session`](crate::Session), the
 //! client hooks and [`Call`](crate::Call)): what went wrong, in words a
 //! person can act on, with the operation and the HTTP status where there was
-//! an answer, and never with a secret or a raw response body in it.
+//! an answer, and never with a secret in what it shows. An answer that
+//! breaks the spec keeps its raw body ([`Error::raw_body`]), except the
+//! token operations' answers, which hold tokens.
 
 use std::fmt;
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::StatusCode;
 use serde::Serialize;
 
@@ -94,19 +97,38 @@ pub enum Error {
         /// Where the redirect pointed (scheme, host and path).
         location: String,
     },
-    /// This server does not implement the operation: it answered 501 or
-    /// 405, or 404 for a collection, or a 404 that is not IX-API's
-    /// `not-found` problem (an older server, or one that implements only
-    /// part of IX-API; see `Session::supports`).
-    #[error("this IX-API server does not implement {operation} (status {status})")]
+    /// This server does not implement the operation (an older server, or
+    /// one that implements only part of IX-API; see `Session::supports`):
+    /// it said so with 405 or 501, or it answered 404 and its
+    /// `GET /implementation` does not list the operation. `why` says which.
+    #[error("this IX-API server does not implement {operation} ({})", why.said(*status))]
     NotImplemented {
         /// The IX-API operation, e.g. `network_service_configs_list`.
         operation: &'static str,
         /// The HTTP status.
         status: u16,
+        /// How the server said it.
+        why: Unimplemented,
     },
-    /// IX-API answered with a status the operation does not document (a 5xx
-    /// from a proxy, say).
+    /// Nothing that answers as IX-API does is at the base URL: the
+    /// operation and `GET /implementation` were both not found, and the
+    /// server's 404 was no problem document (a web server's page). Most
+    /// often the base URL lacks IX-API's path (`/api/v2`).
+    #[error(
+        "no IX-API answers at {base_url}: it found neither {operation} nor GET /implementation; {hint}"
+    )]
+    NoIxApi {
+        /// The operation that was not found, e.g. `contacts_list`.
+        operation: &'static str,
+        /// The base URL, without credentials or query.
+        base_url: String,
+        /// The likely fix, e.g. `try https://ixp.example.net/api/v2`.
+        hint: String,
+    },
+    /// IX-API answered with a status the operation does not document and
+    /// no problem document: a 5xx page from a proxy, a 2xx or 3xx the spec
+    /// does not list. (An undocumented error status with a problem document
+    /// is [`Error::Rejected`].)
     #[error("IX-API answered {operation} with unexpected status {status}")]
     UnexpectedStatus {
         /// The IX-API operation, e.g. `auth_token_refresh`.
@@ -115,15 +137,26 @@ pub enum Error {
         status: u16,
     },
     /// IX-API's answer could not be read as what the operation documents.
-    /// The body is not kept: it may hold tokens.
-    #[error("IX-API's answer to {operation}{} is malformed: {reason}", status.map(|s| format!(" (status {s})")).unwrap_or_default())]
+    /// The message names the operation, the status and the member; the raw
+    /// body is kept in `body` ([`Error::raw_body`]) and never shown, and is
+    /// not kept at all for the token operations (`auth_token_create`,
+    /// `auth_token_refresh`, the OAuth2 token endpoint), whose answers hold
+    /// tokens.
+    #[error("IX-API's answer to {operation}{} is malformed{}: {reason}", status.map(|s| format!(" (status {s})")).unwrap_or_default(), path.as_ref().map(|p| format!(" at {p}")).unwrap_or_default())]
     MalformedResponse {
         /// The IX-API operation, e.g. `auth_token_refresh`.
         operation: &'static str,
         /// The HTTP status of the answer.
         status: Option<u16>,
-        /// Where and how parsing failed.
+        /// The member where reading failed, as a path from the top of the
+        /// answer: `[3].state` (the item at index 3 of a list),
+        /// `connection.vlan_config`; `None` when the answer as a whole is
+        /// wrong or the place is unknown.
+        path: Option<String>,
+        /// How reading failed (never quoting a value of the answer).
         reason: String,
+        /// The answer's body as it came, except for the token operations.
+        body: Option<RawBody>,
     },
     /// The request could not be built (for example an invalid credential).
     #[error("invalid request for {operation}: {reason}")]
@@ -166,6 +199,72 @@ impl fmt::Display for TransportCause {
     }
 }
 
+/// How a server said it does not implement an operation; see
+/// [`Error::NotImplemented`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unimplemented {
+    /// It answered 405 (Method Not Allowed) or 501 (Not Implemented).
+    Status,
+    /// It answered 404, and the `supported_operations` of its
+    /// `GET /implementation` do not list the operation.
+    Unlisted,
+}
+
+impl Unimplemented {
+    fn said(self, status: u16) -> String {
+        match self {
+            Self::Status => format!("it answered {status}"),
+            Self::Unlisted => format!(
+                "it answered {status}, and its GET /implementation does not list the operation"
+            ),
+        }
+    }
+}
+
+/// The raw body of an answer that broke the spec, as it came. Its `Debug`
+/// shows only its length; read it with [`RawBody::as_bytes`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawBody(Bytes);
+
+impl RawBody {
+    /// The bytes, as the exchange sent them.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The bytes, as [`Bytes`].
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+}
+
+impl From<Bytes> for RawBody {
+    fn from(bytes: Bytes) -> Self {
+        Self(bytes)
+    }
+}
+
+impl AsRef<[u8]> for RawBody {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawBody({} bytes)", self.0.len())
+    }
+}
+
+/// Whether `operation` answers with tokens, so that no answer of it is
+/// kept in an error.
+pub(crate) fn answers_tokens(operation: &str) -> bool {
+    operation == operations::AUTH_TOKEN_CREATE.id
+        || operation == operations::AUTH_TOKEN_REFRESH.id
+        || operation == crate::oauth2::OAUTH2_TOKEN
+}
+
 fn rejected_what(operation: &str) -> String {
     if operation == operations::AUTH_TOKEN_CREATE.id {
         "the credentials".into()
@@ -180,6 +279,22 @@ fn rejected_what(operation: &str) -> String {
 /// extensions of the answer they give progenitor in place of the exchange's.
 #[derive(Debug, Clone)]
 pub(crate) struct HookFailure(pub Error);
+
+/// What the hooks concluded from an answer that progenitor cannot (a 404
+/// that `GET /implementation` explains), in the extensions of the answer
+/// they give progenitor in its place. Unlike [`HookFailure`], the exchange
+/// caused it, so [`Error::from_session`] does not take it.
+#[derive(Debug, Clone)]
+pub(crate) struct Concluded(pub Error);
+
+/// An error answer as the hooks read it, in its extensions: its problem
+/// document (as [liberally read](crate::problem)), and whether the body was
+/// one (a JSON object) rather than a page or nothing.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadProblem {
+    pub problem: ProblemResponse,
+    pub document: bool,
+}
 
 impl Error {
     /// Converts a generated operation's error into this one, dropping
@@ -220,21 +335,29 @@ impl Error {
             | E::ResponseBodyError(source)
             | E::InvalidUpgrade(source) => transport(operation, source),
             E::UnexpectedResponse(response) => {
-                if let Some(HookFailure(error)) = response.extensions().get::<HookFailure>() {
+                let extensions = response.extensions();
+                if let Some(HookFailure(error)) = extensions.get::<HookFailure>() {
                     return error.clone();
                 }
-                match response.status().as_u16() {
-                    status @ (404 | 405 | 501) => Self::NotImplemented { operation, status },
-                    status => Self::UnexpectedStatus { operation, status },
+                if let Some(Concluded(error)) = extensions.get::<Concluded>() {
+                    return error.clone();
+                }
+                let status = response.status().as_u16();
+                match extensions.get::<ReadProblem>() {
+                    // The server's own words, whatever the spec lists: a
+                    // problem document, or any client error.
+                    Some(read) if read.document || (400..500).contains(&status) => {
+                        Self::answered(operation, status, read.problem.clone())
+                    }
+                    _ if matches!(status, 405 | 501) => Self::NotImplemented {
+                        operation,
+                        status,
+                        why: Unimplemented::Status,
+                    },
+                    _ => Self::UnexpectedStatus { operation, status },
                 }
             }
-            E::InvalidResponsePayload(_, cause) => Self::MalformedResponse {
-                operation,
-                // Error answers are always readable (the hooks make them
-                // problem documents), so this is the success status.
-                status: spec::operation(operation).and_then(|op| op.success()),
-                reason: describe_json_error(cause),
-            },
+            E::InvalidResponsePayload(body, cause) => Self::malformed(operation, body, cause),
             E::Custom(reason) | E::InvalidRequest(reason) => Self::InvalidRequest {
                 operation,
                 reason: reason.clone(),
@@ -255,27 +378,59 @@ impl Error {
         }
     }
 
-    /// A problem document answered with `status`.
+    /// A problem document answered with `status`. Only 405 and 501 say
+    /// "not implemented" by themselves; a 404 the hooks did not explain
+    /// through `GET /implementation` is "not found".
     fn answered(operation: &'static str, status: u16, mut problem: ProblemResponse) -> Self {
         problem.status.get_or_insert(i64::from(status));
-        let not_implemented = match status {
-            405 | 501 => true,
-            // A list cannot be "not found"; nor is a 404 that is not IX-API's
-            // own problem about an object.
-            404 => {
-                !problem.declares_type()
-                    || spec::operation(operation)
-                        .is_some_and(|op| op.method == "GET" && !op.path.contains('{'))
-            }
-            _ => false,
-        };
-        if not_implemented {
-            return Self::NotImplemented { operation, status };
+        if matches!(status, 405 | 501) {
+            return Self::NotImplemented {
+                operation,
+                status,
+                why: Unimplemented::Status,
+            };
         }
         Self::Rejected {
             operation,
             status,
             problem: Box::new(problem),
+        }
+    }
+
+    /// An answer of `operation` that is not what the spec says, with the
+    /// member where reading it failed and its body (unless it holds
+    /// tokens).
+    fn malformed(operation: &'static str, body: &Bytes, cause: &serde_json::Error) -> Self {
+        // Error answers are always readable (the hooks make them problem
+        // documents), so this is a success: its status as the hooks saw it,
+        // else the one the operation documents.
+        let status = crate::call::noted_status()
+            .or_else(|| spec::operation(operation).and_then(|op| op.success()));
+        let mut path = crate::generated::builder::locate(operation, body);
+        if let Some(member) = missing_member(cause) {
+            path = Some(match path {
+                Some(parent) => format!("{parent}.{member}"),
+                None => member,
+            });
+        }
+        Self::MalformedResponse {
+            operation,
+            status,
+            path,
+            reason: describe_json_error(cause),
+            body: (!answers_tokens(operation)).then(|| RawBody(body.clone())),
+        }
+    }
+
+    /// The raw body of an answer that broke the spec
+    /// ([`Error::MalformedResponse`]), as it came; never for the token
+    /// operations.
+    pub fn raw_body(&self) -> Option<&[u8]> {
+        match self {
+            Self::MalformedResponse {
+                body: Some(body), ..
+            } => Some(body.as_bytes()),
+            _ => None,
         }
     }
 
@@ -298,6 +453,7 @@ impl Error {
             | Self::Timeout { operation, .. }
             | Self::Redirected { operation, .. }
             | Self::NotImplemented { operation, .. }
+            | Self::NoIxApi { operation, .. }
             | Self::UnexpectedStatus { operation, .. }
             | Self::MalformedResponse { operation, .. }
             | Self::InvalidRequest { operation, .. } => Some(operation),
@@ -306,11 +462,15 @@ impl Error {
     }
 
     /// True when retrying later may succeed: transport failures, timeouts,
-    /// unexpected (typically 5xx) statuses, and an identity provider that
-    /// says it is unavailable.
+    /// unexpected (typically 5xx) statuses, problems answered with 408,
+    /// 429 or a 5xx other than 501, and an identity provider that says it
+    /// is unavailable.
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Transport { .. } | Self::Timeout { .. } | Self::UnexpectedStatus { .. } => true,
+            Self::Rejected { status, .. } => {
+                matches!(status, 408 | 429) || (*status >= 500 && *status != 501)
+            }
             Self::OAuth2Rejected { error, .. } => {
                 matches!(error.as_str(), "temporarily_unavailable" | "server_error")
             }
@@ -404,6 +564,14 @@ fn url_free(error: &reqwest::Error) -> String {
     }
 }
 
+/// The member a "missing field" error names: a name of the spec, not the
+/// server's data.
+fn missing_member(cause: &serde_json::Error) -> Option<String> {
+    let message = cause.to_string();
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next().map(str::to_string)
+}
+
 /// Where and how JSON failed to parse, without serde's message where that
 /// can quote the offending value (which may be a token). A missing member
 /// is named: its name is the spec's, not the server's data.
@@ -492,7 +660,7 @@ mod tests {
     }
 
     #[test]
-    fn a_404_of_a_collection_or_without_an_ix_api_type_is_not_implemented() {
+    fn only_405_and_501_say_not_implemented_by_themselves() {
         let not_found = |declared: bool| -> ProblemResponse {
             let mut problem = ProblemResponse::blank(StatusCode::NOT_FOUND);
             if declared {
@@ -502,20 +670,52 @@ mod tests {
         };
         let read = operations::CONTACTS_READ.id;
         let list = operations::CONTACTS_LIST.id;
-        assert!(matches!(
-            Error::answered(read, 404, not_found(true)),
-            Error::Rejected { status: 404, .. }
-        ));
-        assert!(matches!(
-            Error::answered(read, 404, not_found(false)),
-            Error::NotImplemented { status: 404, .. }
-        ));
-        assert!(matches!(
-            Error::answered(list, 404, not_found(true)),
-            Error::NotImplemented { status: 404, .. }
-        ));
+        for (operation, declared) in [(read, true), (read, false), (list, true), (list, false)] {
+            let error = Error::answered(operation, 404, not_found(declared));
+            assert!(
+                matches!(error, Error::Rejected { status: 404, .. }),
+                "{error:?}"
+            );
+            assert_eq!(error.problem_kind(), Some(crate::ProblemKind::NotFound));
+        }
+        for status in [405, 501] {
+            let error = Error::answered(list, status, ProblemResponse::blank(StatusCode::OK));
+            assert!(matches!(
+                error,
+                Error::NotImplemented {
+                    why: Unimplemented::Status,
+                    ..
+                }
+            ));
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "this IX-API server does not implement contacts_list (it answered {status})"
+                )
+            );
+        }
         let rejected = Error::answered(read, 400, ProblemResponse::blank(StatusCode::BAD_REQUEST));
         assert_eq!(rejected.status(), Some(400));
         assert_eq!(rejected.operation(), Some(read));
+    }
+
+    #[test]
+    fn a_raw_body_shows_only_its_length() {
+        let body = RawBody(Bytes::from_static(b"{\"access_token\": \"eyJsecret\"}"));
+        assert_eq!(format!("{body:?}"), "RawBody(29 bytes)");
+        let error = Error::MalformedResponse {
+            operation: "contacts_list",
+            status: Some(200),
+            path: Some("[3].state".into()),
+            reason: "JSON of the wrong shape".into(),
+            body: Some(body),
+        };
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("eyJ"), "{shown}");
+        assert_eq!(
+            error.to_string(),
+            "IX-API's answer to contacts_list (status 200) is malformed at [3].state: JSON of the wrong shape"
+        );
+        assert_eq!(error.raw_body().map(<[u8]>::len), Some(29));
     }
 }

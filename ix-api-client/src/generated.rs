@@ -35,7 +35,8 @@ pub mod types {
         pub managing_account: ::std::option::Option<::std::string::String>,
         pub metro_area_network_presence: ::std::vec::Vec<::std::string::String>,
         pub name: AccountName,
-        pub state: AccountState,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<AccountState>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::vec::Vec<Status>>,
     }
@@ -561,6 +562,8 @@ pub mod types {
         Operator,
         #[serde(rename = "scheduled")]
         Scheduled,
+        #[serde(rename = "cancelled")]
+        Cancelled,
         /// A value this client does not know (from a newer server), as it came.
         #[serde(untagged)]
         Unknown(::std::string::String),
@@ -579,6 +582,7 @@ pub mod types {
                 Self::Error => f.write_str("error"),
                 Self::Operator => f.write_str("operator"),
                 Self::Scheduled => f.write_str("scheduled"),
+                Self::Cancelled => f.write_str("cancelled"),
                 Self::Unknown(ref value) => f.write_str(value),
             }
         }
@@ -600,6 +604,7 @@ pub mod types {
                 "error" => Ok(Self::Error),
                 "operator" => Ok(Self::Operator),
                 "scheduled" => Ok(Self::Scheduled),
+                "cancelled" => Ok(Self::Cancelled),
                 _ => Err("invalid value".into()),
             }
         }
@@ -1990,7 +1995,8 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct BillingInformation {
-        pub address: Address,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<Address>,
         pub name: BillingInformationName,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vat_number: ::std::option::Option<BillingInformationVatNumber>,
@@ -3535,9 +3541,10 @@ pub mod types {
         pub charged_until: ::std::option::Option<::chrono::naive::NaiveDate>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cloud_config: ::std::option::Option<CloudConfig>,
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(default)]
         pub cloud_vlan: ::std::option::Option<::std::num::NonZeroU32>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_ref: ::std::option::Option<CloudNetworkServiceConfigContractRef>,
@@ -3571,7 +3578,8 @@ pub mod types {
         pub state: CloudNetworkServiceConfigState,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::vec::Vec<Status>>,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl CloudNetworkServiceConfig {
         pub fn builder() -> builder::CloudNetworkServiceConfig {
@@ -3856,7 +3864,8 @@ pub mod types {
         pub cloud_config: ::std::option::Option<CloudConfig>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub cloud_vlan: ::std::option::Option<::std::num::NonZeroU32>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_ref: ::std::option::Option<
@@ -3886,7 +3895,8 @@ pub mod types {
         pub role_assignments: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub routing_function: ::std::option::Option<::std::string::String>,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl CloudNetworkServiceConfigRequest {
         pub fn builder() -> builder::CloudNetworkServiceConfigRequest {
@@ -4205,7 +4215,8 @@ pub mod types {
         pub cloud_config: ::std::option::Option<CloudConfig>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub cloud_vlan: ::std::option::Option<::std::num::NonZeroU32>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_ref: ::std::option::Option<
@@ -4234,7 +4245,8 @@ pub mod types {
         pub role_assignments: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub routing_function: ::std::option::Option<::std::string::String>,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl CloudNetworkServiceConfigUpdate {
         pub fn builder() -> builder::CloudNetworkServiceConfigUpdate {
@@ -9692,7 +9704,8 @@ pub mod types {
         pub capacity: ::std::option::Option<::std::num::NonZeroU64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub charged_until: ::std::option::Option<::chrono::naive::NaiveDate>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub consumer_side_ready: ::std::option::Option<bool>,
         pub consuming_account: ::std::string::String,
@@ -9739,7 +9752,8 @@ pub mod types {
         pub state: ExchangeLanNetworkServiceConfigState,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::vec::Vec<Status>>,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl ExchangeLanNetworkServiceConfig {
         pub fn builder() -> builder::ExchangeLanNetworkServiceConfig {
@@ -10026,7 +10040,8 @@ pub mod types {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capacity: ::std::option::Option<::std::num::NonZeroU64>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub consumer_side_ready: ::std::option::Option<bool>,
         pub consuming_account: ::std::string::String,
@@ -10065,7 +10080,8 @@ pub mod types {
         pub shared_statistics: ::std::option::Option<
             crate::types::SharedStatisticsConfig,
         >,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl ExchangeLanNetworkServiceConfigRequest {
         pub fn builder() -> builder::ExchangeLanNetworkServiceConfigRequest {
@@ -10389,7 +10405,8 @@ pub mod types {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capacity: ::std::option::Option<::std::num::NonZeroU64>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub consumer_side_ready: ::std::option::Option<bool>,
         pub consuming_account: ::std::string::String,
@@ -10426,7 +10443,8 @@ pub mod types {
         pub shared_statistics: ::std::option::Option<
             crate::types::SharedStatisticsConfig,
         >,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl ExchangeLanNetworkServiceConfigUpdate {
         pub fn builder() -> builder::ExchangeLanNetworkServiceConfigUpdate {
@@ -14406,7 +14424,8 @@ pub mod types {
         pub capacity: ::std::option::Option<::std::num::NonZeroU64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub charged_until: ::std::option::Option<::chrono::naive::NaiveDate>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_ref: ::std::option::Option<Mp2mpNetworkServiceConfigContractRef>,
@@ -14443,7 +14462,8 @@ pub mod types {
         pub state: Mp2mpNetworkServiceConfigState,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::vec::Vec<Status>>,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl Mp2mpNetworkServiceConfig {
         pub fn builder() -> builder::Mp2mpNetworkServiceConfig {
@@ -14726,7 +14746,8 @@ pub mod types {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capacity: ::std::option::Option<::std::num::NonZeroU64>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_ref: ::std::option::Option<
@@ -14759,7 +14780,8 @@ pub mod types {
         pub role_assignments: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub routing_function: ::std::option::Option<::std::string::String>,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl Mp2mpNetworkServiceConfigRequest {
         pub fn builder() -> builder::Mp2mpNetworkServiceConfigRequest {
@@ -17542,7 +17564,8 @@ pub mod types {
         pub capacity: ::std::option::Option<::std::num::NonZeroU64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub charged_until: ::std::option::Option<::chrono::naive::NaiveDate>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_ref: ::std::option::Option<P2mpNetworkServiceConfigContractRef>,
@@ -17577,7 +17600,8 @@ pub mod types {
         pub state: P2mpNetworkServiceConfigState,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::vec::Vec<Status>>,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl P2mpNetworkServiceConfig {
         pub fn builder() -> builder::P2mpNetworkServiceConfig {
@@ -17858,7 +17882,8 @@ pub mod types {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capacity: ::std::option::Option<::std::num::NonZeroU64>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_ref: ::std::option::Option<
@@ -17891,7 +17916,8 @@ pub mod types {
         pub role_assignments: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub routing_function: ::std::option::Option<::std::string::String>,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl P2mpNetworkServiceConfigRequest {
         pub fn builder() -> builder::P2mpNetworkServiceConfigRequest {
@@ -20475,7 +20501,8 @@ pub mod types {
         pub capacity: ::std::option::Option<::std::num::NonZeroU64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub charged_until: ::std::option::Option<::chrono::naive::NaiveDate>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_ref: ::std::option::Option<P2pNetworkServiceConfigContractRef>,
@@ -20508,7 +20535,8 @@ pub mod types {
         pub state: P2pNetworkServiceConfigState,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::vec::Vec<Status>>,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl P2pNetworkServiceConfig {
         pub fn builder() -> builder::P2pNetworkServiceConfig {
@@ -20789,7 +20817,8 @@ pub mod types {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capacity: ::std::option::Option<::std::num::NonZeroU64>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_ref: ::std::option::Option<
@@ -20820,7 +20849,8 @@ pub mod types {
         pub role_assignments: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub routing_function: ::std::option::Option<::std::string::String>,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl P2pNetworkServiceConfigRequest {
         pub fn builder() -> builder::P2pNetworkServiceConfigRequest {
@@ -21133,7 +21163,8 @@ pub mod types {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capacity: ::std::option::Option<::std::num::NonZeroU64>,
-        pub connection: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection: ::std::option::Option<::std::string::String>,
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_ref: ::std::option::Option<
@@ -21163,7 +21194,8 @@ pub mod types {
         pub role_assignments: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub routing_function: ::std::option::Option<::std::string::String>,
-        pub vlan_config: crate::types::VlanConfig,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan_config: ::std::option::Option<crate::types::VlanConfig>,
     }
     impl P2pNetworkServiceConfigUpdate {
         pub fn builder() -> builder::P2pNetworkServiceConfigUpdate {
@@ -23427,6 +23459,8 @@ pub mod types {
     pub enum ProductOfferingsListDowngradeAllowed {
         #[serde(rename = "true")]
         True,
+        #[serde(rename = "false")]
+        False,
         /// A value this client does not know (from a newer server), as it came.
         #[serde(untagged)]
         Unknown(::std::string::String),
@@ -23435,6 +23469,7 @@ pub mod types {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::True => f.write_str("true"),
+                Self::False => f.write_str("false"),
                 Self::Unknown(ref value) => f.write_str(value),
             }
         }
@@ -23446,6 +23481,7 @@ pub mod types {
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "true" => Ok(Self::True),
+                "false" => Ok(Self::False),
                 _ => Err("invalid value".into()),
             }
         }
@@ -23491,6 +23527,10 @@ pub mod types {
         P2mpVc,
         #[serde(rename = "cloud_vc")]
         CloudVc,
+        #[serde(rename = "connection")]
+        Connection,
+        #[serde(rename = "routing_function")]
+        RoutingFunction,
         /// A value this client does not know (from a newer server), as it came.
         #[serde(untagged)]
         Unknown(::std::string::String),
@@ -23503,6 +23543,8 @@ pub mod types {
                 Self::Mp2mpVc => f.write_str("mp2mp_vc"),
                 Self::P2mpVc => f.write_str("p2mp_vc"),
                 Self::CloudVc => f.write_str("cloud_vc"),
+                Self::Connection => f.write_str("connection"),
+                Self::RoutingFunction => f.write_str("routing_function"),
                 Self::Unknown(ref value) => f.write_str(value),
             }
         }
@@ -23518,6 +23560,8 @@ pub mod types {
                 "mp2mp_vc" => Ok(Self::Mp2mpVc),
                 "p2mp_vc" => Ok(Self::P2mpVc),
                 "cloud_vc" => Ok(Self::CloudVc),
+                "connection" => Ok(Self::Connection),
+                "routing_function" => Ok(Self::RoutingFunction),
                 _ => Err("invalid value".into()),
             }
         }
@@ -23814,8 +23858,10 @@ pub mod types {
         pub flags: ::std::vec::Vec<IxpSpecificFeatureFlag>,
         pub fqdn: RouteServerNetworkFeatureFqdn,
         pub id: ::std::string::String,
-        pub ip_v4: ::std::string::String,
-        pub ip_v6: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_v4: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_v6: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub looking_glass_url: ::std::option::Option<::std::string::String>,
         pub name: RouteServerNetworkFeatureName,
@@ -26637,10 +26683,12 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         schemars::JsonSchema
     )]
     pub struct VLanConfigDot1Q {
-        pub vlan: ::std::num::NonZeroU32,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vlan: ::std::option::Option<::std::num::NonZeroU32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vlan_ethertype: ::std::option::Option<VLanConfigDot1QVlanEthertype>,
     }
@@ -26758,7 +26806,8 @@ pub mod types {
     )]
     pub struct VLanConfigQinQ {
         pub inner_vlan: ::std::num::NonZeroU32,
-        pub outer_vlan: ::std::num::NonZeroU32,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub outer_vlan: ::std::option::Option<::std::num::NonZeroU32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub outer_vlan_ethertype: ::std::option::Option<
             VLanConfigQinQOuterVlanEthertype,
@@ -26871,7 +26920,10 @@ pub mod types {
                 ::std::string::String,
             >,
             name: ::std::result::Result<super::AccountName, ::std::string::String>,
-            state: ::std::result::Result<super::AccountState, ::std::string::String>,
+            state: ::std::result::Result<
+                ::std::option::Option<super::AccountState>,
+                ::std::string::String,
+            >,
             status: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<super::Status>>,
                 ::std::string::String,
@@ -26892,7 +26944,7 @@ pub mod types {
                         "no value supplied for metro_area_network_presence".to_string(),
                     ),
                     name: Err("no value supplied for name".to_string()),
-                    state: Err("no value supplied for state".to_string()),
+                    state: Ok(Default::default()),
                     status: Ok(Default::default()),
                 }
             }
@@ -27030,7 +27082,7 @@ pub mod types {
             }
             pub fn state<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::AccountState>,
+                T: ::std::convert::TryInto<::std::option::Option<super::AccountState>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.state = value
@@ -28881,7 +28933,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct BillingInformation {
-            address: ::std::result::Result<super::Address, ::std::string::String>,
+            address: ::std::result::Result<
+                ::std::option::Option<super::Address>,
+                ::std::string::String,
+            >,
             name: ::std::result::Result<
                 super::BillingInformationName,
                 ::std::string::String,
@@ -28894,7 +28949,7 @@ pub mod types {
         impl ::std::default::Default for BillingInformation {
             fn default() -> Self {
                 Self {
-                    address: Err("no value supplied for address".to_string()),
+                    address: Ok(Default::default()),
                     name: Err("no value supplied for name".to_string()),
                     vat_number: Ok(Default::default()),
                 }
@@ -28903,7 +28958,7 @@ pub mod types {
         impl BillingInformation {
             pub fn address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Address>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Address>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address = value
@@ -31639,7 +31694,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consuming_account: ::std::result::Result<
@@ -31711,7 +31766,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -31724,8 +31779,8 @@ pub mod types {
                     ),
                     charged_until: Ok(Default::default()),
                     cloud_config: Ok(Default::default()),
-                    cloud_vlan: Err("no value supplied for cloud_vlan".to_string()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    cloud_vlan: Ok(Default::default()),
+                    connection: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
                     ),
@@ -31751,7 +31806,7 @@ pub mod types {
                     routing_function: Ok(Default::default()),
                     state: Err("no value supplied for state".to_string()),
                     status: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -31826,7 +31881,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -32074,7 +32129,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -32169,7 +32226,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consuming_account: ::std::result::Result<
@@ -32231,7 +32288,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -32244,7 +32301,7 @@ pub mod types {
                     ),
                     cloud_config: Ok(Default::default()),
                     cloud_vlan: Err("no value supplied for cloud_vlan".to_string()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
                     ),
@@ -32266,7 +32323,7 @@ pub mod types {
                         "no value supplied for role_assignments".to_string(),
                     ),
                     routing_function: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -32327,7 +32384,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -32523,7 +32580,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -32608,7 +32667,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consuming_account: ::std::result::Result<
@@ -32662,7 +32721,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -32675,7 +32734,7 @@ pub mod types {
                     ),
                     cloud_config: Ok(Default::default()),
                     cloud_vlan: Err("no value supplied for cloud_vlan".to_string()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
                     ),
@@ -32694,7 +32753,7 @@ pub mod types {
                         "no value supplied for role_assignments".to_string(),
                     ),
                     routing_function: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -32755,7 +32814,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -32937,7 +32996,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -38877,7 +38938,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consumer_side_ready: ::std::result::Result<
@@ -38964,7 +39025,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -38978,7 +39039,7 @@ pub mod types {
                     ),
                     capacity: Ok(Default::default()),
                     charged_until: Ok(Default::default()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consumer_side_ready: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
@@ -39010,7 +39071,7 @@ pub mod types {
                     shared_statistics: Ok(Default::default()),
                     state: Err("no value supplied for state".to_string()),
                     status: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -39085,7 +39146,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -39397,7 +39458,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -39497,7 +39560,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consumer_side_ready: ::std::result::Result<
@@ -39572,7 +39635,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -39585,7 +39648,7 @@ pub mod types {
                         "no value supplied for billing_account".to_string(),
                     ),
                     capacity: Ok(Default::default()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consumer_side_ready: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
@@ -39613,7 +39676,7 @@ pub mod types {
                     ),
                     routing_function: Ok(Default::default()),
                     shared_statistics: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -39674,7 +39737,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -39928,7 +39991,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -40018,7 +40083,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consumer_side_ready: ::std::result::Result<
@@ -40085,7 +40150,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -40098,7 +40163,7 @@ pub mod types {
                         "no value supplied for billing_account".to_string(),
                     ),
                     capacity: Ok(Default::default()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consumer_side_ready: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
@@ -40120,7 +40185,7 @@ pub mod types {
                     ),
                     routing_function: Ok(Default::default()),
                     shared_statistics: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -40181,7 +40246,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -40407,7 +40472,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -45465,7 +45532,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consuming_account: ::std::result::Result<
@@ -45541,7 +45608,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -45554,7 +45621,7 @@ pub mod types {
                     ),
                     capacity: Ok(Default::default()),
                     charged_until: Ok(Default::default()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
                     ),
@@ -45581,7 +45648,7 @@ pub mod types {
                     routing_function: Ok(Default::default()),
                     state: Err("no value supplied for state".to_string()),
                     status: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -45642,7 +45709,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -45906,7 +45973,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -45997,7 +46066,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consuming_account: ::std::result::Result<
@@ -46063,7 +46132,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -46075,7 +46144,7 @@ pub mod types {
                         "no value supplied for billing_account".to_string(),
                     ),
                     capacity: Ok(Default::default()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
                     ),
@@ -46098,7 +46167,7 @@ pub mod types {
                         "no value supplied for role_assignments".to_string(),
                     ),
                     routing_function: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -46145,7 +46214,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -46357,7 +46426,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -49885,7 +49956,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consuming_account: ::std::result::Result<
@@ -49961,7 +50032,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -49973,7 +50044,7 @@ pub mod types {
                     ),
                     capacity: Ok(Default::default()),
                     charged_until: Ok(Default::default()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
                     ),
@@ -50000,7 +50071,7 @@ pub mod types {
                     routing_function: Ok(Default::default()),
                     state: Err("no value supplied for state".to_string()),
                     status: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -50049,7 +50120,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -50313,7 +50384,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -50398,7 +50471,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consuming_account: ::std::result::Result<
@@ -50460,7 +50533,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -50471,7 +50544,7 @@ pub mod types {
                         "no value supplied for billing_account".to_string(),
                     ),
                     capacity: Ok(Default::default()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
                     ),
@@ -50494,7 +50567,7 @@ pub mod types {
                         "no value supplied for role_assignments".to_string(),
                     ),
                     routing_function: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -50529,7 +50602,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -50741,7 +50814,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -53472,7 +53547,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consuming_account: ::std::result::Result<
@@ -53544,7 +53619,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -53556,7 +53631,7 @@ pub mod types {
                     ),
                     capacity: Ok(Default::default()),
                     charged_until: Ok(Default::default()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
                     ),
@@ -53582,7 +53657,7 @@ pub mod types {
                     routing_function: Ok(Default::default()),
                     state: Err("no value supplied for state".to_string()),
                     status: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -53631,7 +53706,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -53881,7 +53956,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -53964,7 +54041,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consuming_account: ::std::result::Result<
@@ -54022,7 +54099,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -54033,7 +54110,7 @@ pub mod types {
                         "no value supplied for billing_account".to_string(),
                     ),
                     capacity: Ok(Default::default()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
                     ),
@@ -54055,7 +54132,7 @@ pub mod types {
                         "no value supplied for role_assignments".to_string(),
                     ),
                     routing_function: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -54090,7 +54167,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -54288,7 +54365,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -54361,7 +54440,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connection: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             consuming_account: ::std::result::Result<
@@ -54413,7 +54492,7 @@ pub mod types {
                 ::std::string::String,
             >,
             vlan_config: ::std::result::Result<
-                crate::types::VlanConfig,
+                ::std::option::Option<crate::types::VlanConfig>,
                 ::std::string::String,
             >,
         }
@@ -54424,7 +54503,7 @@ pub mod types {
                         "no value supplied for billing_account".to_string(),
                     ),
                     capacity: Ok(Default::default()),
-                    connection: Err("no value supplied for connection".to_string()),
+                    connection: Ok(Default::default()),
                     consuming_account: Err(
                         "no value supplied for consuming_account".to_string(),
                     ),
@@ -54443,7 +54522,7 @@ pub mod types {
                         "no value supplied for role_assignments".to_string(),
                     ),
                     routing_function: Ok(Default::default()),
-                    vlan_config: Err("no value supplied for vlan_config".to_string()),
+                    vlan_config: Ok(Default::default()),
                 }
             }
         }
@@ -54478,7 +54557,7 @@ pub mod types {
             }
             pub fn connection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection = value
@@ -54662,7 +54741,9 @@ pub mod types {
             }
             pub fn vlan_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::types::VlanConfig>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::VlanConfig>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan_config = value
@@ -57909,8 +57990,14 @@ pub mod types {
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
-            ip_v4: ::std::result::Result<::std::string::String, ::std::string::String>,
-            ip_v6: ::std::result::Result<::std::string::String, ::std::string::String>,
+            ip_v4: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            ip_v6: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             looking_glass_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -57946,8 +58033,8 @@ pub mod types {
                     flags: Err("no value supplied for flags".to_string()),
                     fqdn: Err("no value supplied for fqdn".to_string()),
                     id: Err("no value supplied for id".to_string()),
-                    ip_v4: Err("no value supplied for ip_v4".to_string()),
-                    ip_v6: Err("no value supplied for ip_v6".to_string()),
+                    ip_v4: Ok(Default::default()),
+                    ip_v6: Ok(Default::default()),
                     looking_glass_url: Ok(Default::default()),
                     name: Err("no value supplied for name".to_string()),
                     network_service: Err(
@@ -58044,7 +58131,7 @@ pub mod types {
             }
             pub fn ip_v4<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ip_v4 = value
@@ -58056,7 +58143,7 @@ pub mod types {
             }
             pub fn ip_v6<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ip_v6 = value
@@ -61376,7 +61463,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct VLanConfigDot1Q {
-            vlan: ::std::result::Result<::std::num::NonZeroU32, ::std::string::String>,
+            vlan: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
             vlan_ethertype: ::std::result::Result<
                 ::std::option::Option<super::VLanConfigDot1QVlanEthertype>,
                 ::std::string::String,
@@ -61385,7 +61475,7 @@ pub mod types {
         impl ::std::default::Default for VLanConfigDot1Q {
             fn default() -> Self {
                 Self {
-                    vlan: Err("no value supplied for vlan".to_string()),
+                    vlan: Ok(Default::default()),
                     vlan_ethertype: Ok(Default::default()),
                 }
             }
@@ -61393,7 +61483,9 @@ pub mod types {
         impl VLanConfigDot1Q {
             pub fn vlan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU32>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vlan = value
@@ -61446,7 +61538,7 @@ pub mod types {
                 ::std::string::String,
             >,
             outer_vlan: ::std::result::Result<
-                ::std::num::NonZeroU32,
+                ::std::option::Option<::std::num::NonZeroU32>,
                 ::std::string::String,
             >,
             outer_vlan_ethertype: ::std::result::Result<
@@ -61458,7 +61550,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     inner_vlan: Err("no value supplied for inner_vlan".to_string()),
-                    outer_vlan: Err("no value supplied for outer_vlan".to_string()),
+                    outer_vlan: Ok(Default::default()),
                     outer_vlan_ethertype: Ok(Default::default()),
                 }
             }
@@ -61478,7 +61570,9 @@ pub mod types {
             }
             pub fn outer_vlan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU32>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.outer_vlan = value
@@ -63766,7 +63860,23 @@ pub mod types {
 ///The statistics and timeseries operations the Go client lacks are inferred,
 ///and say from what. Lists take `page_limit`, `page_offset` and `page_token`;
 ///the Go client sends them as query parameters and reads every answer as one
-///bare list, so how a server tells that more follows is not known.
+///bare list, so how a server tells that more follows is not known. A list
+///answers 200 or 206 with the same body.
+///
+///The official word outranks the Go client, which outranks inference: where
+///the official IX-API documents can be read (the digest `spec-check` reads),
+///a fact cites them as `x-evidence: official: /pointer`, and `spec-check`
+///compares the whole with them.
+///
+///Answers follow one rule: a member is required in an answer only where every
+///source agrees that it is: the published 2.1.0 document (for the members it
+///has), the official documents where they speak, and the 2.7.1 Go client
+///declaring it as a value, not a pointer or an interface. Each answer schema
+///lists the members this rule makes optional under `x-optional-in-answers`,
+///and code generation drops exactly those from `required`; `required` itself
+///keeps what the documents say, which is what a request must carry. A schema
+///that answers and requests share is generated once, with the answer's rule.
+///What a 2.1 server answers in another shape is kept under `x-answer-2.1`.
 ///
 ///Every operation except the two under `/auth` needs an access token in the
 ///`Authorization: Bearer ...` header. Errors are RFC 7807 problem documents
@@ -66008,6 +66118,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -66886,6 +66997,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -67420,6 +67532,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -68756,6 +68869,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -69655,6 +69769,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -69862,6 +69977,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -70270,6 +70386,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -70325,10 +70442,7 @@ pub mod builder {
         ///Sends a `GET` request to `/facilities/{id}`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<::std::vec::Vec<types::Facility>>,
-            Error<types::ProblemResponse>,
-        > {
+        ) -> Result<ResponseValue<types::Facility>, Error<types::ProblemResponse>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -70875,6 +70989,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -71636,6 +71751,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -72153,6 +72269,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -72865,6 +72982,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -73093,6 +73211,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -73148,10 +73267,7 @@ pub mod builder {
         ///Sends a `GET` request to `/metro-areas/{id}`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<::std::vec::Vec<types::MetroArea>>,
-            Error<types::ProblemResponse>,
-        > {
+        ) -> Result<ResponseValue<types::MetroArea>, Error<types::ProblemResponse>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -73559,6 +73675,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -74289,6 +74406,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -74794,6 +74912,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -76322,6 +76441,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -78009,6 +78129,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -78336,6 +78457,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -79591,6 +79713,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -80557,6 +80680,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -80826,6 +80950,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -81303,6 +81428,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -81651,6 +81777,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                206u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -82261,6 +82388,9 @@ pub mod builder {
         > + Send {
             AccountRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Account>(body)
+        }
     }
     impl<'a> crate::Paginate for AccountsList<'a> {
         type Item = types::Account;
@@ -82281,6 +82411,9 @@ pub mod builder {
         > + Send {
             AccountsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::Account>>(body)
+        }
     }
     impl<'a> crate::Call for AccountsCreate<'a> {
         const OPERATION: &'static str = "accounts_create";
@@ -82291,6 +82424,9 @@ pub mod builder {
             Output = Result<ResponseValue<types::Account>, Error<types::ProblemResponse>>,
         > + Send {
             AccountsCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Account>(body)
         }
     }
     impl<'a> crate::Call for AccountsRead<'a> {
@@ -82303,6 +82439,9 @@ pub mod builder {
         > + Send {
             AccountsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Account>(body)
+        }
     }
     impl<'a> crate::Call for AccountsUpdate<'a> {
         const OPERATION: &'static str = "accounts_update";
@@ -82313,6 +82452,9 @@ pub mod builder {
             Output = Result<ResponseValue<types::Account>, Error<types::ProblemResponse>>,
         > + Send {
             AccountsUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Account>(body)
         }
     }
     impl<'a> crate::Call for AccountsDestroy<'a> {
@@ -82325,6 +82467,9 @@ pub mod builder {
         > + Send {
             AccountsDestroy::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Account>(body)
+        }
     }
     impl<'a> crate::Call for AccountsPartialUpdate<'a> {
         const OPERATION: &'static str = "accounts_partial_update";
@@ -82335,6 +82480,9 @@ pub mod builder {
             Output = Result<ResponseValue<types::Account>, Error<types::ProblemResponse>>,
         > + Send {
             AccountsPartialUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Account>(body)
         }
     }
     impl<'a> crate::Call for AuthTokenRefresh<'a> {
@@ -82350,6 +82498,9 @@ pub mod builder {
         > + Send {
             AuthTokenRefresh::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::AuthToken>(body)
+        }
     }
     impl<'a> crate::Call for AuthTokenCreate<'a> {
         const OPERATION: &'static str = "auth_token_create";
@@ -82363,6 +82514,9 @@ pub mod builder {
             >,
         > + Send {
             AuthTokenCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::AuthToken>(body)
         }
     }
     impl<'a> crate::Paginate for AvailabilityZonesList<'a> {
@@ -82384,6 +82538,9 @@ pub mod builder {
         > + Send {
             AvailabilityZonesList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::AvailabilityZone>>(body)
+        }
     }
     impl<'a> crate::Call for AvailabilityZonesRead<'a> {
         const OPERATION: &'static str = "availability_zones_read";
@@ -82397,6 +82554,9 @@ pub mod builder {
             >,
         > + Send {
             AvailabilityZonesRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::AvailabilityZone>(body)
         }
     }
     impl<'a> crate::Paginate for ConnectionsList<'a> {
@@ -82418,6 +82578,9 @@ pub mod builder {
         > + Send {
             ConnectionsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::Connection>>(body)
+        }
     }
     impl<'a> crate::Call for ConnectionsCreate<'a> {
         const OPERATION: &'static str = "connections_create";
@@ -82431,6 +82594,9 @@ pub mod builder {
             >,
         > + Send {
             ConnectionsCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Connection>(body)
         }
     }
     impl<'a> crate::Call for ConnectionsRead<'a> {
@@ -82446,6 +82612,9 @@ pub mod builder {
         > + Send {
             ConnectionsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Connection>(body)
+        }
     }
     impl<'a> crate::Call for ConnectionsUpdate<'a> {
         const OPERATION: &'static str = "connections_update";
@@ -82459,6 +82628,9 @@ pub mod builder {
             >,
         > + Send {
             ConnectionsUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Connection>(body)
         }
     }
     impl<'a> crate::Call for ConnectionsDestroy<'a> {
@@ -82474,6 +82646,9 @@ pub mod builder {
         > + Send {
             ConnectionsDestroy::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Connection>(body)
+        }
     }
     impl<'a> crate::Call for ConnectionsPartialUpdate<'a> {
         const OPERATION: &'static str = "connections_partial_update";
@@ -82488,6 +82663,9 @@ pub mod builder {
         > + Send {
             ConnectionsPartialUpdate::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Connection>(body)
+        }
     }
     impl<'a> crate::Call for ConnectionsCancellationPolicyRead<'a> {
         const OPERATION: &'static str = "connections_cancellation_policy_read";
@@ -82501,6 +82679,9 @@ pub mod builder {
             >,
         > + Send {
             ConnectionsCancellationPolicyRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::CancellationPolicy>(body)
         }
     }
     impl<'a> crate::Call for ConnectionsLoaDownload<'a> {
@@ -82538,6 +82719,9 @@ pub mod builder {
         > + Send {
             ConnectionsStatisticsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::NetworkServiceConfigAggregate>(body)
+        }
     }
     impl<'a> crate::Call for ConnectionsStatisticsTimeseriesRead<'a> {
         const OPERATION: &'static str = "connections_statistics_timeseries_read";
@@ -82551,6 +82735,9 @@ pub mod builder {
             >,
         > + Send {
             ConnectionsStatisticsTimeseriesRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::AggregateTimeseries>(body)
         }
     }
     impl<'a> crate::Paginate for ContactsList<'a> {
@@ -82572,6 +82759,9 @@ pub mod builder {
         > + Send {
             ContactsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::Contact>>(body)
+        }
     }
     impl<'a> crate::Call for ContactsCreate<'a> {
         const OPERATION: &'static str = "contacts_create";
@@ -82582,6 +82772,9 @@ pub mod builder {
             Output = Result<ResponseValue<types::Contact>, Error<types::ProblemResponse>>,
         > + Send {
             ContactsCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Contact>(body)
         }
     }
     impl<'a> crate::Call for ContactsRead<'a> {
@@ -82594,6 +82787,9 @@ pub mod builder {
         > + Send {
             ContactsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Contact>(body)
+        }
     }
     impl<'a> crate::Call for ContactsUpdate<'a> {
         const OPERATION: &'static str = "contacts_update";
@@ -82604,6 +82800,9 @@ pub mod builder {
             Output = Result<ResponseValue<types::Contact>, Error<types::ProblemResponse>>,
         > + Send {
             ContactsUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Contact>(body)
         }
     }
     impl<'a> crate::Call for ContactsDestroy<'a> {
@@ -82616,6 +82815,9 @@ pub mod builder {
         > + Send {
             ContactsDestroy::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Contact>(body)
+        }
     }
     impl<'a> crate::Call for ContactsPartialUpdate<'a> {
         const OPERATION: &'static str = "contacts_partial_update";
@@ -82626,6 +82828,9 @@ pub mod builder {
             Output = Result<ResponseValue<types::Contact>, Error<types::ProblemResponse>>,
         > + Send {
             ContactsPartialUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Contact>(body)
         }
     }
     impl<'a> crate::Paginate for DevicesList<'a> {
@@ -82647,6 +82852,9 @@ pub mod builder {
         > + Send {
             DevicesList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::Device>>(body)
+        }
     }
     impl<'a> crate::Call for DevicesRead<'a> {
         const OPERATION: &'static str = "devices_read";
@@ -82657,6 +82865,9 @@ pub mod builder {
             Output = Result<ResponseValue<types::Device>, Error<types::ProblemResponse>>,
         > + Send {
             DevicesRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Device>(body)
         }
     }
     impl<'a> crate::Paginate for ApiExtensionsList<'a> {
@@ -82678,6 +82889,9 @@ pub mod builder {
         > + Send {
             ApiExtensionsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::ApiExtension>>(body)
+        }
     }
     impl<'a> crate::Paginate for FacilitiesList<'a> {
         type Item = types::Facility;
@@ -82698,19 +82912,25 @@ pub mod builder {
         > + Send {
             FacilitiesList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::Facility>>(body)
+        }
     }
     impl<'a> crate::Call for FacilitiesRead<'a> {
         const OPERATION: &'static str = "facilities_read";
-        type Answer = ::std::vec::Vec<types::Facility>;
+        type Answer = types::Facility;
         fn send(
             self,
         ) -> impl ::std::future::Future<
             Output = Result<
-                ResponseValue<::std::vec::Vec<types::Facility>>,
+                ResponseValue<types::Facility>,
                 Error<types::ProblemResponse>,
             >,
         > + Send {
             FacilitiesRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Facility>(body)
         }
     }
     impl<'a> crate::Call for ApiHealthRead<'a> {
@@ -82726,6 +82946,9 @@ pub mod builder {
         > + Send {
             ApiHealthRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::HealthResponse>(body)
+        }
     }
     impl<'a> crate::Call for ApiImplementationRead<'a> {
         const OPERATION: &'static str = "api_implementation_read";
@@ -82739,6 +82962,9 @@ pub mod builder {
             >,
         > + Send {
             ApiImplementationRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::ImplementationResponse>(body)
         }
     }
     impl<'a> crate::Paginate for IpsList<'a> {
@@ -82760,6 +82986,9 @@ pub mod builder {
         > + Send {
             IpsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::IpAddress>>(body)
+        }
     }
     impl<'a> crate::Call for IpsCreate<'a> {
         const OPERATION: &'static str = "ips_create";
@@ -82773,6 +83002,9 @@ pub mod builder {
             >,
         > + Send {
             IpsCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::IpAddress>(body)
         }
     }
     impl<'a> crate::Call for IpsRead<'a> {
@@ -82788,6 +83020,9 @@ pub mod builder {
         > + Send {
             IpsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::IpAddress>(body)
+        }
     }
     impl<'a> crate::Call for IpsUpdate<'a> {
         const OPERATION: &'static str = "ips_update";
@@ -82802,6 +83037,9 @@ pub mod builder {
         > + Send {
             IpsUpdate::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::IpAddress>(body)
+        }
     }
     impl<'a> crate::Call for IpsPartialUpdate<'a> {
         const OPERATION: &'static str = "ips_partial_update";
@@ -82815,6 +83053,9 @@ pub mod builder {
             >,
         > + Send {
             IpsPartialUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::IpAddress>(body)
         }
     }
     impl<'a> crate::Paginate for MacsList<'a> {
@@ -82836,6 +83077,9 @@ pub mod builder {
         > + Send {
             MacsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::MacAddress>>(body)
+        }
     }
     impl<'a> crate::Call for MacsCreate<'a> {
         const OPERATION: &'static str = "macs_create";
@@ -82849,6 +83093,9 @@ pub mod builder {
             >,
         > + Send {
             MacsCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::MacAddress>(body)
         }
     }
     impl<'a> crate::Call for MacsRead<'a> {
@@ -82864,6 +83111,9 @@ pub mod builder {
         > + Send {
             MacsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::MacAddress>(body)
+        }
     }
     impl<'a> crate::Call for MacsDestroy<'a> {
         const OPERATION: &'static str = "macs_destroy";
@@ -82877,6 +83127,9 @@ pub mod builder {
             >,
         > + Send {
             MacsDestroy::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::MacAddress>(body)
         }
     }
     impl<'a> crate::Paginate for MemberJoiningRulesList<'a> {
@@ -82898,6 +83151,9 @@ pub mod builder {
         > + Send {
             MemberJoiningRulesList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<crate::types::MemberJoiningRule>>(body)
+        }
     }
     impl<'a> crate::Call for MemberJoiningRulesCreate<'a> {
         const OPERATION: &'static str = "member_joining_rules_create";
@@ -82911,6 +83167,9 @@ pub mod builder {
             >,
         > + Send {
             MemberJoiningRulesCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::MemberJoiningRule>(body)
         }
     }
     impl<'a> crate::Call for MemberJoiningRulesRead<'a> {
@@ -82926,6 +83185,9 @@ pub mod builder {
         > + Send {
             MemberJoiningRulesRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::MemberJoiningRule>(body)
+        }
     }
     impl<'a> crate::Call for MemberJoiningRulesUpdate<'a> {
         const OPERATION: &'static str = "member_joining_rules_update";
@@ -82939,6 +83201,9 @@ pub mod builder {
             >,
         > + Send {
             MemberJoiningRulesUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::MemberJoiningRule>(body)
         }
     }
     impl<'a> crate::Call for MemberJoiningRulesDestroy<'a> {
@@ -82954,6 +83219,9 @@ pub mod builder {
         > + Send {
             MemberJoiningRulesDestroy::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::MemberJoiningRule>(body)
+        }
     }
     impl<'a> crate::Call for MemberJoiningRulesPartialUpdate<'a> {
         const OPERATION: &'static str = "member_joining_rules_partial_update";
@@ -82967,6 +83235,9 @@ pub mod builder {
             >,
         > + Send {
             MemberJoiningRulesPartialUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::MemberJoiningRule>(body)
         }
     }
     impl<'a> crate::Paginate for MetroAreaNetworksList<'a> {
@@ -82988,6 +83259,9 @@ pub mod builder {
         > + Send {
             MetroAreaNetworksList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::MetroAreaNetwork>>(body)
+        }
     }
     impl<'a> crate::Call for MetroAreaNetworksRead<'a> {
         const OPERATION: &'static str = "metro_area_networks_read";
@@ -83001,6 +83275,9 @@ pub mod builder {
             >,
         > + Send {
             MetroAreaNetworksRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::MetroAreaNetwork>(body)
         }
     }
     impl<'a> crate::Paginate for MetroAreasList<'a> {
@@ -83022,19 +83299,25 @@ pub mod builder {
         > + Send {
             MetroAreasList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::MetroArea>>(body)
+        }
     }
     impl<'a> crate::Call for MetroAreasRead<'a> {
         const OPERATION: &'static str = "metro_areas_read";
-        type Answer = ::std::vec::Vec<types::MetroArea>;
+        type Answer = types::MetroArea;
         fn send(
             self,
         ) -> impl ::std::future::Future<
             Output = Result<
-                ResponseValue<::std::vec::Vec<types::MetroArea>>,
+                ResponseValue<types::MetroArea>,
                 Error<types::ProblemResponse>,
             >,
         > + Send {
             MetroAreasRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::MetroArea>(body)
         }
     }
     impl<'a> crate::Paginate for NetworkFeatureConfigsList<'a> {
@@ -83056,6 +83339,11 @@ pub mod builder {
         > + Send {
             NetworkFeatureConfigsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<
+                ::std::vec::Vec<crate::types::NetworkFeatureConfig>,
+            >(body)
+        }
     }
     impl<'a> crate::Call for NetworkFeatureConfigsCreate<'a> {
         const OPERATION: &'static str = "network_feature_configs_create";
@@ -83069,6 +83357,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkFeatureConfigsCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkFeatureConfig>(body)
         }
     }
     impl<'a> crate::Call for NetworkFeatureConfigsRead<'a> {
@@ -83084,6 +83375,9 @@ pub mod builder {
         > + Send {
             NetworkFeatureConfigsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkFeatureConfig>(body)
+        }
     }
     impl<'a> crate::Call for NetworkFeatureConfigsUpdate<'a> {
         const OPERATION: &'static str = "network_feature_configs_update";
@@ -83097,6 +83391,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkFeatureConfigsUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkFeatureConfig>(body)
         }
     }
     impl<'a> crate::Call for NetworkFeatureConfigsDestroy<'a> {
@@ -83112,6 +83409,9 @@ pub mod builder {
         > + Send {
             NetworkFeatureConfigsDestroy::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkFeatureConfig>(body)
+        }
     }
     impl<'a> crate::Call for NetworkFeatureConfigsPartialUpdate<'a> {
         const OPERATION: &'static str = "network_feature_configs_partial_update";
@@ -83125,6 +83425,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkFeatureConfigsPartialUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkFeatureConfig>(body)
         }
     }
     impl<'a> crate::Paginate for NetworkFeaturesList<'a> {
@@ -83146,6 +83449,9 @@ pub mod builder {
         > + Send {
             NetworkFeaturesList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<crate::types::NetworkFeature>>(body)
+        }
     }
     impl<'a> crate::Call for NetworkFeaturesRead<'a> {
         const OPERATION: &'static str = "network_features_read";
@@ -83159,6 +83465,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkFeaturesRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkFeature>(body)
         }
     }
     impl<'a> crate::Paginate for NetworkServiceConfigsList<'a> {
@@ -83180,6 +83489,11 @@ pub mod builder {
         > + Send {
             NetworkServiceConfigsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<
+                ::std::vec::Vec<crate::types::NetworkServiceConfig>,
+            >(body)
+        }
     }
     impl<'a> crate::Call for NetworkServiceConfigsCreate<'a> {
         const OPERATION: &'static str = "network_service_configs_create";
@@ -83193,6 +83507,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkServiceConfigsCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkServiceConfig>(body)
         }
     }
     impl<'a> crate::Call for NetworkServiceConfigsRead<'a> {
@@ -83208,6 +83525,9 @@ pub mod builder {
         > + Send {
             NetworkServiceConfigsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkServiceConfig>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServiceConfigsUpdate<'a> {
         const OPERATION: &'static str = "network_service_configs_update";
@@ -83221,6 +83541,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkServiceConfigsUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkServiceConfig>(body)
         }
     }
     impl<'a> crate::Call for NetworkServiceConfigsDestroy<'a> {
@@ -83236,6 +83559,9 @@ pub mod builder {
         > + Send {
             NetworkServiceConfigsDestroy::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkServiceConfig>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServiceConfigsPartialUpdate<'a> {
         const OPERATION: &'static str = "network_service_configs_partial_update";
@@ -83249,6 +83575,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkServiceConfigsPartialUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkServiceConfig>(body)
         }
     }
     impl<'a> crate::Call for NetworkServiceConfigCancellationPolicyRead<'a> {
@@ -83264,6 +83593,9 @@ pub mod builder {
         > + Send {
             NetworkServiceConfigCancellationPolicyRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::CancellationPolicy>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServiceConfigsPeerStatisticsRead<'a> {
         const OPERATION: &'static str = "network_service_configs_peer_statistics_read";
@@ -83277,6 +83609,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkServiceConfigsPeerStatisticsRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::PeerAggregate>>(body)
         }
     }
     impl<'a> crate::Call for NetworkServiceConfigsPeerStatisticsTimeseriesRead<'a> {
@@ -83292,6 +83627,9 @@ pub mod builder {
         > + Send {
             NetworkServiceConfigsPeerStatisticsTimeseriesRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::AggregateTimeseries>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServiceConfigsStatisticsRead<'a> {
         const OPERATION: &'static str = "network_service_configs_statistics_read";
@@ -83306,6 +83644,9 @@ pub mod builder {
         > + Send {
             NetworkServiceConfigsStatisticsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::NetworkServiceConfigAggregate>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServiceConfigsStatisticsTimeseriesRead<'a> {
         const OPERATION: &'static str = "network_service_configs_statistics_timeseries_read";
@@ -83319,6 +83660,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkServiceConfigsStatisticsTimeseriesRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::AggregateTimeseries>(body)
         }
     }
     impl<'a> crate::Paginate for NetworkServicesList<'a> {
@@ -83340,6 +83684,9 @@ pub mod builder {
         > + Send {
             NetworkServicesList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<crate::types::NetworkService>>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServicesCreate<'a> {
         const OPERATION: &'static str = "network_services_create";
@@ -83353,6 +83700,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkServicesCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkService>(body)
         }
     }
     impl<'a> crate::Call for NetworkServicesRead<'a> {
@@ -83368,6 +83718,9 @@ pub mod builder {
         > + Send {
             NetworkServicesRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkService>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServicesUpdate<'a> {
         const OPERATION: &'static str = "network_services_update";
@@ -83381,6 +83734,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkServicesUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkService>(body)
         }
     }
     impl<'a> crate::Call for NetworkServicesDestroy<'a> {
@@ -83396,6 +83752,9 @@ pub mod builder {
         > + Send {
             NetworkServicesDestroy::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkService>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServicesPartialUpdate<'a> {
         const OPERATION: &'static str = "network_services_partial_update";
@@ -83409,6 +83768,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkServicesPartialUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::NetworkService>(body)
         }
     }
     impl<'a> crate::Call for NetworkServiceCancellationPolicyRead<'a> {
@@ -83424,6 +83786,9 @@ pub mod builder {
         > + Send {
             NetworkServiceCancellationPolicyRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::CancellationPolicy>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServiceChangeRequestRead<'a> {
         const OPERATION: &'static str = "network_service_change_request_read";
@@ -83437,6 +83802,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkServiceChangeRequestRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::NetworkServiceChangeRequest>(body)
         }
     }
     impl<'a> crate::Call for NetworkServiceChangeRequestCreate<'a> {
@@ -83452,6 +83820,9 @@ pub mod builder {
         > + Send {
             NetworkServiceChangeRequestCreate::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::NetworkServiceChangeRequest>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServiceChangeRequestDestroy<'a> {
         const OPERATION: &'static str = "network_service_change_request_destroy";
@@ -83465,6 +83836,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkServiceChangeRequestDestroy::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::NetworkServiceChangeRequest>(body)
         }
     }
     impl<'a> crate::Call for NetworkServicesStatisticsRttRead<'a> {
@@ -83480,6 +83854,9 @@ pub mod builder {
         > + Send {
             NetworkServicesStatisticsRttRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::PeerRtt>>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServicesStatisticsRead<'a> {
         const OPERATION: &'static str = "network_services_statistics_read";
@@ -83494,6 +83871,9 @@ pub mod builder {
         > + Send {
             NetworkServicesStatisticsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::NetworkServiceConfigAggregate>(body)
+        }
     }
     impl<'a> crate::Call for NetworkServicesStatisticsTimeseriesRead<'a> {
         const OPERATION: &'static str = "network_services_statistics_timeseries_read";
@@ -83507,6 +83887,9 @@ pub mod builder {
             >,
         > + Send {
             NetworkServicesStatisticsTimeseriesRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::AggregateTimeseries>(body)
         }
     }
     impl<'a> crate::Paginate for PopsList<'a> {
@@ -83528,6 +83911,9 @@ pub mod builder {
         > + Send {
             PopsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::PointOfPresence>>(body)
+        }
     }
     impl<'a> crate::Call for PopsRead<'a> {
         const OPERATION: &'static str = "pops_read";
@@ -83541,6 +83927,9 @@ pub mod builder {
             >,
         > + Send {
             PopsRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::PointOfPresence>(body)
         }
     }
     impl<'a> crate::Paginate for PortReservationsList<'a> {
@@ -83562,6 +83951,9 @@ pub mod builder {
         > + Send {
             PortReservationsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::PortReservation>>(body)
+        }
     }
     impl<'a> crate::Call for PortReservationsCreate<'a> {
         const OPERATION: &'static str = "port_reservations_create";
@@ -83575,6 +83967,9 @@ pub mod builder {
             >,
         > + Send {
             PortReservationsCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::PortReservation>(body)
         }
     }
     impl<'a> crate::Call for PortReservationsRead<'a> {
@@ -83590,6 +83985,9 @@ pub mod builder {
         > + Send {
             PortReservationsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::PortReservation>(body)
+        }
     }
     impl<'a> crate::Call for PortReservationsUpdate<'a> {
         const OPERATION: &'static str = "port_reservations_update";
@@ -83603,6 +84001,9 @@ pub mod builder {
             >,
         > + Send {
             PortReservationsUpdate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::PortReservation>(body)
         }
     }
     impl<'a> crate::Call for PortReservationsDestroy<'a> {
@@ -83618,6 +84019,9 @@ pub mod builder {
         > + Send {
             PortReservationsDestroy::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::PortReservation>(body)
+        }
     }
     impl<'a> crate::Call for PortReservationsPartialUpdate<'a> {
         const OPERATION: &'static str = "port_reservations_partial_update";
@@ -83632,6 +84036,9 @@ pub mod builder {
         > + Send {
             PortReservationsPartialUpdate::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::PortReservation>(body)
+        }
     }
     impl<'a> crate::Call for PortReservationCancellationPolicyRead<'a> {
         const OPERATION: &'static str = "port_reservation_cancellation_policy_read";
@@ -83645,6 +84052,9 @@ pub mod builder {
             >,
         > + Send {
             PortReservationCancellationPolicyRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::CancellationPolicy>(body)
         }
     }
     impl<'a> crate::Call for PortReservationsLoaDownload<'a> {
@@ -83688,6 +84098,9 @@ pub mod builder {
         > + Send {
             PortsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::Port>>(body)
+        }
     }
     impl<'a> crate::Call for PortsRead<'a> {
         const OPERATION: &'static str = "ports_read";
@@ -83698,6 +84111,9 @@ pub mod builder {
             Output = Result<ResponseValue<types::Port>, Error<types::ProblemResponse>>,
         > + Send {
             PortsRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Port>(body)
         }
     }
     impl<'a> crate::Call for PortsStatisticsRead<'a> {
@@ -83713,6 +84129,9 @@ pub mod builder {
         > + Send {
             PortsStatisticsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::PortStatistics>(body)
+        }
     }
     impl<'a> crate::Call for PortsStatisticsTimeseriesRead<'a> {
         const OPERATION: &'static str = "ports_statistics_timeseries_read";
@@ -83726,6 +84145,9 @@ pub mod builder {
             >,
         > + Send {
             PortsStatisticsTimeseriesRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::AggregateTimeseries>(body)
         }
     }
     impl<'a> crate::Paginate for ProductOfferingsList<'a> {
@@ -83747,6 +84169,11 @@ pub mod builder {
         > + Send {
             ProductOfferingsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<
+                ::std::vec::Vec<crate::types::ProductOfferingPartial>,
+            >(body)
+        }
     }
     impl<'a> crate::Call for ProductOfferingsRead<'a> {
         const OPERATION: &'static str = "product_offerings_read";
@@ -83760,6 +84187,9 @@ pub mod builder {
             >,
         > + Send {
             ProductOfferingsRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<crate::types::ProductOffering>(body)
         }
     }
     impl<'a> crate::Paginate for RoleAssignmentsList<'a> {
@@ -83781,6 +84211,9 @@ pub mod builder {
         > + Send {
             RoleAssignmentsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::RoleAssignment>>(body)
+        }
     }
     impl<'a> crate::Call for RoleAssignmentsCreate<'a> {
         const OPERATION: &'static str = "role_assignments_create";
@@ -83794,6 +84227,9 @@ pub mod builder {
             >,
         > + Send {
             RoleAssignmentsCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::RoleAssignment>(body)
         }
     }
     impl<'a> crate::Call for RoleAssignmentsRead<'a> {
@@ -83809,6 +84245,9 @@ pub mod builder {
         > + Send {
             RoleAssignmentsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::RoleAssignment>(body)
+        }
     }
     impl<'a> crate::Call for RoleAssignmentsDestroy<'a> {
         const OPERATION: &'static str = "role_assignments_destroy";
@@ -83822,6 +84261,9 @@ pub mod builder {
             >,
         > + Send {
             RoleAssignmentsDestroy::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::RoleAssignment>(body)
         }
     }
     impl<'a> crate::Paginate for RolesList<'a> {
@@ -83843,6 +84285,9 @@ pub mod builder {
         > + Send {
             RolesList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::Role>>(body)
+        }
     }
     impl<'a> crate::Call for RolesRead<'a> {
         const OPERATION: &'static str = "roles_read";
@@ -83853,6 +84298,9 @@ pub mod builder {
             Output = Result<ResponseValue<types::Role>, Error<types::ProblemResponse>>,
         > + Send {
             RolesRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::Role>(body)
         }
     }
     impl<'a> crate::Paginate for RoutingFunctionsList<'a> {
@@ -83874,6 +84322,9 @@ pub mod builder {
         > + Send {
             RoutingFunctionsList::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<::std::vec::Vec<types::RoutingFunction>>(body)
+        }
     }
     impl<'a> crate::Call for RoutingFunctionsCreate<'a> {
         const OPERATION: &'static str = "routing_functions_create";
@@ -83887,6 +84338,9 @@ pub mod builder {
             >,
         > + Send {
             RoutingFunctionsCreate::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::RoutingFunction>(body)
         }
     }
     impl<'a> crate::Call for RoutingFunctionsRead<'a> {
@@ -83902,6 +84356,9 @@ pub mod builder {
         > + Send {
             RoutingFunctionsRead::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::RoutingFunction>(body)
+        }
     }
     impl<'a> crate::Call for RoutingFunctionsDestroy<'a> {
         const OPERATION: &'static str = "routing_functions_destroy";
@@ -83915,6 +84372,9 @@ pub mod builder {
             >,
         > + Send {
             RoutingFunctionsDestroy::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::RoutingFunction>(body)
         }
     }
     impl<'a> crate::Call for RoutingFunctionsPartialUpdate<'a> {
@@ -83930,6 +84390,9 @@ pub mod builder {
         > + Send {
             RoutingFunctionsPartialUpdate::send(self)
         }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::RoutingFunction>(body)
+        }
     }
     impl<'a> crate::Call for RoutingFunctionsCancellationPolicyRead<'a> {
         const OPERATION: &'static str = "routing_functions_cancellation_policy_read";
@@ -83943,6 +84406,311 @@ pub mod builder {
             >,
         > + Send {
             RoutingFunctionsCancellationPolicyRead::send(self)
+        }
+        fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+            crate::call::locate::<types::CancellationPolicy>(body)
+        }
+    }
+    /// Where `body` breaks the answer of the operation `operation`
+    /// (`Call::locate` of its builder), for errors made from
+    /// progenitor's.
+    pub(crate) fn locate(
+        operation: &str,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        match operation {
+            "account_read" => <AccountRead<'static> as crate::Call>::locate(body),
+            "accounts_list" => <AccountsList<'static> as crate::Call>::locate(body),
+            "accounts_create" => <AccountsCreate<'static> as crate::Call>::locate(body),
+            "accounts_read" => <AccountsRead<'static> as crate::Call>::locate(body),
+            "accounts_update" => <AccountsUpdate<'static> as crate::Call>::locate(body),
+            "accounts_destroy" => <AccountsDestroy<'static> as crate::Call>::locate(body),
+            "accounts_partial_update" => {
+                <AccountsPartialUpdate<'static> as crate::Call>::locate(body)
+            }
+            "auth_token_refresh" => {
+                <AuthTokenRefresh<'static> as crate::Call>::locate(body)
+            }
+            "auth_token_create" => {
+                <AuthTokenCreate<'static> as crate::Call>::locate(body)
+            }
+            "availability_zones_list" => {
+                <AvailabilityZonesList<'static> as crate::Call>::locate(body)
+            }
+            "availability_zones_read" => {
+                <AvailabilityZonesRead<'static> as crate::Call>::locate(body)
+            }
+            "connections_list" => <ConnectionsList<'static> as crate::Call>::locate(body),
+            "connections_create" => {
+                <ConnectionsCreate<'static> as crate::Call>::locate(body)
+            }
+            "connections_read" => <ConnectionsRead<'static> as crate::Call>::locate(body),
+            "connections_update" => {
+                <ConnectionsUpdate<'static> as crate::Call>::locate(body)
+            }
+            "connections_destroy" => {
+                <ConnectionsDestroy<'static> as crate::Call>::locate(body)
+            }
+            "connections_partial_update" => {
+                <ConnectionsPartialUpdate<'static> as crate::Call>::locate(body)
+            }
+            "connections_cancellation_policy_read" => {
+                <ConnectionsCancellationPolicyRead<'static> as crate::Call>::locate(body)
+            }
+            "connections_statistics_read" => {
+                <ConnectionsStatisticsRead<'static> as crate::Call>::locate(body)
+            }
+            "connections_statistics_timeseries_read" => {
+                <ConnectionsStatisticsTimeseriesRead<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "contacts_list" => <ContactsList<'static> as crate::Call>::locate(body),
+            "contacts_create" => <ContactsCreate<'static> as crate::Call>::locate(body),
+            "contacts_read" => <ContactsRead<'static> as crate::Call>::locate(body),
+            "contacts_update" => <ContactsUpdate<'static> as crate::Call>::locate(body),
+            "contacts_destroy" => <ContactsDestroy<'static> as crate::Call>::locate(body),
+            "contacts_partial_update" => {
+                <ContactsPartialUpdate<'static> as crate::Call>::locate(body)
+            }
+            "devices_list" => <DevicesList<'static> as crate::Call>::locate(body),
+            "devices_read" => <DevicesRead<'static> as crate::Call>::locate(body),
+            "api_extensions_list" => {
+                <ApiExtensionsList<'static> as crate::Call>::locate(body)
+            }
+            "facilities_list" => <FacilitiesList<'static> as crate::Call>::locate(body),
+            "facilities_read" => <FacilitiesRead<'static> as crate::Call>::locate(body),
+            "api_health_read" => <ApiHealthRead<'static> as crate::Call>::locate(body),
+            "api_implementation_read" => {
+                <ApiImplementationRead<'static> as crate::Call>::locate(body)
+            }
+            "ips_list" => <IpsList<'static> as crate::Call>::locate(body),
+            "ips_create" => <IpsCreate<'static> as crate::Call>::locate(body),
+            "ips_read" => <IpsRead<'static> as crate::Call>::locate(body),
+            "ips_update" => <IpsUpdate<'static> as crate::Call>::locate(body),
+            "ips_partial_update" => {
+                <IpsPartialUpdate<'static> as crate::Call>::locate(body)
+            }
+            "macs_list" => <MacsList<'static> as crate::Call>::locate(body),
+            "macs_create" => <MacsCreate<'static> as crate::Call>::locate(body),
+            "macs_read" => <MacsRead<'static> as crate::Call>::locate(body),
+            "macs_destroy" => <MacsDestroy<'static> as crate::Call>::locate(body),
+            "member_joining_rules_list" => {
+                <MemberJoiningRulesList<'static> as crate::Call>::locate(body)
+            }
+            "member_joining_rules_create" => {
+                <MemberJoiningRulesCreate<'static> as crate::Call>::locate(body)
+            }
+            "member_joining_rules_read" => {
+                <MemberJoiningRulesRead<'static> as crate::Call>::locate(body)
+            }
+            "member_joining_rules_update" => {
+                <MemberJoiningRulesUpdate<'static> as crate::Call>::locate(body)
+            }
+            "member_joining_rules_destroy" => {
+                <MemberJoiningRulesDestroy<'static> as crate::Call>::locate(body)
+            }
+            "member_joining_rules_partial_update" => {
+                <MemberJoiningRulesPartialUpdate<'static> as crate::Call>::locate(body)
+            }
+            "metro_area_networks_list" => {
+                <MetroAreaNetworksList<'static> as crate::Call>::locate(body)
+            }
+            "metro_area_networks_read" => {
+                <MetroAreaNetworksRead<'static> as crate::Call>::locate(body)
+            }
+            "metro_areas_list" => <MetroAreasList<'static> as crate::Call>::locate(body),
+            "metro_areas_read" => <MetroAreasRead<'static> as crate::Call>::locate(body),
+            "network_feature_configs_list" => {
+                <NetworkFeatureConfigsList<'static> as crate::Call>::locate(body)
+            }
+            "network_feature_configs_create" => {
+                <NetworkFeatureConfigsCreate<'static> as crate::Call>::locate(body)
+            }
+            "network_feature_configs_read" => {
+                <NetworkFeatureConfigsRead<'static> as crate::Call>::locate(body)
+            }
+            "network_feature_configs_update" => {
+                <NetworkFeatureConfigsUpdate<'static> as crate::Call>::locate(body)
+            }
+            "network_feature_configs_destroy" => {
+                <NetworkFeatureConfigsDestroy<'static> as crate::Call>::locate(body)
+            }
+            "network_feature_configs_partial_update" => {
+                <NetworkFeatureConfigsPartialUpdate<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "network_features_list" => {
+                <NetworkFeaturesList<'static> as crate::Call>::locate(body)
+            }
+            "network_features_read" => {
+                <NetworkFeaturesRead<'static> as crate::Call>::locate(body)
+            }
+            "network_service_configs_list" => {
+                <NetworkServiceConfigsList<'static> as crate::Call>::locate(body)
+            }
+            "network_service_configs_create" => {
+                <NetworkServiceConfigsCreate<'static> as crate::Call>::locate(body)
+            }
+            "network_service_configs_read" => {
+                <NetworkServiceConfigsRead<'static> as crate::Call>::locate(body)
+            }
+            "network_service_configs_update" => {
+                <NetworkServiceConfigsUpdate<'static> as crate::Call>::locate(body)
+            }
+            "network_service_configs_destroy" => {
+                <NetworkServiceConfigsDestroy<'static> as crate::Call>::locate(body)
+            }
+            "network_service_configs_partial_update" => {
+                <NetworkServiceConfigsPartialUpdate<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "network_service_config_cancellation_policy_read" => {
+                <NetworkServiceConfigCancellationPolicyRead<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "network_service_configs_peer_statistics_read" => {
+                <NetworkServiceConfigsPeerStatisticsRead<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "network_service_configs_peer_statistics_timeseries_read" => {
+                <NetworkServiceConfigsPeerStatisticsTimeseriesRead<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "network_service_configs_statistics_read" => {
+                <NetworkServiceConfigsStatisticsRead<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "network_service_configs_statistics_timeseries_read" => {
+                <NetworkServiceConfigsStatisticsTimeseriesRead<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "network_services_list" => {
+                <NetworkServicesList<'static> as crate::Call>::locate(body)
+            }
+            "network_services_create" => {
+                <NetworkServicesCreate<'static> as crate::Call>::locate(body)
+            }
+            "network_services_read" => {
+                <NetworkServicesRead<'static> as crate::Call>::locate(body)
+            }
+            "network_services_update" => {
+                <NetworkServicesUpdate<'static> as crate::Call>::locate(body)
+            }
+            "network_services_destroy" => {
+                <NetworkServicesDestroy<'static> as crate::Call>::locate(body)
+            }
+            "network_services_partial_update" => {
+                <NetworkServicesPartialUpdate<'static> as crate::Call>::locate(body)
+            }
+            "network_service_cancellation_policy_read" => {
+                <NetworkServiceCancellationPolicyRead<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "network_service_change_request_read" => {
+                <NetworkServiceChangeRequestRead<'static> as crate::Call>::locate(body)
+            }
+            "network_service_change_request_create" => {
+                <NetworkServiceChangeRequestCreate<'static> as crate::Call>::locate(body)
+            }
+            "network_service_change_request_destroy" => {
+                <NetworkServiceChangeRequestDestroy<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "network_services_statistics_rtt_read" => {
+                <NetworkServicesStatisticsRttRead<'static> as crate::Call>::locate(body)
+            }
+            "network_services_statistics_read" => {
+                <NetworkServicesStatisticsRead<'static> as crate::Call>::locate(body)
+            }
+            "network_services_statistics_timeseries_read" => {
+                <NetworkServicesStatisticsTimeseriesRead<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "pops_list" => <PopsList<'static> as crate::Call>::locate(body),
+            "pops_read" => <PopsRead<'static> as crate::Call>::locate(body),
+            "port_reservations_list" => {
+                <PortReservationsList<'static> as crate::Call>::locate(body)
+            }
+            "port_reservations_create" => {
+                <PortReservationsCreate<'static> as crate::Call>::locate(body)
+            }
+            "port_reservations_read" => {
+                <PortReservationsRead<'static> as crate::Call>::locate(body)
+            }
+            "port_reservations_update" => {
+                <PortReservationsUpdate<'static> as crate::Call>::locate(body)
+            }
+            "port_reservations_destroy" => {
+                <PortReservationsDestroy<'static> as crate::Call>::locate(body)
+            }
+            "port_reservations_partial_update" => {
+                <PortReservationsPartialUpdate<'static> as crate::Call>::locate(body)
+            }
+            "port_reservation_cancellation_policy_read" => {
+                <PortReservationCancellationPolicyRead<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            "ports_list" => <PortsList<'static> as crate::Call>::locate(body),
+            "ports_read" => <PortsRead<'static> as crate::Call>::locate(body),
+            "ports_statistics_read" => {
+                <PortsStatisticsRead<'static> as crate::Call>::locate(body)
+            }
+            "ports_statistics_timeseries_read" => {
+                <PortsStatisticsTimeseriesRead<'static> as crate::Call>::locate(body)
+            }
+            "product_offerings_list" => {
+                <ProductOfferingsList<'static> as crate::Call>::locate(body)
+            }
+            "product_offerings_read" => {
+                <ProductOfferingsRead<'static> as crate::Call>::locate(body)
+            }
+            "role_assignments_list" => {
+                <RoleAssignmentsList<'static> as crate::Call>::locate(body)
+            }
+            "role_assignments_create" => {
+                <RoleAssignmentsCreate<'static> as crate::Call>::locate(body)
+            }
+            "role_assignments_read" => {
+                <RoleAssignmentsRead<'static> as crate::Call>::locate(body)
+            }
+            "role_assignments_destroy" => {
+                <RoleAssignmentsDestroy<'static> as crate::Call>::locate(body)
+            }
+            "roles_list" => <RolesList<'static> as crate::Call>::locate(body),
+            "roles_read" => <RolesRead<'static> as crate::Call>::locate(body),
+            "routing_functions_list" => {
+                <RoutingFunctionsList<'static> as crate::Call>::locate(body)
+            }
+            "routing_functions_create" => {
+                <RoutingFunctionsCreate<'static> as crate::Call>::locate(body)
+            }
+            "routing_functions_read" => {
+                <RoutingFunctionsRead<'static> as crate::Call>::locate(body)
+            }
+            "routing_functions_destroy" => {
+                <RoutingFunctionsDestroy<'static> as crate::Call>::locate(body)
+            }
+            "routing_functions_partial_update" => {
+                <RoutingFunctionsPartialUpdate<'static> as crate::Call>::locate(body)
+            }
+            "routing_functions_cancellation_policy_read" => {
+                <RoutingFunctionsCancellationPolicyRead<
+                    'static,
+                > as crate::Call>::locate(body)
+            }
+            _ => ::std::option::Option::None,
         }
     }
 }
@@ -83982,6 +84750,10 @@ pub mod spec {
         /// The HTTP statuses the operation documents, as ascending
         /// inclusive ranges (`(200, 200)`; `(200, 299)` for `2XX`).
         pub answers: &'static [(u16, u16)],
+        /// The operation answers one object, which IX-API 2.1
+        /// servers send as a one-element list (`x-answer-2.1`): the
+        /// client reads either.
+        pub one_object_listed_by_2_1: bool,
     }
     /// Every operation of the spec, by `operationId`.
     pub mod operations {
@@ -83994,6 +84766,7 @@ pub mod spec {
             request_body: None,
             comma_separated: &[],
             answers: &[(200u16, 200u16), (401u16, 401u16), (403u16, 403u16)],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /accounts`
         pub const ACCOUNTS_CREATE: super::Operation = super::Operation {
@@ -84009,6 +84782,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /accounts/{id}`
         pub const ACCOUNTS_DESTROY: super::Operation = super::Operation {
@@ -84024,6 +84798,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /accounts`
         pub const ACCOUNTS_LIST: super::Operation = super::Operation {
@@ -84035,10 +84810,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PATCH /accounts/{id}`
         pub const ACCOUNTS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -84055,6 +84832,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /accounts/{id}`
         pub const ACCOUNTS_READ: super::Operation = super::Operation {
@@ -84070,6 +84848,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PUT /accounts/{id}`
         pub const ACCOUNTS_UPDATE: super::Operation = super::Operation {
@@ -84086,6 +84865,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /extensions`
         pub const API_EXTENSIONS_LIST: super::Operation = super::Operation {
@@ -84097,10 +84877,12 @@ pub mod spec {
             comma_separated: &[],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /health`
         pub const API_HEALTH_READ: super::Operation = super::Operation {
@@ -84111,6 +84893,7 @@ pub mod spec {
             request_body: None,
             comma_separated: &[],
             answers: &[(200u16, 200u16), (401u16, 401u16)],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /implementation`
         pub const API_IMPLEMENTATION_READ: super::Operation = super::Operation {
@@ -84121,6 +84904,7 @@ pub mod spec {
             request_body: None,
             comma_separated: &[],
             answers: &[(200u16, 200u16), (401u16, 401u16)],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /auth/token`
         pub const AUTH_TOKEN_CREATE: super::Operation = super::Operation {
@@ -84131,6 +84915,7 @@ pub mod spec {
             request_body: Some("application/json"),
             comma_separated: &[],
             answers: &[(201u16, 201u16), (400u16, 400u16), (401u16, 401u16)],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /auth/refresh`
         pub const AUTH_TOKEN_REFRESH: super::Operation = super::Operation {
@@ -84141,6 +84926,7 @@ pub mod spec {
             request_body: Some("application/json"),
             comma_separated: &[],
             answers: &[(201u16, 201u16), (400u16, 400u16), (401u16, 401u16)],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /availability-zones`
         pub const AVAILABILITY_ZONES_LIST: super::Operation = super::Operation {
@@ -84152,10 +84938,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /availability-zones/{id}`
         pub const AVAILABILITY_ZONES_READ: super::Operation = super::Operation {
@@ -84171,6 +84959,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /connections/{id}/cancellation-policy`
         pub const CONNECTIONS_CANCELLATION_POLICY_READ: super::Operation = super::Operation {
@@ -84186,6 +84975,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /connections`
         pub const CONNECTIONS_CREATE: super::Operation = super::Operation {
@@ -84201,6 +84991,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /connections/{id}`
         pub const CONNECTIONS_DESTROY: super::Operation = super::Operation {
@@ -84217,6 +85008,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /connections`
         pub const CONNECTIONS_LIST: super::Operation = super::Operation {
@@ -84228,10 +85020,12 @@ pub mod spec {
             comma_separated: &["contacts", "id", "role_assignments"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /connections/{id}/loa`
         pub const CONNECTIONS_LOA_DOWNLOAD: super::Operation = super::Operation {
@@ -84247,6 +85041,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /connections/{id}/loa`
         pub const CONNECTIONS_LOA_UPLOAD: super::Operation = super::Operation {
@@ -84263,6 +85058,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PATCH /connections/{id}`
         pub const CONNECTIONS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -84279,6 +85075,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /connections/{id}`
         pub const CONNECTIONS_READ: super::Operation = super::Operation {
@@ -84294,6 +85091,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /connections/{id}/statistics`
         pub const CONNECTIONS_STATISTICS_READ: super::Operation = super::Operation {
@@ -84310,6 +85108,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /connections/{id}/statistics/{aggregate}/timeseries`
         pub const CONNECTIONS_STATISTICS_TIMESERIES_READ: super::Operation = super::Operation {
@@ -84326,6 +85125,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PUT /connections/{id}`
         pub const CONNECTIONS_UPDATE: super::Operation = super::Operation {
@@ -84342,6 +85142,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /contacts`
         pub const CONTACTS_CREATE: super::Operation = super::Operation {
@@ -84357,6 +85158,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /contacts/{id}`
         pub const CONTACTS_DESTROY: super::Operation = super::Operation {
@@ -84373,6 +85175,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /contacts`
         pub const CONTACTS_LIST: super::Operation = super::Operation {
@@ -84384,10 +85187,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PATCH /contacts/{id}`
         pub const CONTACTS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -84404,6 +85209,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /contacts/{id}`
         pub const CONTACTS_READ: super::Operation = super::Operation {
@@ -84419,6 +85225,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PUT /contacts/{id}`
         pub const CONTACTS_UPDATE: super::Operation = super::Operation {
@@ -84435,6 +85242,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /devices`
         pub const DEVICES_LIST: super::Operation = super::Operation {
@@ -84446,10 +85254,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /devices/{id}`
         pub const DEVICES_READ: super::Operation = super::Operation {
@@ -84465,6 +85275,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /facilities`
         pub const FACILITIES_LIST: super::Operation = super::Operation {
@@ -84476,10 +85287,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /facilities/{id}`
         pub const FACILITIES_READ: super::Operation = super::Operation {
@@ -84495,6 +85308,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: true,
         };
         /// `POST /ips`
         pub const IPS_CREATE: super::Operation = super::Operation {
@@ -84510,6 +85324,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /ips`
         pub const IPS_LIST: super::Operation = super::Operation {
@@ -84521,10 +85336,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PATCH /ips/{id}`
         pub const IPS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -84541,6 +85358,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /ips/{id}`
         pub const IPS_READ: super::Operation = super::Operation {
@@ -84556,6 +85374,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PUT /ips/{id}`
         pub const IPS_UPDATE: super::Operation = super::Operation {
@@ -84572,6 +85391,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /macs`
         pub const MACS_CREATE: super::Operation = super::Operation {
@@ -84587,6 +85407,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /macs/{id}`
         pub const MACS_DESTROY: super::Operation = super::Operation {
@@ -84603,6 +85424,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /macs`
         pub const MACS_LIST: super::Operation = super::Operation {
@@ -84614,10 +85436,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /macs/{id}`
         pub const MACS_READ: super::Operation = super::Operation {
@@ -84633,6 +85457,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /member-joining-rules`
         pub const MEMBER_JOINING_RULES_CREATE: super::Operation = super::Operation {
@@ -84648,6 +85473,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /member-joining-rules/{id}`
         pub const MEMBER_JOINING_RULES_DESTROY: super::Operation = super::Operation {
@@ -84664,6 +85490,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /member-joining-rules`
         pub const MEMBER_JOINING_RULES_LIST: super::Operation = super::Operation {
@@ -84675,10 +85502,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PATCH /member-joining-rules/{id}`
         pub const MEMBER_JOINING_RULES_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -84695,6 +85524,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /member-joining-rules/{id}`
         pub const MEMBER_JOINING_RULES_READ: super::Operation = super::Operation {
@@ -84710,6 +85540,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PUT /member-joining-rules/{id}`
         pub const MEMBER_JOINING_RULES_UPDATE: super::Operation = super::Operation {
@@ -84726,6 +85557,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /metro-area-networks`
         pub const METRO_AREA_NETWORKS_LIST: super::Operation = super::Operation {
@@ -84737,10 +85569,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /metro-area-networks/{id}`
         pub const METRO_AREA_NETWORKS_READ: super::Operation = super::Operation {
@@ -84756,6 +85590,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /metro-areas`
         pub const METRO_AREAS_LIST: super::Operation = super::Operation {
@@ -84767,10 +85602,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /metro-areas/{id}`
         pub const METRO_AREAS_READ: super::Operation = super::Operation {
@@ -84786,6 +85623,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: true,
         };
         /// `POST /network-services/{id}/change-request`
         pub const NETWORK_SERVICE_CHANGE_REQUEST_CREATE: super::Operation = super::Operation {
@@ -84801,6 +85639,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /network-feature-configs`
         pub const NETWORK_FEATURE_CONFIGS_CREATE: super::Operation = super::Operation {
@@ -84816,6 +85655,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /network-feature-configs/{id}`
         pub const NETWORK_FEATURE_CONFIGS_DESTROY: super::Operation = super::Operation {
@@ -84832,6 +85672,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-feature-configs`
         pub const NETWORK_FEATURE_CONFIGS_LIST: super::Operation = super::Operation {
@@ -84843,10 +85684,12 @@ pub mod spec {
             comma_separated: &["contacts", "id", "role_assignments"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PATCH /network-feature-configs/{id}`
         pub const NETWORK_FEATURE_CONFIGS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -84863,6 +85706,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-feature-configs/{id}`
         pub const NETWORK_FEATURE_CONFIGS_READ: super::Operation = super::Operation {
@@ -84878,6 +85722,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PUT /network-feature-configs/{id}`
         pub const NETWORK_FEATURE_CONFIGS_UPDATE: super::Operation = super::Operation {
@@ -84894,6 +85739,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-features`
         pub const NETWORK_FEATURES_LIST: super::Operation = super::Operation {
@@ -84905,10 +85751,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-features/{id}`
         pub const NETWORK_FEATURES_READ: super::Operation = super::Operation {
@@ -84924,6 +85772,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-services/{id}/cancellation-policy`
         pub const NETWORK_SERVICE_CANCELLATION_POLICY_READ: super::Operation = super::Operation {
@@ -84939,6 +85788,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /network-services/{id}/change-request`
         pub const NETWORK_SERVICE_CHANGE_REQUEST_DESTROY: super::Operation = super::Operation {
@@ -84955,6 +85805,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-services/{id}/change-request`
         pub const NETWORK_SERVICE_CHANGE_REQUEST_READ: super::Operation = super::Operation {
@@ -84970,6 +85821,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-service-configs/{id}/cancellation-policy`
         pub const NETWORK_SERVICE_CONFIG_CANCELLATION_POLICY_READ: super::Operation = super::Operation {
@@ -84985,6 +85837,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /network-service-configs`
         pub const NETWORK_SERVICE_CONFIGS_CREATE: super::Operation = super::Operation {
@@ -85000,6 +85853,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /network-service-configs/{id}`
         pub const NETWORK_SERVICE_CONFIGS_DESTROY: super::Operation = super::Operation {
@@ -85016,6 +85870,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-service-configs`
         pub const NETWORK_SERVICE_CONFIGS_LIST: super::Operation = super::Operation {
@@ -85027,10 +85882,12 @@ pub mod spec {
             comma_separated: &["contacts", "id", "role_assignments"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PATCH /network-service-configs/{id}`
         pub const NETWORK_SERVICE_CONFIGS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -85047,6 +85904,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-service-configs/{id}/peer-statistics`
         pub const NETWORK_SERVICE_CONFIGS_PEER_STATISTICS_READ: super::Operation = super::Operation {
@@ -85063,6 +85921,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-service-configs/{id}/peer-statistics/{aggregate}/timeseries`
         pub const NETWORK_SERVICE_CONFIGS_PEER_STATISTICS_TIMESERIES_READ: super::Operation = super::Operation {
@@ -85079,6 +85938,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-service-configs/{id}`
         pub const NETWORK_SERVICE_CONFIGS_READ: super::Operation = super::Operation {
@@ -85094,6 +85954,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-service-configs/{id}/statistics`
         pub const NETWORK_SERVICE_CONFIGS_STATISTICS_READ: super::Operation = super::Operation {
@@ -85110,6 +85971,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-service-configs/{id}/statistics/{aggregate}/timeseries`
         pub const NETWORK_SERVICE_CONFIGS_STATISTICS_TIMESERIES_READ: super::Operation = super::Operation {
@@ -85126,6 +85988,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PUT /network-service-configs/{id}`
         pub const NETWORK_SERVICE_CONFIGS_UPDATE: super::Operation = super::Operation {
@@ -85142,6 +86005,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /network-services`
         pub const NETWORK_SERVICES_CREATE: super::Operation = super::Operation {
@@ -85157,6 +86021,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /network-services/{id}`
         pub const NETWORK_SERVICES_DESTROY: super::Operation = super::Operation {
@@ -85173,6 +86038,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-services`
         pub const NETWORK_SERVICES_LIST: super::Operation = super::Operation {
@@ -85184,10 +86050,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PATCH /network-services/{id}`
         pub const NETWORK_SERVICES_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -85204,6 +86072,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-services/{id}`
         pub const NETWORK_SERVICES_READ: super::Operation = super::Operation {
@@ -85219,6 +86088,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-services/{id}/statistics`
         pub const NETWORK_SERVICES_STATISTICS_READ: super::Operation = super::Operation {
@@ -85235,6 +86105,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-services/{id}/rtt-statistics`
         pub const NETWORK_SERVICES_STATISTICS_RTT_READ: super::Operation = super::Operation {
@@ -85251,6 +86122,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /network-services/{id}/statistics/{aggregate}/timeseries`
         pub const NETWORK_SERVICES_STATISTICS_TIMESERIES_READ: super::Operation = super::Operation {
@@ -85267,6 +86139,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PUT /network-services/{id}`
         pub const NETWORK_SERVICES_UPDATE: super::Operation = super::Operation {
@@ -85283,6 +86156,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /pops`
         pub const POPS_LIST: super::Operation = super::Operation {
@@ -85294,10 +86168,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /pops/{id}`
         pub const POPS_READ: super::Operation = super::Operation {
@@ -85313,6 +86189,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /port-reservations/{id}/cancellation-policy`
         pub const PORT_RESERVATION_CANCELLATION_POLICY_READ: super::Operation = super::Operation {
@@ -85328,6 +86205,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /port-reservations`
         pub const PORT_RESERVATIONS_CREATE: super::Operation = super::Operation {
@@ -85343,6 +86221,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /port-reservations/{id}`
         pub const PORT_RESERVATIONS_DESTROY: super::Operation = super::Operation {
@@ -85359,6 +86238,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /port-reservations`
         pub const PORT_RESERVATIONS_LIST: super::Operation = super::Operation {
@@ -85370,10 +86250,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /port-reservations/{id}/loa`
         pub const PORT_RESERVATIONS_LOA_DOWNLOAD: super::Operation = super::Operation {
@@ -85389,6 +86271,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /port-reservations/{id}/loa`
         pub const PORT_RESERVATIONS_LOA_UPLOAD: super::Operation = super::Operation {
@@ -85405,6 +86288,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PATCH /port-reservations/{id}`
         pub const PORT_RESERVATIONS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -85421,6 +86305,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /port-reservations/{id}`
         pub const PORT_RESERVATIONS_READ: super::Operation = super::Operation {
@@ -85436,6 +86321,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PUT /port-reservations/{id}`
         pub const PORT_RESERVATIONS_UPDATE: super::Operation = super::Operation {
@@ -85452,6 +86338,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /ports`
         pub const PORTS_LIST: super::Operation = super::Operation {
@@ -85463,10 +86350,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /ports/{id}`
         pub const PORTS_READ: super::Operation = super::Operation {
@@ -85482,6 +86371,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /ports/{id}/statistics`
         pub const PORTS_STATISTICS_READ: super::Operation = super::Operation {
@@ -85498,6 +86388,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /ports/{id}/statistics/{aggregate}/timeseries`
         pub const PORTS_STATISTICS_TIMESERIES_READ: super::Operation = super::Operation {
@@ -85514,6 +86405,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /product-offerings`
         pub const PRODUCT_OFFERINGS_LIST: super::Operation = super::Operation {
@@ -85525,10 +86417,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /product-offerings/{id}`
         pub const PRODUCT_OFFERINGS_READ: super::Operation = super::Operation {
@@ -85544,6 +86438,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /role-assignments`
         pub const ROLE_ASSIGNMENTS_CREATE: super::Operation = super::Operation {
@@ -85559,6 +86454,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /role-assignments/{assignment_id}`
         pub const ROLE_ASSIGNMENTS_DESTROY: super::Operation = super::Operation {
@@ -85575,6 +86471,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /role-assignments`
         pub const ROLE_ASSIGNMENTS_LIST: super::Operation = super::Operation {
@@ -85586,10 +86483,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /role-assignments/{assignment_id}`
         pub const ROLE_ASSIGNMENTS_READ: super::Operation = super::Operation {
@@ -85605,6 +86504,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /roles`
         pub const ROLES_LIST: super::Operation = super::Operation {
@@ -85614,7 +86514,8 @@ pub mod spec {
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
-            answers: &[(200u16, 200u16), (401u16, 401u16)],
+            answers: &[(200u16, 200u16), (206u16, 206u16), (401u16, 401u16)],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /roles/{id}`
         pub const ROLES_READ: super::Operation = super::Operation {
@@ -85625,6 +86526,7 @@ pub mod spec {
             request_body: None,
             comma_separated: &["id"],
             answers: &[(200u16, 200u16), (401u16, 401u16), (404u16, 404u16)],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /routing-functions/{id}/cancellation-policy`
         pub const ROUTING_FUNCTIONS_CANCELLATION_POLICY_READ: super::Operation = super::Operation {
@@ -85640,6 +86542,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `POST /routing-functions`
         pub const ROUTING_FUNCTIONS_CREATE: super::Operation = super::Operation {
@@ -85655,6 +86558,7 @@ pub mod spec {
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `DELETE /routing-functions/{id}`
         pub const ROUTING_FUNCTIONS_DESTROY: super::Operation = super::Operation {
@@ -85671,6 +86575,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /routing-functions`
         pub const ROUTING_FUNCTIONS_LIST: super::Operation = super::Operation {
@@ -85682,10 +86587,12 @@ pub mod spec {
             comma_separated: &["id"],
             answers: &[
                 (200u16, 200u16),
+                (206u16, 206u16),
                 (400u16, 400u16),
                 (401u16, 401u16),
                 (403u16, 403u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `PATCH /routing-functions/{id}`
         pub const ROUTING_FUNCTIONS_PARTIAL_UPDATE: super::Operation = super::Operation {
@@ -85702,6 +86609,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// `GET /routing-functions/{id}`
         pub const ROUTING_FUNCTIONS_READ: super::Operation = super::Operation {
@@ -85717,6 +86625,7 @@ pub mod spec {
                 (403u16, 403u16),
                 (404u16, 404u16),
             ],
+            one_object_listed_by_2_1: false,
         };
         /// All of them, ordered by `operationId`.
         pub const ALL: &[super::Operation] = &[
@@ -85908,7 +86817,8 @@ pub mod spec {
             "metro_area_networks_read" => Some(&operations::METRO_AREA_NETWORKS_READ),
             "metro_areas_list" => Some(&operations::METRO_AREAS_LIST),
             "metro_areas_read" => Some(&operations::METRO_AREAS_READ),
-            "network-service-change-request_create" => {
+            "network-service-change-request_create"
+            | "network_service_change_request_create" => {
                 Some(&operations::NETWORK_SERVICE_CHANGE_REQUEST_CREATE)
             }
             "network_feature_configs_create" => {

@@ -31,9 +31,9 @@ pub mod wait;
 mod wire;
 
 pub use auth::Auth;
-pub use call::Call;
+pub use call::{Call, with_answer_status};
 pub use credentials::{AccessToken, ApiKey, ApiSecret, CredentialLengthError, RefreshToken};
-pub use error::{Error, OperationError, TransportCause};
+pub use error::{Error, OperationError, RawBody, TransportCause, Unimplemented};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude, spec, types};
 pub use oauth2::{ClientAuthentication, OAuth2};
 pub use pages::Paginate;

@@ -234,10 +234,13 @@ impl ClientCredentials {
                     return Err(Error::MalformedResponse {
                         operation: OAUTH2_TOKEN,
                         status,
+                        path: Some("token_type".into()),
                         reason: format!(
                             "the token type is {:?}, not bearer",
                             granted.token_type().as_ref()
                         ),
+                        // The answer holds a token: never kept.
+                        body: None,
                     });
                 }
                 let access_token = AccessToken::from(granted.access_token().secret().as_str());
@@ -376,15 +379,20 @@ fn rejected(error: RequestTokenError<Refused, BasicErrorResponse>, status: Optio
             }
         }
         // serde's message may quote the answer, which may hold a token.
+        // The answer may hold a token: its body is never kept.
         RequestTokenError::Parse(error, _) => Error::MalformedResponse {
             operation: OAUTH2_TOKEN,
             status,
-            reason: format!("not a token answer (at {})", error.path()),
+            path: Some(error.path().to_string()).filter(|path| path != "."),
+            reason: "not a token answer".into(),
+            body: None,
         },
         RequestTokenError::Other(reason) => Error::MalformedResponse {
             operation: OAUTH2_TOKEN,
             status,
+            path: None,
             reason,
+            body: None,
         },
     }
 }

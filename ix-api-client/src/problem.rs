@@ -211,6 +211,12 @@ pub(crate) fn readable(status: StatusCode, body: &[u8]) -> Vec<u8> {
     serde_json::to_vec(&problem).unwrap_or_default()
 }
 
+/// Whether an error answer's body is a problem document: a JSON object,
+/// rather than a page, other JSON or nothing.
+pub(crate) fn is_document(body: &[u8]) -> bool {
+    matches!(serde_json::from_slice::<Value>(body), Ok(Value::Object(_)))
+}
+
 fn liberal(status: StatusCode, mut members: Map<String, Value>) -> Value {
     let kind = match members.remove("type") {
         Some(Value::String(uri)) if !uri.trim().is_empty() => uri,

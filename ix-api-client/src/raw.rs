@@ -49,16 +49,19 @@ pub struct RawAnswer {
 }
 
 impl RawAnswer {
-    /// The body as JSON.
+    /// The body as JSON. If it is not the `T` expected, the error names
+    /// the member where it breaks and keeps the body.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|e| Error::MalformedResponse {
             operation: RAW_REQUEST,
             status: Some(self.status.as_u16()),
+            path: crate::call::locate::<T>(&self.body),
             reason: format!(
                 "not the JSON expected (line {}, column {})",
                 e.line(),
                 e.column()
             ),
+            body: Some(self.body.clone().into()),
         })
     }
 }

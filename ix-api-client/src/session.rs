@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, Known};
 use crate::credentials::{AccessToken, ApiKey, ApiSecret, RefreshToken};
 use crate::error::Error;
 use crate::generated::spec::operations;
@@ -256,7 +256,6 @@ impl SessionBuilder {
                 Auth::source(cache.clone()).with_user_agent(user_agent),
             ),
             cache,
-            implementation: Arc::default(),
         })
     }
 }
@@ -318,8 +317,6 @@ pub(crate) fn check_url(base_url: &str, allow_insecure_http: bool) -> Result<(),
 pub struct Session {
     client: Client,
     cache: Arc<TokenCache>,
-    /// `GET /implementation`, read once when first asked.
-    implementation: Arc<tokio::sync::OnceCell<types::ImplementationResponse>>,
 }
 
 impl fmt::Debug for Session {
@@ -387,25 +384,30 @@ impl Session {
 
     /// Whether the server implements `operation_id` (for example
     /// `network_service_configs_create`), by its `GET /implementation`,
-    /// which is read once and kept. An exchange may implement only part of
-    /// IX-API, or an older version of it.
+    /// which is read once and kept (and shared with the client's hooks,
+    /// which read it to tell a missing object from a missing operation).
+    /// An exchange may implement only part of IX-API, or an older version
+    /// of it.
     pub async fn supports(&self, operation_id: &str) -> Result<bool, Error> {
-        let implementation = self
-            .implementation
-            .get_or_try_init(|| async {
-                let operation = operations::API_IMPLEMENTATION_READ.id;
-                self.client
-                    .api_implementation_read()
-                    .send()
-                    .await
-                    .map(crate::ResponseValue::into_inner)
-                    .map_err(|e| Error::from_operation(operation, e))
-            })
-            .await?;
-        Ok(implementation
-            .supported_operations
-            .iter()
-            .any(|supported| supported == operation_id))
+        let cell = &self.client.inner.implementation;
+        let read = || async {
+            let operation = operations::API_IMPLEMENTATION_READ.id;
+            self.client
+                .api_implementation_read()
+                .send()
+                .await
+                .map(|answer| Known::Listed(answer.into_inner().supported_operations.into()))
+                .map_err(|e| Error::from_operation(operation, e))
+        };
+        let known = match cell.get() {
+            // The hooks could not read it: ask again, and say why not.
+            Some(Known::Unread { .. }) => read().await?,
+            _ => cell.get_or_try_init(read).await?.clone(),
+        };
+        Ok(match known {
+            Known::Listed(supported) => supported.iter().any(|id| id == operation_id),
+            Known::Unread { .. } => false,
+        })
     }
 
     /// The current token pair, for saving and resuming later with

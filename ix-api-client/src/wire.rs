@@ -4,9 +4,13 @@
 //! a body goes out with the media type the spec declares for it
 //! (`application/merge-patch+json` for the PATCHes, which progenitor sends
 //! as `application/json`).
+//!
+//! And the answer as the spec reads it, where servers of another version
+//! write it otherwise: a read that answers one object in 2.7 (facilities,
+//! metro areas) answers a one-element list on a 2.1 server.
 
-use reqwest::Request;
-use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use reqwest::{Body, Request, Response};
 
 use crate::generated::spec::Operation;
 
@@ -55,6 +59,51 @@ fn join_lists(request: &mut Request, lists: &[&str]) {
     url.set_query(Some(&query.join("&")));
 }
 
+/// The largest answer [`one_object`] looks into: a facility or a metro area
+/// is a few hundred bytes; anything far larger is left for the decoder.
+const MAX_LISTED_OBJECT: usize = 1 << 20;
+
+/// The success answer of `operation` as the spec reads it: where the
+/// operation answers one object that a 2.1 server lists
+/// ([`Operation::one_object_listed_by_2_1`]), a one-element JSON list
+/// becomes its element. Any other answer is handed on as it came (a list
+/// of another length is left for the decoder to report).
+pub(crate) async fn one_object(
+    response: Response,
+    operation: &Operation,
+) -> reqwest::Result<Response> {
+    if !operation.one_object_listed_by_2_1
+        || !response.status().is_success()
+        || response
+            .content_length()
+            .is_some_and(|length| length > MAX_LISTED_OBJECT as u64)
+    {
+        return Ok(response);
+    }
+    let status = response.status();
+    let (version, mut headers, url) = (
+        response.version(),
+        response.headers().clone(),
+        response.url().clone(),
+    );
+    let body = response.bytes().await?;
+    let element = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(serde_json::Value::Array(mut list)) if list.len() == 1 => list
+            .pop()
+            .and_then(|only| serde_json::to_vec(&only).ok())
+            .map(bytes::Bytes::from),
+        _ => None,
+    };
+    let body = element.unwrap_or(body);
+    headers.remove(CONTENT_LENGTH);
+    let mut rebuilt = http::Response::new(Body::from(body));
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    crate::auth::with_url(&mut rebuilt, url);
+    Ok(Response::from(rebuilt))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +117,7 @@ mod tests {
             request_body,
             comma_separated: &["id", "state"],
             answers: &[(200, 200)],
+            one_object_listed_by_2_1: false,
         }
     }
 

@@ -201,6 +201,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(self, value: &::std::vec::Vec<types::Account>) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -774,6 +783,18 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<types::AvailabilityZone>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -1091,6 +1112,18 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<types::Connection>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -2045,6 +2078,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(self, value: &::std::vec::Vec<types::Contact>) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -2609,6 +2651,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(self, value: &::std::vec::Vec<types::Device>) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -2762,6 +2813,18 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<types::ApiExtension>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -2986,6 +3049,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(self, value: &::std::vec::Vec<types::Facility>) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -3044,7 +3116,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &::std::vec::Vec<types::Facility>) -> Self {
+        pub fn ok(self, value: &types::Facility) -> Self {
             Self(
                 self
                     .0
@@ -3353,6 +3425,15 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn partial_content(self, value: &::std::vec::Vec<types::IpAddress>) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -3825,6 +3906,18 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<types::MacAddress>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -4170,6 +4263,18 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<::ix_api_client::types::MemberJoiningRule>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -4697,6 +4802,18 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<types::MetroAreaNetwork>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -4868,6 +4985,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(self, value: &::std::vec::Vec<types::MetroArea>) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -4926,7 +5052,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &::std::vec::Vec<types::MetroArea>) -> Self {
+        pub fn ok(self, value: &types::MetroArea) -> Self {
             Self(
                 self
                     .0
@@ -5146,6 +5272,18 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<::ix_api_client::types::NetworkFeatureConfig>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -5700,6 +5838,18 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<::ix_api_client::types::NetworkFeature>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -6012,6 +6162,18 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<::ix_api_client::types::NetworkServiceConfig>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -7152,6 +7314,18 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<::ix_api_client::types::NetworkService>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -8366,6 +8540,18 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<types::PointOfPresence>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -8579,6 +8765,18 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<types::PortReservation>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -9428,6 +9626,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(self, value: &::std::vec::Vec<types::Port>) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -10034,6 +10241,18 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<::ix_api_client::types::ProductOfferingPartial>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn bad_request(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -10221,6 +10440,18 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<types::RoleAssignment>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -10559,6 +10790,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn partial_content(self, value: &::std::vec::Vec<types::Role>) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn unauthorized(self, value: &types::ProblemResponse) -> Self {
             Self(
                 self
@@ -10765,6 +11005,18 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn partial_content(
+            self,
+            value: &::std::vec::Vec<types::RoutingFunction>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(206u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )

@@ -163,3 +163,34 @@ async fn raw_answers_are_the_bytes_given() {
     assert_eq!(answer.bytes().await.unwrap().as_ref(), LETTER);
     mock.assert_async().await;
 }
+
+#[tokio::test]
+async fn a_list_mocked_as_206_and_a_facility_as_one_object_decode() {
+    let server = MockServer::start_async().await;
+    let zone: types::AvailabilityZone =
+        serde_json::from_value(serde_json::json!({"id": "az-1", "name": "Zone 1"})).unwrap();
+    let list = server.availability_zones_list(|_, then| {
+        then.partial_content(&vec![zone.clone()]);
+    });
+    let facility: types::Facility = serde_json::from_value(serde_json::json!({
+        "id": "fac-1", "name": "FRA1", "metro_area": "ma-fra", "address_country": "DE",
+        "address_locality": "Frankfurt", "address_region": "Hesse", "postal_code": "60314",
+        "street_address": "Hanauer Landstr. 1", "organisation_name": "Example DC", "pops": [],
+    }))
+    .unwrap();
+    server.facilities_read(|when, then| {
+        when.id("fac-1");
+        then.ok(&facility);
+    });
+    let client = client(&server);
+    let zones = client.availability_zones_list().call().await.unwrap();
+    assert_eq!(zones.status().as_u16(), 206);
+    let value = |v| serde_json::to_value(v).unwrap();
+    assert_eq!(value(zones.into_inner()), value(vec![zone]));
+    assert_eq!(list.calls_async().await, 1);
+    let read = client.facilities_read().id("fac-1").call().await.unwrap();
+    assert_eq!(
+        serde_json::to_value(read.into_inner()).unwrap(),
+        serde_json::to_value(facility).unwrap()
+    );
+}

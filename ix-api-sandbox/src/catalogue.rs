@@ -294,7 +294,7 @@ pub fn seed() -> (Store, Accounts) {
                 "service_provider": "Example Cloud", "service_provider_region": "eu-central-1",
                 "service_provider_pop": "FRA-CLOUD-1", "service_provider_workflow": "exchange_first",
                 "delivery_method": "shared", "diversity": 1, "provider_vlans": "single",
-                "resource_type": "network_service",
+                "resource_type": "network_service", "downgrade_allowed": false,
             })
             .as_object()
             .cloned()

@@ -41,6 +41,10 @@ pub struct Answer {
     /// Whether the body is a list of them.
     #[serde(default)]
     pub list: bool,
+    /// Whether the published 2.1.0 document answers a list of them where
+    /// 2.7.1 answers one (the one-element array of a 2.1 read).
+    #[serde(default)]
+    pub list_2_1: bool,
     /// The problem `type` URIs an error answer may carry.
     #[serde(default)]
     pub problems: Vec<String>,
@@ -76,6 +80,59 @@ pub struct Invalid {
     /// The member's name (`vlan_config.vlan`); empty for the whole body.
     pub name: String,
     pub reason: String,
+}
+
+/// The reason given for a required member that is missing, in the words
+/// IX-API servers use.
+pub const REQUIRED: &str = "This field is required.";
+
+impl Invalid {
+    /// A model's refusal of a value, as `serde_path_to_error` reports it
+    /// (`path` is `.` for the whole object): a missing or unknown member
+    /// is named by the cause alone (`missing field `name``), so its name is
+    /// taken from there and joined to the path of the object it is
+    /// missing from.
+    pub fn misfit(path: &str, cause: &str) -> Self {
+        let path = match path {
+            "." => "",
+            path => path,
+        };
+        let member = |prefix: &str| {
+            cause
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split('`').next())
+                .filter(|name| !name.is_empty())
+                .map(|name| join_member(path, name))
+        };
+        if let Some(name) = member("missing field `") {
+            return Self {
+                name,
+                reason: REQUIRED.into(),
+            };
+        }
+        for prefix in ["unknown field `", "duplicate field `"] {
+            if let Some(name) = member(prefix) {
+                return Self {
+                    name,
+                    reason: cause.to_string(),
+                };
+            }
+        }
+        Self {
+            name: path.to_string(),
+            reason: cause.to_string(),
+        }
+    }
+}
+
+/// `member` of the object at `path` (`vlan_config` and `vlan`:
+/// `vlan_config.vlan`).
+fn join_member(path: &str, member: &str) -> String {
+    if path.is_empty() {
+        member.to_string()
+    } else {
+        format!("{path}.{member}")
+    }
 }
 
 pub struct Facts {
@@ -281,16 +338,43 @@ impl Facts {
         })?;
         let errors: Vec<Invalid> = validator
             .iter_errors(value)
-            .map(|error| Invalid {
-                name: member_name(&error.instance_path().to_string()),
-                reason: error.to_string(),
-            })
+            .flat_map(|error| named(&error))
             .collect();
         if errors.is_empty() {
             Ok(())
         } else {
             Err(errors)
         }
+    }
+}
+
+/// What a schema's refusal says, by member: a missing required member,
+/// or one the schema does not allow, is named itself rather than by the
+/// object it is missing from (or in).
+fn named(error: &jsonschema::ValidationError<'_>) -> Vec<Invalid> {
+    use jsonschema::error::ValidationErrorKind;
+    let path = member_name(&error.instance_path().to_string());
+    match error.kind() {
+        ValidationErrorKind::Required { property } => vec![Invalid {
+            name: join_member(&path, property.as_str().unwrap_or_default()),
+            reason: REQUIRED.into(),
+        }],
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected }
+            if !unexpected.is_empty() =>
+        {
+            unexpected
+                .iter()
+                .map(|member| Invalid {
+                    name: join_member(&path, member),
+                    reason: "not a member this object has".into(),
+                })
+                .collect()
+        }
+        _ => vec![Invalid {
+            name: path,
+            reason: error.to_string(),
+        }],
     }
 }
 

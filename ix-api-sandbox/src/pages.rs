@@ -3,6 +3,11 @@
 //! expect). IX-API 2.7 gives a server no way to hand out a `page_token`, so
 //! the sandbox reads one as the decimal offset of the page's first item;
 //! given both, the token wins.
+//!
+//! The official 2.7.1 document lists `200` and `206` for every list without
+//! saying what `206` means. The sandbox's choice: `206 Partial Content` for
+//! a page that is not the last (more items follow it), `200` for the last
+//! page and for a whole list; `206` only where the operation documents it.
 
 use serde_json::Value;
 
@@ -21,8 +26,24 @@ pub struct Window {
 
 impl Window {
     /// The items of `all` the window holds.
+    #[cfg(test)]
     pub fn apply<T>(self, all: impl Iterator<Item = T>) -> impl Iterator<Item = T> {
         all.skip(self.offset).take(self.limit.unwrap_or(usize::MAX))
+    }
+
+    /// The items of `all` the window holds, and whether more follow it (the
+    /// page is not the last).
+    pub fn page<T>(self, all: impl Iterator<Item = T>) -> (Vec<T>, bool) {
+        let Some(limit) = self.limit else {
+            return (all.skip(self.offset).collect(), false);
+        };
+        let mut items: Vec<T> = all
+            .skip(self.offset)
+            .take(limit.saturating_add(1))
+            .collect();
+        let more = items.len() > limit;
+        items.truncate(limit);
+        (items, more)
     }
 }
 

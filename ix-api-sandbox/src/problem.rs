@@ -1,6 +1,7 @@
 //! RFC 7807 problems, as IX-API sends them: `application/json`, a documented
 //! `type`, and for validation errors the failing members in `properties`
-//! (`[{"name": "vlan_config.vlan", "reason": "..."}]`).
+//! (`[{"name": "vlan_config.vlan", "reason": "..."}]`), every one named, and
+//! each reason said there alone (the `detail` names the members).
 
 use std::borrow::Cow;
 
@@ -45,27 +46,39 @@ impl Problem {
         )
     }
 
-    /// A validation error naming each failing member.
+    /// A validation error naming each failing member in `properties`, with
+    /// its reason. The `detail` names the members once, without their
+    /// reasons, so that a client that prints both says each reason once;
+    /// a reason about the whole body (no member) is the `detail` itself.
     pub fn invalid(members: Vec<Invalid>) -> Self {
-        let detail = members
-            .iter()
-            .map(|m| {
-                if m.name.is_empty() {
-                    m.reason.clone()
-                } else {
-                    format!("{}: {}", m.name, m.reason)
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        let mut problem = Self::validation(detail);
-        let properties: Vec<Value> = members
-            .into_iter()
-            .map(|m| json!({"name": m.name, "reason": m.reason}))
-            .collect();
-        problem
-            .extra
-            .insert("properties".into(), Value::Array(properties));
+        let (named, whole): (Vec<Invalid>, Vec<Invalid>) =
+            members.into_iter().partition(|m| !m.name.is_empty());
+        let mut names: Vec<&str> = Vec::new();
+        for m in &named {
+            if !names.contains(&m.name.as_str()) {
+                names.push(&m.name);
+            }
+        }
+        let mut detail: Vec<String> = whole.iter().map(|m| m.reason.clone()).collect();
+        match names.as_slice() {
+            [] => {}
+            [name] => detail.push(format!("{name} did not validate")),
+            names => detail.push(format!(
+                "{} members did not validate: {}",
+                names.len(),
+                names.join(", ")
+            )),
+        }
+        let mut problem = Self::validation(detail.join("; "));
+        if !named.is_empty() {
+            let properties: Vec<Value> = named
+                .into_iter()
+                .map(|m| json!({"name": m.name, "reason": m.reason}))
+                .collect();
+            problem
+                .extra
+                .insert("properties".into(), Value::Array(properties));
+        }
         problem
     }
 
@@ -153,5 +166,79 @@ pub fn json_response(status: StatusCode, value: &impl serde::Serialize) -> Respo
     match serde_json::to_vec(value) {
         Ok(body) => (status, [(header::CONTENT_TYPE, "application/json")], body).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::REQUIRED;
+
+    fn invalid(name: &str, reason: &str) -> Invalid {
+        Invalid {
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn each_reason_is_said_once_and_every_member_named() {
+        let problem = Problem::invalid(vec![
+            invalid("managing_account", "This field is required."),
+            invalid("address", "\"x\" is not a MAC address"),
+            invalid("address", "too short"),
+        ]);
+        assert_eq!(
+            problem.detail,
+            "2 members did not validate: managing_account, address"
+        );
+        let properties = problem.extra["properties"].as_array().unwrap();
+        assert_eq!(properties.len(), 3);
+        for property in properties {
+            let reason = property["reason"].as_str().unwrap();
+            assert!(!problem.detail.contains(reason), "{reason}");
+            assert!(!property["name"].as_str().unwrap().is_empty());
+        }
+
+        let problem = Problem::invalid(vec![invalid("page_limit", "must be 1 or more")]);
+        assert_eq!(problem.detail, "page_limit did not validate");
+
+        // A reason about the whole body has no member to name: it is the
+        // detail, and not an unnamed entry of `properties`.
+        let problem = Problem::invalid(vec![invalid("", "the spec has no schema X")]);
+        assert_eq!(problem.detail, "the spec has no schema X");
+        assert!(!problem.extra.contains_key("properties"));
+    }
+
+    #[test]
+    fn a_missing_member_is_named_from_the_models_refusal() {
+        let cases = [
+            (".", "missing field `api_secret`", "api_secret", REQUIRED),
+            (
+                "vlan_config",
+                "missing field `vlan`",
+                "vlan_config.vlan",
+                REQUIRED,
+            ),
+            (
+                ".",
+                "unknown field `colour`, expected one of `name`",
+                "colour",
+                "unknown field `colour`, expected one of `name`",
+            ),
+            (
+                "email",
+                "invalid type: integer `42`, expected a string",
+                "email",
+                "invalid type: integer `42`, expected a string",
+            ),
+        ];
+        for (path, cause, name, reason) in cases {
+            assert_eq!(
+                Invalid::misfit(path, cause),
+                invalid(name, reason),
+                "{path}: {cause}"
+            );
+        }
     }
 }

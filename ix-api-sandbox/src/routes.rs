@@ -334,14 +334,19 @@ fn typed_query(
 }
 
 /// An answer as a 2.1.0 exchange gives it (see [`Facts::downgrade`]); an
-/// object of a kind 2.1.0 does not have is not found.
+/// object of a kind 2.1.0 does not have is not found. Where the published
+/// 2.1.0 document answers a list and 2.7.1 one object (reading a facility
+/// or a metro area), the object is answered as a one-element array.
 fn downgrade(facts: &OperationFacts, mut value: Value) -> Result<Value, Problem> {
-    let component = facts
+    let answer = facts
         .responses
         .iter()
         .find(|(status, _)| status.starts_with('2'))
-        .and_then(|(_, answer)| answer.schema.as_deref());
-    let Some(component) = component else {
+        .map(|(_, answer)| answer);
+    if answer.is_some_and(|answer| answer.list_2_1) && value.is_object() {
+        value = Value::Array(vec![value]);
+    }
+    let Some(component) = answer.and_then(|answer| answer.schema.as_deref()) else {
         return Ok(value);
     };
     let kept = match &mut value {
@@ -451,7 +456,11 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<String, Problem
 }
 
 /// The JSON object body of a request, checked against `component`; `None`
-/// for an empty optional body.
+/// for an optional body that is absent. A DELETE's JSON `null` counts as no
+/// body (the IX-API Terraform provider cancels with the body `null`); a
+/// required body that is absent is refused, naming each member it requires. `application/json` and the `+json` media types
+/// (`application/merge-patch+json`) are JSON; a merge patch may come as
+/// either, as clients generated from the spec send it.
 async fn request_body(
     request: Request,
     component: &str,
@@ -463,29 +472,53 @@ async fn request_body(
         .map_err(|_| {
             Problem::validation(format!("the request body exceeds {MAX_BODY_BYTES} bytes"))
         })?;
-    // Only no body at all is "no body": whitespace is a body, and not JSON.
-    if optional && bytes.is_empty() {
-        return Ok(None);
-    }
-    let media_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    if media_type != "application/json" && !media_type.ends_with("+json") {
-        return Err(Problem::validation(
-            "the request body must be JSON (Content-Type: application/json)",
-        ));
-    }
-    let value: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Problem::validation(format!("the request body is not valid JSON: {e}")))?;
-    if !value.is_object() {
-        return Err(Problem::validation(
-            "the request body must be a JSON object",
-        ));
-    }
+    // Only no body at all (or `null`) is "no body": whitespace is a body,
+    // and not JSON.
+    let value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        let media_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if media_type != "application/json" && !media_type.ends_with("+json") {
+            return Err(Problem::validation(
+                "the request body must be JSON (Content-Type: application/json)",
+            ));
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|e| Problem::validation(format!("the request body is not valid JSON: {e}")))?
+    };
+    // `null` stands for no body where a real client sends it so: the
+    // cancellation of a DELETE. Elsewhere it is not an object.
+    let cancellation = parts.method == axum::http::Method::DELETE;
+    let value = match value {
+        Value::Null if optional && (cancellation || bytes.is_empty()) => return Ok(None),
+        Value::Null if optional => {
+            return Err(Problem::validation(
+                "the request body must be a JSON object",
+            ));
+        }
+        Value::Null => {
+            // A required body that is absent: the refusal names what it
+            // requires, or says that it is required.
+            Facts::get()
+                .validate(component, &Value::Object(serde_json::Map::new()))
+                .map_err(Problem::invalid)?;
+            return Err(Problem::validation(
+                "the request body must be a JSON object",
+            ));
+        }
+        Value::Object(object) => Value::Object(object),
+        _ => {
+            return Err(Problem::validation(
+                "the request body must be a JSON object",
+            ));
+        }
+    };
     Facts::get()
         .validate(component, &value)
         .map_err(Problem::invalid)?;
@@ -556,7 +589,8 @@ async fn json_object(request: Request) -> Result<serde_json::Map<String, Value>,
 }
 
 /// Checks `body` against the generated model `T` (required fields, types,
-/// lengths: what the spec says), naming the field that fails.
+/// lengths: what the spec says), naming the field that fails (a missing
+/// one included).
 fn validate<T: DeserializeOwned>(body: &serde_json::Map<String, Value>) -> Result<(), Problem> {
     let value = Value::Object(body.clone());
     serde_path_to_error::deserialize::<_, T>(value)
@@ -564,12 +598,7 @@ fn validate<T: DeserializeOwned>(body: &serde_json::Map<String, Value>) -> Resul
         .map_err(|e| {
             let path = e.path().to_string();
             let cause = e.into_inner().to_string();
-            // A missing field has no path of its own; its name is in the cause.
-            match path.as_str() {
-                "." | "" => Problem::validation(cause),
-                field if cause.starts_with(field) => Problem::validation(cause),
-                field => Problem::validation(format!("{field}: {cause}")),
-            }
+            Problem::invalid(vec![Invalid::misfit(&path, &cause)])
         })
 }
 

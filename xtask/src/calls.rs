@@ -1,8 +1,10 @@
 //! `Call` for every operation's builder: the operation's id and answer type
 //! as progenitor generated them, so that `ix_api_client::Call::call` can
-//! name the operation in its errors without anyone typing it; and
-//! `Paginate` for every list builder with `page_limit` and `page_offset`,
-//! so that `ix_api_client::Paginate::pages` can walk it.
+//! name the operation in its errors without anyone typing it, and, for a
+//! JSON answer, `Call::locate` to name the member an answer breaks (with
+//! `builder::locate`, the same by operation id, for errors made from
+//! progenitor's); and `Paginate` for every list builder with `page_limit`
+//! and `page_offset`, so that `ix_api_client::Paginate::pages` can walk it.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -19,6 +21,7 @@ pub fn add(file: &mut syn::File) -> Result<usize, String> {
         })
         .ok_or("progenitor generated no `builder` module")?;
     let mut impls = Vec::new();
+    let mut located = Vec::new();
     for item in &builders.1 {
         let syn::Item::Impl(block) = item else {
             continue;
@@ -62,6 +65,16 @@ pub fn add(file: &mut syn::File) -> Result<usize, String> {
                 }
             });
         }
+        let locate = is_json(&answer).then(|| {
+            located.push(quote! {
+                #operation => <#name<'static> as crate::Call>::locate(body),
+            });
+            quote! {
+                fn locate(body: &[u8]) -> ::std::option::Option<::std::string::String> {
+                    crate::call::locate::<#answer>(body)
+                }
+            }
+        });
         impls.push(quote! {
             impl<'a> crate::Call for #name<'a> {
                 const OPERATION: &'static str = #operation;
@@ -69,13 +82,42 @@ pub fn add(file: &mut syn::File) -> Result<usize, String> {
                 fn send(self) -> impl ::std::future::Future<Output = #output> + Send {
                     #name::send(self)
                 }
+                #locate
             }
         });
     }
     let count = impls.len();
+    impls.push(quote! {
+        /// Where `body` breaks the answer of the operation `operation`
+        /// (`Call::locate` of its builder), for errors made from
+        /// progenitor's.
+        pub(crate) fn locate(
+            operation: &str,
+            body: &[u8],
+        ) -> ::std::option::Option<::std::string::String> {
+            match operation {
+                #(#located)*
+                _ => ::std::option::Option::None,
+            }
+        }
+    });
     let added: syn::File = syn::parse2(quote!(#(#impls)*)).map_err(|e| e.to_string())?;
     builders.1.extend(added.items);
     Ok(count)
+}
+
+/// Whether an answer is JSON that serde reads: not a byte stream, not
+/// nothing.
+fn is_json(answer: &TokenStream) -> bool {
+    match syn::parse2::<syn::Type>(answer.clone()) {
+        Ok(syn::Type::Tuple(tuple)) => !tuple.elems.is_empty(),
+        Ok(syn::Type::Path(path)) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident != "ByteStream"),
+        _ => true,
+    }
 }
 
 /// The `operation_id: "..."` a `send` body gives progenitor's hooks.
@@ -162,6 +204,41 @@ mod tests {
             code.contains("type Answer = Vec < types :: Thing >"),
             "{code}"
         );
+        assert!(
+            code.contains("crate :: call :: locate :: < Vec < types :: Thing > > (body)"),
+            "{code}"
+        );
+        assert!(
+            code.contains(
+                "\"things_list\" => < ThingsList < 'static > as crate :: Call > :: locate (body)"
+            ),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn answers_that_are_not_json_are_not_located() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> ThingsLoaDownload<'a> {
+                    pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<types::ProblemResponse>> {
+                        let info = OperationInfo { operation_id: "things_loa_download" };
+                        todo()
+                    }
+                }
+                impl<'a> ThingsDestroy<'a> {
+                    pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ProblemResponse>> {
+                        let info = OperationInfo { operation_id: "things_destroy" };
+                        todo()
+                    }
+                }
+            }
+        };
+        assert_eq!(add(&mut file), Ok(2));
+        let code = quote!(#file).to_string();
+        assert!(!code.contains("call :: locate"), "{code}");
+        assert!(!code.contains("\"things_destroy\" =>"), "{code}");
+        assert!(code.contains("pub (crate) fn locate"), "{code}");
     }
 
     #[test]

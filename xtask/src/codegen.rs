@@ -213,7 +213,7 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
             };
             Ok::<_, CodegenError>((cli, sandbox_facts, tail))
         });
-        let client = generate_library(spec, &openapi, &unions, facts, tail_sender);
+        let client = generate_library(spec, &raw, &openapi, &unions, facts, tail_sender);
         let mocks = if with_mocks {
             httpmock::generate(&openapi, &unions, &mock_operations)
                 .map(Some)
@@ -252,6 +252,7 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
 /// defines.
 fn generate_library(
     spec: &Path,
+    raw: &serde_json::Value,
     openapi: &openapiv3::OpenAPI,
     unions: &[Union],
     facts: TokenStream,
@@ -277,6 +278,7 @@ fn generate_library(
         }
     })?;
     open_string_enums(&mut file);
+    null_stays_null(&mut file, &crate::answer_rule::nullable_listed(raw));
     one_line_docs(&mut file);
     let defined = defined_types(&file);
     Ok((prettyplease::unparse(&file), defined))
@@ -365,6 +367,38 @@ fn add_to_types(file: &mut syn::File, items: TokenStream, unions: &[Union]) -> R
 /// Typify offers no setting for this, so the enums and their `Display`
 /// are amended here: the variant is `#[serde(untagged)]` and last, the
 /// enum loses `Copy`, and `Display` writes the value.
+/// A member the answer rule makes optional that the documents require and
+/// let be `null` (`cloud_vlan`): typify leaves an optional member out when
+/// it is `None`, so a `null` that came in would not go out again, and the
+/// answer would no longer be what the documents require. Such a member
+/// decodes when absent (`#[serde(default)]`) and encodes `None` as `null`.
+fn null_stays_null(file: &mut syn::File, members: &[(String, String)]) {
+    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
+        _ => None,
+    }) else {
+        return;
+    };
+    for item in items.iter_mut() {
+        let syn::Item::Struct(structure) = item else {
+            continue;
+        };
+        let name = structure.ident.to_string();
+        for field in structure.fields.iter_mut() {
+            let Some(ident) = &field.ident else { continue };
+            let ident = ident.to_string();
+            if !members.iter().any(|(s, m)| *s == name && *m == ident) {
+                continue;
+            }
+            field.attrs.retain(|a| {
+                !(a.path().is_ident("serde")
+                    && quote!(#a).to_string().contains("skip_serializing_if"))
+            });
+            field.attrs.push(syn::parse_quote!(#[serde(default)]));
+        }
+    }
+}
+
 fn open_string_enums(file: &mut syn::File) {
     let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
         syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),

@@ -426,6 +426,9 @@ pub enum Citation {
     },
     /// `inferred: reason`.
     Inferred(String),
+    /// `official: /pointer`: a fact of the official IX-API documents, at
+    /// that JSON pointer into `official-digest.json`.
+    Official(String),
 }
 
 /// Reads an `x-evidence` value.
@@ -437,8 +440,18 @@ pub fn citation(text: &str) -> Result<Citation, String> {
         }
         return Ok(Citation::Inferred(reason.to_string()));
     }
-    let malformed =
-        || format!("{text:?} is neither `owner/repo@commit:path[#Symbol]` nor `inferred: reason`");
+    if let Some(pointer) = text.strip_prefix("official:") {
+        let pointer = pointer.trim();
+        if !pointer.starts_with('/') {
+            return Err("`official:` needs a JSON pointer into the official digest".into());
+        }
+        return Ok(Citation::Official(pointer.to_string()));
+    }
+    let malformed = || {
+        format!(
+            "{text:?} is neither `owner/repo@commit:path[#Symbol]`, `official: /pointer` nor `inferred: reason`"
+        )
+    };
     let (repository, rest) = text.split_once('@').ok_or_else(malformed)?;
     let (commit, rest) = rest.split_once(':').ok_or_else(malformed)?;
     let (path, symbol) = match rest.split_once('#') {

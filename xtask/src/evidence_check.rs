@@ -47,6 +47,8 @@ pub struct EvidenceReport {
     pub not_in_source: Vec<(String, String)>,
     /// Schemas paired with a struct of the source.
     pub pairs: usize,
+    /// Our schema -> the source's struct, for each pair.
+    pub paired: BTreeMap<String, String>,
     /// Members found on both sides of a pair and compared.
     pub members: usize,
     /// Query parameters found on both sides and compared.
@@ -56,6 +58,8 @@ pub struct EvidenceReport {
     /// `x-evidence` entries naming a source, and `inferred` ones.
     pub evidenced: usize,
     pub inferred: usize,
+    /// `x-evidence: official: ...` entries (checked by `official_check`).
+    pub official: usize,
     /// Structs of the source no operation of the source reaches and
     /// `spec/` does not have.
     pub unreached: Vec<String>,
@@ -112,10 +116,17 @@ pub fn compare(
     check.citations(sources);
 
     let mut report = check.report;
+    report.paired = check
+        .pairs
+        .iter()
+        .map(|(ours, theirs)| (ours.clone(), theirs.clone()))
+        .collect();
     let deviations = declared_deviations(ours)?;
+    // `official/...` keys are the official digest's (`official_check`).
     let keys: Vec<(&String, &str)> = deviations
         .iter()
         .flat_map(|d| d.evidence.iter().map(move |k| (k, d.reason.as_str())))
+        .filter(|(k, _)| !k.starts_with("official/") && !k.starts_with("answer-rule/"))
         .collect();
     for disagreement in check.found {
         match keys.iter().find(|(k, _)| covers(k, &disagreement.key)) {
@@ -348,6 +359,7 @@ impl Check<'_> {
             }
             self.query(op, &key, theirs.query.as_deref())?;
             self.request(op, &key, theirs.request.as_deref());
+            self.patch_media(op, &key, theirs);
             self.answer(op, &key, theirs.response.as_deref());
         }
         for op in ours.iter().filter(|op| !matched.contains(&op.pointer())) {
@@ -468,6 +480,28 @@ impl Check<'_> {
         }
     }
 
+    /// The Go client sends every JSON body as `application/json`, PATCHes
+    /// included: a server that serves it takes a patch so, and spec/ must
+    /// say so beside the merge patch.
+    fn patch_media(&mut self, op: &walk::Operation, key: &str, theirs: &evidence::Operation) {
+        let json_body = theirs
+            .request
+            .as_deref()
+            .is_some_and(|body| matches!(evidence_body(body), Body::Named { .. }));
+        if theirs.method != "PATCH" || !json_body {
+            return;
+        }
+        let takes_json = op
+            .request_content()
+            .is_some_and(|content| content.contains_key("application/json"));
+        if !takes_json {
+            self.disagree(
+                format!("{key}/request/media"),
+                "the evidence PATCHes with application/json; spec/ does not take it",
+            );
+        }
+    }
+
     fn answer(&mut self, op: &walk::Operation, key: &str, theirs: Option<&str>) {
         let success = op.responses().find(|(status, _)| status.starts_with('2'));
         let here = format!("{key}/response");
@@ -518,6 +552,14 @@ impl Check<'_> {
                 match schema.and_then(reference) {
                     Some(ours) => {
                         let ours = ours.to_string();
+                        // A `*Partial` schema leaves every member optional:
+                        // an answer of one is weaker than the evidence's.
+                        if ours.ends_with("Partial") && !name.ends_with("Patch") {
+                            self.disagree(
+                                format!("{here}/partial"),
+                                format!("spec/ answers {ours}, every member optional; the evidence {name}"),
+                            );
+                        }
                         self.pair(&ours, &name);
                     }
                     None => self.disagree(
@@ -766,7 +808,9 @@ impl Check<'_> {
                         );
                     }
                 }
-                Ok(Citation::Inferred(_)) => {}
+                // Official citations are checked against the digest
+                // (`official_check`).
+                Ok(Citation::Inferred(_) | Citation::Official(_)) => {}
                 Err(message) => self.disagree(key, message),
             }
         }
@@ -782,6 +826,10 @@ impl Check<'_> {
             let (repository, commit, symbol) = match citation {
                 Citation::Inferred(_) => {
                     self.report.inferred += 1;
+                    continue;
+                }
+                Citation::Official(_) => {
+                    self.report.official += 1;
                     continue;
                 }
                 Citation::Source {

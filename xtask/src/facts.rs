@@ -11,11 +11,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::document::join;
 use crate::normalize::{LIFTED_PROPERTIES, PassError};
 use crate::walk;
+
+/// The extension of a response that says what an IX-API 2.1 server answers
+/// instead (`schema`: the one-element list of the published 2.1.0 document).
+pub const ANSWER_2_1: &str = "x-answer-2.1";
 
 /// The `spec` module for the document `raw` (as written) and `normalized`
 /// (after the normalization passes, which name the credential components).
@@ -65,6 +69,10 @@ pub fn emit(raw: &Value, normalized: &Value) -> Result<TokenStream, PassError> {
                 /// The HTTP statuses the operation documents, as ascending
                 /// inclusive ranges (`(200, 200)`; `(200, 299)` for `2XX`).
                 pub answers: &'static [(u16, u16)],
+                /// The operation answers one object, which IX-API 2.1
+                /// servers send as a one-element list (`x-answer-2.1`): the
+                /// client reads either.
+                pub one_object_listed_by_2_1: bool,
             }
 
             #operations
@@ -116,12 +124,21 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
             Some(requirements) => !requirements.is_empty(),
             None => global_bearer,
         };
-        // The one media type of the request body, if any.
-        let body = operation
-            .request_content()
-            .and_then(|content| content.keys().next().cloned());
+        // The media type the client sends the body as: the merge patch
+        // where the spec offers one beside `application/json`.
+        let body = operation.request_content().and_then(|content| {
+            if content.contains_key(crate::normalize::MERGE_PATCH) {
+                Some(crate::normalize::MERGE_PATCH.to_string())
+            } else {
+                content.keys().next().cloned()
+            }
+        });
         let lists = comma_separated_lists(&operation.parameters()?);
         let answers = documented_statuses(&operation)?;
+        let listed_by_2_1 = operation.responses().any(|(status, answer)| {
+            status.starts_with('2')
+                && answer.pointer(&format!("/{ANSWER_2_1}/schema/type")) == Some(&json!("array"))
+        });
         let entry = (
             operation.method.to_uppercase(),
             operation.path.to_string(),
@@ -129,6 +146,7 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
             body,
             lists,
             answers,
+            listed_by_2_1,
         );
         if found.insert(id.to_string(), entry).is_some() {
             return Err(PassError::new(
@@ -141,7 +159,7 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
     let mut arms = Vec::new();
     let mut all = Vec::new();
     let mut names = BTreeSet::new();
-    for (id, (method, path, bearer, body, lists, answers)) in &found {
+    for (id, (method, path, bearer, body, lists, answers, listed_by_2_1)) in &found {
         // `network-service-change-request_create` → NETWORK_SERVICE_CHANGE_REQUEST_CREATE
         let name: String = id
             .chars()
@@ -177,9 +195,18 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
                 request_body: #body,
                 comma_separated: &[#(#lists),*],
                 answers: &[#((#answers_low, #answers_high)),*],
+                one_object_listed_by_2_1: #listed_by_2_1,
             };
         });
-        arms.push(quote!(#id => Some(&operations::#name),));
+        // Progenitor names an operation's builder and its `OperationInfo`
+        // with the id made an identifier (`network-service-change-request_create`
+        // becomes `network_service_change_request_create`): both find it.
+        let rust_id = id.replace('-', "_");
+        if rust_id == *id {
+            arms.push(quote!(#id => Some(&operations::#name),));
+        } else {
+            arms.push(quote!(#id | #rust_id => Some(&operations::#name),));
+        }
         all.push(name);
     }
     Ok(quote! {

@@ -1,6 +1,7 @@
 //! Maintainer tasks for ix-api-rs, as a library so that tests can run them on
 //! temporary copies of the spec.
 
+pub mod answer_rule;
 pub mod calls;
 pub mod cli;
 pub mod codegen;
@@ -10,6 +11,7 @@ pub mod evidence_check;
 pub mod facts;
 pub mod httpmock;
 pub mod normalize;
+pub mod official_check;
 pub mod package;
 pub mod polymorphic;
 pub mod sandbox;

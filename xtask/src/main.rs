@@ -7,7 +7,10 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use xtask::codegen::{self, Check, Paths};
-use xtask::{document, evidence, evidence_check, package, spec_check, workspace_root};
+use xtask::{
+    answer_rule, document, evidence, evidence_check, official_check, package, spec_check,
+    workspace_root,
+};
 
 /// The generator allocates and frees a great many small objects; a faster
 /// allocator than the system's shortens `cargo xtask codegen` noticeably.
@@ -144,11 +147,15 @@ fn run_spec_check(spec: &Path, upstream: &Path, evidence: Option<PathBuf>) -> Ex
             return ExitCode::from(2);
         }
     };
-    let report = document::load(upstream)
-        .map_err(|e| e.to_string())
-        .and_then(|theirs| {
-            spec_check::compare(&ours, &theirs).map_err(|e| format!("{}: {e}", spec.display()))
-        });
+    let theirs = match document::load(upstream) {
+        Ok(theirs) => theirs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report =
+        spec_check::compare(&ours, &theirs).map_err(|e| format!("{}: {e}", spec.display()));
     let report = match report {
         Ok(report) => report,
         Err(e) => {
@@ -181,6 +188,15 @@ fn run_spec_check(spec: &Path, upstream: &Path, evidence: Option<PathBuf>) -> Ex
         report.added_operations,
     );
     let mut agrees = report.agrees();
+    let narrow = spec_check::narrow_filters(&ours);
+    for filter in &narrow {
+        println!("narrow filter: {filter}");
+    }
+    println!(
+        "filters: {} enum filters narrower than what the same list answers",
+        narrow.len()
+    );
+    agrees &= narrow.is_empty();
 
     let (dir, given) = match evidence {
         Some(dir) => (dir, true),
@@ -195,7 +211,7 @@ fn run_spec_check(spec: &Path, upstream: &Path, evidence: Option<PathBuf>) -> Ex
             "evidence: not found at {DEFAULT_EVIDENCE}; the comparison with the evidence is skipped (pass --evidence DIR)"
         );
     } else {
-        match check_evidence(&ours, &dir) {
+        match check_evidence(&ours, &theirs, &dir) {
             Ok(ok) => agrees &= ok,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -212,7 +228,11 @@ fn run_spec_check(spec: &Path, upstream: &Path, evidence: Option<PathBuf>) -> Ex
 
 /// Compares `ours` with the evidence in `dir`, prints what it finds, and
 /// says whether they agree (deviations aside).
-fn check_evidence(ours: &serde_json::Value, dir: &Path) -> Result<bool, String> {
+fn check_evidence(
+    ours: &serde_json::Value,
+    published: &serde_json::Value,
+    dir: &Path,
+) -> Result<bool, String> {
     let catalogue = evidence::catalogue(Path::new(CATALOGUE))?;
     let version = ours
         .pointer("/info/version")
@@ -283,8 +303,128 @@ fn check_evidence(ours: &serde_json::Value, dir: &Path) -> Result<bool, String> 
         );
     }
     println!(
-        "x-evidence: {} evidenced, {} inferred",
-        report.evidenced, report.inferred
+        "x-evidence: {} evidenced, {} official, {} inferred",
+        report.evidenced, report.official, report.inferred
     );
-    Ok(report.agrees())
+    let mut agrees = report.agrees();
+
+    let digest_file = dir.join(official_check::DIGEST);
+    let digest = if digest_file.is_file() {
+        let text = std::fs::read_to_string(&digest_file)
+            .map_err(|e| format!("{}: {e}", digest_file.display()))?;
+        let digest: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", digest_file.display()))?;
+        let official = official_check::compare(ours, &digest)?;
+        for (disagreement, reason) in &official.known {
+            println!("known official deviation: {disagreement}\n    reason: {reason}");
+        }
+        for key in &official.stale {
+            println!("stale: x-deviations: evidence {key} matches no disagreement");
+        }
+        for disagreement in &official.disagreements {
+            println!("official disagreement: {disagreement}");
+        }
+        println!(
+            "official digest: {} facts and {} citations compared: {} disagreements, {} known deviations",
+            official.facts,
+            official.citations,
+            official.disagreements.len(),
+            official.known.len(),
+        );
+        agrees &= official.agrees();
+        Some(digest)
+    } else {
+        println!(
+            "official digest: not found at {}; the comparison with the official word is skipped",
+            digest_file.display()
+        );
+        None
+    };
+
+    if let Some(source) = sources.iter().find(|s| s.version == version) {
+        let official = digest
+            .as_ref()
+            .map(answer_rule::official_required)
+            .unwrap_or_default();
+        let expected = answer_rule::expected(ours, published, source, &report.paired, &official);
+        let listed = answer_rule::listed(ours);
+        // A member the rule would make optional stays required where an
+        // `x-deviations` entry names `answer-rule/<Schema>/<member>`.
+        let kept: Vec<(String, String)> = spec_check::declared_deviations(ours)?
+            .into_iter()
+            .flat_map(|d| d.evidence.into_iter().map(move |k| (k, d.reason.clone())))
+            .filter(|(k, _)| k.starts_with("answer-rule/"))
+            .collect();
+        let mut made_optional = 0;
+        let mut disagreements = 0;
+        for (schema, members) in &expected {
+            let ours = listed.get(schema);
+            for (member, why) in members {
+                let key = format!("answer-rule/{schema}/{member}");
+                if let Some((_, reason)) = kept.iter().find(|(k, _)| *k == key) {
+                    println!("known answer-rule deviation: {key} ({why})\n    reason: {reason}");
+                    continue;
+                }
+                made_optional += 1;
+                if ours.is_none_or(|list| !list.contains(member)) {
+                    disagreements += 1;
+                    println!(
+                        "answer rule: {schema}.{member} must be optional in answers ({why}); add it to {schema}'s {}",
+                        answer_rule::EXTENSION
+                    );
+                }
+            }
+        }
+        for (key, _) in &kept {
+            let known = key.splitn(3, '/').collect::<Vec<_>>();
+            let applies = matches!(known.as_slice(), [_, schema, member]
+                if expected.get(*schema).is_some_and(|m| m.contains_key(*member)));
+            if !applies {
+                disagreements += 1;
+                println!(
+                    "stale: x-deviations: evidence {key} matches no member the rule makes optional"
+                );
+            }
+        }
+        for (schema, members) in &listed {
+            for member in members {
+                if !expected.get(schema).is_some_and(|e| e.contains_key(member)) {
+                    disagreements += 1;
+                    println!(
+                        "answer rule: {schema}.{member} is listed in {}, but every source requires it",
+                        answer_rule::EXTENSION
+                    );
+                }
+            }
+        }
+        let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
+        for (schema, member, why) in expected
+            .iter()
+            .flat_map(|(s, m)| m.iter().map(move |(m, why)| (s, m, why)))
+        {
+            if kept
+                .iter()
+                .any(|(k, _)| *k == format!("answer-rule/{schema}/{member}"))
+            {
+                continue;
+            }
+            let reason = match why {
+                answer_rule::Why::Published => "not required by 2.1.0",
+                answer_rule::Why::Official(_) => "not required officially",
+                answer_rule::Why::Pointer(_) => "a Go pointer",
+                answer_rule::Why::Absent(_) => "absent from the Go client",
+            };
+            *by_reason.entry(reason).or_default() += 1;
+        }
+        println!(
+            "answer rule: {made_optional} members required by the documents are optional in answers ({}); {disagreements} disagreements",
+            by_reason
+                .iter()
+                .map(|(reason, n)| format!("{n} {reason}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        agrees &= disagreements == 0;
+    }
+    Ok(agrees)
 }

@@ -45,6 +45,10 @@ pub const PASSES: &[Pass] = &[
         run: keep_problem_extension_members,
     },
     Pass {
+        name: "answers_require_what_every_source_agrees",
+        run: crate::answer_rule::apply,
+    },
+    Pass {
         name: "lift_credential_properties",
         run: lift_credential_properties,
     },
@@ -341,7 +345,8 @@ pub const MERGE_PATCH: &str = "application/merge-patch+json";
 /// Fix: such bodies are declared `application/json` to progenitor, which
 /// then serializes them as JSON (a merge patch is a JSON document). The
 /// `spec` module keeps each operation's real media type, and the client's
-/// `pre` hook puts it in `Content-Type`.
+/// `pre` hook puts it in `Content-Type`. Where the spec offers both (servers
+/// take a PATCH as `application/json` too), they must carry one schema.
 pub fn merge_patch_bodies_as_json(doc: &mut Value) -> Result<(), PassError> {
     walk::operations_mut(doc, |operation| {
         let pointer = join(&join(&operation.pointer(), "requestBody"), "content");
@@ -352,14 +357,17 @@ pub fn merge_patch_bodies_as_json(doc: &mut Value) -> Result<(), PassError> {
         let Some(media) = content.remove(MERGE_PATCH) else {
             return Ok(());
         };
-        if content.contains_key("application/json") {
-            return Err(PassError::new(
+        match content.get("application/json") {
+            Some(json) if json.get("schema") != media.get("schema") => Err(PassError::new(
                 pointer,
-                "both application/json and a merge patch: progenitor can take one",
-            ));
+                "application/json and the merge patch with different schemas: progenitor can take one",
+            )),
+            Some(_) => Ok(()),
+            None => {
+                content.insert("application/json".into(), media);
+                Ok(())
+            }
         }
-        content.insert("application/json".into(), media);
-        Ok(())
     })
 }
 

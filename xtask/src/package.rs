@@ -234,6 +234,10 @@ pub fn package(root: &Path) -> Result<Vec<Crate>, String> {
     // workspace builds (a setting for another would only draw a warning).
     let root_manifest = std::fs::read_to_string(root.join("Cargo.toml"))
         .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
+    // `cargo metadata` reads every package of the lock file, for every
+    // platform; a build downloads only the host's. Fetch them all first,
+    // so that the offline steps below find them on a fresh machine too.
+    run(cargo().args(["fetch", "--locked"]).current_dir(root))?;
     let names = resolved_names(&self::metadata(&scratch, &["--offline"])?);
     let profiles = profiles(&root_manifest, &names);
     if !profiles.is_empty() {

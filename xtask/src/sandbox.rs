@@ -198,6 +198,12 @@ fn operations(raw: &Value) -> Result<Map<String, Value>, PassError> {
                     fact.insert("problems".into(), json!(problems));
                 }
             }
+            // What a 2.1 server answers instead (a one-element list).
+            if answer.pointer(&format!("/{}/schema/type", crate::facts::ANSWER_2_1))
+                == Some(&json!("array"))
+            {
+                fact.insert("list_2_1".into(), json!(true));
+            }
             responses.insert(status.to_string(), Value::Object(fact));
         }
         let mut query = Map::new();

@@ -18,6 +18,7 @@
 //! `evidence_check` holds the comparison with the evidence for later
 //! versions.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde_json::{Map, Value, json};
@@ -673,8 +674,113 @@ fn merge(mut a: Map<String, Value>, b: &Map<String, Value>) -> Option<Map<String
     Some(a)
 }
 
+/// Enum filters of a list narrower than what the same list answers: a
+/// `type` filter that lacks a tag the answer's union maps, or a filter on a
+/// member whose own enum has values the filter's lacks (and a filter whose
+/// enum repeats a value, so that another cannot be sent). Each is a
+/// `filter` a user cannot send, named `operation_id/parameter: ...`.
+pub fn narrow_filters(ours: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for op in crate::walk::operations(ours) {
+        if !crate::official_check::is_list(&op) {
+            continue;
+        }
+        let id = op.id().unwrap_or_default();
+        let item = op
+            .value
+            .pointer("/responses/200/content/application~1json/schema/items/$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .and_then(|name| ours.pointer(&crate::walk::schema_pointer(name)));
+        for parameter in op.parameters().unwrap_or_default() {
+            let Some(name) = parameter.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(values) = parameter.pointer("/schema/enum").and_then(Value::as_array) else {
+                continue;
+            };
+            let values: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+            let distinct: BTreeSet<&str> = values.iter().copied().collect();
+            if distinct.len() != values.len() {
+                out.push(format!(
+                    "{id}/{name}: its enum repeats a value ({values:?})"
+                ));
+            }
+            let answered: BTreeSet<String> = match item {
+                Some(schema)
+                    if schema
+                        .pointer("/discriminator/propertyName")
+                        .and_then(Value::as_str)
+                        == Some(name) =>
+                {
+                    schema
+                        .pointer("/discriminator/mapping")
+                        .and_then(Value::as_object)
+                        .map(|m| m.keys().cloned().collect())
+                        .unwrap_or_default()
+                }
+                Some(schema) => schema
+                    .pointer(&format!("/properties/{name}/enum"))
+                    .and_then(Value::as_array)
+                    .map(|e| {
+                        e.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                None => BTreeSet::new(),
+            };
+            let missing: Vec<&String> = answered
+                .iter()
+                .filter(|v| !distinct.contains(v.as_str()))
+                .collect();
+            if !missing.is_empty() {
+                out.push(format!(
+                    "{id}/{name}: the list answers {missing:?}, which the filter's enum lacks"
+                ));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_filter_narrower_than_the_answer_is_named() {
+        let doc = json!({
+            "paths": {"/product-offerings": {"get": {
+                "operationId": "product_offerings_list",
+                "parameters": [
+                    {"in": "query", "name": "type", "schema": {"type": "string", "enum": ["exchange_lan"]}},
+                    {"in": "query", "name": "downgrade_allowed", "schema": {"type": "string", "enum": ["true", "true"]}},
+                ],
+                "responses": {"200": {"content": {"application/json": {"schema": {
+                    "type": "array", "items": {"$ref": "#/components/schemas/ProductOffering"}}}}}}
+            }}},
+            "components": {"schemas": {"ProductOffering": {
+                "oneOf": [],
+                "discriminator": {"propertyName": "type", "mapping": {
+                    "exchange_lan": "#/components/schemas/A", "connection": "#/components/schemas/B"}}
+            }}}
+        });
+        let narrow = narrow_filters(&doc);
+        assert_eq!(narrow.len(), 2, "{narrow:?}");
+        assert!(
+            narrow.iter().any(
+                |n| n.starts_with("product_offerings_list/downgrade_allowed: its enum repeats")
+            ),
+            "{narrow:?}"
+        );
+        assert!(
+            narrow
+                .iter()
+                .any(|n| n.starts_with("product_offerings_list/type")
+                    && n.contains("\"connection\"")),
+            "{narrow:?}"
+        );
+    }
     use super::*;
     use serde_json::json;
 

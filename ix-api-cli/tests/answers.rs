@@ -1,0 +1,379 @@
+//! What `ix-api` makes of answers as real exchanges send them: a status the
+//! operation does not document, an answer that breaks the spec (printed as
+//! it came, or an error with `--strict`), a list that fails half way (no
+//! complete JSON document on stdout), lists answered 206, and a URL with no
+//! IX-API behind it. Scripted exchanges on 127.0.0.1.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+
+mod common;
+use common::{World, code, text};
+
+/// What a scripted exchange answers: status, content type, body.
+type Answer = (u16, &'static str, String);
+
+/// A JWT-shaped token that expires in an hour; `ix-api` reads only `exp`.
+fn hour_jwt(subject: &str) -> String {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({"sub": subject, "iat": now, "exp": now + 3600});
+    format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"HS256","typ":"JWT"}"#),
+        b64(&claims.to_string()),
+        b64("x")
+    )
+}
+
+/// An exchange on 127.0.0.1 that logs anyone in at `/api/v2/auth/token` and
+/// answers every other request (path and query) through `answer`; its
+/// base URL, and how many requests it answered through `answer`.
+async fn scripted(
+    answer: impl Fn(&str) -> Answer + Send + Sync + 'static,
+) -> (String, Arc<AtomicUsize>) {
+    let answer = Arc::new(answer);
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counted = asked.clone();
+    let fallback = move |request: Request| {
+        let answer = answer.clone();
+        counted.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let target = request
+                .uri()
+                .path_and_query()
+                .map_or_else(String::new, |p| p.to_string());
+            let (status, content_type, body) = answer(&target);
+            Response::builder()
+                .status(StatusCode::from_u16(status).unwrap())
+                .header(header::CONTENT_TYPE, content_type)
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        }
+    };
+    let login = || async {
+        (
+            StatusCode::CREATED,
+            axum::Json(json!({"access_token": hour_jwt("a"), "refresh_token": hour_jwt("r")})),
+        )
+            .into_response()
+    };
+    let app = Router::new()
+        .route("/api/v2/auth/token", post(login))
+        .fallback(fallback);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/api/v2"), asked)
+}
+
+fn json_answer(status: u16, body: Value) -> Answer {
+    (status, "application/json", body.to_string())
+}
+
+/// A query parameter of `target` as a number.
+fn number(target: &str, name: &str) -> Option<usize> {
+    let (_, query) = target.split_once('?')?;
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+        .and_then(|value| value.parse().ok())
+}
+
+fn contact(i: usize) -> Value {
+    json!({"id": i.to_string(), "managing_account": "1", "consuming_account": "1",
+           "name": format!("NOC {i}")})
+}
+
+/// `contacts_read` documents no 400: a 400 problem still exits 1 with its
+/// details, as any rejected request does (not 4, "unexpected status").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undocumented_status_exits_as_any_rejected_request() {
+    let (url, _) = scripted(|_| {
+        json_answer(
+            400,
+            json!({"type": "https://errors.ix-api.net/v2/validation-error.html",
+                   "title": "Bad id", "status": 400,
+                   "properties": [{"name": "id", "reason": "not a number"}]}),
+        )
+    })
+    .await;
+    let world = World::new("undocumented-400").await.at(&url);
+    let output = world.run(&["contacts", "read", "--id", "x"], true).await;
+    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stderr).trim(),
+        "ix-api: validation-error (400): Bad id: id: not a number"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+/// A contact list whose item 3 breaks the spec: printed as the exchange
+/// sent it, byte for byte, with a warning naming the operation, the status
+/// and the member; exit 0. `--strict` makes it exit 4 with nothing on
+/// stdout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_answer_is_printed_as_it_came_unless_strict() {
+    let mut contacts: Vec<Value> = (0..5).map(contact).collect();
+    contacts[3]["consuming_account"] = json!(7);
+    // Spacing and member order no serializer of ours would write.
+    let body = format!(
+        "[ {} ]",
+        contacts
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join(" ,\n  ")
+    );
+    let sent = body.clone();
+    let (url, _) = scripted(move |target| {
+        if target.starts_with("/api/v2/contacts/") {
+            (
+                200,
+                "application/json",
+                r#"{"id": "3", "consuming_account": 7, "managing_account": "1"}"#.into(),
+            )
+        } else {
+            (200, "application/json", sent.clone())
+        }
+    })
+    .await;
+    let world = World::new("malformed").await.at(&url);
+    for args in [
+        &["contacts", "list"][..],
+        &["contacts", "list", "--page-limit", "10"],
+    ] {
+        let output = world.run(args, true).await;
+        assert_eq!(code(&output), 0, "{args:?}: {}", text(&output.stderr));
+        assert_eq!(text(&output.stdout).trim_end(), body, "{args:?}");
+        let said = text(&output.stderr);
+        assert!(
+            said.starts_with("ix-api: warning: IX-API's answer to contacts_list (status 200) is malformed at [3].consuming_account: "),
+            "{args:?}: {said}"
+        );
+        assert!(said.contains("--strict"), "{said}");
+
+        let mut strict = args.to_vec();
+        strict.push("--strict");
+        let output = world.run(&strict, true).await;
+        assert_eq!(code(&output), 4, "{strict:?}: {}", text(&output.stderr));
+        assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+        let said = text(&output.stderr);
+        assert!(
+            said.contains("contacts_list (status 200) is malformed at [3].consuming_account"),
+            "{said}"
+        );
+    }
+    let read = world.run(&["contacts", "read", "--id", "3"], true).await;
+    assert_eq!(code(&read), 0, "{}", text(&read.stderr));
+    assert_eq!(
+        text(&read.stdout).trim_end(),
+        r#"{"id": "3", "consuming_account": 7, "managing_account": "1"}"#
+    );
+    assert!(
+        text(&read.stderr).contains("contacts_read (status 200) is malformed at consuming_account"),
+        "{}",
+        text(&read.stderr)
+    );
+    let read = world
+        .run(&["contacts", "read", "--id", "3", "--strict"], true)
+        .await;
+    assert_eq!(code(&read), 4);
+    assert!(read.stdout.is_empty());
+}
+
+/// A malformed page in the middle of a walk: its items as they came, in the
+/// one array, and the walk goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_page_keeps_its_place_in_the_walk() {
+    let (url, _) = scripted(|target| {
+        let offset = number(target, "page_offset").unwrap_or(0);
+        let limit = number(target, "page_limit").unwrap_or(1000);
+        let end = (offset + limit).min(1500);
+        let mut page: Vec<Value> = (offset..end).map(contact).collect();
+        if offset == 1000 {
+            page[2]["id"] = json!(1002);
+        }
+        json_answer(if end < 1500 { 206 } else { 200 }, json!(page))
+    })
+    .await;
+    let world = World::new("malformed-page").await.at(&url);
+    let output = world.run(&["contacts", "list"], true).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let listed: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed.len(), 1500);
+    assert_eq!(listed[1002]["id"], 1002, "as it came");
+    assert_eq!(listed[1499]["id"], "1499");
+    assert!(
+        text(&output.stderr).contains("(status 200) is malformed at [2].id"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+/// When a list fails, stdout holds no complete JSON document (`jq length`
+/// must not print 0 for a failed call): not on the first page, not half
+/// way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_list_leaves_no_complete_json() {
+    let denied = || {
+        json_answer(
+            403,
+            json!({"type": "https://errors.ix-api.net/v2/permission-denied.html",
+                   "title": "No more for you"}),
+        )
+    };
+    let (url, _) = scripted(move |_| denied()).await;
+    let world = World::new("failed-list-first").await.at(&url);
+    let output = world.run(&["contacts", "list"], true).await;
+    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+
+    let (url, _) = scripted(move |target| match number(target, "page_offset") {
+        Some(0) => json_answer(206, json!((0..1000).map(contact).collect::<Vec<_>>())),
+        _ => denied(),
+    })
+    .await;
+    let world = World::new("failed-list-later").await.at(&url);
+    let output = world.run(&["contacts", "list"], true).await;
+    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("permission-denied (403): No more for you"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(output.stdout.starts_with(b"[{"), "what came so far stays");
+    assert!(
+        serde_json::from_slice::<Value>(&output.stdout).is_err(),
+        "no complete JSON document on stdout"
+    );
+
+    // The same for an exchange that is down, and for a single page.
+    let (url, _) = scripted(|_| (502, "text/html", "<h1>Bad Gateway</h1>".into())).await;
+    let world = World::new("failed-list-down").await.at(&url);
+    for args in [
+        &["contacts", "list"][..],
+        &["contacts", "list", "--page-limit", "5"],
+    ] {
+        let output = world.run(args, true).await;
+        assert_eq!(code(&output), 4, "{args:?}");
+        assert!(
+            output.stdout.is_empty(),
+            "{args:?}: {}",
+            text(&output.stdout)
+        );
+    }
+}
+
+/// Lists answered 206 (IX-API 2.7.1), walked whole or asked for one page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_answered_206_work_with_and_without_a_page_limit() {
+    let (url, asked) = scripted(|target| {
+        let offset = number(target, "page_offset").unwrap_or(0);
+        let limit = number(target, "page_limit").unwrap_or(1000);
+        let end = (offset + limit).min(1200);
+        let page: Vec<Value> = (offset..end).map(contact).collect();
+        json_answer(if end < 1200 { 206 } else { 200 }, json!(page))
+    })
+    .await;
+    let world = World::new("list-206").await.at(&url);
+    let output = world.run(&["contacts", "list"], true).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let listed: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed.len(), 1200);
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        2,
+        "two pages, the first a 206"
+    );
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+
+    let output = world
+        .run(
+            &[
+                "contacts",
+                "list",
+                "--page-limit",
+                "3",
+                "--page-offset",
+                "6",
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let page: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        page.iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["6", "7", "8"]
+    );
+}
+
+/// A URL without `/api/v2`: every path is a web server's 404 page. The
+/// command says there is no IX-API there and what to try; not "does not
+/// implement".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_without_ix_api_names_the_fix() {
+    let app = Router::new().fallback(|| async {
+        (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body>Not Found</body></html>",
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let world = World::new("no-ix-api").await.at(&origin);
+    for args in [&["login"][..], &["contacts", "list"]] {
+        let output = world.run(args, true).await;
+        assert_eq!(code(&output), 4, "{args:?}: {}", text(&output.stderr));
+        let said = text(&output.stderr);
+        assert!(
+            said.contains(&format!("no IX-API answers at {origin}")),
+            "{said}"
+        );
+        assert!(said.contains(&format!("try {origin}/api/v2")), "{said}");
+        assert!(said.contains("--url"), "{said}");
+        assert!(!said.contains("does not implement"), "{said}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+/// An answer that is not JSON at all cannot be printed as JSON: it fails
+/// (exit 4) with nothing on stdout, `--strict` or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_is_not_json_fails() {
+    let (url, _) = scripted(|_| (200, "application/json", r#"[{"id": "#.into())).await;
+    let world = World::new("not-json").await.at(&url);
+    for args in [
+        &["contacts", "list"][..],
+        &["contacts", "list", "--page-limit", "5"],
+        &["contacts", "read", "--id", "1"],
+    ] {
+        let output = world.run(args, true).await;
+        assert_eq!(code(&output), 4, "{args:?}: {}", text(&output.stderr));
+        assert!(
+            output.stdout.is_empty(),
+            "{args:?}: {}",
+            text(&output.stdout)
+        );
+        let said = text(&output.stderr);
+        assert!(said.contains("is malformed"), "{said}");
+        assert!(!said.contains("warning"), "{said}");
+        assert!(!said.contains("without --strict"), "{said}");
+    }
+}

@@ -64,35 +64,18 @@ fn unrequire(schema: &mut Value, member: &str) -> bool {
     found
 }
 
-/// The members `schema` requires, its inline `allOf` parts and the
-/// components they name included.
-pub fn required(doc: &Value, schema: &Value, depth: usize) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m.as_str().map(String::from))
-        .collect();
-    if depth > 8 {
-        return out;
-    }
-    if let Some(target) = schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/components/schemas/"))
-        && let Some(component) = doc.pointer(&walk::schema_pointer(target))
-    {
-        out.extend(required(doc, component, depth + 1));
-    }
-    for part in schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        out.extend(required(doc, part, depth + 1));
-    }
+/// The members `schema` requires, the components and `allOf` parts it is
+/// made of included.
+pub fn required(doc: &Value, schema: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    walk::composed(doc, schema, &mut |part| {
+        let names = part
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        out.extend(names.filter_map(|m| m.as_str().map(String::from)));
+    });
     out
 }
 
@@ -229,11 +212,11 @@ pub fn expected(
         let fixed = tags(schema, 0);
         let published_required = published
             .pointer(&walk::schema_pointer(&name))
-            .map(|theirs| required(published, theirs, 0));
+            .map(|theirs| required(published, theirs));
         let go = pairs
             .get(&name)
             .and_then(|g| Some((g, source.structs.get(g)?)));
-        for member in required(ours, schema, 0) {
+        for member in required(ours, schema) {
             if fixed.contains(&member) {
                 continue;
             }

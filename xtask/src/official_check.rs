@@ -212,36 +212,43 @@ fn lists(check: &mut Check<'_>) {
     }
 }
 
-fn statuses(op: &walk::Operation<'_>) -> BTreeSet<u64> {
-    op.responses().filter_map(|(s, _)| s.parse().ok()).collect()
+/// Every status the digest gives an operation (`success`,
+/// `success_statuses`, `errors` as a list or as a map by status) is one
+/// spec/ documents.
+fn documented(check: &mut Check<'_>, op: &walk::Operation<'_>, id: &str, fact: &Value) {
+    let have: BTreeSet<u64> = op.responses().filter_map(|(s, _)| s.parse().ok()).collect();
+    let mut official: BTreeSet<u64> = fact
+        .get("success")
+        .and_then(Value::as_u64)
+        .into_iter()
+        .collect();
+    for key in ["success_statuses", "errors"] {
+        match fact.get(key) {
+            Some(Value::Array(list)) => official.extend(list.iter().filter_map(Value::as_u64)),
+            Some(Value::Object(map)) => {
+                official.extend(map.keys().filter_map(|s| s.parse::<u64>().ok()))
+            }
+            _ => {}
+        }
+    }
+    for status in official {
+        check.fact(
+            have.contains(&status),
+            format!("operations/{id}/statuses/{status}"),
+            || format!("the official document answers {status}; spec/ does not document it"),
+        );
+    }
 }
 
-/// The members of the component `schema` names (or of `schema` itself),
-/// `allOf` parts merged.
-fn members(ours: &Value, schema: &Value, depth: usize) -> BTreeMap<String, Value> {
+/// The members of `schema`, the components and `allOf` parts it is made of
+/// included.
+fn members(ours: &Value, schema: &Value) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
-    if depth > 8 {
-        return out;
-    }
-    if let Some(target) = schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/components/schemas/"))
-        && let Some(component) = ours.pointer(&walk::schema_pointer(target))
-    {
-        out.extend(members(ours, component, depth + 1));
-    }
-    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-        out.extend(properties.iter().map(|(k, v)| (k.clone(), v.clone())));
-    }
-    for part in schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        out.extend(members(ours, part, depth + 1));
-    }
+    walk::composed(ours, schema, &mut |part| {
+        if let Some(properties) = part.get("properties").and_then(Value::as_object) {
+            out.extend(properties.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    });
     out
 }
 
@@ -263,34 +270,14 @@ fn token_operation(check: &mut Check<'_>, id: &str, fact: &Value) {
         format!("operations/{id}/path"),
         || format!("the official document: {method} {path}; spec/ {our_method} {our_path}"),
     );
-    let have = statuses(&op);
-    if let Some(success) = fact.get("success").and_then(Value::as_u64) {
-        check.fact(
-            have.contains(&success),
-            format!("operations/{id}/success"),
-            || format!("the official document answers {success}; spec/ does not document it"),
-        );
-    }
-    for status in fact
-        .get("errors")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|e| e.keys())
-        .filter_map(|s| s.parse::<u64>().ok())
-    {
-        check.fact(
-            have.contains(&status),
-            format!("operations/{id}/errors/{status}"),
-            || format!("the official document answers {status}; spec/ does not document it"),
-        );
-    }
+    documented(check, &op, id, fact);
     let body = op
         .request_content()
         .and_then(|c| c.get("application/json"))
         .and_then(|m| m.get("schema"))
         .cloned()
         .unwrap_or(Value::Null);
-    let required = crate::answer_rule::required(check.ours, &body, 0);
+    let required = crate::answer_rule::required(check.ours, &body);
     for member in fact
         .get("required")
         .and_then(Value::as_array)
@@ -310,7 +297,7 @@ fn token_operation(check: &mut Check<'_>, id: &str, fact: &Value) {
         .and_then(|(_, a)| a.pointer("/content/application~1json/schema"))
         .cloned()
         .unwrap_or(Value::Null);
-    let answered = members(check.ours, &answer, 0);
+    let answered = members(check.ours, &answer);
     for member in fact
         .get("answer")
         .and_then(Value::as_array)
@@ -334,22 +321,7 @@ fn listed_operation(check: &mut Check<'_>, id: &str, fact: &Value) {
         });
         return;
     };
-    let have = statuses(&op);
-    for key in ["success_statuses", "errors"] {
-        for status in fact
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let status = status.as_u64().unwrap_or_default();
-            check.fact(
-                have.contains(&status),
-                format!("operations/{id}/{key}/{status}"),
-                || format!("the official document answers {status}; spec/ does not document it"),
-            );
-        }
-    }
+    documented(check, &op, id, fact);
     let query: Vec<(String, String)> = fact
         .get("query")
         .and_then(Value::as_object)
@@ -413,27 +385,7 @@ fn read_operation(check: &mut Check<'_>, id: &str, fact: &Value) {
     let Some(op) = operation(check.ours, id) else {
         return;
     };
-    let have = statuses(&op);
-    if let Some(success) = fact.get("success").and_then(Value::as_u64) {
-        check.fact(
-            have.contains(&success),
-            format!("operations/{id}/success"),
-            || format!("the official document answers {success}; spec/ does not document it"),
-        );
-    }
-    for status in fact
-        .get("errors")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let status = status.as_u64().unwrap_or_default();
-        check.fact(
-            have.contains(&status),
-            format!("operations/{id}/errors/{status}"),
-            || format!("the official document answers {status}; spec/ does not document it"),
-        );
-    }
+    documented(check, &op, id, fact);
     let answer = op
         .value
         .pointer("/responses/200/content/application~1json/schema")
@@ -443,7 +395,7 @@ fn read_operation(check: &mut Check<'_>, id: &str, fact: &Value) {
     check.fact(one, format!("operations/{id}/answer"), || {
         format!("the official document answers {id} with one object; spec/ with a list")
     });
-    let answered = members(check.ours, &answer, 0);
+    let answered = members(check.ours, &answer);
     for (member, kind) in fact
         .get("answer")
         .and_then(Value::as_object)
@@ -546,7 +498,7 @@ fn account(check: &mut Check<'_>) {
     if let Some(Value::Array(required)) = schema.get_mut("required") {
         required.retain(|m| m.as_str().is_some_and(|m| !listed.contains(m)));
     }
-    let required = crate::answer_rule::required(check.ours, &schema, 0);
+    let required = crate::answer_rule::required(check.ours, &schema);
     for member in &required {
         check.fact(latest.contains(member.as_str()), format!("account/required/{member}"), || {
             format!("the official documents from 2.2.1 on do not require `{member}` of an account; spec/'s answers do")

@@ -254,6 +254,35 @@ pub fn schemas_mut(
     Ok(())
 }
 
+/// `schema` and every schema it is made of: the component a `$ref` names
+/// and the parts of an `allOf`, each visited once per way it is reached (up
+/// to a depth that no IX-API schema nears, so that a cycle ends).
+pub fn composed<'a>(doc: &'a Value, schema: &'a Value, visit: &mut impl FnMut(&'a Value)) {
+    fn go<'a>(doc: &'a Value, schema: &'a Value, depth: usize, visit: &mut impl FnMut(&'a Value)) {
+        visit(schema);
+        if depth > 8 {
+            return;
+        }
+        if let Some(component) = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .and_then(|name| doc.pointer(&schema_pointer(name)))
+        {
+            go(doc, component, depth + 1, visit);
+        }
+        for part in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            go(doc, part, depth + 1, visit);
+        }
+    }
+    go(doc, schema, 0, visit);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -377,3 +377,25 @@ async fn an_answer_that_is_not_json_fails() {
         assert!(!said.contains("without --strict"), "{said}");
     }
 }
+
+/// Every offering type the catalogue serves can be filtered for: the
+/// Terraform provider's connection-offering data source asks
+/// `type=connection`, which the command line and the sandbox used to refuse.
+#[tokio::test]
+async fn every_offering_type_the_catalogue_serves_can_be_asked_for() {
+    let world = World::new("offering-types").await;
+    for kind in ["connection", "routing_function", "exchange_lan"] {
+        let output = world
+            .run(&["product-offerings", "list", "--type", kind], true)
+            .await;
+        assert_eq!(code(&output), 0, "--type {kind}: {}", text(&output.stderr));
+        let offerings: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let offerings = offerings.as_array().unwrap();
+        assert!(!offerings.is_empty(), "the sandbox serves {kind} offerings");
+        assert!(offerings.iter().all(|o| o["type"] == kind), "{offerings:?}");
+    }
+    let output = world
+        .run(&["product-offerings", "list", "--downgrade-allowed", "false"], true)
+        .await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+}

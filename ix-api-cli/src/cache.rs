@@ -202,9 +202,12 @@ fn create_private_dir(dir: &Path) -> Result<(), Failure> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(|e| Failure::local(format!("cannot create {}: {e}", dir.display())))
+    builder.create(dir).map_err(|e| {
+        Failure::local(format!(
+            "cannot create the token cache directory {}: {e}",
+            dir.display()
+        ))
+    })
 }
 
 fn private_file(path: &Path) -> std::io::Result<File> {

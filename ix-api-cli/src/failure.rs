@@ -62,6 +62,11 @@ impl fmt::Display for Failure {
     }
 }
 
+/// What to do when there is no usable token: the same advice from
+/// `status` and from any other command.
+pub const LOG_IN: &str =
+    "run ix-api login, or set IX_API_SECRET or give --secret-file to log in again";
+
 /// The exit code for a session or operation error, and its line in the
 /// command line's words (its flags and variables, not the library's
 /// builder methods). Its message holds no secret (the client's errors drop
@@ -100,9 +105,9 @@ impl From<Error> for Failure {
                 "could not reach the exchange at {host}: {cause} ({detail}); \
                  check the URL (--url, IX_API_URL or url in the profile)"
             ),
-            Error::ReauthenticationRequired => "the tokens have expired or were rejected: \
-                 run ix-api login, or set IX_API_SECRET or --secret-file to log in again"
-                .to_string(),
+            Error::ReauthenticationRequired => {
+                format!("the tokens have expired or were rejected: {LOG_IN}")
+            }
             Error::NoIxApi { .. } => {
                 format!("{error} (--url, IX_API_URL or url in the profile)")
             }

@@ -322,15 +322,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("name")
                     .long("name")
                     .value_parser(::clap::value_parser!(types::AccountRequestName))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Create one account")
     }
@@ -380,15 +382,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("name")
                     .long("name")
                     .value_parser(::clap::value_parser!(types::AccountUpdateName))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Replace one account")
     }
@@ -450,7 +454,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Update some fields of one account (merge patch)")
     }
@@ -460,9 +466,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Exchange a refresh token for a new token pair")
     }
@@ -472,9 +480,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Log in with an API key and secret; returns a new token pair")
     }
@@ -646,7 +656,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("billing-account")
                     .long("billing-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("connecting-party")
@@ -658,7 +668,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("consuming-account")
                     .long("consuming-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("contract-ref")
@@ -700,7 +710,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("managing-account")
                     .long("managing-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("mode")
@@ -716,7 +726,7 @@ impl<T: CliConfig> Cli<T> {
                             |s| types::ConnectionRequestMode::try_from(s).unwrap(),
                         ),
                     )
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("port-quantity")
@@ -748,9 +758,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Order a connection")
     }
@@ -770,13 +782,13 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("billing-account")
                     .long("billing-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("consuming-account")
                     .long("consuming-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("contract-ref")
@@ -818,7 +830,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("managing-account")
                     .long("managing-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("mode")
@@ -834,7 +846,7 @@ impl<T: CliConfig> Cli<T> {
                             |s| types::ConnectionUpdateMode::try_from(s).unwrap(),
                         ),
                     )
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("product-offering")
@@ -860,9 +872,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Replace one connection")
     }
@@ -886,7 +900,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Decommission one connection")
     }
@@ -994,7 +1010,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Change one connection")
     }
@@ -1140,7 +1158,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("consuming-account")
                     .long("consuming-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("email")
@@ -1166,7 +1184,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("managing-account")
                     .long("managing-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("name")
@@ -1186,7 +1204,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Create one contact")
     }
@@ -1206,7 +1226,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("consuming-account")
                     .long("consuming-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("email")
@@ -1232,7 +1252,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("managing-account")
                     .long("managing-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("name")
@@ -1252,7 +1272,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Replace one contact")
     }
@@ -1324,7 +1346,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Update some fields of one contact (merge patch)")
     }
@@ -1672,13 +1696,13 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("address")
                     .long("address")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("consuming-account")
                     .long("consuming-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("external-ref")
@@ -1704,13 +1728,13 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("managing-account")
                     .long("managing-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("prefix-length")
                     .long("prefix-length")
                     .value_parser(::clap::value_parser!(i32))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("valid-not-after")
@@ -1736,7 +1760,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("version")
                     .long("version")
                     .value_parser(::clap::value_parser!(i64))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -1744,7 +1768,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Create one ip")
     }
@@ -1764,13 +1790,13 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("address")
                     .long("address")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("consuming-account")
                     .long("consuming-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("external-ref")
@@ -1796,13 +1822,13 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("managing-account")
                     .long("managing-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("prefix-length")
                     .long("prefix-length")
                     .value_parser(::clap::value_parser!(i32))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("valid-not-after")
@@ -1828,7 +1854,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("version")
                     .long("version")
                     .value_parser(::clap::value_parser!(i64))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -1836,7 +1862,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Replace one ip")
     }
@@ -1920,7 +1948,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Update some fields of one ip (merge patch)")
     }
@@ -2006,13 +2036,13 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("address")
                     .long("address")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("consuming-account")
                     .long("consuming-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("external-ref")
@@ -2032,7 +2062,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("managing-account")
                     .long("managing-account")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("valid-not-after")
@@ -2060,7 +2090,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Create one mac")
     }
@@ -2142,9 +2174,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Create one member joining rule")
     }
@@ -2170,9 +2204,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Replace one member joining rule")
     }
@@ -2198,9 +2234,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Update some fields of one member joining rule (merge patch)")
     }
@@ -2408,9 +2446,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Create one network feature config")
     }
@@ -2436,9 +2476,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Replace one network feature config")
     }
@@ -2464,9 +2506,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Update some fields of one network feature config (merge patch)")
     }
@@ -2671,9 +2715,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Create one network service config")
     }
@@ -2699,9 +2745,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Replace one network service config")
     }
@@ -2725,7 +2773,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Delete (or start decommissioning) one network service config")
     }
@@ -2741,9 +2791,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Update some fields of one network service config (merge patch)")
     }
@@ -2972,9 +3024,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Create one network service")
     }
@@ -3000,9 +3054,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Replace one network service")
     }
@@ -3026,7 +3082,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Delete (or start decommissioning) one network service")
     }
@@ -3042,9 +3100,11 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("json")
                     .long("json")
                     .value_name("JSON-FILE")
-                    .required(true)
+                    .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Update some fields of one network service (merge patch)")
     }
@@ -3092,7 +3152,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("product-offering")
                     .long("product-offering")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -3100,7 +3160,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Request a change of one network service")
     }
@@ -3388,7 +3450,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Reserve a port")
     }
@@ -3452,7 +3516,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Replace one port reservation")
     }
@@ -3476,7 +3542,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Cancel one port reservation")
     }
@@ -3530,7 +3598,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Change one port reservation")
     }
@@ -3994,13 +4064,13 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("contact")
                     .long("contact")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("role")
                     .long("role")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("json"),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -4008,7 +4078,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Create one role assignment")
     }
@@ -4220,7 +4292,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Order a routing function")
     }
@@ -4254,7 +4328,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Decommission one routing function")
     }
@@ -4326,7 +4402,9 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("JSON-FILE")
                     .required(false)
                     .value_parser(::clap::value_parser!(std::path::PathBuf))
-                    .help("A file with the whole JSON body, or - for standard input."),
+                    .help(
+                        "A file with the JSON body, or - for standard input; member flags go on top of it.",
+                    ),
             )
             .about("Change one routing function")
     }
@@ -4735,13 +4813,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<types::AccountRequestName>("name") {
             request = request.body_map(|body| { body.name(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<types::AccountRequest>(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request.body(crate::input::body::<types::AccountRequest>(matches)?);
         self.config.execute_accounts_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -4804,13 +4876,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<types::AccountUpdateName>("name") {
             request = request.body_map(|body| { body.name(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<types::AccountUpdate>(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request.body(crate::input::body::<types::AccountUpdate>(matches)?);
         self.config.execute_accounts_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -4873,15 +4939,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<types::AccountUpdatePartialName>("name") {
             request = request.body_map(|body| { body.name(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::AccountUpdatePartial,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::AccountUpdatePartial>(matches)?);
         self.config.execute_accounts_partial_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -4900,15 +4959,8 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.auth_token_refresh();
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::RefreshTokenRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::RefreshTokenRequest>(matches)?);
         self.config.execute_auth_token_refresh(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -4927,13 +4979,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.auth_token_create();
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<types::AuthTokenRequest>(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request.body(crate::input::body::<types::AuthTokenRequest>(matches)?);
         self.config.execute_auth_token_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -5147,13 +5193,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<u64>("speed") {
             request = request.body_map(|body| { body.speed(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<types::ConnectionRequest>(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request.body(crate::input::body::<types::ConnectionRequest>(matches)?);
         self.config.execute_connections_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -5239,13 +5279,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<u64>("speed") {
             request = request.body_map(|body| { body.speed(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<types::ConnectionUpdate>(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request.body(crate::input::body::<types::ConnectionUpdate>(matches)?);
         self.config.execute_connections_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -5272,15 +5306,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::CancellationRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::CancellationRequest>(matches)?);
         self.config.execute_connections_destroy(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -5347,15 +5374,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<u64>("speed") {
             request = request.body_map(|body| { body.speed(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::ConnectionUpdatePartial,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::ConnectionUpdatePartial>(matches)?);
         self.config.execute_connections_partial_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -5565,13 +5585,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.telephone(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<types::ContactRequest>(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request.body(crate::input::body::<types::ContactRequest>(matches)?);
         self.config.execute_contacts_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -5639,13 +5653,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.telephone(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<types::ContactRequest>(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request.body(crate::input::body::<types::ContactRequest>(matches)?);
         self.config.execute_contacts_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -5716,15 +5724,8 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.telephone(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::ContactRequestPartial,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::ContactRequestPartial>(matches)?);
         self.config.execute_contacts_partial_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -6114,13 +6115,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<i64>("version") {
             request = request.body_map(|body| { body.version(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<types::IpAddressRequest>(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request.body(crate::input::body::<types::IpAddressRequest>(matches)?);
         self.config.execute_ips_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -6199,13 +6194,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<i64>("version") {
             request = request.body_map(|body| { body.version(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<types::IpAddressUpdate>(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request.body(crate::input::body::<types::IpAddressUpdate>(matches)?);
         self.config.execute_ips_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -6264,15 +6253,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<i64>("version") {
             request = request.body_map(|body| { body.version(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::IpAddressUpdatePartial,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::IpAddressUpdatePartial>(matches)?);
         self.config.execute_ips_partial_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -6385,13 +6367,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.valid_not_before(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<types::MacAddressRequest>(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request.body(crate::input::body::<types::MacAddressRequest>(matches)?);
         self.config.execute_macs_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -6501,15 +6477,10 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.member_joining_rules_create();
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::MemberJoiningRuleRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(
+                crate::input::body::<crate::types::MemberJoiningRuleRequest>(matches)?,
+            );
         self.config.execute_member_joining_rules_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -6552,15 +6523,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::MemberJoiningRuleUpdate,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<crate::types::MemberJoiningRuleUpdate>(matches)?);
         self.config.execute_member_joining_rules_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -6603,15 +6567,12 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::MemberJoiningRuleUpdatePartial,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(
+                crate::input::body::<
+                    crate::types::MemberJoiningRuleUpdatePartial,
+                >(matches)?,
+            );
         self.config.execute_member_joining_rules_partial_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -6822,15 +6783,10 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_feature_configs_create();
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::NetworkFeatureConfigRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(
+                crate::input::body::<crate::types::NetworkFeatureConfigRequest>(matches)?,
+            );
         self.config.execute_network_feature_configs_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -6873,15 +6829,10 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::NetworkFeatureConfigUpdate,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(
+                crate::input::body::<crate::types::NetworkFeatureConfigUpdate>(matches)?,
+            );
         self.config.execute_network_feature_configs_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -6924,15 +6875,12 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::NetworkFeatureConfigUpdatePartial,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(
+                crate::input::body::<
+                    crate::types::NetworkFeatureConfigUpdatePartial,
+                >(matches)?,
+            );
         self.config
             .execute_network_feature_configs_partial_update(matches, &mut request)?;
         let result = request.send().await;
@@ -7101,15 +7049,10 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_service_configs_create();
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::NetworkServiceConfigRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(
+                crate::input::body::<crate::types::NetworkServiceConfigRequest>(matches)?,
+            );
         self.config.execute_network_service_configs_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -7152,15 +7095,10 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::NetworkServiceConfigUpdate,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(
+                crate::input::body::<crate::types::NetworkServiceConfigUpdate>(matches)?,
+            );
         self.config.execute_network_service_configs_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -7187,15 +7125,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::CancellationRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::CancellationRequest>(matches)?);
         self.config.execute_network_service_configs_destroy(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -7217,15 +7148,12 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::NetworkServiceConfigUpdatePartial,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(
+                crate::input::body::<
+                    crate::types::NetworkServiceConfigUpdatePartial,
+                >(matches)?,
+            );
         self.config
             .execute_network_service_configs_partial_update(matches, &mut request)?;
         let result = request.send().await;
@@ -7474,15 +7402,8 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_services_create();
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::NetworkServiceRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<crate::types::NetworkServiceRequest>(matches)?);
         self.config.execute_network_services_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -7525,15 +7446,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::NetworkServiceRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<crate::types::NetworkServiceRequest>(matches)?);
         self.config.execute_network_services_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -7560,15 +7474,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::CancellationRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::CancellationRequest>(matches)?);
         self.config.execute_network_services_destroy(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -7590,15 +7497,12 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                crate::types::NetworkServiceRequestPartial,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(
+                crate::input::body::<
+                    crate::types::NetworkServiceRequestPartial,
+                >(matches)?,
+            );
         self.config.execute_network_services_partial_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -7674,15 +7578,8 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.product_offering(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::NetworkServiceChangeRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::NetworkServiceChangeRequest>(matches)?);
         self.config
             .execute_network_service_change_request_create(matches, &mut request)?;
         let result = request.send().await;
@@ -7969,15 +7866,8 @@ impl<T: CliConfig> Cli<T> {
             request = request
                 .body_map(|body| { body.subscriber_side_demarc(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::PortReservationRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::PortReservationRequest>(matches)?);
         self.config.execute_port_reservations_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -8043,15 +7933,8 @@ impl<T: CliConfig> Cli<T> {
             request = request
                 .body_map(|body| { body.subscriber_side_demarc(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::PortReservationUpdate,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::PortReservationUpdate>(matches)?);
         self.config.execute_port_reservations_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -8078,15 +7961,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::CancellationRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::CancellationRequest>(matches)?);
         self.config.execute_port_reservations_destroy(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -8131,15 +8007,8 @@ impl<T: CliConfig> Cli<T> {
             request = request
                 .body_map(|body| { body.subscriber_side_demarc(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::PortReservationPatch,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::PortReservationPatch>(matches)?);
         self.config.execute_port_reservations_partial_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -8558,15 +8427,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("role") {
             request = request.body_map(|body| { body.role(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::RoleAssignmentRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::RoleAssignmentRequest>(matches)?);
         self.config.execute_role_assignments_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -8779,15 +8641,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("purchase-order") {
             request = request.body_map(|body| { body.purchase_order(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::RoutingFunctionRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::RoutingFunctionRequest>(matches)?);
         self.config.execute_routing_functions_create(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -8835,15 +8690,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::CancellationRequest,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::CancellationRequest>(matches)?);
         self.config.execute_routing_functions_destroy(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -8897,15 +8745,8 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("purchase-order") {
             request = request.body_map(|body| { body.purchase_order(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<std::path::PathBuf>("json") {
-            let body_txt = crate::input::read_body(value)
-                .with_context(|| format!("failed to read {}", value.display()))?;
-            let body_value = serde_json::from_str::<
-                types::RoutingFunctionPatch,
-            >(&body_txt)
-                .with_context(|| format!("failed to parse {}", value.display()))?;
-            request = request.body(body_value);
-        }
+        request = request
+            .body(crate::input::body::<types::RoutingFunctionPatch>(matches)?);
         self.config.execute_routing_functions_partial_update(matches, &mut request)?;
         let result = request.send().await;
         match result {
@@ -10131,5 +9972,581 @@ impl CliCommand {
                 "routing_functions_cancellation_policy_read"
             }
         }
+    }
+}
+/// The states of the object an operation answers (the `state` enum
+/// of its answer in the spec), for `--wait`; `None` when its answer
+/// has no `state`.
+pub fn answer_states(operation_id: &str) -> Option<&'static [&'static str]> {
+    match operation_id {
+        "account_read" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                    "cancelled",
+                ],
+            )
+        }
+        "accounts_create" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                    "cancelled",
+                ],
+            )
+        }
+        "accounts_destroy" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                    "cancelled",
+                ],
+            )
+        }
+        "accounts_list" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                    "cancelled",
+                ],
+            )
+        }
+        "accounts_partial_update" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                    "cancelled",
+                ],
+            )
+        }
+        "accounts_read" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                    "cancelled",
+                ],
+            )
+        }
+        "accounts_update" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                    "cancelled",
+                ],
+            )
+        }
+        "connections_create" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "connections_destroy" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "connections_list" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "connections_partial_update" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "connections_read" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "connections_update" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_feature_configs_create" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_feature_configs_destroy" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_feature_configs_list" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_feature_configs_partial_update" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_feature_configs_read" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_feature_configs_update" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_service_configs_create" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_service_configs_destroy" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_service_configs_list" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_service_configs_partial_update" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_service_configs_read" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_service_configs_update" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_services_create" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_services_destroy" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_services_list" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_services_partial_update" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_services_read" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "network_services_update" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "ports_list" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        "ports_read" => {
+            Some(
+                &[
+                    "requested",
+                    "allocated",
+                    "testing",
+                    "production",
+                    "production_change_pending",
+                    "decommission_requested",
+                    "decommissioned",
+                    "archived",
+                    "error",
+                    "operator",
+                    "scheduled",
+                ],
+            )
+        }
+        _ => None,
     }
 }

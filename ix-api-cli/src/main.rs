@@ -193,7 +193,14 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
         let shell = *sub
             .get_one::<clap_complete::Shell>("shell")
             .ok_or_else(|| Failure::usage("which shell?"))?;
-        clap_complete::generate(shell, &mut command(), "ix-api", &mut std::io::stdout());
+        // Into a buffer: clap_complete panics on a write error (a closed
+        // pipe), and `write_stdout` does not.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command(), "ix-api", &mut script);
+        if shell == clap_complete::Shell::Bash {
+            script = bash_below_the_top(&script);
+        }
+        output::write_stdout(&script);
         return Ok(());
     }
     let given = Given {
@@ -216,10 +223,10 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
         "login" => login(&target, &cache, &log).await,
         "token" => {
             let saved = tokens::valid(&target, &cache, &log).await?;
-            println!("{}", saved.access_token.expose());
+            output::write_stdout(format!("{}\n", saved.access_token.expose()).as_bytes());
             Ok(())
         }
-        "status" => status(&target, &cache),
+        "status" => status(&target, &cache).await,
         "api" => api(&target, &cache, &log, sub).await,
         "logout" => {
             let _lock = cache.lock()?;
@@ -261,48 +268,83 @@ async fn login(target: &Target, cache: &Cache, log: &Log) -> Result<(), Failure>
     Ok(())
 }
 
-fn status(target: &Target, cache: &Cache) -> Result<(), Failure> {
-    println!("profile:       {}", target.profile);
-    println!("url:           {}", target.url);
-    println!("api key:       {}", target.api_key);
+/// The profile, URL, API key and token expiry, then whether the exchange
+/// accepts the access token (one light call, `GET /implementation`).
+async fn status(target: &Target, cache: &Cache) -> Result<(), Failure> {
+    // One write, so that a closed pipe (`| head -1`) ends it quietly.
+    let mut shown = String::new();
+    let mut line = |text: String| {
+        shown.push_str(&text);
+        shown.push('\n');
+    };
+    line(format!("profile:       {}", target.profile));
+    line(format!("url:           {}", target.url));
+    line(format!("api key:       {}", target.api_key));
     if let Login::OAuth2 { token_url, scopes } = &target.login {
-        println!(
+        line(format!(
             "login:         OAuth2 at {token_url} ({})",
             scopes.join(" ")
-        );
+        ));
     }
-    match cache.read(target) {
+    let result = match cache.read(target) {
         Found::Tokens(saved) => {
-            println!("access token:  {}", expiry(saved.access_token.expires_at()));
+            line(format!(
+                "access token:  {}",
+                expiry(saved.access_token.expires_at())
+            ));
             let last = match &saved.refresh_token {
                 Some(refresh_token) => {
-                    println!("refresh token: {}", expiry(refresh_token.expires_at()));
+                    line(format!(
+                        "refresh token: {}",
+                        expiry(refresh_token.expires_at())
+                    ));
                     refresh_token.expires_at()
                 }
                 None => saved.access_token.expires_at(),
             };
             let usable = last.is_none_or(|at| at > SystemTime::now());
-            if usable {
-                Ok(())
-            } else {
-                Err(Failure::new(
-                    Exit::Authentication,
-                    "the tokens have expired; run ix-api login",
+            if !usable {
+                Err(Failure::from(
+                    ix_api_client::Error::ReauthenticationRequired,
                 ))
+            } else if tokens::fresh(&saved) {
+                match tokens::accepted(target, &saved).await {
+                    Ok(status) => {
+                        line(format!(
+                            "exchange:      accepts the access token (GET /implementation answered {status})"
+                        ));
+                        Ok(())
+                    }
+                    Err(error) => {
+                        let failure = Failure::from(error);
+                        if failure.exit == Exit::Authentication {
+                            line("exchange:      refuses the access token".into());
+                        } else {
+                            line("exchange:      gave no word on the access token (see the error below)".into());
+                        }
+                        Err(failure)
+                    }
+                }
+            } else {
+                line("exchange:      not asked: the access token is due for renewal, which the next command does".into());
+                Ok(())
             }
         }
         Found::Nothing => Err(Failure::new(
             Exit::Authentication,
-            "not logged in; run ix-api login",
+            format!("not logged in: {}", failure::LOG_IN),
         )),
         Found::Unreadable(why) => Err(Failure::new(
             Exit::Authentication,
             format!(
-                "the token cache {} is unreadable ({why}); run ix-api login",
-                cache.file().display()
+                "the token cache {} is unreadable ({why}): {}",
+                cache.file().display(),
+                failure::LOG_IN
             ),
         )),
-    }
+    };
+    output::write_stdout(shown.as_bytes());
+    result
 }
 
 async fn call(
@@ -320,7 +362,8 @@ async fn call(
     // Should the exchange reject the token anyway, the session renews it
     // under the profile's lock, and logs in again if the secret is at hand.
     let session = tokens::session(target, cache, log, false)?;
-    let printer = Printer::new(operation.operation_id());
+    let wait = arguments.try_get_one::<String>("wait").ok().flatten();
+    let printer = Printer::new(operation.operation_id()).holding(wait.is_some());
     let failed = printer.failed.clone();
     let as_received = printer.as_received.clone();
     let answered = printer.last.clone();
@@ -337,10 +380,10 @@ async fn call(
         }
     });
     match executed {
-        Ok(()) => match arguments.try_get_one::<String>("wait").ok().flatten() {
+        Ok(()) => match wait {
             Some(state) => {
                 let answered = answered.take();
-                waiting::until(
+                let arrived = waiting::until(
                     &session,
                     operation.operation_id(),
                     arguments,
@@ -348,7 +391,11 @@ async fn call(
                     state,
                     log,
                 )
-                .await
+                .await?;
+                if let Some(object) = arrived {
+                    Printer::new(operation.operation_id()).json(&object);
+                }
+                Ok(())
             }
             None => Ok(()),
         },
@@ -395,12 +442,21 @@ async fn api(
     let answer = request.send().await?;
     match serde_json::from_slice::<serde_json::Value>(&answer.body) {
         Ok(json) => Printer::new("api").json(&json),
-        Err(_) => {
-            use std::io::Write;
-            let _ = std::io::stdout().lock().write_all(&answer.body);
-        }
+        Err(_) => output::write_stdout(&answer.body),
     }
     Ok(())
+}
+
+/// clap_complete's bash script names the states below the top level after
+/// the binary (`ix__api__subcmd__connections`) where it sets them, but
+/// after its words (`ix__subcmd__api__subcmd__connections`) in the case
+/// labels that complete them, for a binary whose name has a hyphen; so
+/// nothing below the top level completed. The labels are named as the
+/// states are set.
+fn bash_below_the_top(script: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(script)
+        .replace("ix__subcmd__api__subcmd__", "ix__api__subcmd__")
+        .into_bytes()
 }
 
 fn expiry(at: Option<SystemTime>) -> String {

@@ -25,16 +25,23 @@ const VERBS: &[&str] = &[
     "destroy",
 ];
 
-/// The verbs that answer one object, whose state `--wait` can wait for.
+/// The verbs that answer one object, whose state `--wait` can wait for
+/// when the answer has one.
 const WAITS: &[&str] = &["create", "read", "update", "partial-update", "destroy"];
 
-/// `--wait STATE` and `--timeout DURATION`.
-fn wait_arguments() -> [clap::Arg; 2] {
+/// `--wait STATE` and `--timeout DURATION`, STATE one of `states` (the
+/// `state` enum of the operation's answer in the spec).
+fn wait_arguments(states: &'static [&'static str]) -> [clap::Arg; 2] {
     [
         clap::Arg::new("wait")
             .long("wait")
             .value_name("STATE")
-            .help("Then wait until the object is in STATE (production, decommissioned, ...); exit 1 if it lands in error, 6 on timeout"),
+            .value_parser(clap::builder::PossibleValuesParser::new(states.iter().copied()))
+            .hide_possible_values(true)
+            .help(format!(
+                "Then wait until the object is in STATE ({}); print it as it arrived; exit 1 if it lands in error, 6 on timeout",
+                states.join(", ")
+            )),
         clap::Arg::new("timeout")
             .long("timeout")
             .value_name("DURATION")
@@ -63,7 +70,11 @@ pub fn name(operation_id: &str) -> (String, String) {
 /// the operation id without the collection's name, plural or singular
 /// (`network_service_change_request_create` is `change-request-create`).
 fn below_an_object(id: &str, operation_id: &str) -> Option<(String, String)> {
-    let operation = operations::ALL.iter().find(|o| o.id == operation_id)?;
+    // The spec spells one id with hyphens
+    // (`network-service-change-request_create`), which the generated
+    // commands spell with underscores.
+    let same = |id: &str| id.replace('-', "_") == operation_id.replace('-', "_");
+    let operation = operations::ALL.iter().find(|o| same(o.id))?;
     let mut segments = operation.path.trim_start_matches('/').split('/');
     let collection = segments.next()?;
     if segments.count() < 2 {
@@ -96,8 +107,11 @@ pub fn commands() -> Vec<clap::Command> {
         let mut operation = Cli::<Printer>::get_command(command)
             .name(verb.clone())
             .after_help(format!("IX-API operation: {}", command.operation_id()));
-        if WAITS.contains(&verb.as_str()) {
-            operation = operation.args(wait_arguments());
+        // Only where the answer has a `state` to wait for.
+        if let Some(states) = crate::generated::answer_states(command.operation_id())
+            && WAITS.contains(&verb.as_str())
+        {
+            operation = operation.args(wait_arguments(states));
         }
         resources.insert(resource, group.subcommand(operation));
     }
@@ -127,6 +141,10 @@ mod tests {
         );
         assert_eq!(
             name("network-service-change-request_create"),
+            ("network-services".into(), "change-request-create".into())
+        );
+        assert_eq!(
+            name("network_service_change_request_create"),
             ("network-services".into(), "change-request-create".into())
         );
         assert_eq!(

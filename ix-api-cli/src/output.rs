@@ -34,6 +34,19 @@ fn strict() -> bool {
     STRICT.load(Ordering::Relaxed)
 }
 
+/// Writes `bytes` to standard output and flushes. A closed pipe
+/// (`ix-api status | head -1`, `ix-api token | true`) ends the writing
+/// quietly: the reader has all it wanted, and the command exits 0, as `gh`
+/// does. Any other write error is said on stderr.
+pub fn write_stdout(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = out.write_all(bytes).and_then(|()| out.flush())
+        && error.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("ix-api: cannot write to standard output: {error}");
+    }
+}
+
 pub struct Printer {
     pretty: bool,
     /// The operation the command runs, for its errors.
@@ -46,6 +59,9 @@ pub struct Printer {
     pub as_received: Rc<Cell<bool>>,
     /// The object the operation answered, for `--wait`.
     pub last: Rc<Cell<Option<serde_json::Value>>>,
+    /// `--wait`: keep the answer for the wait, which prints the object as
+    /// it arrived.
+    hold: bool,
 }
 
 impl Printer {
@@ -56,7 +72,15 @@ impl Printer {
             failed: Rc::default(),
             as_received: Rc::default(),
             last: Rc::default(),
+            hold: false,
         }
+    }
+
+    /// A printer that keeps one object's answer instead of printing it
+    /// (`--wait` prints the object as it arrived).
+    pub fn holding(mut self, hold: bool) -> Self {
+        self.hold = hold;
+        self
     }
 
     pub fn json(&self, value: &impl Serialize) {
@@ -65,9 +89,10 @@ impl Printer {
         } else {
             serde_json::to_string(value)
         };
-        let mut out = std::io::stdout().lock();
         // A closed pipe (`| head`) is not an error worth a panic.
-        let _ = text.map(|text| writeln!(out, "{text}"));
+        if let Ok(text) = text {
+            write_stdout(format!("{text}\n").as_bytes());
+        }
     }
 
     /// An answer that broke the spec, printed as the exchange sent it: see
@@ -76,7 +101,9 @@ impl Printer {
         let Some(json) = as_received(error, "") else {
             return false;
         };
-        let _ = write_as_sent(&mut std::io::stdout().lock(), error.raw_body());
+        if !self.hold {
+            let _ = write_as_sent(&mut std::io::stdout().lock(), error.raw_body());
+        }
         self.last.set(Some(json));
         true
     }
@@ -264,7 +291,9 @@ impl CliConfig for Printer {
     where
         T: schemars::JsonSchema + Serialize + std::fmt::Debug,
     {
-        self.json(value.as_ref());
+        if !self.hold {
+            self.json(value.as_ref());
+        }
         self.last.set(serde_json::to_value(value.as_ref()).ok());
     }
 

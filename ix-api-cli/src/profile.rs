@@ -224,7 +224,11 @@ impl Target {
             url: url.trim_end_matches('/').to_string(),
             api_key,
             login,
-            secret_file: given.secret_file.clone().or(entry.secret_file),
+            secret_file: given
+                .secret_file
+                .clone()
+                .or(entry.secret_file)
+                .map(|path| expand_home(&path)),
         })
     }
 
@@ -265,13 +269,133 @@ impl Target {
     }
 }
 
-fn read_config(path: &Path) -> Result<ConfigFile, Failure> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            toml::from_str(&text).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+/// Keys that name a secret. Their values never appear in an error: the
+/// config file is no place for a secret (see [`read_config`]).
+const SECRET_KEYS: &[&str] = &[
+    "api_secret",
+    "secret",
+    "password",
+    "passwd",
+    "token",
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "oauth2_client_secret",
+    "private_key",
+];
+
+fn secret_like(key: &str) -> bool {
+    let key = key.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
+    SECRET_KEYS.contains(&key.as_str())
+}
+
+/// A line of the config file as an error may show it: the value of a
+/// secret-like key (`api_secret = "..."`, also inside an inline table) is
+/// replaced by `<redacted>`.
+fn redacted(line: &str) -> String {
+    let mut shown = String::new();
+    let mut rest = line;
+    while let Some(at) = rest.find('=') {
+        let key = rest[..at]
+            .rsplit(['{', ',', ' ', '\t', '.', '['])
+            .find(|part| !part.trim().is_empty())
+            .unwrap_or_default();
+        shown.push_str(&rest[..=at]);
+        if secret_like(key) {
+            shown.push_str(" <redacted>");
+            return shown;
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
-        Err(e) => Err(Failure::usage(format!("{}: {e}", path.display()))),
+        rest = &rest[at + 1..];
+    }
+    shown.push_str(rest);
+    shown
+}
+
+/// Reads the config file. Its errors never show a secret: a TOML error
+/// says where (line and column) and shows that line with any secret-like
+/// value redacted, and a secret-like key in a profile is refused with the
+/// ways a secret can be given instead.
+fn read_config(path: &Path) -> Result<ConfigFile, Failure> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+        Err(e) => return Err(Failure::usage(format!("{}: {e}", path.display()))),
+    };
+    let table = text.parse::<toml::Table>().map_err(|e| {
+        let place = e
+            .span()
+            .map(|span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |at| at + 1) + 1;
+                let shown = text.lines().nth(line - 1).map(redacted).unwrap_or_default();
+                format!(" at line {line}, column {column} (`{}`)", shown.trim())
+            })
+            .unwrap_or_default();
+        Failure::usage(format!(
+            "{} is not valid TOML{place}: {}",
+            path.display(),
+            e.message().trim()
+        ))
+    })?;
+    if let Some(key) = secret_key(&table) {
+        return Err(Failure::usage(secret_in_config(path, &key)));
+    }
+    let refused = |place: String, e: toml::de::Error| {
+        Failure::usage(format!("{}: {place}{}", path.display(), e.message().trim()))
+    };
+    // Profile by profile, so that an error names its profile.
+    if let Some(toml::Value::Table(profiles)) = table.get("profiles") {
+        for (name, profile) in profiles {
+            profile
+                .clone()
+                .try_into::<ProfileEntry>()
+                .map_err(|e| refused(format!("[profiles.{name}]: "), e))?;
+        }
+    }
+    toml::Value::Table(table)
+        .try_into::<ConfigFile>()
+        .map_err(|e| refused(String::new(), e))
+}
+
+/// The first secret-like key of the file, as `profiles.NAME.KEY`.
+fn secret_key(table: &toml::Table) -> Option<String> {
+    table.iter().find_map(|(key, value)| {
+        if secret_like(key) {
+            return Some(key.clone());
+        }
+        match value {
+            toml::Value::Table(inner) => secret_key(inner).map(|below| format!("{key}.{below}")),
+            _ => None,
+        }
+    })
+}
+
+fn secret_in_config(path: &Path, key: &str) -> String {
+    let (profile, name) = match key
+        .strip_prefix("profiles.")
+        .and_then(|k| k.rsplit_once('.'))
+    {
+        Some((profile, name)) => (profile.to_string(), name.to_string()),
+        None => (DEFAULT_PROFILE.to_string(), key.to_string()),
+    };
+    format!(
+        "{}: {key} holds a secret (its value is not shown); ix-api does not read {name} from config.toml: \
+         put the API secret in a file of its own (mode 0600) and name it with secret_file = \"~/.config/ix-api/{profile}.secret\" \
+         in [profiles.{profile}], or set IX_API_SECRET",
+        path.display()
+    )
+}
+
+/// `path` with a leading `~` (`~/x`, or `~` alone) as the home directory,
+/// as a shell would expand it.
+pub fn expand_home(path: &Path) -> PathBuf {
+    let Ok(rest) = path.strip_prefix("~") else {
+        return path.to_path_buf();
+    };
+    match etcetera::home_dir() {
+        Ok(home) => home.join(rest),
+        Err(_) => path.to_path_buf(),
     }
 }
 
@@ -586,6 +710,21 @@ api_key = "my-client-id"
 oauth2_token_url = "https://id.example.net/oauth2/token"
 oauth2_scopes = ["ix-api", "extra"]
 "#;
+
+    #[test]
+    fn secret_like_values_are_redacted_from_shown_lines() {
+        assert_eq!(redacted(r#"api_secret = "abc""#), "api_secret = <redacted>");
+        assert_eq!(
+            redacted(r#"default = { url = "u", "client_secret"="abc" }"#),
+            r#"default = { url = "u", "client_secret"= <redacted>"#
+        );
+        assert_eq!(
+            redacted(r#"url = "https://x/?a=b""#),
+            r#"url = "https://x/?a=b""#
+        );
+        assert_eq!(expand_home(Path::new("/a/~")), PathBuf::from("/a/~"));
+        assert_ne!(expand_home(Path::new("~/x")), PathBuf::from("~/x"));
+    }
 
     #[test]
     fn any_config_file_is_read_or_refused_without_panicking() {

@@ -43,11 +43,22 @@ impl Shared {
     async fn renew(&self, held: &Held) -> Result<Grant, Error> {
         // The lock may be held by a process that is renewing right now: wait
         // for it off the runtime, so that the session's timeout still runs.
+        // A cache that cannot be used (a read-only directory) costs the
+        // keeping of the tokens, not the command: said once, on stderr.
         let cache = self.cache.clone();
-        let lock = tokio::task::spawn_blocking(move || cache.lock())
+        let lock = match tokio::task::spawn_blocking(move || cache.lock())
             .await
             .map_err(|e| local(e.to_string()))?
-            .map_err(|failure| local(failure.message))?;
+        {
+            Ok(lock) => Some(lock),
+            Err(failure) => {
+                eprintln!(
+                    "ix-api: warning: {TOKEN_CACHE}{}; going on without it (the new tokens are not kept)",
+                    failure.message
+                );
+                None
+            }
+        };
         let saved = match self.cache.read(&self.target) {
             Found::Tokens(saved) if Some(&saved.access_token) != held.access_token() => Some(saved),
             _ => None,
@@ -69,9 +80,14 @@ impl Shared {
             access_token: grant.access_token().clone(),
             refresh_token: grant.refresh_token().cloned(),
         };
-        self.cache
-            .write(&self.target, &obtained)
-            .map_err(|failure| local(failure.message))?;
+        if lock.is_some()
+            && let Err(failure) = self.cache.write(&self.target, &obtained)
+        {
+            eprintln!(
+                "ix-api: warning: {TOKEN_CACHE}{}; going on without it (the new tokens are not kept)",
+                failure.message
+            );
+        }
         drop(lock);
         Ok(grant)
     }

@@ -34,6 +34,13 @@ pub async fn valid(target: &Target, cache: &Arc<Cache>, log: &Log) -> Result<Sav
     let quiet = session(target, cache, log, false)?;
     match quiet.access_token().await {
         Ok(access_token) => Ok(held(&quiet, access_token)),
+        // Nothing to refresh with and no secret at hand, nor a terminal to
+        // ask on: the advice `status` gives.
+        Err(Error::ReauthenticationRequired)
+            if !std::io::IsTerminal::is_terminal(&std::io::stdin()) =>
+        {
+            Err(Error::ReauthenticationRequired.into())
+        }
         // Nothing to refresh with and no secret at hand: ask for it.
         Err(Error::ReauthenticationRequired) => {
             let asking = session(target, cache, log, true)?;
@@ -112,6 +119,21 @@ pub fn session(
     };
     log.say("renewals, if any, under the token lock");
     Ok(shared(builder, target, cache).build()?)
+}
+
+/// Whether the exchange accepts `saved`'s access token: one light call
+/// (`GET /implementation`) with it, and no renewal, whatever the answer.
+/// The status of the answer, or why there was none.
+pub async fn accepted(target: &Target, saved: &Saved) -> Result<u16, Error> {
+    let session = Session::builder(&target.url)
+        .access_token(saved.access_token.clone())
+        .token_source(Arc::new(NoSecret))
+        .build()?;
+    let answer = session
+        .request(ix_api_client::raw::Method::GET, "/implementation")
+        .send()
+        .await?;
+    Ok(answer.status.as_u16())
 }
 
 /// An OAuth2 session without its secret: it can use the cached token, and

@@ -1,6 +1,7 @@
 //! `--wait STATE`: after an operation answers an object, poll it (through
 //! the session's authenticated door, at the path of its collection) until
-//! it is in STATE, lands in `error`, or `--timeout` runs out.
+//! it is in STATE, lands in `error`, or `--timeout` runs out. The object as
+//! it arrived is what the command prints.
 
 use std::time::Duration;
 
@@ -26,7 +27,7 @@ pub async fn until(
     answered: Option<Value>,
     state: &str,
     log: &Log,
-) -> Result<(), Failure> {
+) -> Result<Option<Value>, Failure> {
     let template = spec::operation(operation)
         .map(|op| op.path)
         .ok_or_else(|| Failure::usage(format!("--wait: no operation {operation}")))?;
@@ -58,8 +59,8 @@ pub async fn until(
         .for_state(state, read)
         .await?;
     match waited {
-        Waited::Arrived(_) => Ok(()),
-        Waited::Gone if state == "decommissioned" => Ok(()),
+        Waited::Arrived(object) => Ok(Some(object)),
+        Waited::Gone if state == "decommissioned" => Ok(None),
         Waited::Gone => Err(Failure::new(Exit::Rejected, format!("{path} is gone"))),
         Waited::Failed(object) => Err(Failure::new(
             Exit::Rejected,

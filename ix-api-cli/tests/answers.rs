@@ -395,7 +395,10 @@ async fn every_offering_type_the_catalogue_serves_can_be_asked_for() {
         assert!(offerings.iter().all(|o| o["type"] == kind), "{offerings:?}");
     }
     let output = world
-        .run(&["product-offerings", "list", "--downgrade-allowed", "false"], true)
+        .run(
+            &["product-offerings", "list", "--downgrade-allowed", "false"],
+            true,
+        )
         .await;
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
 }

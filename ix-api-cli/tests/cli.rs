@@ -368,3 +368,518 @@ async fn completions_and_help() {
     let usage = world.run(&["no-such-command"], false).await;
     assert_eq!(code(&usage), 2);
 }
+
+/// Defect 2 of issue 23: `ix-api status | head -1` and the like panicked
+/// (exit 101). The pipe's reading end is closed before the process starts,
+/// so every write meets a closed pipe, whatever the scheduling.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_pipe_ends_the_command_quietly() {
+    let world = World::new("closed-pipe").await;
+    assert_eq!(code(&world.run(&["login"], true).await), 0);
+    for args in [
+        &["status"][..],
+        &["token"],
+        &["completions", "bash"],
+        &["completions", "zsh"],
+        &["facilities", "list"],
+        &["api", "GET", "/implementation"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = world
+            .command(args, false)
+            .stdout(Stdio::from(writer))
+            .stderr(Stdio::piped())
+            .output()
+            .await
+            .unwrap();
+        let stderr = text(&output.stderr);
+        assert_eq!(code(&output), 0, "{args:?}: {stderr}");
+        assert!(!stderr.contains("panic"), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: nothing to say: {stderr}");
+    }
+}
+
+/// Defect 3 of issue 23: a `config.toml` holding `api_secret = "..."` made
+/// every command echo that line, secret included. Whatever the file holds,
+/// the value of a secret-like key appears on neither stdout nor stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_error_never_shows_a_secret() {
+    let world = World::new("config-secret").await;
+    let config = world.home.join("config/ix-api");
+    std::fs::create_dir_all(&config).unwrap();
+    let value = "S3cr3t-Value-9f8e7d";
+    let files = [
+        format!("[profiles.default]\napi_key = \"k\"\napi_secret = \"{value}\"\n"),
+        format!("[profiles.noc]\napi_secret = \"{value}\"\n"),
+        format!("[profiles.default]\npassword = \"{value}\"\n"),
+        format!("[profiles.default]\naccess_token = \"{value}\"\nrefresh_token = \"{value}\"\n"),
+        format!("[profiles.default]\nclient_secret = \"{value}\"\n"),
+        // Broken TOML on the secret's own line, and in an inline table.
+        format!("[profiles.default]\napi_secret = \"{value}\n"),
+        format!("profiles = {{ default = {{ api_secret = \"{value}\", url = }} }}\n"),
+        format!("[profiles.default]\napi_secret = {value}\n"),
+    ];
+    for file in &files {
+        std::fs::write(config.join("config.toml"), file).unwrap();
+        for args in [&["status"][..], &["token"], &["facilities", "list"]] {
+            let output = world.run(args, true).await;
+            let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+            assert_eq!(code(&output), 2, "{file}: {stderr}");
+            assert!(stderr.contains("config.toml"), "{stderr}");
+            for shown in [&stdout, &stderr] {
+                assert!(!shown.contains(value), "{file} {args:?}: {shown}");
+                assert!(!shown.contains("S3cr3t"), "{file} {args:?}: {shown}");
+            }
+        }
+    }
+    // `api_secret` in a profile says what to do instead.
+    std::fs::write(config.join("config.toml"), &files[1]).unwrap();
+    let output = world.run(&["--profile", "noc", "status"], false).await;
+    let stderr = text(&output.stderr);
+    assert_eq!(code(&output), 2, "{stderr}");
+    assert!(
+        stderr.contains("profiles.noc.api_secret")
+            && stderr.contains("secret_file")
+            && stderr.contains("IX_API_SECRET"),
+        "{stderr}"
+    );
+}
+
+/// Defect 7 of issue 23: `secret_file = "~/x"` was not expanded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_file_under_the_home_directory() {
+    let world = World::new("tilde").await;
+    let config = world.home.join("config/ix-api");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(world.home.join("exchange.secret"), world.secret()).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "[profiles.default]\nsecret_file = \"~/exchange.secret\"\n",
+    )
+    .unwrap();
+    let login = world
+        .command(&["login"], false)
+        .env("HOME", &world.home)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(code(&login), 0, "{}", text(&login.stderr));
+    // The flag too, where no shell expanded it.
+    std::fs::write(config.join("config.toml"), "").unwrap();
+    let login = world
+        .command(&["login", "--secret-file=~/exchange.secret"], false)
+        .env("HOME", &world.home)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(code(&login), 0, "{}", text(&login.stderr));
+}
+
+/// Defect 1 of issue 23: with `--json`, member flags were ignored, and
+/// unknown members dropped. Now they merge (the flags win), unknown members
+/// are refused by name and missing required members listed at once, before
+/// the operation is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_flags_and_json_merge_and_nothing_is_dropped() {
+    let world = World::new("merge").await;
+    assert_eq!(code(&world.run(&["login"], true).await), 0);
+    let accounts = json_out(&world.run(&["accounts", "list"], false).await);
+    let account = accounts[0]["id"].as_str().unwrap().to_string();
+    let offerings = json_out(&world.run(&["product-offerings", "list"], false).await);
+    let offering = offerings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["type"] == "connection")
+        .expect("an offering of connections")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let role = json_out(&world.run(&["role-assignments", "list"], false).await)[0]["id"].clone();
+    let connections = || async {
+        json_out(&world.run(&["connections", "list"], false).await)
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = connections().await;
+
+    // `--json` with flags: the flags win and add.
+    let order = json!({
+        "managing_account": account, "consuming_account": account,
+        "billing_account": account, "role_assignments": [role],
+        "mode": "lag_lacp", "product_offering": offering, "port_quantity": 1,
+        "purchase_order": "PO-1",
+    });
+    let created = world
+        .run_with_stdin(
+            &[
+                "connections",
+                "create",
+                "--json",
+                "-",
+                "--purchase-order",
+                "PO-77",
+                "--port-quantity",
+                "2",
+            ],
+            order.to_string(),
+        )
+        .await;
+    assert_eq!(code(&created), 0, "{}", text(&created.stderr));
+    let connection = json_out(&created);
+    assert_eq!(connection["purchase_order"], "PO-77");
+    let id = connection["id"].as_str().unwrap();
+    let reservations = json_out(
+        &world
+            .run(&["port-reservations", "list", "--connection", id], false)
+            .await,
+    );
+    assert_eq!(reservations.as_array().unwrap().len(), 2, "{reservations}");
+
+    // An unknown member is refused by name, before anything is sent.
+    let mut unknown = order.clone();
+    unknown["purchase_ordr"] = json!("PO-2");
+    let refused = world
+        .run_with_stdin(
+            &["connections", "create", "--json", "-"],
+            unknown.to_string(),
+        )
+        .await;
+    assert_eq!(code(&refused), 2, "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("purchase_ordr"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(refused.stdout.is_empty());
+
+    // Missing required members: all of them at once, with their types.
+    let missing = world
+        .run(
+            &["connections", "create", "--managing-account", &account],
+            false,
+        )
+        .await;
+    let stderr = text(&missing.stderr);
+    assert_eq!(code(&missing), 2, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    for member in [
+        "billing_account (string)",
+        "consuming_account (string)",
+        "mode (one of ",
+        "role_assignments (array)",
+    ] {
+        assert!(stderr.contains(member), "{member}: {stderr}");
+    }
+    assert!(!stderr.contains("managing_account ("), "{stderr}");
+    assert!(stderr.contains("lag_lacp"), "the mode's values: {stderr}");
+    assert_eq!(connections().await, before + 1, "only the first was sent");
+
+    // `connections update` (whose body has members without flags) works
+    // from flags and a partial --json.
+    let update = json!({
+        "managing_account": account, "consuming_account": account,
+        "billing_account": account, "role_assignments": [role],
+        "mode": "lag_lacp", "purchase_order": "PO-1",
+    });
+    let updated = world
+        .run_with_stdin(
+            &[
+                "connections",
+                "update",
+                "--id",
+                id,
+                "--json",
+                "-",
+                "--purchase-order",
+                "PO-88",
+            ],
+            update.to_string(),
+        )
+        .await;
+    assert_eq!(code(&updated), 0, "{}", text(&updated.stderr));
+    assert_eq!(json_out(&updated)["purchase_order"], "PO-88");
+}
+
+/// Defect 7 of issue 23: `status` asks the exchange whether it accepts the
+/// access token; with both tokens expired, `status` and a call give the
+/// same advice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_asks_the_exchange_and_expired_tokens_get_one_advice() {
+    let world = World::new("status-asks").await;
+    assert_eq!(code(&world.run(&["login"], true).await), 0);
+    let status = world.run(&["status"], false).await;
+    assert_eq!(code(&status), 0, "{}", text(&status.stderr));
+    assert!(
+        text(&status.stdout).contains("exchange:      accepts the access token"),
+        "{}",
+        text(&status.stdout)
+    );
+    let implementation_reads = world.sandbox.counts();
+
+    // A token the exchange never issued, valid by its own `exp`.
+    let file = world.cache_dir().join("default.json");
+    let mut cached: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let good = cached.clone();
+    cached["access_token"] = json!(hour_jwt());
+    std::fs::write(&file, cached.to_string()).unwrap();
+    let status = world.run(&["status"], false).await;
+    assert_eq!(code(&status), 3, "{}", text(&status.stderr));
+    assert!(
+        text(&status.stdout).contains("exchange:      refuses the access token"),
+        "{}",
+        text(&status.stdout)
+    );
+    let counts = world.sandbox.counts();
+    assert_eq!(
+        (counts.logins, counts.refreshes),
+        (implementation_reads.logins, implementation_reads.refreshes),
+        "status renews nothing"
+    );
+
+    // Both tokens expired: the same advice from status and from a call.
+    let mut expired = good.clone();
+    expired["access_token"] = json!(expired_jwt());
+    expired["refresh_token"] = json!(expired_jwt());
+    std::fs::write(&file, expired.to_string()).unwrap();
+    let status = world.run(&["status"], false).await;
+    let call = world.run(&["facilities", "list"], false).await;
+    assert_eq!((code(&status), code(&call)), (3, 3));
+    let (said, also) = (text(&status.stderr), text(&call.stderr));
+    assert!(
+        said.contains("run ix-api login") && said.contains("IX_API_SECRET"),
+        "{said}"
+    );
+    assert_eq!(said, also);
+}
+
+/// Defect 7 of issue 23: a token cache that cannot be written (here its
+/// directory is a file, which fails for root too) was "invalid session
+/// configuration"; now it is said, and the command works without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_cache_is_said_and_the_command_works_without_it() {
+    let world = World::new("unusable-cache").await;
+    std::fs::create_dir_all(world.home.join("cache")).unwrap();
+    std::fs::write(world.cache_dir(), "not a directory").unwrap();
+    let list = world.run(&["facilities", "list"], true).await;
+    let said = text(&list.stderr);
+    assert_eq!(code(&list), 0, "{said}");
+    assert!(json_out(&list).is_array());
+    assert!(!said.contains("invalid session configuration"), "{said}");
+    assert!(
+        said.contains("token cache") && said.contains("without it"),
+        "{said}"
+    );
+    let token = world.run(&["token"], true).await;
+    assert_eq!(code(&token), 0, "{}", text(&token.stderr));
+    assert_eq!(text(&token.stdout).trim().split('.').count(), 3);
+}
+
+/// A JWT-shaped token that expires in an hour, which no exchange issued.
+fn hour_jwt() -> String {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({"sub": "nobody", "iat": now, "exp": now + 3600});
+    format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"HS256","typ":"JWT"}"#),
+        b64(&claims.to_string()),
+        b64("x")
+    )
+}
+
+/// Defect 4 of issue 23: bash completion stopped at the top level. The
+/// generated script is run in bash, as bash runs it on <TAB>.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bash_completes_below_the_top_level() {
+    let world = World::new("bash-completion").await;
+    let output = world.run(&["completions", "bash"], false).await;
+    assert_eq!(code(&output), 0);
+    let script = world.home.join("ix-api.bash");
+    std::fs::write(&script, &output.stdout).unwrap();
+    // `complete -p` names the function; it is called as bash calls it:
+    // COMP_WORDS, COMP_CWORD, and (command, word, previous word).
+    let complete = |words: &'static str| {
+        let script = script.clone();
+        async move {
+            let program = format!(
+                r#"source "$SCRIPT" || exit 9
+function=$(complete -p ix-api | sed -E 's/.*-F ([^ ]+) .*/\1/')
+[ -n "$function" ] || exit 8
+COMP_WORDS=({words})
+COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+"$function" ix-api "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+printf '%s\n' "${{COMPREPLY[@]}}""#
+            );
+            let output = tokio::process::Command::new("bash")
+                .arg("--norc")
+                .arg("-c")
+                .arg(program)
+                .env("SCRIPT", &script)
+                .output()
+                .await
+                .unwrap();
+            assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+            text(&output.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        }
+    };
+    let top = complete(r#"ix-api con"#).await;
+    assert!(top.contains(&"connections".to_string()), "{top:?}");
+    let verbs = complete(r#"ix-api connections """#).await;
+    for verb in ["list", "create", "read", "loa-download"] {
+        assert!(verbs.contains(&verb.to_string()), "{verb}: {verbs:?}");
+    }
+    let flags = complete(r#"ix-api connections create --pur"#).await;
+    assert_eq!(flags, ["--purchase-order"], "{flags:?}");
+    let deeper = complete(r#"ix-api network-service-configs partial-update --"#).await;
+    assert!(deeper.contains(&"--json".to_string()), "{deeper:?}");
+}
+
+/// Defect 5 of issue 23: the README named commands that do not exist.
+/// Every `ix-api ...` command line shown in the READMEs (code blocks and
+/// inline code) is run with `--help`: its subcommands must exist, and each
+/// flag it shows must be in that help.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_the_readmes_show_exists() {
+    let world = World::new("readme-commands").await;
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut shown = Vec::new();
+    for readme in [manifest.join("README.md"), manifest.join("../README.md")] {
+        let text = std::fs::read_to_string(&readme).unwrap();
+        let mut prose = String::new();
+        let mut fenced = false;
+        for line in text.lines() {
+            if line.trim_start().starts_with("```") {
+                fenced = !fenced;
+                continue;
+            }
+            if fenced {
+                shown.extend(command_lines(line));
+            } else {
+                prose.push_str(line);
+                prose.push('\n');
+            }
+        }
+        // Inline code: every other piece between backticks, its line
+        // breaks as spaces.
+        for span in prose.split('`').skip(1).step_by(2) {
+            let span = span.replace('\n', " ");
+            if span.trim_start().starts_with("ix-api ") {
+                shown.extend(command_lines(&span));
+            }
+        }
+    }
+    assert!(shown.len() > 20, "found the README's commands: {shown:?}");
+    assert!(
+        shown
+            .iter()
+            .any(|(words, _)| words == &["network-services", "change-request-create"]),
+        "{shown:?}"
+    );
+    for (words, flags) in &shown {
+        let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
+        args.push("--help");
+        let output = world.run(&args, false).await;
+        let help = text(&output.stdout);
+        assert_eq!(
+            code(&output),
+            0,
+            "ix-api {words:?}: {}",
+            text(&output.stderr)
+        );
+        for flag in flags {
+            assert!(
+                help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")),
+                "ix-api {} has no {flag}",
+                words.join(" ")
+            );
+        }
+    }
+}
+
+/// The `ix-api` command lines in a piece of text: the words naming the
+/// subcommand (until a flag or a placeholder), and the flags shown.
+fn command_lines(text: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices("ix-api ") {
+        if text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '-' || c == '/') {
+            continue;
+        }
+        let rest = &text[at + "ix-api ".len()..];
+        let end = rest
+            .find(['|', '>', '<', ')', '#', ';', '`'])
+            .unwrap_or(rest.len());
+        let mut words = Vec::new();
+        let mut flags = Vec::new();
+        let mut in_flags = false;
+        for word in rest[..end].split_whitespace() {
+            if word.starts_with("--") {
+                in_flags = true;
+                let flag = word.split('=').next().unwrap_or(word);
+                if flag.len() > 2
+                    && flag[2..]
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                {
+                    flags.push(flag.to_string());
+                }
+            } else if !in_flags
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !word.starts_with('-')
+            {
+                words.push(word.to_string());
+            } else {
+                in_flags = true;
+            }
+        }
+        found.push((words, flags));
+    }
+    found
+}
+
+/// Defect 8 of issue 23: the sandbox's validation reasons were printed
+/// twice (in `detail` and per member). Each reason is printed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_validation_reason_is_printed_once() {
+    let world = World::new("reasons-once").await;
+    assert_eq!(code(&world.run(&["login"], true).await), 0);
+    let refused = world
+        .run(
+            &[
+                "contacts",
+                "create",
+                "--managing-account",
+                "999",
+                "--consuming-account",
+                "998",
+                "--name",
+                "NOC",
+            ],
+            false,
+        )
+        .await;
+    let line = text(&refused.stderr);
+    assert_eq!(code(&refused), 1, "{line}");
+    assert_eq!(line.lines().count(), 1, "{line}");
+    for reason in [
+        "managing_account: no object /accounts/999",
+        "consuming_account: no object /accounts/998",
+        "/accounts/999",
+        "/accounts/998",
+    ] {
+        assert_eq!(line.matches(reason).count(), 1, "{reason} once: {line}");
+    }
+}

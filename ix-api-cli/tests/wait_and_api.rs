@@ -61,10 +61,87 @@ async fn create_and_wait(
     name: &str,
     states: &'static [&'static str],
     timeout: &str,
-) -> (i32, String, Vec<String>) {
+) -> (i32, String, Vec<String>, String) {
     let (url, reads) = exchange(states).await;
     let world = World::new(name).await.at(&url);
+    let order = world.home.join("order.json");
+    let body = json!({
+        "managing_account": "1", "consuming_account": "1", "billing_account": "1",
+        "role_assignments": ["1"], "mode": "lag_lacp",
+    });
+    std::fs::write(&order, body.to_string()).unwrap();
     let output = world
+        .run(
+            &[
+                "connections",
+                "create",
+                "--json",
+                order.to_str().unwrap(),
+                "--wait",
+                "production",
+                "--timeout",
+                timeout,
+            ],
+            true,
+        )
+        .await;
+    let reads = reads.lock().unwrap().clone();
+    (
+        code(&output),
+        text(&output.stderr),
+        reads,
+        text(&output.stdout),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_exits_0_on_the_state_1_on_error_and_6_on_timeout() {
+    let (exit, said, reads, printed) =
+        create_and_wait("wait-arrives", &["requested", "production"], "1m").await;
+    assert_eq!(exit, 0, "{said}");
+    assert_eq!(
+        reads,
+        ["/api/v2/connections/9", "/api/v2/connections/9"],
+        "polled the object it created"
+    );
+    // Defect 6 of issue 23: stdout holds the object as it arrived, once.
+    let arrived: serde_json::Value = serde_json::from_str(&printed).expect(&printed);
+    assert_eq!(arrived["state"], "production", "{printed}");
+    assert_eq!(arrived["path"], "/api/v2/connections/9", "{printed}");
+
+    let (exit, said, _, printed) =
+        create_and_wait("wait-fails", &["requested", "error"], "1m").await;
+    assert_eq!(exit, 1, "{said}");
+    assert!(
+        said.contains("/connections/9 landed in state error"),
+        "{said}"
+    );
+    assert!(
+        printed.is_empty(),
+        "no JSON document on a failure: {printed}"
+    );
+
+    let (exit, said, reads, printed) =
+        create_and_wait("wait-times-out", &["requested"], "1s").await;
+    assert_eq!(exit, 6, "{said}");
+    assert!(
+        said.contains("is not production after 1s; last seen requested"),
+        "{said}"
+    );
+    assert!(!reads.is_empty());
+    assert!(
+        printed.is_empty(),
+        "no JSON document on a failure: {printed}"
+    );
+}
+
+/// Defect 6 of issue 23: `--wait` only where the answer has a `state`, and
+/// STATE one of its states; refused (exit 2) before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_is_offered_only_for_states_the_spec_names() {
+    let (url, reads) = exchange(&["production"]).await;
+    let world = World::new("wait-states").await.at(&url);
+    let contacts = world
         .run(
             &[
                 "contacts",
@@ -75,38 +152,32 @@ async fn create_and_wait(
                 "1",
                 "--wait",
                 "production",
-                "--timeout",
-                timeout,
             ],
             true,
         )
         .await;
-    let reads = reads.lock().unwrap().clone();
-    (code(&output), text(&output.stderr), reads)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wait_exits_0_on_the_state_1_on_error_and_6_on_timeout() {
-    let (exit, said, reads) =
-        create_and_wait("wait-arrives", &["requested", "production"], "1m").await;
-    assert_eq!(exit, 0, "{said}");
-    assert_eq!(
-        reads,
-        ["/api/v2/contacts/9", "/api/v2/contacts/9"],
-        "polled the object it created"
-    );
-
-    let (exit, said, _) = create_and_wait("wait-fails", &["requested", "error"], "1m").await;
-    assert_eq!(exit, 1, "{said}");
-    assert!(said.contains("/contacts/9 landed in state error"), "{said}");
-
-    let (exit, said, reads) = create_and_wait("wait-times-out", &["requested"], "1s").await;
-    assert_eq!(exit, 6, "{said}");
+    assert_eq!(code(&contacts), 2, "contacts have no state");
     assert!(
-        said.contains("is not production after 1s; last seen requested"),
-        "{said}"
+        text(&contacts.stderr).contains("--wait"),
+        "{}",
+        text(&contacts.stderr)
     );
-    assert!(!reads.is_empty());
+    let typo = world
+        .run(
+            &["connections", "read", "--id", "9", "--wait", "prodution"],
+            true,
+        )
+        .await;
+    let said = text(&typo.stderr);
+    assert_eq!(code(&typo), 2, "{said}");
+    for state in ["production", "requested", "decommissioned", "error"] {
+        assert!(said.contains(state), "the states are listed: {said}");
+    }
+    assert!(reads.lock().unwrap().is_empty(), "nothing was read");
+    let help = world.run(&["connections", "create", "--help"], false).await;
+    assert!(text(&help.stdout).contains("--wait"));
+    let help = world.run(&["contacts", "create", "--help"], false).await;
+    assert!(!text(&help.stdout).contains("--wait"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,12 @@
 //! - raw-byte bodies, for which progenitor has no argument, come from
 //!   `--file FILE` (or `-`) (`crate::input::read_bytes`);
 //! - list operations that page walk every page unless the command line
-//!   names one (`crate::output::pages`).
+//!   names one (`crate::output::pages`);
+//! - a JSON body is built by `crate::input::body`: the object of `--json`
+//!   (optional) with the member flags on top, unknown members refused and
+//!   missing required members listed; so `--json` and the member flags are
+//!   never required by clap (progenitor's `required_unless_present("json")`
+//!   and `--json`'s `required(true)` become `required(false)`).
 
 use std::collections::BTreeSet;
 
@@ -29,6 +34,88 @@ pub struct Shapes {
     pub raw_bodies: BTreeSet<String>,
     /// List operations that take `page_limit` and `page_offset`.
     pub paged: BTreeSet<String>,
+    /// The `state` enum of the object each operation answers (a success
+    /// answer's JSON, one object or the items of a list), for `--wait`;
+    /// operations whose answer has no `state` are absent.
+    pub states: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// The values of `schema`'s `state` member, following `$ref`, `allOf` and
+/// the variants of a polymorphic object (their union, in order).
+fn states(doc: &serde_json::Value, schema: &serde_json::Value, depth: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    if depth > 8 {
+        return found;
+    }
+    let mut add = |values: Vec<String>| {
+        for value in values {
+            if !found.contains(&value) {
+                found.push(value);
+            }
+        }
+    };
+    if let Some(component) = schema
+        .get("$ref")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .and_then(|name| doc.pointer(&crate::walk::schema_pointer(name)))
+    {
+        add(states(doc, component, depth + 1));
+    }
+    if let Some(items) = schema.get("items") {
+        add(states(doc, items, depth + 1));
+    }
+    if let Some(state) = schema.pointer("/properties/state") {
+        add(enum_values(doc, state, depth + 1));
+    }
+    for parts in ["allOf", "oneOf", "anyOf"] {
+        for part in schema
+            .get(parts)
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            add(states(doc, part, depth + 1));
+        }
+    }
+    found
+}
+
+fn enum_values(doc: &serde_json::Value, schema: &serde_json::Value, depth: usize) -> Vec<String> {
+    if depth > 8 {
+        return Vec::new();
+    }
+    let mut values: Vec<String> = schema
+        .get("enum")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .map(String::from)
+        .collect();
+    if let Some(component) = schema
+        .get("$ref")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .and_then(|name| doc.pointer(&crate::walk::schema_pointer(name)))
+    {
+        values.extend(enum_values(doc, component, depth + 1));
+    }
+    for parts in ["allOf", "oneOf", "anyOf"] {
+        for part in schema
+            .get(parts)
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            for value in enum_values(doc, part, depth + 1) {
+                if !values.contains(&value) {
+                    values.push(value);
+                }
+            }
+        }
+    }
+    values
 }
 
 impl Shapes {
@@ -49,7 +136,22 @@ impl Shapes {
                 .filter_map(|p| p.get("name").and_then(serde_json::Value::as_str))
                 .collect();
             if names.contains(&"page_limit") && names.contains(&"page_offset") {
-                shapes.paged.insert(id);
+                shapes.paged.insert(id.clone());
+            }
+            let answered: Vec<String> = operation
+                .responses()
+                .filter(|(status, _)| status.starts_with('2'))
+                .filter_map(|(_, response)| response.pointer("/content/application~1json/schema"))
+                .flat_map(|schema| states(doc, schema, 0))
+                .collect();
+            let mut unique = Vec::new();
+            for state in answered {
+                if !unique.contains(&state) {
+                    unique.push(state);
+                }
+            }
+            if !unique.is_empty() {
+                shapes.states.insert(id, unique);
             }
         }
         Ok(shapes)
@@ -67,12 +169,14 @@ pub fn rewrite(tokens: TokenStream, shapes: &Shapes) -> Result<syn::File, String
         lists: 0,
         raw_bodies: 0,
         paged: 0,
+        bodies: 0,
     };
     rewrite.visit_file_mut(&mut file);
-    if rewrite.renamed == 0 || rewrite.readers == 0 {
+    file.items.push(answer_states(shapes));
+    if rewrite.renamed == 0 || rewrite.readers == 0 || rewrite.bodies != rewrite.readers {
         return Err(format!(
-            "progenitor's CLI changed: {} body arguments renamed, {} body readers replaced",
-            rewrite.renamed, rewrite.readers
+            "progenitor's CLI changed: {} body arguments renamed, {} body readers replaced, {} bodies built by crate::input::body",
+            rewrite.renamed, rewrite.readers, rewrite.bodies
         ));
     }
     let wanted = (shapes.raw_bodies.len() * 2, shapes.paged.len());
@@ -85,6 +189,25 @@ pub fn rewrite(tokens: TokenStream, shapes: &Shapes) -> Result<syn::File, String
     Ok(file)
 }
 
+/// `answer_states(operation_id)`: the `state` enum of the object the
+/// operation answers, from the spec.
+fn answer_states(shapes: &Shapes) -> syn::Item {
+    let arms = shapes.states.iter().map(|(id, states)| {
+        quote! { #id => Some(&[#(#states),*]), }
+    });
+    syn::parse_quote! {
+        /// The states of the object an operation answers (the `state` enum
+        /// of its answer in the spec), for `--wait`; `None` when its answer
+        /// has no `state`.
+        pub fn answer_states(operation_id: &str) -> Option<&'static [&'static str]> {
+            match operation_id {
+                #(#arms)*
+                _ => None,
+            }
+        }
+    }
+}
+
 struct Rewrite<'s> {
     shapes: &'s Shapes,
     renamed: usize,
@@ -93,6 +216,29 @@ struct Rewrite<'s> {
     lists: usize,
     raw_bodies: usize,
     paged: usize,
+    /// `--json` blocks replaced by `crate::input::body`.
+    bodies: usize,
+}
+
+/// The type `serde_json::from_str::<T>` decodes, wherever it is called.
+#[derive(Default)]
+struct DecodedType(Option<TokenStream>);
+
+impl VisitMut for DecodedType {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        if let syn::Expr::Path(function) = &*call.func {
+            let segments: Vec<&syn::PathSegment> = function.path.segments.iter().collect();
+            if let [.., module, last] = segments.as_slice()
+                && module.ident == "serde_json"
+                && last.ident == "from_str"
+                && let syn::PathArguments::AngleBracketed(arguments) = &last.arguments
+                && let Some(syn::GenericArgument::Type(ty)) = arguments.args.first()
+            {
+                self.0 = Some(quote!(#ty));
+            }
+        }
+        visit_mut::visit_expr_call_mut(self, call);
+    }
 }
 
 const VEC_OF_STRINGS: &str = ":: std :: vec :: Vec < :: std :: string :: String >";
@@ -151,6 +297,30 @@ impl Rewrite<'_> {
     }
 }
 
+impl Rewrite<'_> {
+    /// `if let Some(value) = matches.get_one::<PathBuf>("json") { ...
+    /// request = request.body(body_value); }` becomes
+    /// `request = request.body(crate::input::body::<T>(matches)?);`.
+    fn body(&mut self, block: &mut syn::Block) {
+        for stmt in block.stmts.iter_mut() {
+            let code = quote!(#stmt).to_string();
+            if !(code.starts_with("if let Some (value)")
+                && code.contains("request . body (body_value)"))
+            {
+                continue;
+            }
+            let mut decoded = DecodedType::default();
+            decoded.visit_stmt_mut(stmt);
+            if let Some(ty) = decoded.0 {
+                *stmt = syn::parse_quote! {
+                    request = request.body(crate::input::body::<#ty>(matches)?);
+                };
+                self.bodies += 1;
+            }
+        }
+    }
+}
+
 impl VisitMut for Rewrite<'_> {
     fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
         let name = function.sig.ident.to_string();
@@ -162,6 +332,12 @@ impl VisitMut for Rewrite<'_> {
             self.execute(function, &operation);
         }
         visit_mut::visit_impl_item_fn_mut(self, function);
+        self.body(&mut function.block);
+    }
+
+    fn visit_item_fn_mut(&mut self, function: &mut syn::ItemFn) {
+        visit_mut::visit_item_fn_mut(self, function);
+        self.body(&mut function.block);
     }
 
     /// `Ok(r) => todo!()`, progenitor's answer to a raw-byte answer, writes
@@ -211,7 +387,7 @@ impl VisitMut for Rewrite<'_> {
         let renamed = match literal.value().as_str() {
             "json-body" => "json",
             "Path to a file that contains the full json body." => {
-                "A file with the whole JSON body, or - for standard input."
+                "A file with the JSON body, or - for standard input; member flags go on top of it."
             }
             _ => return,
         };
@@ -233,6 +409,21 @@ impl VisitMut for Rewrite<'_> {
     }
 
     fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        // Members and `--json` are checked by `crate::input::body`, which
+        // lists every missing member at once, from either source.
+        let json = |tokens: String| tokens.contains("\"json-body\"") || tokens.contains("\"json\"");
+        let receiver = &call.receiver;
+        let args = &call.args;
+        let unless_json =
+            call.method == "required_unless_present" && json(quote::quote!(#args).to_string());
+        let json_required = call.method == "required"
+            && quote::quote!(#args).to_string() == "true"
+            && json(quote::quote!(#receiver).to_string())
+            && !quote::quote!(#receiver).to_string().contains(". arg (");
+        if unless_json || json_required {
+            call.method = format_ident!("required");
+            call.args = syn::parse_quote!(false);
+        }
         if call.method == "get_one"
             && let Some(turbofish) = &mut call.turbofish
         {
@@ -278,7 +469,11 @@ mod tests {
                     .arg(Arg::new("json-body-template").long("json-body-template").help("XXX"))
             }
             fn execute(value: &PathBuf) {
-                let body_txt = std::fs::read_to_string(value).unwrap();
+                if let Some(value) = matches.get_one::<std::path::PathBuf>("json-body") {
+                    let body_txt = std::fs::read_to_string(value).unwrap();
+                    let body_value = serde_json::from_str::<types::Thing>(&body_txt).unwrap();
+                    request = request.body(body_value);
+                }
             }
         };
         let printed = prettyplease::unparse(&rewrite(generated, &Shapes::default()).unwrap());
@@ -287,9 +482,11 @@ mod tests {
         assert!(!printed.contains("json-body-template"), "{printed}");
         assert!(printed.contains("or - for standard input"), "{printed}");
         assert!(
-            printed.contains("crate::input::read_body(value)"),
+            printed
+                .contains("request = request.body(crate::input::body::<types::Thing>(matches)?);"),
             "{printed}"
         );
+        assert!(!printed.contains("body_txt"), "{printed}");
         assert!(!printed.contains("json-body"), "{printed}");
     }
 
@@ -301,7 +498,11 @@ mod tests {
                     .arg(Arg::new("id").value_parser(::clap::value_parser!(::std::vec::Vec<::std::string::String>)))
             }
             fn execute(matches: &ArgMatches) {
-                let body_txt = std::fs::read_to_string(value).unwrap();
+                if let Some(value) = matches.get_one::<std::path::PathBuf>("json-body") {
+                    let body_txt = std::fs::read_to_string(value).unwrap();
+                    let body_value = serde_json::from_str::<types::Thing>(&body_txt).unwrap();
+                    request = request.body(body_value);
+                }
                 if let Some(value) = matches.get_one::<::std::vec::Vec<::std::string::String>>("id") {}
             }
         };
@@ -309,6 +510,35 @@ mod tests {
         assert!(printed.contains("input::List)"), "{printed}");
         assert!(
             printed.contains("get_one::<crate::input::List>"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn member_flags_and_json_are_never_required_by_clap() {
+        let generated = quote! {
+            fn cli() -> Command {
+                Command::new("")
+                    .arg(Arg::new("mode").long("mode").required_unless_present("json-body"))
+                    .arg(Arg::new("id").long("id").required(true))
+                    .arg(Arg::new("json-body").long("json-body").required(true))
+            }
+            fn execute(matches: &ArgMatches) {
+                if let Some(value) = matches.get_one::<std::path::PathBuf>("json-body") {
+                    let body_txt = std::fs::read_to_string(value).unwrap();
+                    let body_value = serde_json::from_str::<types::Thing>(&body_txt).unwrap();
+                    request = request.body(body_value);
+                }
+            }
+        };
+        let printed = prettyplease::unparse(&rewrite(generated, &Shapes::default()).unwrap());
+        assert!(!printed.contains("required_unless_present"), "{printed}");
+        assert!(
+            printed.contains(r#".long("id").required(true)"#),
+            "{printed}"
+        );
+        assert!(
+            printed.contains(r#".long("json").required(false)"#),
             "{printed}"
         );
     }
@@ -341,7 +571,11 @@ mod tests {
                     Ok(())
                 }
                 fn body(value: &PathBuf) {
+                    if let Some(value) = matches.get_one::<std::path::PathBuf>("json-body") {
                     let body_txt = std::fs::read_to_string(value).unwrap();
+                    let body_value = serde_json::from_str::<types::Thing>(&body_txt).unwrap();
+                    request = request.body(body_value);
+                }
                     Arg::new("json-body");
                 }
             }
@@ -349,6 +583,7 @@ mod tests {
         let shapes = Shapes {
             raw_bodies: ["things_loa_upload".to_string()].into(),
             paged: ["things_list".to_string()].into(),
+            ..Shapes::default()
         };
         let printed = prettyplease::unparse(&rewrite(generated, &shapes).unwrap());
         assert!(printed.contains(r#"::clap::Arg::new("file")"#), "{printed}");

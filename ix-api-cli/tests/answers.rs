@@ -4,79 +4,14 @@
 //! complete JSON document on stdout), lists answered 206, and a URL with no
 //! IX-API behind it. Scripted exchanges on 127.0.0.1.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use serde_json::{Value, json};
 
 mod common;
-use common::{World, code, text};
-
-/// What a scripted exchange answers: status, content type, body.
-type Answer = (u16, &'static str, String);
-
-/// A JWT-shaped token that expires in an hour; `ix-api` reads only `exp`.
-fn hour_jwt(subject: &str) -> String {
-    use base64::Engine as _;
-    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let claims = json!({"sub": subject, "iat": now, "exp": now + 3600});
-    format!(
-        "{}.{}.{}",
-        b64(r#"{"alg":"HS256","typ":"JWT"}"#),
-        b64(&claims.to_string()),
-        b64("x")
-    )
-}
-
-/// An exchange on 127.0.0.1 that logs anyone in at `/api/v2/auth/token` and
-/// answers every other request (path and query) through `answer`; its
-/// base URL, and how many requests it answered through `answer`.
-async fn scripted(
-    answer: impl Fn(&str) -> Answer + Send + Sync + 'static,
-) -> (String, Arc<AtomicUsize>) {
-    let answer = Arc::new(answer);
-    let asked = Arc::new(AtomicUsize::new(0));
-    let counted = asked.clone();
-    let fallback = move |request: Request| {
-        let answer = answer.clone();
-        counted.fetch_add(1, Ordering::SeqCst);
-        async move {
-            let target = request
-                .uri()
-                .path_and_query()
-                .map_or_else(String::new, |p| p.to_string());
-            let (status, content_type, body) = answer(&target);
-            Response::builder()
-                .status(StatusCode::from_u16(status).unwrap())
-                .header(header::CONTENT_TYPE, content_type)
-                .body(axum::body::Body::from(body))
-                .unwrap()
-        }
-    };
-    let login = || async {
-        (
-            StatusCode::CREATED,
-            axum::Json(json!({"access_token": hour_jwt("a"), "refresh_token": hour_jwt("r")})),
-        )
-            .into_response()
-    };
-    let app = Router::new()
-        .route("/api/v2/auth/token", post(login))
-        .fallback(fallback);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{address}/api/v2"), asked)
-}
+use common::{Answer, World, code, scripted, text};
 
 fn json_answer(status: u16, body: Value) -> Answer {
     (status, "application/json", body.to_string())

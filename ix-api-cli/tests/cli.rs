@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 mod common;
 #[cfg(unix)]
 use common::mode;
-use common::{World, code, expired_jwt, json_out, text};
+use common::{World, code, expired_jwt, hour_jwt, json_out, text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_token_status_logout() {
@@ -624,7 +624,7 @@ async fn status_asks_the_exchange_and_expired_tokens_get_one_advice() {
     let file = world.cache_dir().join("default.json");
     let mut cached: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let good = cached.clone();
-    cached["access_token"] = json!(hour_jwt());
+    cached["access_token"] = json!(hour_jwt("nobody"));
     std::fs::write(&file, cached.to_string()).unwrap();
     let status = world.run(&["status"], false).await;
     assert_eq!(code(&status), 3, "{}", text(&status.stderr));
@@ -676,23 +676,6 @@ async fn an_unusable_cache_is_said_and_the_command_works_without_it() {
     let token = world.run(&["token"], true).await;
     assert_eq!(code(&token), 0, "{}", text(&token.stderr));
     assert_eq!(text(&token.stdout).trim().split('.').count(), 3);
-}
-
-/// A JWT-shaped token that expires in an hour, which no exchange issued.
-fn hour_jwt() -> String {
-    use base64::Engine as _;
-    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let claims = json!({"sub": "nobody", "iat": now, "exp": now + 3600});
-    format!(
-        "{}.{}.{}",
-        b64(r#"{"alg":"HS256","typ":"JWT"}"#),
-        b64(&claims.to_string()),
-        b64("x")
-    )
 }
 
 /// Defect 4 of issue 23: bash completion stopped at the top level. The

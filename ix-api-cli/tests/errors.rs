@@ -6,60 +6,18 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use axum::Router;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use ix_api_sandbox::SandboxConfig;
 use serde_json::{Value, json};
 
 mod common;
-use common::{World, code, text};
-
-/// A JWT-shaped token that expires in an hour; `ix-api` reads only `exp`.
-fn hour_jwt(subject: &str) -> String {
-    use base64::Engine as _;
-    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let claims = json!({"sub": subject, "iat": now, "exp": now + 3600});
-    format!(
-        "{}.{}.{}",
-        b64(r#"{"alg":"HS256","typ":"JWT"}"#),
-        b64(&claims.to_string()),
-        b64("x")
-    )
-}
+use common::{World, code, hour_jwt, scripted, text};
 
 /// An exchange on 127.0.0.1 that logs anyone in and answers everything
 /// else with `status`, `content_type` and `body`.
 async fn exchange(status: u16, content_type: &'static str, body: String) -> String {
-    let answer = move || {
-        let body = body.clone();
-        async move {
-            Response::builder()
-                .status(StatusCode::from_u16(status).unwrap())
-                .header(header::CONTENT_TYPE, content_type)
-                .body(axum::body::Body::from(body))
-                .unwrap()
-        }
-    };
-    let login = || async {
-        (
-            StatusCode::CREATED,
-            axum::Json(json!({"access_token": hour_jwt("a"), "refresh_token": hour_jwt("r")})),
-        )
-            .into_response()
-    };
-    let app = Router::new()
-        .route("/api/v2/auth/token", post(login))
-        .fallback(answer);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{address}/api/v2")
+    scripted(move |_| (status, content_type, body.clone()))
+        .await
+        .0
 }
 
 /// `ix-api ARGS` against an exchange answering `status` and `body`.

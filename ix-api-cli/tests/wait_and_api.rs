@@ -11,22 +11,7 @@ use axum::response::IntoResponse;
 use serde_json::json;
 
 mod common;
-use common::{World, code, json_out, text};
-
-/// A JWT-shaped token that expires in an hour; `ix-api` reads only `exp`.
-fn hour_jwt() -> String {
-    use base64::Engine as _;
-    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    format!(
-        "{}.{}.x",
-        b64(r#"{"alg":"HS256"}"#),
-        b64(&json!({"iat": now, "exp": now + 3600}).to_string())
-    )
-}
+use common::{World, code, hour_jwt, json_out, text};
 
 /// An exchange whose one contact's reads answer the states in `states`,
 /// in turn (the last from then on); it records the paths read.
@@ -38,7 +23,7 @@ async fn exchange(states: &'static [&'static str]) -> (String, Arc<Mutex<Vec<Str
     let answer = |State(Seen(reads, states)): State<Seen>, method: Method, uri: Uri| async move {
         let path = uri.path().to_string();
         if path.ends_with("/auth/token") {
-            let pair = json!({"access_token": hour_jwt(), "refresh_token": hour_jwt()});
+            let pair = json!({"access_token": hour_jwt("contact-reader"), "refresh_token": hour_jwt("contact-reader")});
             return (StatusCode::CREATED, axum::Json(pair)).into_response();
         }
         if method == Method::POST {

@@ -1,15 +1,23 @@
 //! What the command line's tests share: a sandbox and a home for
-//! `ix-api`'s config and cache, and reading what a process printed.
+//! `ix-api`'s config and cache, reading what a process printed, and a
+//! scripted exchange with JWT-shaped tokens.
 
 // Each test binary uses part of this.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use ix_api_sandbox::{Sandbox, SandboxConfig};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::process::Command;
 
 /// A sandbox and a home for `ix-api`'s config and cache.
@@ -130,4 +138,66 @@ pub fn expired_jwt() -> String {
         b64(r#"{"sub":"x","iat":1000,"exp":1060}"#),
         b64("x")
     )
+}
+
+/// A JWT-shaped token for `subject` that expires in an hour, which no
+/// exchange issued; `ix-api` reads only `exp`.
+pub fn hour_jwt(subject: &str) -> String {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({"sub": subject, "iat": now, "exp": now + 3600});
+    format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"HS256","typ":"JWT"}"#),
+        b64(&claims.to_string()),
+        b64("x")
+    )
+}
+
+/// What a scripted exchange answers: status, content type, body.
+pub type Answer = (u16, &'static str, String);
+
+/// An exchange on 127.0.0.1 that logs anyone in at `/api/v2/auth/token` and
+/// answers every other request (path and query) through `answer`; its
+/// base URL, and how many requests it answered through `answer`.
+pub async fn scripted(
+    answer: impl Fn(&str) -> Answer + Send + Sync + 'static,
+) -> (String, Arc<AtomicUsize>) {
+    let answer = Arc::new(answer);
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counted = asked.clone();
+    let fallback = move |request: Request| {
+        let answer = answer.clone();
+        counted.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let target = request
+                .uri()
+                .path_and_query()
+                .map_or_else(String::new, |p| p.to_string());
+            let (status, content_type, body) = answer(&target);
+            Response::builder()
+                .status(StatusCode::from_u16(status).unwrap())
+                .header(header::CONTENT_TYPE, content_type)
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        }
+    };
+    let login = || async {
+        (
+            StatusCode::CREATED,
+            axum::Json(json!({"access_token": hour_jwt("a"), "refresh_token": hour_jwt("r")})),
+        )
+            .into_response()
+    };
+    let app = Router::new()
+        .route("/api/v2/auth/token", post(login))
+        .fallback(fallback);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/api/v2"), asked)
 }

@@ -641,15 +641,17 @@ struct Documents {
     words: Arc<Vec<String>>,
 }
 
+/// A runtime for one test's scripted servers and clients.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
 fn documents() -> &'static Documents {
     static DOCUMENTS: OnceLock<Documents> = OnceLock::new();
-    DOCUMENTS.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime")
-            .block_on(collect())
-    })
+    DOCUMENTS.get_or_init(|| runtime().block_on(collect()))
 }
 
 async fn collect() -> Documents {
@@ -1281,10 +1283,7 @@ fn error_answers_read_by_the_client_without_panicking() {
     );
     let mut runner = runner("error answers");
     let mut tally = Tally::new("error answers read by the client");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = runtime();
     runtime.block_on(async {
         let answering = Answering::start().await;
         let client = Client::with_access_token(&answering.server.base_url, BEARER_TOKEN);
@@ -1477,10 +1476,7 @@ fn saved_token_pairs_resume_a_session_without_panicking() {
     let strategy = (token(&documents.words), token(&documents.words));
     let mut runner = runner("saved pairs");
     let mut tally = Tally::new("saved token pairs");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = runtime();
     runtime.block_on(async {
         // Renewals go to a server that refuses them.
         let answering = Answering::start().await;
@@ -1575,10 +1571,7 @@ fn tokens_an_exchange_issues_are_read_without_panicking() {
     );
     let mut runner = runner("issued tokens");
     let mut tally = Tally::new("tokens an exchange issues (login, OAuth2)");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = runtime();
     runtime.block_on(async {
         let answering = Answering::start().await;
         let base_url = answering.server.base_url.clone();
@@ -1692,10 +1685,7 @@ fn list_pages_are_walked_without_panicking() {
     let walk = (1u32..6, prop::collection::vec(page, 1..8));
     let mut runner = runner("pages");
     let mut tally = Tally::new("list pages");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = runtime();
     runtime.block_on(async {
         let pages: Arc<Mutex<VecDeque<Reply>>> = Arc::default();
         let script = pages.clone();

@@ -866,3 +866,18 @@ async fn each_validation_reason_is_printed_once() {
         assert_eq!(line.matches(reason).count(), 1, "{reason} once: {line}");
     }
 }
+
+/// The terminal tests' own check: a program started on the
+/// pseudo-terminal sees a terminal on all three standard streams.
+#[test]
+fn the_test_terminal_is_a_terminal() {
+    let mut command = std::process::Command::new("sh");
+    command.args([
+        "-c",
+        "test -t 0 && test -t 1 && test -t 2 && echo on a terminal",
+    ]);
+    let terminal = common::pty::Terminal::start(command, 100);
+    terminal.expect("on a terminal");
+    let (code, _) = terminal.finish();
+    assert_eq!(code, 0);
+}

@@ -20,6 +20,8 @@ use ix_api_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 use tokio::process::Command;
 
+pub mod pty;
+
 /// A sandbox and a home for `ix-api`'s config and cache.
 pub struct World {
     pub sandbox: Sandbox,
@@ -66,8 +68,14 @@ impl World {
     /// `ix-api ARGS` with the sandbox's URL and key in the environment, and
     /// the secret if `with_secret`.
     pub fn command(&self, args: &[&str], with_secret: bool) -> Command {
+        Command::from(self.std_command(args, with_secret))
+    }
+
+    /// [`World::command`], to be run on a pseudo-terminal
+    /// ([`pty::Terminal`]) or without tokio.
+    pub fn std_command(&self, args: &[&str], with_secret: bool) -> std::process::Command {
         let (api_key, api_secret) = self.sandbox.credentials();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ix-api"));
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ix-api"));
         command
             .args(args)
             .env("XDG_CACHE_HOME", self.home.join("cache"))

@@ -115,6 +115,25 @@ fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Say on stderr what ix-api does (never a secret or token)"),
         ))
+        .arg(global(
+            Arg::new("format")
+                .long("format")
+                .value_name("FORMAT")
+                .value_parser(value_parser!(output::Format))
+                .help("Show answers as json, yaml, table, or (statistics time series) chart or svg [default: a list on a terminal is a table; else JSON]"),
+        ))
+        .arg(global(
+            Arg::new("jq")
+                .long("jq")
+                .value_name("EXPR")
+                .help("Filter the whole answer with a jq expression; each result on a line, strings raw"),
+        ))
+        .arg(global(
+            Arg::new("columns")
+                .long("columns")
+                .value_name("A,B,C")
+                .help("A table's columns: members of the answer's objects"),
+        ))
         .subcommand(Command::new("login").about("Log in and keep the token pair"))
         .subcommand(
             Command::new("token")
@@ -354,6 +373,9 @@ async fn call(
     operation: generated::CliCommand,
     arguments: &ArgMatches,
 ) -> Result<(), Failure> {
+    // --format, --jq and --columns are checked before anything is sent.
+    let choice = output::Choice::new(arguments, operation.operation_id())?
+        .with_list_tables(subject(operation.operation_id(), arguments));
     let saved = tokens::valid(target, cache, log).await?;
     log.say(&format!(
         "access token {}",
@@ -363,14 +385,20 @@ async fn call(
     // under the profile's lock, and logs in again if the secret is at hand.
     let session = tokens::session(target, cache, log, false)?;
     let wait = arguments.try_get_one::<String>("wait").ok().flatten();
-    let printer = Printer::new(operation.operation_id()).holding(wait.is_some());
+    let printer = Printer::new(operation.operation_id())
+        .choosing(choice.clone())
+        .holding(wait.is_some());
     let failed = printer.failed.clone();
     let as_received = printer.as_received.clone();
     let answered = printer.last.clone();
     log.say(&format!("calling {}", operation.operation_id()));
     let cli = Cli::new(session.client().clone(), printer);
     // The errors name the status of an answer that broke the spec.
-    let executed = ix_api_client::with_answer_status(cli.execute(operation, arguments)).await;
+    let executed = output::choosing(
+        choice.clone(),
+        ix_api_client::with_answer_status(cli.execute(operation, arguments)),
+    )
+    .await;
     // An answer printed as it came, with a warning: done.
     let executed = executed.or_else(|error| {
         if as_received.get() {
@@ -380,6 +408,10 @@ async fn call(
         }
     });
     match executed {
+        // The answer came, but could not be shown as asked (--jq).
+        Ok(()) if failed.get().is_some() => {
+            Err(Failure::new(failed.take().unwrap_or(Exit::Usage), ""))
+        }
         Ok(()) => match wait {
             Some(state) => {
                 let answered = answered.take();
@@ -393,7 +425,9 @@ async fn call(
                 )
                 .await?;
                 if let Some(object) = arrived {
-                    Printer::new(operation.operation_id()).json(&object);
+                    Printer::new(operation.operation_id())
+                        .choosing(choice)
+                        .show(&object)?;
                 }
                 Ok(())
             }
@@ -419,6 +453,7 @@ async fn api(
     log: &Log,
     arguments: &ArgMatches,
 ) -> Result<(), Failure> {
+    let choice = output::Choice::new(arguments, "api")?;
     let method = arguments
         .get_one::<String>("method")
         .map(|m| m.to_ascii_uppercase())
@@ -441,10 +476,20 @@ async fn api(
     log.say(&format!("calling {path}"));
     let answer = request.send().await?;
     match serde_json::from_slice::<serde_json::Value>(&answer.body) {
-        Ok(json) => Printer::new("api").json(&json),
+        Ok(json) => Printer::new("api").choosing(choice).show(&json)?,
         Err(_) => output::write_stdout(&answer.body),
     }
     Ok(())
+}
+
+/// What a chart's title names: the collection and the object's id
+/// (`ports 3`).
+fn subject(operation_id: &str, arguments: &ArgMatches) -> String {
+    let (resource, _) = operations::name(operation_id);
+    match arguments.try_get_one::<String>("id").ok().flatten() {
+        Some(id) => format!("{resource} {id}"),
+        None => resource,
+    }
 }
 
 /// clap_complete's bash script names the states below the top level after

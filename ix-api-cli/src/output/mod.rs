@@ -1,11 +1,19 @@
-//! What `ix-api` prints: answers as JSON on stdout (pretty on a terminal,
-//! compact otherwise, for `jq`), errors as one readable line on stderr.
+//! What `ix-api` prints: answers on stdout in the form chosen
+//! ([`Choice`]: JSON, pretty on a terminal and compact otherwise, for `jq`;
+//! YAML, a table, `--jq`, a chart), errors as one readable line on stderr.
+//! The forms other than JSON are built only when asked for
+//! (`table`, `jq`, `chart`, `svg`).
 //!
 //! An answer that breaks the spec is printed as the exchange sent it, with
 //! a warning on stderr naming the operation, the status and the member,
 //! unless `--strict` makes it an error. When a command fails, stdout holds
 //! no complete JSON document: a list printed as its pages come is left
-//! open.
+//! open, and the other forms print only once the whole answer is in.
+
+mod chart;
+mod jq;
+mod svg;
+mod table;
 
 use std::cell::Cell;
 use std::io::{IsTerminal, Write};
@@ -21,6 +29,7 @@ use serde_json::Value;
 use crate::api::{Error, ResponseValue};
 use crate::failure::{Exit, Failure};
 use crate::generated::CliConfig;
+use crate::operations;
 
 /// `--strict`: an answer that breaks the spec fails the command rather
 /// than being printed as it came. Set once, before any command runs.
@@ -47,8 +56,199 @@ pub fn write_stdout(bytes: &[u8]) {
     }
 }
 
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// JSON, as the exchange's answers are (pretty on a terminal).
+    Json,
+    /// The same answer in YAML.
+    Yaml,
+    /// One row an object (a single object: member and value).
+    Table,
+    /// A statistics time series drawn in the terminal.
+    Chart,
+    /// A statistics time series as an SVG image.
+    Svg,
+}
+
+/// How answers are shown: `--format`, `--jq` and `--columns`, and whether
+/// stdout is a terminal. Without any of the three, piped output is JSON
+/// exactly as it always was.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    pub format: Option<Format>,
+    pub jq: Option<String>,
+    pub columns: Option<Vec<String>>,
+    pub terminal: bool,
+    /// A list on a terminal is a table unless `--format` says otherwise;
+    /// for operations, not for `ix-api api` (JSON, as `gh api` prints).
+    pub list_tables: bool,
+    /// What a chart's title names: `ports 3`.
+    pub subject: String,
+}
+
+/// What an answer becomes.
+enum Form<'a> {
+    Json,
+    Yaml,
+    Table,
+    Chart,
+    Svg,
+    Jq(&'a str),
+}
+
+impl Default for Choice {
+    /// JSON, as it always was.
+    fn default() -> Self {
+        Self {
+            format: None,
+            jq: None,
+            columns: None,
+            terminal: std::io::stdout().is_terminal(),
+            list_tables: false,
+            subject: String::new(),
+        }
+    }
+}
+
+impl Choice {
+    /// The global flags of `matches` (a command's or an operation's), for
+    /// the operation `operation_id`; refused (exit 2) before anything is
+    /// sent where they do not fit it.
+    pub fn new(matches: &clap::ArgMatches, operation_id: &str) -> Result<Self, Failure> {
+        let get = |name: &str| matches.try_get_one::<String>(name).ok().flatten();
+        let choice = Self {
+            format: matches
+                .try_get_one::<Format>("format")
+                .ok()
+                .flatten()
+                .copied(),
+            jq: get("jq").cloned(),
+            columns: get("columns").map(|list| {
+                list.split(',')
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            }),
+            ..Self::default()
+        };
+        choice.check(operation_id)?;
+        Ok(choice)
+    }
+
+    /// Tables of lists on a terminal (operations' answers).
+    pub fn with_list_tables(mut self, subject: String) -> Self {
+        self.list_tables = true;
+        self.subject = subject;
+        self
+    }
+
+    fn check(&self, operation_id: &str) -> Result<(), Failure> {
+        if let Some(expr) = &self.jq {
+            if !matches!(self.format, None | Some(Format::Json)) {
+                return Err(Failure::usage(
+                    "--jq prints JSON: give it without --format (or with --format json)",
+                ));
+            }
+            jq::compile(expr)?;
+        }
+        if self.columns.is_some() && !matches!(self.format, None | Some(Format::Table)) {
+            return Err(Failure::usage(
+                "--columns chooses a table's columns: give it without --format (or with --format table)",
+            ));
+        }
+        if matches!(self.format, Some(Format::Chart | Format::Svg))
+            && !chart::is_timeseries(operation_id)
+        {
+            let named = if operation_id == "api" {
+                "ix-api api".to_string()
+            } else {
+                let (resource, verb) = operations::name(operation_id);
+                format!("ix-api {resource} {verb}")
+            };
+            return Err(Failure::usage(format!(
+                "--format chart and svg draw statistics time series, which {named} does not answer; they work on: {}",
+                chart::timeseries_commands().join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    fn form(&self, list: bool) -> Form<'_> {
+        if let Some(expr) = &self.jq {
+            return Form::Jq(expr);
+        }
+        match self.format {
+            Some(Format::Json) => Form::Json,
+            Some(Format::Yaml) => Form::Yaml,
+            Some(Format::Table) => Form::Table,
+            Some(Format::Chart) => Form::Chart,
+            Some(Format::Svg) => Form::Svg,
+            None if self.columns.is_some() => Form::Table,
+            None if list && self.terminal && self.list_tables => Form::Table,
+            None => Form::Json,
+        }
+    }
+
+    /// JSON as it always was: lists streamed page by page, answers that
+    /// broke the spec byte for byte.
+    fn as_ever(&self, list: bool) -> bool {
+        matches!(self.form(list), Form::Json)
+    }
+
+    /// `value` in the chosen form, ended by a newline.
+    fn render(&self, value: &Value) -> Result<Vec<u8>, Failure> {
+        let text = match self.form(value.is_array()) {
+            Form::Json => {
+                let text = if self.terminal {
+                    serde_json::to_string_pretty(value)
+                } else {
+                    serde_json::to_string(value)
+                };
+                text.map_err(|e| Failure::local(format!("cannot write JSON: {e}")))? + "\n"
+            }
+            Form::Yaml => serde_norway::to_string(value)
+                .map_err(|e| Failure::local(format!("cannot write YAML: {e}")))?,
+            Form::Table => {
+                let table = table::render(value, self.columns.as_deref(), self.width());
+                // A person at a terminal is told, as `gh` does; stdout
+                // stays empty.
+                if table.is_empty() && self.terminal {
+                    eprintln!("ix-api: no items");
+                }
+                table
+            }
+            Form::Chart => chart::render(value, &self.subject, self.width(), self.terminal)?,
+            Form::Svg => svg::render(value, &self.subject)?,
+            Form::Jq(expr) => jq::run(expr, value)?,
+        };
+        Ok(text.into_bytes())
+    }
+
+    /// The terminal's width; none (no limit) when stdout is no terminal.
+    fn width(&self) -> Option<u16> {
+        if !self.terminal {
+            return None;
+        }
+        terminal_size::terminal_size_of(std::io::stdout())
+            .map(|(terminal_size::Width(width), _)| width)
+            .or(Some(80))
+    }
+}
+
+tokio::task_local! {
+    /// The choice of the operation running, for its lists, which the
+    /// generated commands print through [`pages`] without their printer.
+    static CHOICE: Choice;
+}
+
+/// Runs `command` with `choice` for the lists it prints.
+pub async fn choosing<F: std::future::Future>(choice: Choice, command: F) -> F::Output {
+    CHOICE.scope(choice, command).await
+}
+
 pub struct Printer {
-    pretty: bool,
+    choice: Choice,
     /// The operation the command runs, for its errors.
     operation: &'static str,
     /// How the operation failed, for the exit code; shared with the caller,
@@ -67,7 +267,7 @@ pub struct Printer {
 impl Printer {
     pub fn new(operation: &'static str) -> Self {
         Self {
-            pretty: std::io::stdout().is_terminal(),
+            choice: Choice::default(),
             operation,
             failed: Rc::default(),
             as_received: Rc::default(),
@@ -83,8 +283,34 @@ impl Printer {
         self
     }
 
+    /// A printer that shows answers as `choice` says.
+    pub fn choosing(mut self, choice: Choice) -> Self {
+        self.choice = choice;
+        self
+    }
+
+    /// An answer in the chosen form. Nothing is written if it cannot be
+    /// shown so (a `--jq` error, a chart of no time series).
+    pub fn show(&self, value: &Value) -> Result<(), Failure> {
+        if self.choice.as_ever(value.is_array()) {
+            self.json(value);
+        } else {
+            write_stdout(&self.choice.render(value)?);
+        }
+        Ok(())
+    }
+
+    /// [`Printer::show`] for the generated commands' answers, which cannot
+    /// fail: said on stderr, and kept for the exit code.
+    fn show_answer(&self, value: &Value) {
+        if let Err(failure) = self.show(value) {
+            eprintln!("ix-api: {failure}");
+            self.failed.set(Some(failure.exit));
+        }
+    }
+
     pub fn json(&self, value: &impl Serialize) {
-        let text = if self.pretty {
+        let text = if self.choice.terminal {
             serde_json::to_string_pretty(value)
         } else {
             serde_json::to_string(value)
@@ -102,7 +328,11 @@ impl Printer {
             return false;
         };
         if !self.hold {
-            let _ = write_as_sent(&mut std::io::stdout().lock(), error.raw_body());
+            if self.choice.as_ever(json.is_array()) {
+                let _ = write_as_sent(&mut std::io::stdout().lock(), error.raw_body());
+            } else {
+                self.show_answer(&json);
+            }
         }
         self.last.set(Some(json));
         true
@@ -176,9 +406,15 @@ pub fn all_pages(matches: &clap::ArgMatches) -> bool {
 /// items come (pretty on a terminal, one line otherwise): one page in
 /// memory at a time. A page that breaks the spec is printed as it came
 /// (unless `--strict`). If the walk fails, the array is left open: what
-/// came so far stays, but no complete JSON document is on stdout.
+/// came so far stays, but no complete JSON document is on stdout. In
+/// another form (a table, `--jq`, ...), the list is shown once all of it
+/// has come, and not at all if the walk fails.
 pub async fn pages<B: Paginate>(request: B) -> anyhow::Result<()> {
-    let pretty = std::io::stdout().is_terminal();
+    let choice = CHOICE.try_with(Clone::clone).unwrap_or_default();
+    let streamed = choice.as_ever(true);
+    let pretty = streamed && choice.terminal;
+    // The items' JSON texts, when the list is shown whole.
+    let mut kept: Vec<String> = Vec::new();
     let mut cursor = Cursor::new(DEFAULT_PAGE_LIMIT);
     let mut out = std::io::stdout().lock();
     let mut opened = false;
@@ -224,13 +460,17 @@ pub async fn pages<B: Paginate>(request: B) -> anyhow::Result<()> {
                     if !cursor.take(sent.len(), leading.as_ref()) {
                         break;
                     }
-                    if !opened && cursor.next_page().is_none() {
+                    if streamed && !opened && cursor.next_page().is_none() {
                         // The whole list in one page: byte for byte.
                         return write_as_sent(&mut out, error.raw_body());
                     }
                     sent.into_iter().map(str::to_string).collect()
                 }
             };
+            if !streamed {
+                kept.extend(texts);
+                continue;
+            }
             if !opened {
                 out.write_all(b"[")?;
                 opened = true;
@@ -245,6 +485,18 @@ pub async fn pages<B: Paginate>(request: B) -> anyhow::Result<()> {
                 }
                 out.write_all(text.as_bytes())?;
             }
+        }
+        if !streamed {
+            let items = kept
+                .iter()
+                .map(|text| serde_json::from_str(text))
+                .collect::<Result<Vec<Value>, _>>()
+                .map_err(std::io::Error::other)?;
+            let shown = choice
+                .render(&Value::Array(items))
+                .map_err(std::io::Error::other)?;
+            out.write_all(&shown)?;
+            return out.flush();
         }
         if !opened {
             out.write_all(b"[")?;
@@ -291,10 +543,14 @@ impl CliConfig for Printer {
     where
         T: schemars::JsonSchema + Serialize + std::fmt::Debug,
     {
+        let json = serde_json::to_value(value.as_ref()).ok();
         if !self.hold {
-            self.json(value.as_ref());
+            match &json {
+                Some(json) => self.show_answer(json),
+                None => self.json(value.as_ref()),
+            }
         }
-        self.last.set(serde_json::to_value(value.as_ref()).ok());
+        self.last.set(json);
     }
 
     fn success_no_item(&self, _: &ResponseValue<()>) {}

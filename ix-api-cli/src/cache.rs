@@ -197,7 +197,7 @@ impl Cache {
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), Failure> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), Failure> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -210,7 +210,7 @@ fn create_private_dir(dir: &Path) -> Result<(), Failure> {
     })
 }
 
-fn private_file(path: &Path) -> std::io::Result<File> {
+pub(crate) fn private_file(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.create_new(true).write(true);
     #[cfg(unix)]
@@ -364,6 +364,7 @@ mod tests {
                 Login::OAuth2 {
                     token_url: TOKEN_URL.into(),
                     scopes: vec!["ix-api".into()],
+                    client_auth: ix_api_client::ClientAuthentication::Basic,
                 },
             ),
         ];

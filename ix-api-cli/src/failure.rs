@@ -21,6 +21,8 @@ pub enum Exit {
     Local = 5,
     /// `--wait` ran out of time before the object reached its state.
     TimedOut = 6,
+    /// `--wait` was interrupted (Ctrl-C): 128 + SIGINT, as shells say it.
+    Interrupted = 130,
 }
 
 #[derive(Debug)]
@@ -101,10 +103,18 @@ impl From<Error> for Failure {
                 cause,
                 detail,
                 ..
-            } => format!(
-                "could not reach the exchange at {host}: {cause} ({detail}); \
-                 check the URL (--url, IX_API_URL or url in the profile)"
-            ),
+            } => {
+                // A certificate no root vouches for: most often a private CA.
+                let private_ca = if detail.contains("UnknownIssuer") {
+                    "; if the exchange's certificate comes from a private CA, trust it with --cacert FILE (IX_API_CACERT, cacert in the profile)"
+                } else {
+                    ""
+                };
+                format!(
+                    "could not reach the exchange at {host}: {cause} ({detail}); \
+                     check the URL (--url, IX_API_URL or url in the profile){private_ca}"
+                )
+            }
             Error::ReauthenticationRequired => {
                 format!("the tokens have expired or were rejected: {LOG_IN}")
             }

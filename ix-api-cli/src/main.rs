@@ -3,6 +3,7 @@
 
 mod api;
 mod cache;
+mod confirm;
 mod failure;
 #[rustfmt::skip]
 mod generated;
@@ -37,12 +38,14 @@ Exit codes:
   0  done
   1  the exchange said no (a problem document, whatever its status:
      validation, permission, not found, not implemented)
-  2  usage: the command line, a config file or a body is wrong
+  2  usage: the command line, a config file or a body is wrong; or a
+     question at the terminal (destroy) was answered no
   3  authentication: logging in failed, or there is nothing to log in with
   4  the exchange could not be reached, is no IX-API at the URL, or answered
      unexpectedly (an answer that breaks the spec, with --strict)
   5  a local file (the token cache) could not be read or written
   6  --wait: the object did not reach the state before --timeout
+130  --wait: interrupted (Ctrl-C); the message says how to resume
 
 An answer that breaks the spec is printed as the exchange sent it, with a
 warning on stderr, and exits 0. When a command fails, stdout holds no
@@ -75,7 +78,7 @@ fn command() -> Command {
             Arg::new("profile")
                 .long("profile")
                 .value_name("NAME")
-                .help("A profile of $XDG_CONFIG_HOME/ix-api/config.toml [env: IX_API_PROFILE; default: default]"),
+                .help("A profile of $XDG_CONFIG_HOME/ix-api/config.toml; beats IX_API_URL and the like [env: IX_API_PROFILE; default: default_profile of config.toml, else default]"),
         ))
         .arg(global(
             Arg::new("secret-file")
@@ -101,6 +104,27 @@ fn command() -> Command {
                 .long("oauth2-scopes")
                 .value_name("SCOPES")
                 .help("OAuth2 scopes, separated by commas or spaces [env: IX_API_OAUTH2_SCOPES; default: ix-api]"),
+        ))
+        .arg(global(
+            Arg::new("oauth2-client-auth")
+                .long("oauth2-client-auth")
+                .value_name("HOW")
+                .value_parser(["basic", "form"])
+                .help("How the OAuth2 client authenticates: HTTP Basic, or in the form body [env: IX_API_OAUTH2_CLIENT_AUTH; default: basic]"),
+        ))
+        .arg(global(
+            Arg::new("cacert")
+                .long("cacert")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Also trust the CA certificate(s) of this PEM file, for every request [env: IX_API_CACERT]"),
+        ))
+        .arg(global(
+            Arg::new("yes")
+                .long("yes")
+                .short('y')
+                .action(ArgAction::SetTrue)
+                .help("Do not ask before destroy at a terminal"),
         ))
         .arg(global(
             Arg::new("strict")
@@ -134,7 +158,21 @@ fn command() -> Command {
                 .value_name("A,B,C")
                 .help("A table's columns: members of the answer's objects"),
         ))
-        .subcommand(Command::new("login").about("Log in and keep the token pair"))
+        .subcommand(
+            Command::new("login")
+                .about("Log in and keep the token pair; with --url or --api-key, save them as a profile")
+                .arg(
+                    Arg::new("no-default")
+                        .long("no-default")
+                        .action(ArgAction::SetTrue)
+                        .help("Save the profile without making it the default"),
+                )
+                .after_help(
+                    "With --url or --api-key, login saves the profile (never the secret) in \
+                     $XDG_CONFIG_HOME/ix-api/config.toml, named by --profile, else after the \
+                     exchange's host, and makes it the default unless --no-default.",
+                ),
+        )
         .subcommand(
             Command::new("token")
                 .about("Print a valid access token, refreshing as needed")
@@ -144,6 +182,7 @@ fn command() -> Command {
             "Show the URL, API key and token expiry (no secrets); exit 3 if not logged in",
         ))
         .subcommand(Command::new("logout").about("Forget the kept token pair"))
+        .subcommand(profile::commands::command())
         .subcommand(
             Command::new("api")
                 .about("Call any path of the exchange, authenticated (extensions, what the spec lacks)")
@@ -222,6 +261,14 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
         output::write_stdout(&script);
         return Ok(());
     }
+    let dirs = Directories::find()?;
+    if name == "profile" {
+        return profile::profile_command(&dirs, sub);
+    }
+    // `login` given an exchange or API user on the command line saves them.
+    let saving = name == "login"
+        && (matches.get_one::<String>("url").is_some()
+            || matches.get_one::<String>("api-key").is_some());
     let given = Given {
         profile: matches.get_one::<String>("profile").cloned(),
         url: matches.get_one::<String>("url").cloned(),
@@ -230,8 +277,10 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
         oauth2: matches.get_flag("oauth2"),
         oauth2_token_url: matches.get_one::<String>("oauth2-token-url").cloned(),
         oauth2_scopes: matches.get_one::<String>("oauth2-scopes").cloned(),
+        oauth2_client_auth: matches.get_one::<String>("oauth2-client-auth").cloned(),
+        cacert: matches.get_one::<PathBuf>("cacert").cloned(),
+        saving,
     };
-    let dirs = Directories::find()?;
     let target = Target::resolve(&given, &dirs)?;
     let cache = Arc::new(Cache::new(&dirs.cache, &target.profile));
     log.say(&format!(
@@ -239,7 +288,20 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
         target.profile, target.url, target.api_key
     ));
     match name {
-        "login" => login(&target, &cache, &log).await,
+        "login" => {
+            login(&target, &cache, &log).await?;
+            if saving {
+                let make_default = !sub.get_flag("no-default");
+                profile::save(&dirs.config_file(), &target, &given, make_default)?;
+                eprintln!(
+                    "Saved profile {} in {}{}",
+                    target.profile,
+                    dirs.config_file().display(),
+                    if make_default { " (the default)" } else { "" }
+                );
+            }
+            Ok(())
+        }
         "token" => {
             let saved = tokens::valid(&target, &cache, &log).await?;
             output::write_stdout(format!("{}\n", saved.access_token.expose()).as_bytes());
@@ -265,7 +327,10 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
                 .ok_or_else(|| Failure::usage(format!("{resource}: which operation?")))?;
             let operation = operations::find(resource, verb)
                 .ok_or_else(|| Failure::usage(format!("no operation {resource} {verb}")))?;
-            call(&target, &cache, &log, operation, arguments).await
+            if verb == "destroy" && !matches.get_flag("yes") {
+                confirm::destroy(resource, arguments)?;
+            }
+            call(&target, &cache, &log, (resource, operation), arguments).await
         }
     }
 }
@@ -296,14 +361,34 @@ async fn status(target: &Target, cache: &Cache) -> Result<(), Failure> {
         shown.push_str(&text);
         shown.push('\n');
     };
-    line(format!("profile:       {}", target.profile));
-    line(format!("url:           {}", target.url));
-    line(format!("api key:       {}", target.api_key));
-    if let Login::OAuth2 { token_url, scopes } = &target.login {
+    let sources = &target.sources;
+    line(format!(
+        "profile:       {} ({})",
+        target.profile, sources.profile
+    ));
+    line(format!("url:           {} ({})", target.url, sources.url));
+    line(format!(
+        "api key:       {} ({})",
+        target.api_key, sources.api_key
+    ));
+    if let Login::OAuth2 {
+        token_url,
+        scopes,
+        client_auth,
+    } = &target.login
+    {
+        let how = match client_auth {
+            ix_api_client::ClientAuthentication::Form => "form",
+            _ => "basic",
+        };
         line(format!(
-            "login:         OAuth2 at {token_url} ({})",
-            scopes.join(" ")
+            "login:         OAuth2 at {token_url} ({}; client auth {how}) ({})",
+            scopes.join(" "),
+            sources.auth
         ));
+    }
+    if let (Some(cacert), Some(source)) = (&target.cacert, &sources.cacert) {
+        line(format!("ca:            {} ({source})", cacert.display()));
     }
     let result = match cache.read(target) {
         Found::Tokens(saved) => {
@@ -370,7 +455,7 @@ async fn call(
     target: &Target,
     cache: &Arc<Cache>,
     log: &Log,
-    operation: generated::CliCommand,
+    (resource, operation): (&str, generated::CliCommand),
     arguments: &ArgMatches,
 ) -> Result<(), Failure> {
     // --format, --jq and --columns are checked before anything is sent.
@@ -417,6 +502,7 @@ async fn call(
                 let answered = answered.take();
                 let arrived = waiting::until(
                     &session,
+                    resource,
                     operation.operation_id(),
                     arguments,
                     answered,

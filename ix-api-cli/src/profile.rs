@@ -1,12 +1,23 @@
-//! Which exchange and API user a command is for, and how it logs in: the
-//! command line's flags, else the environment, else the profile's entry in
-//! `$XDG_CONFIG_HOME/ix-api/config.toml`:
+//! Which exchange and API user a command is for, and how it logs in, and
+//! where each of those came from. The rungs, first wins:
+//!
+//! 1. the command line's flags (`--url`, `--api-key`, ...);
+//! 2. a profile named by `--profile` or `IX_API_PROFILE` (so that an
+//!    exported `IX_API_URL` cannot mix a second exchange into it);
+//! 3. the environment (`IX_API_URL`, `IX_API_KEY`, ...);
+//! 4. the default profile: `default_profile` of the config file, else the
+//!    profile `default`.
+//!
+//! The config file is `$XDG_CONFIG_HOME/ix-api/config.toml`:
 //!
 //! ```toml
+//! default_profile = "de-cix"                        # what `profile use` sets
+//!
 //! [profiles.de-cix]
 //! url = "https://api.de-cix.net/api/v2"
 //! api_key = "0123456789abcdef"
 //! secret_file = "/home/noc/.config/ix-api/de-cix.secret"  # optional
+//! cacert = "/etc/ssl/private-ca.pem"                # optional
 //!
 //! [profiles.oauth2-exchange]
 //! url = "https://ixp.example.net/api/v2"
@@ -14,30 +25,44 @@
 //! api_key = "my-client-id"                          # the OAuth2 client id
 //! oauth2_token_url = "https://id.example.net/oauth2/token"
 //! oauth2_scopes = "ix-api"                          # the default
+//! oauth2_client_auth = "form"                       # or "basic", the default
 //! ```
 //!
 //! The environment's names are those of the IX-API Terraform provider, so
 //! that one `.env` serves both: `IX_API_URL` (else `IX_API_HOST`),
 //! `IX_API_KEY`, `IX_API_SECRET`, `IX_API_AUTH` (`legacy` or `oauth2`),
-//! `IX_API_OAUTH2_TOKEN_URL`, `IX_API_OAUTH2_SCOPES` (commas or spaces).
+//! `IX_API_OAUTH2_TOKEN_URL`, `IX_API_OAUTH2_SCOPES` (commas or spaces);
+//! and ix-api's own `IX_API_OAUTH2_CLIENT_AUTH`, `IX_API_CACERT`.
 //!
-//! The secret never comes from argv: `IX_API_SECRET`, else `--secret-file`
-//! or the profile's `secret_file`, else a prompt on the terminal.
+//! The secret never comes from argv: `--secret-file`, else
+//! `IX_API_SECRET` or the profile's `secret_file` (in the order above),
+//! else a prompt on the terminal.
+
+pub mod commands;
+mod store;
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use etcetera::BaseStrategy;
+use ix_api_client::ClientAuthentication;
 use serde::Deserialize;
+
+pub use commands::run as profile_command;
+pub use store::save;
 
 use crate::Failure;
 
-/// The profile used when none is named.
+/// The profile used when none is named and the config file names no
+/// default.
 pub const DEFAULT_PROFILE: &str = "default";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
+    /// The profile used when none is named (`ix-api profile use NAME`).
+    default_profile: Option<String>,
     #[serde(default)]
     profiles: BTreeMap<String, ProfileEntry>,
 }
@@ -51,6 +76,8 @@ struct ProfileEntry {
     auth: Option<String>,
     oauth2_token_url: Option<String>,
     oauth2_scopes: Option<Scopes>,
+    oauth2_client_auth: Option<String>,
+    cacert: Option<PathBuf>,
 }
 
 /// Scopes as one string (commas or spaces) or as a list.
@@ -88,6 +115,12 @@ pub struct Given {
     pub oauth2: bool,
     pub oauth2_token_url: Option<String>,
     pub oauth2_scopes: Option<String>,
+    pub oauth2_client_auth: Option<String>,
+    pub cacert: Option<PathBuf>,
+    /// `login` with `--url` or `--api-key`: the profile it saves need not
+    /// exist yet, and is named after the exchange's host unless
+    /// `--profile` names it.
+    pub saving: bool,
 }
 
 /// How a target obtains its tokens.
@@ -99,7 +132,49 @@ pub enum Login {
     OAuth2 {
         token_url: String,
         scopes: Vec<String>,
+        /// HTTP Basic, or the form body.
+        client_auth: ClientAuthentication,
     },
+}
+
+/// Where a setting came from, as `status` says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A flag (`--url`).
+    Flag(&'static str),
+    /// An environment variable (`IX_API_URL`).
+    Env(&'static str),
+    /// A profile of the config file.
+    Profile(String),
+    /// `default_profile` of the config file.
+    ConfigDefault,
+    /// The exchange's host: what `login` names the profile it saves.
+    Host,
+    /// ix-api's own default.
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Flag(flag) => write!(f, "{flag}"),
+            Self::Env(name) => write!(f, "{name}"),
+            Self::Profile(name) => write!(f, "profile {name:?}"),
+            Self::ConfigDefault => write!(f, "default_profile in config.toml"),
+            Self::Host => write!(f, "the exchange's host"),
+            Self::Default => write!(f, "default"),
+        }
+    }
+}
+
+/// Where each of a target's settings came from.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub profile: Source,
+    pub url: Source,
+    pub api_key: Source,
+    pub auth: Source,
+    pub cacert: Option<Source>,
 }
 
 /// The exchange and API user a command acts for.
@@ -110,7 +185,13 @@ pub struct Target {
     /// The API key; the client id for OAuth2.
     pub api_key: String,
     pub login: Login,
+    /// A private CA's certificates (PEM), trusted beside the system's.
+    pub cacert: Option<PathBuf>,
+    pub sources: Sources,
     secret_file: Option<PathBuf>,
+    /// Whether the secret file goes before `IX_API_SECRET`: given as a
+    /// flag, or in a profile named on purpose.
+    secret_file_first: bool,
 }
 
 /// The user's config and cache directories (XDG, on every platform).
@@ -138,55 +219,119 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// The host of `url`, lower-case, without port or credentials: the name
+/// `login` gives the profile it saves, as `gh` names its hosts.
+pub fn host(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => host_port.split(':').next()?,
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// The rungs of one setting: the flag's value, the environment's (with its
+/// variable), the profile's; the profile goes before the environment when
+/// it was named on purpose.
+struct Rungs<'a> {
+    profile: &'a str,
+    named: bool,
+}
+
+impl Rungs<'_> {
+    fn pick<T>(
+        &self,
+        flag: Option<(T, &'static str)>,
+        env: Option<(T, &'static str)>,
+        profile: Option<T>,
+    ) -> Option<(T, Source)> {
+        let flag = flag.map(|(v, name)| (v, Source::Flag(name)));
+        let env = || env.map(|(v, name)| (v, Source::Env(name)));
+        let profile = profile.map(|v| (v, Source::Profile(self.profile.to_string())));
+        if self.named {
+            flag.or(profile).or_else(env)
+        } else {
+            flag.or_else(env).or(profile)
+        }
+    }
+}
+
+fn env_as(name: &'static str) -> Option<(String, &'static str)> {
+    env(name).map(|v| (v, name))
+}
+
 impl Target {
     /// Resolves what `given` leaves open from the environment and the
-    /// profile.
+    /// profile, rung by rung (see the module's docs).
     pub fn resolve(given: &Given, dirs: &Directories) -> Result<Self, Failure> {
-        let profile = given
-            .profile
-            .clone()
-            .or_else(|| env("IX_API_PROFILE"))
-            .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
-        let config = read_config(&dirs.config_file())?;
+        let config_file = dirs.config_file();
+        let config = read_config(&config_file)?;
+        let env_url = || env_as("IX_API_URL").or_else(|| env_as("IX_API_HOST"));
+        let (profile, profile_source) = if let Some(name) = &given.profile {
+            (name.clone(), Source::Flag("--profile"))
+        } else if let Some(name) = env("IX_API_PROFILE") {
+            (name, Source::Env("IX_API_PROFILE"))
+        } else if given.saving {
+            let url = given.url.clone().or_else(|| env_url().map(|(url, _)| url));
+            let named = url.as_deref().and_then(host).ok_or_else(|| {
+                Failure::usage("which exchange? Give --url (login names the profile it saves after its host, or --profile NAME)")
+            })?;
+            (named, Source::Host)
+        } else if let Some(name) = &config.default_profile {
+            (name.clone(), Source::ConfigDefault)
+        } else {
+            (DEFAULT_PROFILE.to_string(), Source::Default)
+        };
         let named = config.profiles.get(&profile).cloned();
-        if named.is_none() && given.profile.is_some() {
-            return Err(Failure::usage(format!(
-                "no profile [profiles.{profile}] in {}",
-                dirs.config_file().display()
-            )));
+        let on_purpose = !matches!(profile_source, Source::ConfigDefault | Source::Default);
+        if named.is_none() && !given.saving {
+            if on_purpose {
+                return Err(Failure::usage(format!(
+                    "no profile [profiles.{profile}] in {} (ix-api profile list shows them)",
+                    config_file.display()
+                )));
+            }
+            if profile_source == Source::ConfigDefault {
+                return Err(Failure::usage(format!(
+                    "default_profile = {profile:?} in {} names no profile: ix-api profile use NAME chooses another",
+                    config_file.display()
+                )));
+            }
         }
         let entry = named.unwrap_or_default();
-        let config_file = dirs.config_file();
-        let url = given
-            .url
-            .clone()
-            .or_else(|| env("IX_API_URL"))
-            .or_else(|| env("IX_API_HOST"))
-            .or(entry.url)
+        let rungs = Rungs {
+            profile: &profile,
+            named: on_purpose,
+        };
+        let (url, url_source) = rungs
+            .pick(given.url.clone().map(|v| (v, "--url")), env_url(), entry.url)
             .ok_or_else(|| {
                 Failure::usage(format!(
                     "which exchange? Give --url, set IX_API_URL (or IX_API_HOST), or set url in [profiles.{profile}] of {}",
                     config_file.display()
                 ))
             })?;
-        let api_key = given
-            .api_key
-            .clone()
-            .or_else(|| env("IX_API_KEY"))
-            .or(entry.api_key)
+        let (api_key, api_key_source) = rungs
+            .pick(
+                given.api_key.clone().map(|v| (v, "--api-key")),
+                env_as("IX_API_KEY"),
+                entry.api_key,
+            )
             .ok_or_else(|| {
                 Failure::usage(format!(
                     "which API user? Give --api-key, set IX_API_KEY, or set api_key in [profiles.{profile}] of {}",
                     config_file.display()
                 ))
             })?;
-        let auth = if given.oauth2 {
-            "oauth2".to_string()
-        } else {
-            env("IX_API_AUTH")
-                .or(entry.auth)
-                .unwrap_or_else(|| "legacy".into())
-        };
+        let (auth, auth_source) = rungs
+            .pick(
+                given.oauth2.then(|| ("oauth2".to_string(), "--oauth2")),
+                env_as("IX_API_AUTH"),
+                entry.auth,
+            )
+            .unwrap_or_else(|| ("legacy".into(), Source::Default));
         let login = match auth.trim().to_ascii_lowercase().as_str() {
             "legacy" => {
                 ix_api_client::ApiKey::try_from(api_key.as_str())
@@ -194,48 +339,89 @@ impl Target {
                 Login::Legacy
             }
             "oauth2" => Login::OAuth2 {
-                token_url: given
-                    .oauth2_token_url
-                    .clone()
-                    .or_else(|| env("IX_API_OAUTH2_TOKEN_URL"))
-                    .or(entry.oauth2_token_url)
+                token_url: rungs
+                    .pick(
+                        given.oauth2_token_url.clone().map(|v| (v, "--oauth2-token-url")),
+                        env_as("IX_API_OAUTH2_TOKEN_URL"),
+                        entry.oauth2_token_url,
+                    )
+                    .map(|(v, _)| v)
                     .ok_or_else(|| {
                         Failure::usage(format!(
                             "OAuth2 needs a token URL: give --oauth2-token-url, set IX_API_OAUTH2_TOKEN_URL, or set oauth2_token_url in [profiles.{profile}] of {}",
                             config_file.display()
                         ))
                     })?,
-                scopes: given
-                    .oauth2_scopes
-                    .as_deref()
-                    .map(split_scopes)
-                    .or_else(|| env("IX_API_OAUTH2_SCOPES").as_deref().map(split_scopes))
-                    .or_else(|| entry.oauth2_scopes.map(Scopes::split))
+                scopes: rungs
+                    .pick(
+                        given
+                            .oauth2_scopes
+                            .as_deref()
+                            .map(|v| (split_scopes(v), "--oauth2-scopes")),
+                        env("IX_API_OAUTH2_SCOPES")
+                            .map(|v| (split_scopes(&v), "IX_API_OAUTH2_SCOPES")),
+                        entry.oauth2_scopes.map(Scopes::split),
+                    )
+                    .map(|(v, _)| v)
                     .unwrap_or_else(|| vec![ix_api_client::oauth2::DEFAULT_SCOPE.to_string()]),
+                client_auth: match rungs.pick(
+                    given
+                        .oauth2_client_auth
+                        .clone()
+                        .map(|v| (v, "--oauth2-client-auth")),
+                    env_as("IX_API_OAUTH2_CLIENT_AUTH"),
+                    entry.oauth2_client_auth,
+                ) {
+                    None => ClientAuthentication::Basic,
+                    Some((value, source)) => client_auth(&value).ok_or_else(|| {
+                        Failure::usage(format!(
+                            "the OAuth2 client authentication ({source}) is {value:?}: basic or form"
+                        ))
+                    })?,
+                },
             },
             other => {
                 return Err(Failure::usage(format!(
-                    "IX_API_AUTH (or auth in the profile) is {other:?}: legacy or oauth2"
+                    "the way to log in ({auth_source}) is {other:?}: legacy or oauth2"
                 )));
             }
         };
+        let cacert = rungs.pick(
+            given.cacert.clone().map(|v| (v, "--cacert")),
+            env("IX_API_CACERT").map(|v| (PathBuf::from(v), "IX_API_CACERT")),
+            entry.cacert,
+        );
+        let secret_file_first = given.secret_file.is_some() || on_purpose;
         Ok(Self {
             profile,
             url: url.trim_end_matches('/').to_string(),
             api_key,
             login,
+            cacert: cacert.as_ref().map(|(path, _)| expand_home(path)),
+            sources: Sources {
+                profile: profile_source,
+                url: url_source,
+                api_key: api_key_source,
+                auth: auth_source,
+                cacert: cacert.map(|(_, source)| source),
+            },
             secret_file: given
                 .secret_file
                 .clone()
                 .or(entry.secret_file)
                 .map(|path| expand_home(&path)),
+            secret_file_first,
         })
     }
 
-    /// The API secret, if one is at hand without asking: `IX_API_SECRET`,
-    /// else the secret file.
+    /// The API secret, if one is at hand without asking: `--secret-file`,
+    /// else `IX_API_SECRET` and the profile's secret file, in the order of
+    /// the rungs.
     pub fn secret(&self) -> Result<Option<String>, Failure> {
-        if let Some(secret) = env("IX_API_SECRET") {
+        let from_env = env("IX_API_SECRET");
+        if !self.secret_file_first
+            && let Some(secret) = from_env.clone()
+        {
             return Ok(Some(secret));
         }
         match &self.secret_file {
@@ -248,7 +434,7 @@ impl Target {
                 })?;
                 Ok(Some(text.trim().to_string()))
             }
-            None => Ok(None),
+            None => Ok(from_env),
         }
     }
 
@@ -266,6 +452,29 @@ impl Target {
         rpassword::prompt_password(prompt)
             .map(|s| s.trim().to_string())
             .map_err(|e| Failure::auth(format!("cannot read the API secret: {e}")))
+    }
+
+    /// The private CA's certificates, if one is configured.
+    pub fn cacert_pem(&self) -> Result<Option<Vec<u8>>, Failure> {
+        let Some(path) = &self.cacert else {
+            return Ok(None);
+        };
+        std::fs::read(path).map(Some).map_err(|e| {
+            Failure::usage(format!(
+                "cannot read the CA certificate file {} ({}): {e}",
+                path.display(),
+                self.sources.cacert.as_ref().unwrap_or(&Source::Default)
+            ))
+        })
+    }
+}
+
+/// `basic` or `form`, in any case.
+pub fn client_auth(text: &str) -> Option<ClientAuthentication> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "basic" => Some(ClientAuthentication::Basic),
+        "form" => Some(ClientAuthentication::Form),
+        _ => None,
     }
 }
 
@@ -427,7 +636,16 @@ pub(crate) mod tests {
             url: url.into(),
             api_key: api_key.into(),
             login,
+            cacert: None,
+            sources: Sources {
+                profile: Source::Default,
+                url: Source::Flag("--url"),
+                api_key: Source::Flag("--api-key"),
+                auth: Source::Default,
+                cacert: None,
+            },
             secret_file: None,
+            secret_file_first: false,
         }
     }
 

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ix_api_client::{Error, OAuth2, Session, SessionBuilder};
+use ix_api_client::{ClientAuthentication, Error, OAuth2, Session, SessionBuilder};
 
 use crate::Failure;
 use crate::cache::{Cache, Found, Saved};
@@ -92,7 +92,7 @@ pub fn session(
             "an API secret is needed to log in: set IX_API_SECRET or give --secret-file",
         ));
     }
-    let mut builder = Session::builder(&target.url);
+    let mut builder = builder(target)?;
     builder = match (&target.login, secret) {
         (Login::Legacy, secret) => {
             if let Some(pair) = cached.as_ref().and_then(Saved::pair) {
@@ -103,15 +103,21 @@ pub fn session(
                 None => builder,
             }
         }
-        (Login::OAuth2 { token_url, scopes }, secret) => {
+        (
+            Login::OAuth2 {
+                token_url,
+                scopes,
+                client_auth,
+            },
+            secret,
+        ) => {
             if let Some(saved) = cached {
                 builder = builder.access_token(saved.access_token);
             }
             match secret {
-                Some(secret) => builder.oauth2(
-                    OAuth2::client_credentials(token_url, &target.api_key, secret)
-                        .scopes(scopes.iter().cloned()),
-                ),
+                Some(secret) => {
+                    builder.oauth2(oauth2(target, token_url, scopes, *client_auth, secret))
+                }
                 // Without a secret there is no new grant to be had.
                 None => builder.token_source(Arc::new(NoSecret)),
             }
@@ -125,7 +131,8 @@ pub fn session(
 /// (`GET /implementation`) with it, and no renewal, whatever the answer.
 /// The status of the answer, or why there was none.
 pub async fn accepted(target: &Target, saved: &Saved) -> Result<u16, Error> {
-    let session = Session::builder(&target.url)
+    let session = builder(target)
+        .map_err(|failure| Error::Configuration(failure.message))?
         .access_token(saved.access_token.clone())
         .token_source(Arc::new(NoSecret))
         .build()?;
@@ -170,23 +177,48 @@ fn shared(builder: SessionBuilder, target: &Target, cache: &Arc<Cache>) -> Sessi
 /// cache holds.
 pub async fn login(target: &Target, log: &Log) -> Result<Saved, Failure> {
     let secret = target.secret_or_prompt()?;
-    let builder = Session::builder(&target.url);
+    let builder = builder(target)?;
     let session = match &target.login {
         Login::Legacy => {
             log.say("logging in");
             builder.credentials(target.api_key.clone(), secret)
         }
-        Login::OAuth2 { token_url, scopes } => {
+        Login::OAuth2 {
+            token_url,
+            scopes,
+            client_auth,
+        } => {
             log.say("asking for an OAuth2 grant");
-            builder.oauth2(
-                OAuth2::client_credentials(token_url, &target.api_key, secret)
-                    .scopes(scopes.iter().cloned()),
-            )
+            builder.oauth2(oauth2(target, token_url, scopes, *client_auth, secret))
         }
     }
     .build()?;
     let access_token = session.access_token().await?;
     Ok(held(&session, access_token))
+}
+
+/// A session builder for the target's exchange, trusting its private CA
+/// (`--cacert`) if it has one.
+fn builder(target: &Target) -> Result<SessionBuilder, Failure> {
+    let builder = Session::builder(&target.url);
+    Ok(match target.cacert_pem()? {
+        Some(pem) => builder.ca_certificates_pem(pem),
+        None => builder,
+    })
+}
+
+/// The target's OAuth2 client credentials: its token URL, scopes and way
+/// of client authentication.
+fn oauth2(
+    target: &Target,
+    token_url: &str,
+    scopes: &[String],
+    client_auth: ClientAuthentication,
+    secret: String,
+) -> OAuth2 {
+    OAuth2::client_credentials(token_url, &target.api_key, secret)
+        .scopes(scopes.iter().cloned())
+        .authentication(client_auth)
 }
 
 /// `--verbose`: what `ix-api` does, on stderr, never a secret or a token.

@@ -2,6 +2,11 @@
 //! the session's authenticated door, at the path of its collection) until
 //! it is in STATE, lands in `error`, or `--timeout` runs out. The object as
 //! it arrived is what the command prints.
+//!
+//! At a terminal, stderr shows one line that updates in place (the elapsed
+//! time and the state last seen), cleared when the wait ends; piped,
+//! nothing is added. A timeout and Ctrl-C both say how to resume
+//! (`ix-api RESOURCE read --id N --wait STATE`).
 
 use std::time::Duration;
 
@@ -22,6 +27,7 @@ const INTERVAL: Duration = Duration::from_secs(2);
 
 pub async fn until(
     session: &Session,
+    resource: &str,
     operation: &str,
     arguments: &ArgMatches,
     answered: Option<Value>,
@@ -48,16 +54,47 @@ pub async fn until(
         "waiting up to {}s for {path} to be {state}",
         timeout.as_secs()
     ));
+    let resume = format!("to resume: ix-api {resource} read --id {id} --wait {state}");
+    let seen = std::sync::Mutex::new(None::<String>);
     let read = || async {
         let answer = session.request(Method::GET, path.as_str()).send().await?;
         let object: Value = answer.json()?;
+        if let Ok(mut seen) = seen.lock() {
+            *seen = ix_api_client::wait::state(&object);
+        }
         Ok(ResponseValue::new(object, answer.status, answer.headers))
     };
-    let waited = Wait::new()
+    let waiting = Wait::new()
         .interval(INTERVAL)
         .timeout(timeout)
-        .for_state(state, read)
-        .await?;
+        .for_state(state, read);
+    let mut progress = Progress::new(format!("Waiting for {path} to be {state}"));
+    let interrupted = tokio::signal::ctrl_c();
+    let mut ticks = tokio::time::interval(TICK);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    tokio::pin!(waiting, interrupted);
+    let waited = loop {
+        tokio::select! {
+            waited = &mut waiting => break waited,
+            _ = &mut interrupted => {
+                progress.clear();
+                let last = seen.lock().ok().and_then(|seen| seen.clone());
+                return Err(Failure::new(
+                    Exit::Interrupted,
+                    format!(
+                        "interrupted while waiting for {path} to be {state} (last seen {}); {resume}",
+                        last.as_deref().unwrap_or("nothing")
+                    ),
+                ));
+            }
+            _ = ticks.tick(), if progress.shown => {
+                let last = seen.lock().ok().and_then(|seen| seen.clone());
+                progress.draw(last.as_deref());
+            }
+        }
+    };
+    progress.clear();
+    let waited = waited?;
     match waited {
         Waited::Arrived(object) => Ok(Some(object)),
         Waited::Gone if state == "decommissioned" => Ok(None),
@@ -69,7 +106,7 @@ pub async fn until(
         Waited::TimedOut { last } => Err(Failure::new(
             Exit::TimedOut,
             format!(
-                "{path} is not {state} after {}s; last seen {}",
+                "{path} is not {state} after {}s; last seen {}; {resume}",
                 timeout.as_secs(),
                 last.as_ref()
                     .and_then(|object| object.get("state"))
@@ -77,6 +114,43 @@ pub async fn until(
                     .unwrap_or("nothing")
             ),
         )),
+    }
+}
+
+/// How often the progress line is redrawn.
+const TICK: Duration = Duration::from_secs(1);
+
+/// The line that shows a person at a terminal how the wait goes: redrawn
+/// in place (`\r`, then clear to the end of the line), cleared at the end.
+struct Progress {
+    /// Whether stderr is a terminal: nothing is drawn otherwise.
+    shown: bool,
+    what: String,
+    started: tokio::time::Instant,
+}
+
+impl Progress {
+    fn new(what: String) -> Self {
+        Self {
+            shown: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            what,
+            started: tokio::time::Instant::now(),
+        }
+    }
+
+    fn draw(&self, state: Option<&str>) {
+        let elapsed = self.started.elapsed().as_secs();
+        let state = state.map_or_else(|| "not seen yet".to_string(), |s| format!("state {s}"));
+        eprint!("\r\x1b[2K{}: {elapsed}s, {state}", self.what);
+        let _ = std::io::Write::flush(&mut std::io::stderr());
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+            let _ = std::io::Write::flush(&mut std::io::stderr());
+            self.shown = false;
+        }
     }
 }
 

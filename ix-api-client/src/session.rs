@@ -45,6 +45,7 @@ pub struct SessionBuilder {
     refresh_margin: Duration,
     token_timeout: Duration,
     http_client: Option<reqwest::Client>,
+    ca_certificates: Vec<Vec<u8>>,
     allow_insecure_http: bool,
     source: Option<Arc<dyn TokenSource>>,
     oauth2: Option<OAuth2>,
@@ -130,6 +131,17 @@ impl SessionBuilder {
     /// [`Error::Redirected`].
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Trust the certificates of `pem` (one or more PEM blocks: a private
+    /// CA's) in addition to the system's roots, for every request the
+    /// session sends (login, refresh, OAuth2 grants, calls). Read when the
+    /// session is built: a `pem` with no certificate fails
+    /// [`build`](Self::build). Not used with [`http_client`](Self::http_client),
+    /// whose client is taken as it is.
+    pub fn ca_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_certificates.push(pem.into());
         self
     }
 
@@ -222,6 +234,7 @@ impl SessionBuilder {
                 .connect_timeout(CONNECT_TIMEOUT)
                 .timeout(REQUEST_TIMEOUT)
                 .redirect(reqwest::redirect::Policy::none())
+                .tls_certs_merge(ca_certificates(&self.ca_certificates)?)
                 .build()
                 .map_err(|e| Error::Configuration(format!("cannot build an HTTP client: {e}")))?,
         };
@@ -261,6 +274,23 @@ impl SessionBuilder {
 }
 
 /// A saved access token, as [`saved_pair`] checks it.
+/// The certificates of each PEM text given to
+/// [`SessionBuilder::ca_certificates_pem`].
+fn ca_certificates(pems: &[Vec<u8>]) -> Result<Vec<reqwest::Certificate>, Error> {
+    let mut certificates = Vec::new();
+    for pem in pems {
+        let read = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| Error::Configuration(format!("cannot read a CA certificate: {e}")))?;
+        if read.is_empty() {
+            return Err(Error::Configuration(
+                "no PEM certificate (-----BEGIN CERTIFICATE-----) among the CA certificates".into(),
+            ));
+        }
+        certificates.extend(read);
+    }
+    Ok(certificates)
+}
+
 fn saved_token(token: AccessToken) -> Result<AccessToken, Error> {
     let value = token.expose().trim();
     if value.is_empty() || HeaderValue::from_str(value).is_err() {
@@ -339,6 +369,7 @@ impl Session {
             refresh_margin: DEFAULT_REFRESH_MARGIN,
             token_timeout: DEFAULT_TOKEN_TIMEOUT,
             http_client: None,
+            ca_certificates: Vec::new(),
             allow_insecure_http: false,
             source: None,
             oauth2: None,

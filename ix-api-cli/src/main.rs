@@ -4,13 +4,17 @@
 mod api;
 mod cache;
 mod confirm;
+mod door;
+mod dry_run;
 mod failure;
+mod fields;
 #[rustfmt::skip]
 mod generated;
 mod input;
 mod operations;
 mod output;
 mod profile;
+mod request_lines;
 mod shared;
 mod tokens;
 mod waiting;
@@ -137,7 +141,13 @@ fn command() -> Command {
                 .long("verbose")
                 .short('v')
                 .action(ArgAction::SetTrue)
-                .help("Say on stderr what ix-api does (never a secret or token)"),
+                .help("Say on stderr what ix-api does, and each HTTP request's method, path, status and time (never a secret, token or query)"),
+        ))
+        .arg(global(
+            Arg::new("dry-run")
+                .long("dry-run")
+                .action(ArgAction::SetTrue)
+                .help("Print the request an operation or `ix-api api` would send (no token), and send nothing"),
         ))
         .arg(global(
             Arg::new("format")
@@ -183,27 +193,7 @@ fn command() -> Command {
         ))
         .subcommand(Command::new("logout").about("Forget the kept token pair"))
         .subcommand(profile::commands::command())
-        .subcommand(
-            Command::new("api")
-                .about("Call any path of the exchange, authenticated (extensions, what the spec lacks)")
-                .arg(
-                    Arg::new("method")
-                        .required(true)
-                        .value_name("METHOD")
-                        .help("GET, POST, PUT, PATCH, DELETE, ..."),
-                )
-                .arg(Arg::new("path").required(true).value_name("PATH").help(
-                    "Below the base URL (/implementation), or an absolute URL on the exchange's origin",
-                ))
-                .arg(
-                    Arg::new("json")
-                        .long("json")
-                        .value_name("FILE")
-                        .value_parser(value_parser!(PathBuf))
-                        .help("A file with a JSON body, or - for standard input"),
-                )
-                .after_help("For example: ix-api api GET /implementation"),
-        )
+        .subcommand(door::command())
         .subcommand(
             Command::new("completions")
                 .about("Print shell completions")
@@ -282,6 +272,15 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
         saving,
     };
     let target = Target::resolve(&given, &dirs)?;
+    if log.verbose {
+        request_lines::start(&target.url);
+    }
+    let dry_run = matches.get_flag("dry-run");
+    if dry_run && ["login", "token", "status", "logout"].contains(&name) {
+        return Err(Failure::usage(format!(
+            "--dry-run prints the request of an operation or of ix-api api; {name} has none to show"
+        )));
+    }
     let cache = Arc::new(Cache::new(&dirs.cache, &target.profile));
     log.say(&format!(
         "profile {}: {} as {}",
@@ -308,7 +307,7 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
             Ok(())
         }
         "status" => status(&target, &cache).await,
-        "api" => api(&target, &cache, &log, sub).await,
+        "api" => door::run(&target, &cache, &log, sub, dry_run).await,
         "logout" => {
             let _lock = cache.lock()?;
             if cache.remove()? {
@@ -327,6 +326,9 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
                 .ok_or_else(|| Failure::usage(format!("{resource}: which operation?")))?;
             let operation = operations::find(resource, verb)
                 .ok_or_else(|| Failure::usage(format!("no operation {resource} {verb}")))?;
+            if dry_run {
+                return dry(&target, operation, arguments).await;
+            }
             if verb == "destroy" && !matches.get_flag("yes") {
                 confirm::destroy(resource, arguments)?;
             }
@@ -530,42 +532,26 @@ async fn call(
     }
 }
 
-/// `ix-api api METHOD PATH [--json FILE|-]`, in the manner of `gh api`:
-/// the answer's body on stdout (JSON as other answers are, anything else as
-/// it came), errors as for operations.
-async fn api(
+/// `--dry-run` of an operation: its request printed, nothing sent, no
+/// token fetched (no login needed). A command line that fails before the
+/// request is made fails as it would without `--dry-run`.
+async fn dry(
     target: &Target,
-    cache: &Arc<Cache>,
-    log: &Log,
+    operation: generated::CliCommand,
     arguments: &ArgMatches,
 ) -> Result<(), Failure> {
-    let choice = output::Choice::new(arguments, "api")?;
-    let method = arguments
-        .get_one::<String>("method")
-        .map(|m| m.to_ascii_uppercase())
-        .ok_or_else(|| Failure::usage("which method?"))?;
-    let method = ix_api_client::raw::Method::from_bytes(method.as_bytes())
-        .map_err(|_| Failure::usage(format!("{method:?} is not an HTTP method")))?;
-    let path = arguments
-        .get_one::<String>("path")
-        .ok_or_else(|| Failure::usage("which path?"))?;
-    tokens::valid(target, cache, log).await?;
-    let session = tokens::session(target, cache, log, false)?;
-    let mut request = session.request(method, path.as_str());
-    if let Some(file) = arguments.get_one::<PathBuf>("json") {
-        let text = input::read_body(file)
-            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
-        let body: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Failure::usage(format!("{} is not JSON: {e}", file.display())))?;
-        request = request.json(&body)?;
+    let (client, kept) = dry_run::client(target);
+    let executed = Cli::new(client, dry_run::Silent)
+        .execute(operation, arguments)
+        .await;
+    match executed {
+        Err(_) if dry_run::print(&kept) => Ok(()),
+        Err(error) => match error.downcast::<Failure>() {
+            Ok(failure) => Err(failure),
+            Err(error) => Err(Failure::usage(format!("{error:#}"))),
+        },
+        Ok(()) => Ok(()),
     }
-    log.say(&format!("calling {path}"));
-    let answer = request.send().await?;
-    match serde_json::from_slice::<serde_json::Value>(&answer.body) {
-        Ok(json) => Printer::new("api").choosing(choice).show(&json)?,
-        Err(_) => output::write_stdout(&answer.body),
-    }
-    Ok(())
 }
 
 /// What a chart's title names: the collection and the object's id

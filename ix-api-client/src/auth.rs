@@ -50,6 +50,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, Heade
 use reqwest::{Body, Request, Response, ResponseBuilderExt, StatusCode, Url};
 
 use crate::credentials::AccessToken;
+use crate::dry_run::DryRun;
 use crate::error::{Concluded, Error, HookFailure, ReadProblem, Unimplemented};
 use crate::generated::spec::{self, operations};
 use crate::{Client, problem, types};
@@ -136,6 +137,8 @@ enum Kind {
     None,
     Bearer(AccessToken),
     Source(Arc<dyn BearerSource>),
+    /// Keep each request instead of sending it; no token.
+    DryRun(DryRun),
 }
 
 impl Auth {
@@ -155,6 +158,13 @@ impl Auth {
     /// Send `Authorization: Bearer <access_token>` on every other call.
     pub fn bearer(access_token: impl Into<AccessToken>) -> Self {
         Self::of(Kind::Bearer(access_token.into()))
+    }
+
+    /// Send nothing: keep each request in `dry_run`, as it would have been
+    /// sent but for the `Authorization` header, and fail the call with
+    /// [`Error::NotSent`]. No token is fetched. See [`dry_run`](crate::dry_run).
+    pub fn dry_run(dry_run: &DryRun) -> Self {
+        Self::of(Kind::DryRun(dry_run.clone()))
     }
 
     pub(crate) fn source(source: Arc<dyn BearerSource>) -> Self {
@@ -229,6 +239,10 @@ impl ClientHooks<Auth> for Client {
 
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
         let operation = static_operation(info.operation_id);
+        if let Kind::DryRun(dry_run) = &self.inner.kind {
+            dry_run.keep(&request, needs_bearer(info));
+            return Ok(failed(request.url(), Error::NotSent { operation }));
+        }
         // One span per operation: what was called and how it went, never a
         // token, a secret or a body.
         let path = spec::operation(info.operation_id).map_or_else(
@@ -240,6 +254,8 @@ impl ClientHooks<Auth> for Client {
             operation,
             method = %request.method(),
             path,
+            // The path as sent (ids and all), never the query.
+            url.path = request.url().path(),
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
             attempt = 1u32,
@@ -432,7 +448,7 @@ impl Client {
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(reqwest::header::USER_AGENT, self.inner.user_agent.clone());
         let token = match &self.inner.kind {
-            Kind::None => None,
+            Kind::None | Kind::DryRun(_) => None,
             Kind::Bearer(token) => Some(token.clone()),
             Kind::Source(source) => source.access_token().await.ok(),
         };

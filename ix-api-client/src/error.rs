@@ -158,6 +158,13 @@ pub enum Error {
         /// The answer's body as it came, except for the token operations.
         body: Option<RawBody>,
     },
+    /// The request was built and kept, not sent: the client is a dry run's
+    /// ([`Auth::dry_run`](crate::Auth::dry_run)).
+    #[error("{operation} was not sent: a dry run")]
+    NotSent {
+        /// The IX-API operation, e.g. `connections_create`.
+        operation: &'static str,
+    },
     /// The request could not be built (for example an invalid credential).
     #[error("invalid request for {operation}: {reason}")]
     InvalidRequest {
@@ -456,6 +463,7 @@ impl Error {
             | Self::NoIxApi { operation, .. }
             | Self::UnexpectedStatus { operation, .. }
             | Self::MalformedResponse { operation, .. }
+            | Self::NotSent { operation }
             | Self::InvalidRequest { operation, .. } => Some(operation),
             _ => None,
         }

@@ -8,6 +8,7 @@
 pub mod auth;
 mod call;
 pub mod credentials;
+pub mod dry_run;
 mod error;
 // Formatted by the generator: rustfmt's output would vary with the
 // installed toolchain.

@@ -26,6 +26,7 @@ use ::oauth2::{
 };
 use reqwest::header::LOCATION;
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
 use crate::credentials::AccessToken;
 use crate::error::{Error, transport};
@@ -280,12 +281,32 @@ impl<'c> ::oauth2::AsyncHttpClient<'c> for TokenRequest {
     >;
 
     fn call(&'c self, request: ::oauth2::HttpRequest) -> Self::Future {
-        Box::pin(async move {
-            let answer = self.send(request).await?;
-            *self.status.lock().unwrap_or_else(PoisonError::into_inner) =
-                Some(answer.status().as_u16());
-            Ok(answer)
-        })
+        // The span an IX-API operation gets (`auth`), for the token request
+        // to the identity provider: never a secret, a token or a body.
+        let span = tracing::info_span!(
+            "ix_api.operation",
+            operation = OAUTH2_TOKEN,
+            method = %request.method(),
+            path = self.token_url.path(),
+            url.path = self.token_url.path(),
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+            attempt = 1u32,
+        );
+        Box::pin(
+            async move {
+                let started = tokio::time::Instant::now();
+                let answer = self.send(request).await;
+                let span = tracing::Span::current();
+                span.record("duration_ms", started.elapsed().as_millis() as u64);
+                let answer = answer?;
+                let status = answer.status().as_u16();
+                span.record("status", status);
+                *self.status.lock().unwrap_or_else(PoisonError::into_inner) = Some(status);
+                Ok(answer)
+            }
+            .instrument(span),
+        )
     }
 }
 

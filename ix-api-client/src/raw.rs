@@ -17,8 +17,8 @@
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, OperationInfo};
 pub use reqwest::Method;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
-use reqwest::{StatusCode, Url};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{StatusCode, Url, Version};
 
 use crate::auth::{UNANSWERED, same_origin};
 use crate::error::Error;
@@ -33,6 +33,8 @@ pub struct RawRequest<'a> {
     client: &'a Client,
     method: Method,
     path: String,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
     body: Option<(Bytes, HeaderValue)>,
 }
 
@@ -42,6 +44,8 @@ pub struct RawRequest<'a> {
 pub struct RawAnswer {
     /// The HTTP status.
     pub status: StatusCode,
+    /// The HTTP version the answer came in.
+    pub version: Version,
     /// The answer's headers.
     pub headers: HeaderMap,
     /// The body, as it came.
@@ -72,8 +76,36 @@ impl<'a> RawRequest<'a> {
             client,
             method,
             path: path.into(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
             body: None,
         }
+    }
+
+    /// Adds `name=value` to the URL's query, after any the path has.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a header. `Authorization` and `Host` are refused: the session
+    /// puts its token in the one, and the URL decides the other.
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self, Error> {
+        let invalid = |reason: String| Error::InvalidRequest {
+            operation: RAW_REQUEST,
+            reason,
+        };
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid(format!("{name:?} is not a header name")))?;
+        if name == AUTHORIZATION || name == HOST {
+            return Err(invalid(format!(
+                "the {name} header is the session's to set"
+            )));
+        }
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| invalid(format!("the value of {name} cannot travel in a header")))?;
+        self.headers.append(name, value);
+        Ok(self)
     }
 
     /// A JSON body.
@@ -128,8 +160,12 @@ impl<'a> RawRequest<'a> {
     /// body; an error answer is [`Error::Rejected`] with its problem
     /// document, and the session's own failures are its typed errors.
     pub async fn send(self) -> Result<RawAnswer, Error> {
-        let url = self.url()?;
+        let mut url = self.url()?;
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&self.query);
+        }
         let mut request = reqwest::Request::new(self.method.clone(), url);
+        request.headers_mut().extend(self.headers);
         if let Some((bytes, media_type)) = self.body {
             request.headers_mut().insert(CONTENT_TYPE, media_type);
             *request.body_mut() = Some(bytes.into());
@@ -165,13 +201,25 @@ impl<'a> RawRequest<'a> {
             return Err(Error::from_operation(RAW_REQUEST, error));
         }
         let headers = response.headers().clone();
+        let version = response.version();
         let body = response.bytes().await.map_err(|e| {
             Error::from_operation(RAW_REQUEST, progenitor_client::Error::ResponseBodyError(e))
         })?;
         Ok(RawAnswer {
             status,
+            version,
             headers,
             body,
         })
+    }
+}
+
+impl Client {
+    /// A request to any path of the exchange with this client's
+    /// authentication: the token of [`Session::client`](crate::Session::client)'s
+    /// session, or none at all for a [dry run](crate::dry_run). A session's
+    /// [`request`](crate::Session::request) is the same.
+    pub fn request(&self, method: Method, path: impl Into<String>) -> RawRequest<'_> {
+        RawRequest::new(self, method, path)
     }
 }

@@ -410,7 +410,7 @@ impl Session {
         method: crate::raw::Method,
         path: impl Into<String>,
     ) -> crate::raw::RawRequest<'_> {
-        crate::raw::RawRequest::new(&self.client, method, path)
+        self.client.request(method, path)
     }
 
     /// Whether the server implements `operation_id` (for example

@@ -3,6 +3,7 @@
 
 mod api;
 mod cache;
+mod examples;
 mod failure;
 #[rustfmt::skip]
 mod generated;
@@ -11,7 +12,10 @@ mod operations;
 mod output;
 mod profile;
 mod shared;
+mod template;
 mod tokens;
+#[cfg(test)]
+mod tree;
 mod waiting;
 
 use std::path::PathBuf;
@@ -53,7 +57,9 @@ from the command line. Tokens are kept per profile in
 $XDG_CACHE_HOME/ix-api/ (mode 0600).";
 
 fn command() -> Command {
-    let global = |arg: Arg| arg.global(true);
+    // Apart from each command's own flags in `--help`, as gh shows its
+    // inherited flags.
+    let global = |arg: Arg| arg.global(true).help_heading("Global options");
     Command::new("ix-api")
         .version(env!("CARGO_PKG_VERSION"))
         .about("IX-API from the command line: log in once, then call any operation")
@@ -201,6 +207,10 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
             script = bash_below_the_top(&script);
         }
         output::write_stdout(&script);
+        return Ok(());
+    }
+    // Before any login: it sends nothing.
+    if template::print(name, sub) {
         return Ok(());
     }
     let given = Given {

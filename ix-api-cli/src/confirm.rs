@@ -16,11 +16,7 @@ pub fn destroy(resource: &str, arguments: &ArgMatches) -> Result<(), Failure> {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return Ok(());
     }
-    let id = arguments
-        .try_get_one::<String>("id")
-        .ok()
-        .flatten()
-        .map_or_else(String::new, |id| format!(" {id}"));
+    let id = crate::input::object_id(arguments).map_or_else(String::new, |id| format!(" {id}"));
     let object = singular(resource);
     eprint!("Decommission {object}{id}? [y/N] ");
     let _ = std::io::stderr().flush();

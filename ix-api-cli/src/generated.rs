@@ -335,6 +335,14 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Create one account")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_accounts_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -342,9 +350,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one account")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_accounts_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -364,7 +380,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("legal-name")
@@ -395,6 +411,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Replace one account")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_accounts_destroy() -> ::clap::Command {
         ::clap::Command::new("")
@@ -402,9 +434,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Delete (or start decommissioning) one account")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_accounts_partial_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -426,7 +466,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("legal-name")
@@ -459,6 +499,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Update some fields of one account (merge patch)")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_auth_token_refresh() -> ::clap::Command {
         ::clap::Command::new("")
@@ -473,6 +529,14 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Exchange a refresh token for a new token pair")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_auth_token_create() -> ::clap::Command {
         ::clap::Command::new("")
@@ -487,6 +551,14 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Log in with an API key and secret; returns a new token pair")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_availability_zones_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -528,9 +600,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one availability zone")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_connections_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -765,6 +845,14 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Order a connection")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_connections_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -772,9 +860,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one connection")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_connections_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -810,7 +906,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("lacp-timeout")
@@ -879,6 +975,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Replace one connection")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_connections_destroy() -> ::clap::Command {
         ::clap::Command::new("")
@@ -892,7 +1004,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -905,6 +1017,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Decommission one connection")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_connections_partial_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -940,7 +1068,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("lacp-timeout")
@@ -1015,6 +1143,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Change one connection")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_connections_cancellation_policy_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1028,9 +1172,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("When one connection can be cancelled, and what it costs")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_connections_loa_download() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1038,9 +1190,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Download the letter of authorisation of one connection")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_connections_loa_upload() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1048,7 +1208,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Upload the letter of authorisation of one connection")
             .arg(
@@ -1058,6 +1218,14 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(::clap::value_parser!(::std::path::PathBuf))
                     .required(true)
                     .help("The file to send, or - for standard input"),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
             )
     }
     pub fn cli_connections_statistics_read() -> ::clap::Command {
@@ -1076,7 +1244,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("start")
@@ -1089,6 +1257,14 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .about("Traffic of one connection, aggregated")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_connections_statistics_timeseries_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1102,9 +1278,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("One aggregate of one connection over time")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_contacts_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1209,6 +1393,14 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Create one contact")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_contacts_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1216,9 +1408,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one contact")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_contacts_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1246,7 +1446,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("managing-account")
@@ -1277,6 +1477,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Replace one contact")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_contacts_destroy() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1284,9 +1500,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Delete (or start decommissioning) one contact")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_contacts_partial_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1316,7 +1540,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("managing-account")
@@ -1351,6 +1575,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Update some fields of one contact (merge patch)")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_devices_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1446,9 +1686,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one device")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_api_extensions_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1578,9 +1826,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one facilitie")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_api_health_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1773,6 +2029,14 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Create one ip")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_ips_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1780,9 +2044,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one ip")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_ips_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1816,7 +2088,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("managing-account")
@@ -1867,6 +2139,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Replace one ip")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_ips_partial_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -1902,7 +2190,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("managing-account")
@@ -1953,6 +2241,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Update some fields of one ip (merge patch)")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_macs_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2095,6 +2399,14 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Create one mac")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_macs_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2102,9 +2414,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one mac")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_macs_destroy() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2112,9 +2432,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Delete (or start decommissioning) one mac")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_member_joining_rules_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2181,6 +2509,16 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Create one member joining rule")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser(["allow", "deny"])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_member_joining_rules_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2188,9 +2526,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one member joining rule")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_member_joining_rules_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2198,7 +2544,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -2211,6 +2557,24 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Replace one member joining rule")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser(["allow", "deny"])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_member_joining_rules_destroy() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2218,9 +2582,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Delete (or start decommissioning) one member joining rule")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_member_joining_rules_partial_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2228,7 +2600,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -2241,6 +2613,24 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Update some fields of one member joining rule (merge patch)")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser(["allow", "deny"])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_metro_area_networks_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2294,9 +2684,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one metro area network")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_metro_areas_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2332,9 +2730,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one metro area")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_feature_configs_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2453,6 +2859,16 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Create one network feature config")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser(["route_server"])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_network_feature_configs_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2460,9 +2876,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one network feature config")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_feature_configs_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2470,7 +2894,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -2483,6 +2907,24 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Replace one network feature config")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser(["route_server"])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_feature_configs_destroy() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2490,9 +2932,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Delete (or start decommissioning) one network feature config")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_feature_configs_partial_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2500,7 +2950,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -2513,6 +2963,24 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Update some fields of one network feature config (merge patch)")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser(["route_server"])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_features_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2579,9 +3047,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one network feature")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_configs_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2722,6 +3198,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Create one network service config")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser([
+                        "cloud_vc",
+                        "exchange_lan",
+                        "mp2mp_vc",
+                        "p2mp_vc",
+                        "p2p_vc",
+                    ])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_network_service_configs_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2729,9 +3221,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one network service config")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_configs_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2739,7 +3239,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -2752,6 +3252,30 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Replace one network service config")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser([
+                        "cloud_vc",
+                        "exchange_lan",
+                        "mp2mp_vc",
+                        "p2mp_vc",
+                        "p2p_vc",
+                    ])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_configs_destroy() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2765,7 +3289,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -2778,6 +3302,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Delete (or start decommissioning) one network service config")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_configs_partial_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2785,7 +3325,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -2798,6 +3338,30 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Update some fields of one network service config (merge patch)")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser([
+                        "cloud_vc",
+                        "exchange_lan",
+                        "mp2mp_vc",
+                        "p2mp_vc",
+                        "p2p_vc",
+                    ])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_config_cancellation_policy_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2811,9 +3375,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("When one network service config can be cancelled, and what it costs")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_configs_peer_statistics_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2837,7 +3409,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("ip-address")
@@ -2868,6 +3440,14 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .about("Traffic of one network service config, per peer")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_configs_peer_statistics_timeseries_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2881,9 +3461,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("One aggregate of one network service config, per peer over time")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_configs_statistics_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2901,7 +3489,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("start")
@@ -2914,6 +3502,14 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .about("Traffic of one network service config, aggregated")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_configs_statistics_timeseries_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2927,9 +3523,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("One aggregate of one network service config over time")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_services_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3031,6 +3635,16 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Create one network service")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser(["cloud_vc", "mp2mp_vc", "p2mp_vc", "p2p_vc"])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_network_services_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3038,9 +3652,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one network service")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_services_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3048,7 +3670,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -3061,6 +3683,24 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Replace one network service")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser(["cloud_vc", "mp2mp_vc", "p2mp_vc", "p2p_vc"])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_services_destroy() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3074,7 +3714,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -3087,6 +3727,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Delete (or start decommissioning) one network service")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_services_partial_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3094,7 +3750,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -3107,6 +3763,24 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Update some fields of one network service (merge patch)")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .value_name("TYPE")
+                    .num_args(0..=1)
+                    .value_parser(["cloud_vc", "mp2mp_vc", "p2mp_vc", "p2p_vc"])
+                    .help(
+                        "Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_cancellation_policy_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3120,9 +3794,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("When one network service can be cancelled, and what it costs")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_change_request_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3130,9 +3812,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read the pending change request of one network service")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_change_request_create() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3146,7 +3836,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("product-offering")
@@ -3165,6 +3855,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Request a change of one network service")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_service_change_request_destroy() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3172,9 +3878,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Withdraw the pending change request of one network service")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_services_statistics_rtt_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3194,7 +3908,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("ip")
@@ -3203,6 +3917,14 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .about("Round-trip times to the peers of one network service")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_services_statistics_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3220,7 +3942,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("start")
@@ -3233,6 +3955,14 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .about("Traffic of one network service, aggregated")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_network_services_statistics_timeseries_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3246,9 +3976,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("One aggregate of one network service over time")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_pops_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3332,9 +4070,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one pop")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_port_reservations_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3455,6 +4201,14 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Reserve a port")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_port_reservations_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3462,9 +4216,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one port reservation")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_port_reservations_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3496,7 +4258,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("purchase-order")
@@ -3521,6 +4283,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Replace one port reservation")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_port_reservations_destroy() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3534,7 +4312,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -3547,6 +4325,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Cancel one port reservation")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_port_reservations_partial_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3578,7 +4372,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("purchase-order")
@@ -3603,6 +4397,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Change one port reservation")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_port_reservation_cancellation_policy_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3616,9 +4426,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("When one port reservation can be cancelled, and what it costs")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_port_reservations_loa_download() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3626,9 +4444,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Download the letter of authorisation of one port reservation")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_port_reservations_loa_upload() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3636,7 +4462,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Upload the letter of authorisation of one port reservation")
             .arg(
@@ -3646,6 +4472,14 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(::clap::value_parser!(::std::path::PathBuf))
                     .required(true)
                     .help("The file to send, or - for standard input"),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
             )
     }
     pub fn cli_ports_list() -> ::clap::Command {
@@ -3748,9 +4582,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one port")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_ports_statistics_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3768,7 +4610,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("start")
@@ -3781,6 +4623,14 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .about("Traffic and light levels of one port, aggregated")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_ports_statistics_timeseries_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -3794,9 +4644,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("One aggregate of one port over time")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_product_offerings_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -4014,9 +4872,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one product offering")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_role_assignments_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -4083,6 +4949,14 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Create one role assignment")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_role_assignments_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -4150,7 +5024,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("name")
@@ -4159,6 +5033,14 @@ impl<T: CliConfig> Cli<T> {
                     .required(false),
             )
             .about("Read one role")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_routing_functions_list() -> ::clap::Command {
         ::clap::Command::new("")
@@ -4297,6 +5179,14 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Order a routing function")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
     }
     pub fn cli_routing_functions_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -4304,9 +5194,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("Read one routing function")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_routing_functions_destroy() -> ::clap::Command {
         ::clap::Command::new("")
@@ -4320,7 +5218,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("json")
@@ -4333,6 +5231,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Decommission one routing function")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_routing_functions_partial_update() -> ::clap::Command {
         ::clap::Command::new("")
@@ -4376,7 +5290,7 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .arg(
                 ::clap::Arg::new("managing-account")
@@ -4407,6 +5321,22 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Change one routing function")
+            .arg(
+                ::clap::Arg::new("template")
+                    .long("template")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help(
+                        "Print a skeleton of the JSON body to fill in for --json, and send nothing",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id", "template"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub fn cli_routing_functions_cancellation_policy_read() -> ::clap::Command {
         ::clap::Command::new("")
@@ -4420,9 +5350,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("id")
                     .long("id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true),
+                    .required(false),
             )
             .about("When one routing function can be cancelled, and what it costs")
+            .arg(
+                ::clap::Arg::new("object-id")
+                    .value_name("ID")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present_any(["id"])
+                    .conflicts_with("id")
+                    .help("The object's id (or --id)"),
+            )
     }
     pub async fn execute(
         &self,
@@ -4832,7 +5770,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.accounts_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_accounts_read(matches, &mut request)?;
@@ -4861,7 +5799,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches
@@ -4895,7 +5833,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.accounts_destroy();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_accounts_destroy(matches, &mut request)?;
@@ -4924,7 +5862,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches
@@ -5034,7 +5972,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.availability_zones_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_availability_zones_read(matches, &mut request)?;
@@ -5212,7 +6150,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.connections_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_connections_read(matches, &mut request)?;
@@ -5252,7 +6190,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches
@@ -5303,7 +6241,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.decommission_at(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -5345,7 +6283,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches
@@ -5398,7 +6336,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.decommission_at(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_connections_cancellation_policy_read(matches, &mut request)?;
@@ -5419,7 +6357,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.connections_loa_download();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_connections_loa_download(matches, &mut request)?;
@@ -5437,7 +6375,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.connections_loa_upload();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request.body(crate::input::read_bytes(matches)?);
@@ -5461,7 +6399,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.end(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches
@@ -5490,7 +6428,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("aggregate") {
             request = request.aggregate(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config
@@ -5604,7 +6542,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.contacts_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_contacts_read(matches, &mut request)?;
@@ -5638,7 +6576,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
@@ -5672,7 +6610,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.contacts_destroy();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_contacts_destroy(matches, &mut request)?;
@@ -5708,7 +6646,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
@@ -5811,7 +6749,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.devices_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_devices_read(matches, &mut request)?;
@@ -5939,7 +6877,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.facilities_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_facilities_read(matches, &mut request)?;
@@ -6134,7 +7072,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.ips_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_ips_read(matches, &mut request)?;
@@ -6171,7 +7109,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<types::IpAddressUpdateFqdn>("fqdn") {
             request = request.body_map(|body| { body.fqdn(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
@@ -6230,7 +7168,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.fqdn(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
@@ -6386,7 +7324,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.macs_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_macs_read(matches, &mut request)?;
@@ -6407,7 +7345,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.macs_destroy();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_macs_destroy(matches, &mut request)?;
@@ -6499,7 +7437,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.member_joining_rules_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_member_joining_rules_read(matches, &mut request)?;
@@ -6520,7 +7458,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.member_joining_rules_update();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -6543,7 +7481,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.member_joining_rules_destroy();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_member_joining_rules_destroy(matches, &mut request)?;
@@ -6564,7 +7502,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.member_joining_rules_partial_update();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -6634,7 +7572,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.metro_area_networks_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_metro_area_networks_read(matches, &mut request)?;
@@ -6688,7 +7626,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.metro_areas_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_metro_areas_read(matches, &mut request)?;
@@ -6805,7 +7743,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_feature_configs_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_network_feature_configs_read(matches, &mut request)?;
@@ -6826,7 +7764,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_feature_configs_update();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -6851,7 +7789,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_feature_configs_destroy();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_network_feature_configs_destroy(matches, &mut request)?;
@@ -6872,7 +7810,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_feature_configs_partial_update();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -6946,7 +7884,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_features_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_network_features_read(matches, &mut request)?;
@@ -7071,7 +8009,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_service_configs_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_network_service_configs_read(matches, &mut request)?;
@@ -7092,7 +8030,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_service_configs_update();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -7122,7 +8060,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.decommission_at(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -7145,7 +8083,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_service_configs_partial_update();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -7177,7 +8115,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.decommission_at(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config
@@ -7210,7 +8148,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.end(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("ip-address") {
@@ -7254,7 +8192,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("aggregate") {
             request = request.aggregate(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config
@@ -7284,7 +8222,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.end(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches
@@ -7316,7 +8254,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("aggregate") {
             request = request.aggregate(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config
@@ -7422,7 +8360,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_services_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_network_services_read(matches, &mut request)?;
@@ -7443,7 +8381,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_services_update();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -7471,7 +8409,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.decommission_at(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -7494,7 +8432,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_services_partial_update();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -7525,7 +8463,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.decommission_at(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config
@@ -7547,7 +8485,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_service_change_request_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_network_service_change_request_read(matches, &mut request)?;
@@ -7571,7 +8509,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::num::NonZeroU64>("capacity") {
             request = request.body_map(|body| { body.capacity(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("product-offering")
@@ -7599,7 +8537,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.network_service_change_request_destroy();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config
@@ -7627,7 +8565,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("asn") {
             request = request.asn(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("ip") {
@@ -7656,7 +8594,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.end(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches
@@ -7685,7 +8623,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("aggregate") {
             request = request.aggregate(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config
@@ -7768,7 +8706,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.pops_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_pops_read(matches, &mut request)?;
@@ -7886,7 +8824,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.port_reservations_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_port_reservations_read(matches, &mut request)?;
@@ -7921,7 +8859,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("purchase-order") {
@@ -7958,7 +8896,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.decommission_at(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -7995,7 +8933,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("purchase-order") {
@@ -8031,7 +8969,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.decommission_at(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config
@@ -8053,7 +8991,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.port_reservations_loa_download();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_port_reservations_loa_download(matches, &mut request)?;
@@ -8071,7 +9009,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.port_reservations_loa_upload();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request.body(crate::input::read_bytes(matches)?);
@@ -8159,7 +9097,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.ports_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_ports_read(matches, &mut request)?;
@@ -8185,7 +9123,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.end(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches
@@ -8214,7 +9152,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("aggregate") {
             request = request.aggregate(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_ports_statistics_timeseries_read(matches, &mut request)?;
@@ -8361,7 +9299,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.product_offerings_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_product_offerings_read(matches, &mut request)?;
@@ -8528,7 +9466,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.roles_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
@@ -8661,7 +9599,7 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.routing_functions_read();
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config.execute_routing_functions_read(matches, &mut request)?;
@@ -8687,7 +9625,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.decommission_at(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         request = request
@@ -8731,7 +9669,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("external-ref") {
             request = request.body_map(|body| { body.external_ref(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("managing-account")
@@ -8769,7 +9707,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.decommission_at(value.clone());
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+        if let Some(value) = crate::input::object_id(matches) {
             request = request.id(value.clone());
         }
         self.config
@@ -10546,6 +11484,749 @@ pub fn answer_states(operation_id: &str) -> Option<&'static [&'static str]> {
                     "scheduled",
                 ],
             )
+        }
+        _ => None,
+    }
+}
+/// A JSON request body's skeleton, from the spec: placeholders
+/// (`"<required: string>"`) where values go.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTemplate {
+    /// The skeleton; of a polymorphic body, an object keyed by
+    /// the tag's values.
+    pub skeleton: &'static str,
+    /// Tag value → that variant's skeleton (empty for a body of
+    /// one shape).
+    pub by_type: &'static [(&'static str, &'static str)],
+}
+/// The skeleton of the operation's JSON body, for `--template`;
+/// `None` when it takes none.
+pub fn body_template(operation_id: &str) -> Option<BodyTemplate> {
+    match operation_id {
+        "accounts_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"address\": {\n    \"country\": \"<required: string, at most 2 characters>\",\n    \"locality\": \"<required: string, at most 40 characters>\",\n    \"postal_code\": \"<required: string, at most 24 characters>\",\n    \"street_address\": \"<required: string, at most 80 characters>\",\n    \"post_office_box_number\": \"<optional: string, at most 80 characters, or null>\",\n    \"region\": \"<optional: string, at most 80 characters, or null>\"\n  },\n  \"name\": \"<required: string, at most 80 characters>\",\n  \"billing_information\": {\n    \"address\": {\n      \"country\": \"<required: string, at most 2 characters>\",\n      \"locality\": \"<required: string, at most 40 characters>\",\n      \"postal_code\": \"<required: string, at most 24 characters>\",\n      \"street_address\": \"<required: string, at most 80 characters>\",\n      \"post_office_box_number\": \"<optional: string, at most 80 characters, or null>\",\n      \"region\": \"<optional: string, at most 80 characters, or null>\"\n    },\n    \"name\": \"<required: string, at most 80 characters>\",\n    \"vat_number\": \"<optional: string, 2 to 20 characters, or null>\"\n  },\n  \"discoverable\": \"<optional: boolean>\",\n  \"external_ref\": \"<optional: string, at most 80 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"legal_name\": \"<optional: string, at most 80 characters, or null>\",\n  \"managing_account\": \"<optional: string, or null>\",\n  \"metro_area_network_presence\": [\n    \"<optional: string>\"\n  ]\n}",
+                by_type: &[],
+            })
+        }
+        "accounts_partial_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"address\": {\n    \"country\": \"<required: string, at most 2 characters>\",\n    \"locality\": \"<required: string, at most 40 characters>\",\n    \"postal_code\": \"<required: string, at most 24 characters>\",\n    \"street_address\": \"<required: string, at most 80 characters>\",\n    \"post_office_box_number\": \"<optional: string, at most 80 characters, or null>\",\n    \"region\": \"<optional: string, at most 80 characters, or null>\"\n  },\n  \"billing_information\": {\n    \"address\": {\n      \"country\": \"<required: string, at most 2 characters>\",\n      \"locality\": \"<required: string, at most 40 characters>\",\n      \"postal_code\": \"<required: string, at most 24 characters>\",\n      \"street_address\": \"<required: string, at most 80 characters>\",\n      \"post_office_box_number\": \"<optional: string, at most 80 characters, or null>\",\n      \"region\": \"<optional: string, at most 80 characters, or null>\"\n    },\n    \"name\": \"<required: string, at most 80 characters>\",\n    \"vat_number\": \"<optional: string, 2 to 20 characters, or null>\"\n  },\n  \"discoverable\": \"<optional: boolean>\",\n  \"external_ref\": \"<optional: string, at most 80 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"legal_name\": \"<optional: string, at most 80 characters, or null>\",\n  \"managing_account\": \"<optional: string, or null>\",\n  \"metro_area_network_presence\": [\n    \"<optional: string>\"\n  ],\n  \"name\": \"<optional: string, at most 80 characters>\"\n}",
+                by_type: &[],
+            })
+        }
+        "accounts_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"address\": {\n    \"country\": \"<required: string, at most 2 characters>\",\n    \"locality\": \"<required: string, at most 40 characters>\",\n    \"postal_code\": \"<required: string, at most 24 characters>\",\n    \"street_address\": \"<required: string, at most 80 characters>\",\n    \"post_office_box_number\": \"<optional: string, at most 80 characters, or null>\",\n    \"region\": \"<optional: string, at most 80 characters, or null>\"\n  },\n  \"metro_area_network_presence\": [\n    \"<required: string>\"\n  ],\n  \"name\": \"<required: string, at most 80 characters>\",\n  \"billing_information\": {\n    \"address\": {\n      \"country\": \"<required: string, at most 2 characters>\",\n      \"locality\": \"<required: string, at most 40 characters>\",\n      \"postal_code\": \"<required: string, at most 24 characters>\",\n      \"street_address\": \"<required: string, at most 80 characters>\",\n      \"post_office_box_number\": \"<optional: string, at most 80 characters, or null>\",\n      \"region\": \"<optional: string, at most 80 characters, or null>\"\n    },\n    \"name\": \"<required: string, at most 80 characters>\",\n    \"vat_number\": \"<optional: string, 2 to 20 characters, or null>\"\n  },\n  \"discoverable\": \"<optional: boolean>\",\n  \"external_ref\": \"<optional: string, at most 80 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"legal_name\": \"<optional: string, at most 80 characters, or null>\",\n  \"managing_account\": \"<optional: string, or null>\"\n}",
+                by_type: &[],
+            })
+        }
+        "auth_token_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"api_key\": \"<required: string, exactly 16 characters>\",\n  \"api_secret\": \"<required: string, exactly 86 characters>\"\n}",
+                by_type: &[],
+            })
+        }
+        "auth_token_refresh" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"refresh_token\": \"<required: string>\"\n}",
+                by_type: &[],
+            })
+        }
+        "connections_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"mode\": \"<required: one of lag_lacp, lag_static, flex_ethernet, standalone>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"connecting_party\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"lacp_timeout\": \"<optional: one of slow, fast, or null>\",\n  \"port_quantity\": \"<optional: integer>\",\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"speed\": \"<optional: integer, at least 0, or null>\",\n  \"subscriber_side_demarcs\": [\n    \"<optional: string>\"\n  ]\n}",
+                by_type: &[],
+            })
+        }
+        "connections_destroy" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"decommission_at\": \"<optional: string (date)>\"\n}",
+                by_type: &[],
+            })
+        }
+        "connections_partial_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"billing_account\": \"<optional: string>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"lacp_timeout\": \"<optional: one of slow, fast, or null>\",\n  \"managing_account\": \"<optional: string>\",\n  \"mode\": \"<optional: one of lag_lacp, lag_static, flex_ethernet, standalone>\",\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"role_assignments\": [\n    \"<optional: string>\"\n  ],\n  \"speed\": \"<optional: integer, at least 0, or null>\"\n}",
+                by_type: &[],
+            })
+        }
+        "connections_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"mode\": \"<required: one of lag_lacp, lag_static, flex_ethernet, standalone>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"lacp_timeout\": \"<optional: one of slow, fast, or null>\",\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"speed\": \"<optional: integer, at least 0, or null>\"\n}",
+                by_type: &[],
+            })
+        }
+        "contacts_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"email\": \"<optional: string, at most 80 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"name\": \"<optional: string, at most 128 characters, or null>\",\n  \"telephone\": \"<optional: string, at most 40 characters, or null>\"\n}",
+                by_type: &[],
+            })
+        }
+        "contacts_partial_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"consuming_account\": \"<optional: string>\",\n  \"email\": \"<optional: string, at most 80 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"managing_account\": \"<optional: string>\",\n  \"name\": \"<optional: string, at most 128 characters, or null>\",\n  \"telephone\": \"<optional: string, at most 40 characters, or null>\"\n}",
+                by_type: &[],
+            })
+        }
+        "contacts_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"email\": \"<optional: string, at most 80 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"name\": \"<optional: string, at most 128 characters, or null>\",\n  \"telephone\": \"<optional: string, at most 40 characters, or null>\"\n}",
+                by_type: &[],
+            })
+        }
+        "ips_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"address\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"prefix_length\": \"<required: integer, 0 to 128>\",\n  \"version\": \"<required: integer>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"fqdn\": \"<optional: string, at most 100 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"valid_not_after\": \"<optional: string (date-time), or null>\",\n  \"valid_not_before\": \"<optional: string (date-time), or null>\"\n}",
+                by_type: &[],
+            })
+        }
+        "ips_partial_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"address\": \"<optional: string>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"fqdn\": \"<optional: string, at most 100 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"managing_account\": \"<optional: string>\",\n  \"prefix_length\": \"<optional: integer, 0 to 128>\",\n  \"valid_not_after\": \"<optional: string (date-time), or null>\",\n  \"valid_not_before\": \"<optional: string (date-time), or null>\",\n  \"version\": \"<optional: integer>\"\n}",
+                by_type: &[],
+            })
+        }
+        "ips_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"address\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"prefix_length\": \"<required: integer, 0 to 128>\",\n  \"version\": \"<required: integer>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"fqdn\": \"<optional: string, at most 100 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"valid_not_after\": \"<optional: string (date-time), or null>\",\n  \"valid_not_before\": \"<optional: string (date-time), or null>\"\n}",
+                by_type: &[],
+            })
+        }
+        "macs_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"address\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"valid_not_after\": \"<optional: string (date-time), or null>\",\n  \"valid_not_before\": \"<optional: string (date-time), or null>\"\n}",
+                by_type: &[],
+            })
+        }
+        "member_joining_rules_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"allow\": {\n    \"type\": \"allow\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"network_service\": \"<required: string>\",\n    \"capacity_max\": \"<optional: integer, at least 1, or null>\",\n    \"capacity_min\": \"<optional: integer, at least 1, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\"\n  },\n  \"deny\": {\n    \"type\": \"deny\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"network_service\": \"<required: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\"\n  }\n}",
+                by_type: &[
+                    (
+                        "allow",
+                        "{\n  \"type\": \"allow\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"network_service\": \"<required: string>\",\n  \"capacity_max\": \"<optional: integer, at least 1, or null>\",\n  \"capacity_min\": \"<optional: integer, at least 1, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\"\n}",
+                    ),
+                    (
+                        "deny",
+                        "{\n  \"type\": \"deny\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"network_service\": \"<required: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\"\n}",
+                    ),
+                ],
+            })
+        }
+        "member_joining_rules_partial_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"allow\": {\n    \"type\": \"allow\",\n    \"capacity_max\": \"<optional: integer, at least 1, or null>\",\n    \"capacity_min\": \"<optional: integer, at least 1, or null>\",\n    \"consuming_account\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"managing_account\": \"<optional: string>\"\n  },\n  \"deny\": {\n    \"type\": \"deny\",\n    \"consuming_account\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"managing_account\": \"<optional: string>\"\n  }\n}",
+                by_type: &[
+                    (
+                        "allow",
+                        "{\n  \"type\": \"allow\",\n  \"capacity_max\": \"<optional: integer, at least 1, or null>\",\n  \"capacity_min\": \"<optional: integer, at least 1, or null>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"managing_account\": \"<optional: string>\"\n}",
+                    ),
+                    (
+                        "deny",
+                        "{\n  \"type\": \"deny\",\n  \"consuming_account\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"managing_account\": \"<optional: string>\"\n}",
+                    ),
+                ],
+            })
+        }
+        "member_joining_rules_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"allow\": {\n    \"type\": \"allow\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"capacity_max\": \"<optional: integer, at least 1, or null>\",\n    \"capacity_min\": \"<optional: integer, at least 1, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\"\n  },\n  \"deny\": {\n    \"type\": \"deny\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\"\n  }\n}",
+                by_type: &[
+                    (
+                        "allow",
+                        "{\n  \"type\": \"allow\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"capacity_max\": \"<optional: integer, at least 1, or null>\",\n  \"capacity_min\": \"<optional: integer, at least 1, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\"\n}",
+                    ),
+                    (
+                        "deny",
+                        "{\n  \"type\": \"deny\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\"\n}",
+                    ),
+                ],
+            })
+        }
+        "network_feature_configs_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"route_server\": {\n    \"type\": \"route_server\",\n    \"asn\": \"<required: integer, 0 to 4294967295>\",\n    \"bgp_session_type\": \"<required: one of active, passive>\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"ip\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"network_feature\": \"<required: string>\",\n    \"network_service_config\": \"<required: string>\",\n    \"role_assignments\": [\n      \"<required: string>\"\n    ],\n    \"session_mode\": \"<required: one of public, collector>\",\n    \"as_set_v4\": \"<optional: string, at most 100 characters, or null>\",\n    \"as_set_v6\": \"<optional: string, at most 100 characters, or null>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"flags\": [\n      {\n        \"enabled\": \"<optional: boolean>\",\n        \"name\": \"<optional: string>\"\n      }\n    ],\n    \"id\": \"<optional: string>\",\n    \"insert_ixp_asn\": \"<optional: boolean>\",\n    \"max_prefix_v4\": \"<optional: integer, at least 0, or null>\",\n    \"max_prefix_v6\": \"<optional: integer, at least 0, or null>\",\n    \"password\": \"<optional: string, at most 128 characters>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\"\n  }\n}",
+                by_type: &[
+                    (
+                        "route_server",
+                        "{\n  \"type\": \"route_server\",\n  \"asn\": \"<required: integer, 0 to 4294967295>\",\n  \"bgp_session_type\": \"<required: one of active, passive>\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"ip\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"network_feature\": \"<required: string>\",\n  \"network_service_config\": \"<required: string>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"session_mode\": \"<required: one of public, collector>\",\n  \"as_set_v4\": \"<optional: string, at most 100 characters, or null>\",\n  \"as_set_v6\": \"<optional: string, at most 100 characters, or null>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"flags\": [\n    {\n      \"enabled\": \"<optional: boolean>\",\n      \"name\": \"<optional: string>\"\n    }\n  ],\n  \"id\": \"<optional: string>\",\n  \"insert_ixp_asn\": \"<optional: boolean>\",\n  \"max_prefix_v4\": \"<optional: integer, at least 0, or null>\",\n  \"max_prefix_v6\": \"<optional: integer, at least 0, or null>\",\n  \"password\": \"<optional: string, at most 128 characters>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\"\n}",
+                    ),
+                ],
+            })
+        }
+        "network_feature_configs_partial_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"route_server\": {\n    \"type\": \"route_server\",\n    \"as_set_v4\": \"<optional: string, at most 100 characters, or null>\",\n    \"as_set_v6\": \"<optional: string, at most 100 characters, or null>\",\n    \"asn\": \"<optional: integer, 0 to 4294967295>\",\n    \"bgp_session_type\": \"<optional: one of active, passive>\",\n    \"consuming_account\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"insert_ixp_asn\": \"<optional: boolean>\",\n    \"ip\": \"<optional: string>\",\n    \"managing_account\": \"<optional: string>\",\n    \"max_prefix_v4\": \"<optional: integer, at least 0, or null>\",\n    \"max_prefix_v6\": \"<optional: integer, at least 0, or null>\",\n    \"password\": \"<optional: string, at most 128 characters>\",\n    \"session_mode\": \"<optional: one of public, collector>\"\n  }\n}",
+                by_type: &[
+                    (
+                        "route_server",
+                        "{\n  \"type\": \"route_server\",\n  \"as_set_v4\": \"<optional: string, at most 100 characters, or null>\",\n  \"as_set_v6\": \"<optional: string, at most 100 characters, or null>\",\n  \"asn\": \"<optional: integer, 0 to 4294967295>\",\n  \"bgp_session_type\": \"<optional: one of active, passive>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"insert_ixp_asn\": \"<optional: boolean>\",\n  \"ip\": \"<optional: string>\",\n  \"managing_account\": \"<optional: string>\",\n  \"max_prefix_v4\": \"<optional: integer, at least 0, or null>\",\n  \"max_prefix_v6\": \"<optional: integer, at least 0, or null>\",\n  \"password\": \"<optional: string, at most 128 characters>\",\n  \"session_mode\": \"<optional: one of public, collector>\"\n}",
+                    ),
+                ],
+            })
+        }
+        "network_feature_configs_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"route_server\": {\n    \"type\": \"route_server\",\n    \"asn\": \"<required: integer, 0 to 4294967295>\",\n    \"bgp_session_type\": \"<required: one of active, passive>\",\n    \"consuming_account\": \"<required: string>\",\n    \"ip\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"session_mode\": \"<required: one of public, collector>\",\n    \"as_set_v4\": \"<optional: string, at most 100 characters, or null>\",\n    \"as_set_v6\": \"<optional: string, at most 100 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"insert_ixp_asn\": \"<optional: boolean>\",\n    \"max_prefix_v4\": \"<optional: integer, at least 0, or null>\",\n    \"max_prefix_v6\": \"<optional: integer, at least 0, or null>\",\n    \"password\": \"<optional: string, at most 128 characters>\"\n  }\n}",
+                by_type: &[
+                    (
+                        "route_server",
+                        "{\n  \"type\": \"route_server\",\n  \"asn\": \"<required: integer, 0 to 4294967295>\",\n  \"bgp_session_type\": \"<required: one of active, passive>\",\n  \"consuming_account\": \"<required: string>\",\n  \"ip\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"session_mode\": \"<required: one of public, collector>\",\n  \"as_set_v4\": \"<optional: string, at most 100 characters, or null>\",\n  \"as_set_v6\": \"<optional: string, at most 100 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"insert_ixp_asn\": \"<optional: boolean>\",\n  \"max_prefix_v4\": \"<optional: integer, at least 0, or null>\",\n  \"max_prefix_v6\": \"<optional: integer, at least 0, or null>\",\n  \"password\": \"<optional: string, at most 128 characters>\"\n}",
+                    ),
+                ],
+            })
+        }
+        "network_service_change_request_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"product_offering\": \"<required: string>\",\n  \"capacity\": \"<optional: integer, at least 1, or null>\"\n}",
+                by_type: &[],
+            })
+        }
+        "network_service_configs_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"cloud_vc\": {\n    \"type\": \"cloud_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"cloud_vlan\": \"<required: integer, 1 to 4094, or null>\",\n    \"consuming_account\": \"<required: string>\",\n    \"handover\": \"<required: integer, at least 1>\",\n    \"managing_account\": \"<required: string>\",\n    \"network_service\": \"<required: string>\",\n    \"role_assignments\": [\n      \"<required: string>\"\n    ],\n    \"availability_zone\": \"<optional: string>\",\n    \"cloud_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\",\n      \"peering_type\": \"<optional: string, or null>\",\n      \"vlan\": \"<optional: integer, or null>\"\n    },\n    \"connection\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"exchange_lan\": {\n    \"type\": \"exchange_lan\",\n    \"asns\": [\n      \"<required: integer, 0 to 4294967295>\"\n    ],\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"listed\": \"<required: boolean>\",\n    \"managing_account\": \"<required: string>\",\n    \"network_service\": \"<required: string>\",\n    \"product_offering\": \"<required: string>\",\n    \"role_assignments\": [\n      \"<required: string>\"\n    ],\n    \"availability_zone\": \"<optional: string>\",\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"consumer_side_ready\": \"<optional: boolean>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"routing_function\": \"<optional: string>\",\n    \"shared_statistics\": {\n      \"policy\": \"<required: one of allow, deny; the members here are allow's>\",\n      \"accounts_denied\": [\n        \"<optional: string>\"\n      ],\n      \"nsc_available_capacity\": [\n        \"<optional: string>\"\n      ]\n    },\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"mp2mp_vc\": {\n    \"type\": \"mp2mp_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"network_service\": \"<required: string>\",\n    \"role_assignments\": [\n      \"<required: string>\"\n    ],\n    \"asns\": [\n      \"<optional: integer>\"\n    ],\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"ips\": [\n      \"<optional: string>\"\n    ],\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"p2mp_vc\": {\n    \"type\": \"p2mp_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"network_service\": \"<required: string>\",\n    \"role_assignments\": [\n      \"<required: string>\"\n    ],\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"role\": \"<optional: one of root, leaf>\",\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"p2p_vc\": {\n    \"type\": \"p2p_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"network_service\": \"<required: string>\",\n    \"role_assignments\": [\n      \"<required: string>\"\n    ],\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  }\n}",
+                by_type: &[
+                    (
+                        "cloud_vc",
+                        "{\n  \"type\": \"cloud_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"cloud_vlan\": \"<required: integer, 1 to 4094, or null>\",\n  \"consuming_account\": \"<required: string>\",\n  \"handover\": \"<required: integer, at least 1>\",\n  \"managing_account\": \"<required: string>\",\n  \"network_service\": \"<required: string>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"availability_zone\": \"<optional: string>\",\n  \"cloud_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\",\n    \"peering_type\": \"<optional: string, or null>\",\n    \"vlan\": \"<optional: integer, or null>\"\n  },\n  \"connection\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "exchange_lan",
+                        "{\n  \"type\": \"exchange_lan\",\n  \"asns\": [\n    \"<required: integer, 0 to 4294967295>\"\n  ],\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"listed\": \"<required: boolean>\",\n  \"managing_account\": \"<required: string>\",\n  \"network_service\": \"<required: string>\",\n  \"product_offering\": \"<required: string>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"availability_zone\": \"<optional: string>\",\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"consumer_side_ready\": \"<optional: boolean>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"routing_function\": \"<optional: string>\",\n  \"shared_statistics\": {\n    \"policy\": \"<required: one of allow, deny; the members here are allow's>\",\n    \"accounts_denied\": [\n      \"<optional: string>\"\n    ],\n    \"nsc_available_capacity\": [\n      \"<optional: string>\"\n    ]\n  },\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "mp2mp_vc",
+                        "{\n  \"type\": \"mp2mp_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"network_service\": \"<required: string>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"asns\": [\n    \"<optional: integer>\"\n  ],\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"ips\": [\n    \"<optional: string>\"\n  ],\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "p2mp_vc",
+                        "{\n  \"type\": \"p2mp_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"network_service\": \"<required: string>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"role\": \"<optional: one of root, leaf>\",\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "p2p_vc",
+                        "{\n  \"type\": \"p2p_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"network_service\": \"<required: string>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                ],
+            })
+        }
+        "network_service_configs_destroy" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"decommission_at\": \"<optional: string (date)>\"\n}",
+                by_type: &[],
+            })
+        }
+        "network_service_configs_partial_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"cloud_vc\": {\n    \"type\": \"cloud_vc\",\n    \"availability_zone\": \"<optional: string>\",\n    \"billing_account\": \"<optional: string>\",\n    \"cloud_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\",\n      \"peering_type\": \"<optional: string, or null>\",\n      \"vlan\": \"<optional: integer, or null>\"\n    },\n    \"cloud_vlan\": \"<optional: integer, 1 to 4094, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"consuming_account\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"handover\": \"<optional: integer, at least 1>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"managing_account\": \"<optional: string>\",\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"role_assignments\": [\n      \"<optional: string>\"\n    ],\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"exchange_lan\": {\n    \"type\": \"exchange_lan\",\n    \"asns\": [\n      \"<optional: integer, 0 to 4294967295>\"\n    ],\n    \"availability_zone\": \"<optional: string>\",\n    \"billing_account\": \"<optional: string>\",\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"consumer_side_ready\": \"<optional: boolean>\",\n    \"consuming_account\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"listed\": \"<optional: boolean>\",\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"managing_account\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"role_assignments\": [\n      \"<optional: string>\"\n    ],\n    \"routing_function\": \"<optional: string>\",\n    \"shared_statistics\": {\n      \"policy\": \"<required: one of allow, deny; the members here are allow's>\",\n      \"accounts_denied\": [\n        \"<optional: string>\"\n      ],\n      \"nsc_available_capacity\": [\n        \"<optional: string>\"\n      ]\n    },\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"mp2mp_vc\": {\n    \"type\": \"mp2mp_vc\",\n    \"asns\": [\n      \"<optional: integer>\"\n    ],\n    \"billing_account\": \"<optional: string>\",\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"consuming_account\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"ips\": [\n      \"<optional: string>\"\n    ],\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"managing_account\": \"<optional: string>\",\n    \"network_service\": \"<optional: string>\",\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"role_assignments\": [\n      \"<optional: string>\"\n    ],\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"p2mp_vc\": {\n    \"type\": \"p2mp_vc\",\n    \"billing_account\": \"<optional: string>\",\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"consuming_account\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"managing_account\": \"<optional: string>\",\n    \"network_service\": \"<optional: string>\",\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"role\": \"<optional: one of root, leaf>\",\n    \"role_assignments\": [\n      \"<optional: string>\"\n    ],\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"p2p_vc\": {\n    \"type\": \"p2p_vc\",\n    \"billing_account\": \"<optional: string>\",\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"consuming_account\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"managing_account\": \"<optional: string>\",\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"role_assignments\": [\n      \"<optional: string>\"\n    ],\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  }\n}",
+                by_type: &[
+                    (
+                        "cloud_vc",
+                        "{\n  \"type\": \"cloud_vc\",\n  \"availability_zone\": \"<optional: string>\",\n  \"billing_account\": \"<optional: string>\",\n  \"cloud_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\",\n    \"peering_type\": \"<optional: string, or null>\",\n    \"vlan\": \"<optional: integer, or null>\"\n  },\n  \"cloud_vlan\": \"<optional: integer, 1 to 4094, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"handover\": \"<optional: integer, at least 1>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"managing_account\": \"<optional: string>\",\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"role_assignments\": [\n    \"<optional: string>\"\n  ],\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "exchange_lan",
+                        "{\n  \"type\": \"exchange_lan\",\n  \"asns\": [\n    \"<optional: integer, 0 to 4294967295>\"\n  ],\n  \"availability_zone\": \"<optional: string>\",\n  \"billing_account\": \"<optional: string>\",\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"consumer_side_ready\": \"<optional: boolean>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"listed\": \"<optional: boolean>\",\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"managing_account\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"role_assignments\": [\n    \"<optional: string>\"\n  ],\n  \"routing_function\": \"<optional: string>\",\n  \"shared_statistics\": {\n    \"policy\": \"<required: one of allow, deny; the members here are allow's>\",\n    \"accounts_denied\": [\n      \"<optional: string>\"\n    ],\n    \"nsc_available_capacity\": [\n      \"<optional: string>\"\n    ]\n  },\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "mp2mp_vc",
+                        "{\n  \"type\": \"mp2mp_vc\",\n  \"asns\": [\n    \"<optional: integer>\"\n  ],\n  \"billing_account\": \"<optional: string>\",\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"ips\": [\n    \"<optional: string>\"\n  ],\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"managing_account\": \"<optional: string>\",\n  \"network_service\": \"<optional: string>\",\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"role_assignments\": [\n    \"<optional: string>\"\n  ],\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "p2mp_vc",
+                        "{\n  \"type\": \"p2mp_vc\",\n  \"billing_account\": \"<optional: string>\",\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"managing_account\": \"<optional: string>\",\n  \"network_service\": \"<optional: string>\",\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"role\": \"<optional: one of root, leaf>\",\n  \"role_assignments\": [\n    \"<optional: string>\"\n  ],\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "p2p_vc",
+                        "{\n  \"type\": \"p2p_vc\",\n  \"billing_account\": \"<optional: string>\",\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"managing_account\": \"<optional: string>\",\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"role_assignments\": [\n    \"<optional: string>\"\n  ],\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                ],
+            })
+        }
+        "network_service_configs_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"cloud_vc\": {\n    \"type\": \"cloud_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"cloud_vlan\": \"<required: integer, 1 to 4094, or null>\",\n    \"consuming_account\": \"<required: string>\",\n    \"handover\": \"<required: integer, at least 1>\",\n    \"managing_account\": \"<required: string>\",\n    \"role_assignments\": [\n      \"<required: string>\"\n    ],\n    \"availability_zone\": \"<optional: string>\",\n    \"cloud_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\",\n      \"peering_type\": \"<optional: string, or null>\",\n      \"vlan\": \"<optional: integer, or null>\"\n    },\n    \"connection\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"exchange_lan\": {\n    \"type\": \"exchange_lan\",\n    \"asns\": [\n      \"<required: integer, 0 to 4294967295>\"\n    ],\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"listed\": \"<required: boolean>\",\n    \"managing_account\": \"<required: string>\",\n    \"role_assignments\": [\n      \"<required: string>\"\n    ],\n    \"availability_zone\": \"<optional: string>\",\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"consumer_side_ready\": \"<optional: boolean>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"routing_function\": \"<optional: string>\",\n    \"shared_statistics\": {\n      \"policy\": \"<required: one of allow, deny; the members here are allow's>\",\n      \"accounts_denied\": [\n        \"<optional: string>\"\n      ],\n      \"nsc_available_capacity\": [\n        \"<optional: string>\"\n      ]\n    },\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"mp2mp_vc\": {\n    \"type\": \"mp2mp_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"network_service\": \"<required: string>\",\n    \"role_assignments\": [\n      \"<required: string>\"\n    ],\n    \"asns\": [\n      \"<optional: integer>\"\n    ],\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"ips\": [\n      \"<optional: string>\"\n    ],\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"p2mp_vc\": {\n    \"type\": \"p2mp_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"network_service\": \"<required: string>\",\n    \"role_assignments\": [\n      \"<required: string>\"\n    ],\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"role\": \"<optional: one of root, leaf>\",\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  },\n  \"p2p_vc\": {\n    \"type\": \"p2p_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"role_assignments\": [\n      \"<required: string>\"\n    ],\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"connection\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"l3_config\": {\n      \"bfd\": \"<optional: boolean, or null>\",\n      \"bgp_address_family\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n      \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n      \"bgp_password\": \"<optional: string, or null>\",\n      \"local_address\": \"<optional: string, or null>\",\n      \"local_address_primary\": \"<optional: string, or null>\",\n      \"local_address_secondary\": \"<optional: string, or null>\",\n      \"local_asn\": \"<optional: integer, or null>\"\n    },\n    \"macs\": [\n      \"<optional: string>\"\n    ],\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"routing_function\": \"<optional: string>\",\n    \"vlan_config\": {\n      \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n      \"vlan\": \"<required: integer, 1 to 4094>\",\n      \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n    }\n  }\n}",
+                by_type: &[
+                    (
+                        "cloud_vc",
+                        "{\n  \"type\": \"cloud_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"cloud_vlan\": \"<required: integer, 1 to 4094, or null>\",\n  \"consuming_account\": \"<required: string>\",\n  \"handover\": \"<required: integer, at least 1>\",\n  \"managing_account\": \"<required: string>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"availability_zone\": \"<optional: string>\",\n  \"cloud_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\",\n    \"peering_type\": \"<optional: string, or null>\",\n    \"vlan\": \"<optional: integer, or null>\"\n  },\n  \"connection\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "exchange_lan",
+                        "{\n  \"type\": \"exchange_lan\",\n  \"asns\": [\n    \"<required: integer, 0 to 4294967295>\"\n  ],\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"listed\": \"<required: boolean>\",\n  \"managing_account\": \"<required: string>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"availability_zone\": \"<optional: string>\",\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"consumer_side_ready\": \"<optional: boolean>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"routing_function\": \"<optional: string>\",\n  \"shared_statistics\": {\n    \"policy\": \"<required: one of allow, deny; the members here are allow's>\",\n    \"accounts_denied\": [\n      \"<optional: string>\"\n    ],\n    \"nsc_available_capacity\": [\n      \"<optional: string>\"\n    ]\n  },\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "mp2mp_vc",
+                        "{\n  \"type\": \"mp2mp_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"network_service\": \"<required: string>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"asns\": [\n    \"<optional: integer>\"\n  ],\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"ips\": [\n    \"<optional: string>\"\n  ],\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "p2mp_vc",
+                        "{\n  \"type\": \"p2mp_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"network_service\": \"<required: string>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"role\": \"<optional: one of root, leaf>\",\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                    (
+                        "p2p_vc",
+                        "{\n  \"type\": \"p2p_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"role_assignments\": [\n    \"<required: string>\"\n  ],\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"connection\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"l3_config\": {\n    \"bfd\": \"<optional: boolean, or null>\",\n    \"bgp_address_family\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_primary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_address_secondary\": \"<optional: string, or null>\",\n    \"bgp_neighbor_asn\": \"<optional: integer, or null>\",\n    \"bgp_password\": \"<optional: string, or null>\",\n    \"local_address\": \"<optional: string, or null>\",\n    \"local_address_primary\": \"<optional: string, or null>\",\n    \"local_address_secondary\": \"<optional: string, or null>\",\n    \"local_asn\": \"<optional: integer, or null>\"\n  },\n  \"macs\": [\n    \"<optional: string>\"\n  ],\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"routing_function\": \"<optional: string>\",\n  \"vlan_config\": {\n    \"vlan_type\": \"<required: one of dot1q, port, qinq; the members here are dot1q's>\",\n    \"vlan\": \"<required: integer, 1 to 4094>\",\n    \"vlan_ethertype\": \"<optional: one of 0x8100, 0x88a8, 0x9100>\"\n  }\n}",
+                    ),
+                ],
+            })
+        }
+        "network_services_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"cloud_vc\": {\n    \"type\": \"cloud_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"cloud_key\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"product_offering\": \"<required: string>\",\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\"\n  },\n  \"mp2mp_vc\": {\n    \"type\": \"mp2mp_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"product_offering\": \"<required: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"display_name\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"name\": \"<optional: string, at most 40 characters>\",\n    \"public\": \"<optional: boolean>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"subnet_v4\": \"<optional: string>\",\n    \"subnet_v6\": \"<optional: string>\"\n  },\n  \"p2mp_vc\": {\n    \"type\": \"p2mp_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"product_offering\": \"<required: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"display_name\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"name\": \"<optional: string, at most 40 characters>\",\n    \"public\": \"<optional: boolean>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\"\n  },\n  \"p2p_vc\": {\n    \"type\": \"p2p_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"joining_member_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"product_offering\": \"<required: string>\",\n    \"availability_zones\": [\n      \"<optional: string>\"\n    ],\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"display_name\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\"\n  }\n}",
+                by_type: &[
+                    (
+                        "cloud_vc",
+                        "{\n  \"type\": \"cloud_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"cloud_key\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"product_offering\": \"<required: string>\",\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\"\n}",
+                    ),
+                    (
+                        "mp2mp_vc",
+                        "{\n  \"type\": \"mp2mp_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"product_offering\": \"<required: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"display_name\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"name\": \"<optional: string, at most 40 characters>\",\n  \"public\": \"<optional: boolean>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"subnet_v4\": \"<optional: string>\",\n  \"subnet_v6\": \"<optional: string>\"\n}",
+                    ),
+                    (
+                        "p2mp_vc",
+                        "{\n  \"type\": \"p2mp_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"product_offering\": \"<required: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"display_name\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"name\": \"<optional: string, at most 40 characters>\",\n  \"public\": \"<optional: boolean>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\"\n}",
+                    ),
+                    (
+                        "p2p_vc",
+                        "{\n  \"type\": \"p2p_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"joining_member_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"product_offering\": \"<required: string>\",\n  \"availability_zones\": [\n    \"<optional: string>\"\n  ],\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"display_name\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\"\n}",
+                    ),
+                ],
+            })
+        }
+        "network_services_destroy" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"decommission_at\": \"<optional: string (date)>\"\n}",
+                by_type: &[],
+            })
+        }
+        "network_services_partial_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"cloud_vc\": {\n    \"type\": \"cloud_vc\",\n    \"billing_account\": \"<optional: string>\",\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"cloud_key\": \"<optional: string>\",\n    \"consuming_account\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"managing_account\": \"<optional: string>\",\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\"\n  },\n  \"mp2mp_vc\": {\n    \"type\": \"mp2mp_vc\",\n    \"billing_account\": \"<optional: string>\",\n    \"consuming_account\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"display_name\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"managing_account\": \"<optional: string>\",\n    \"name\": \"<optional: string, at most 40 characters>\",\n    \"product_offering\": \"<optional: string>\",\n    \"public\": \"<optional: boolean>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"subnet_v4\": \"<optional: string>\",\n    \"subnet_v6\": \"<optional: string>\"\n  },\n  \"p2mp_vc\": {\n    \"type\": \"p2mp_vc\",\n    \"billing_account\": \"<optional: string>\",\n    \"consuming_account\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"display_name\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"managing_account\": \"<optional: string>\",\n    \"name\": \"<optional: string, at most 40 characters>\",\n    \"product_offering\": \"<optional: string>\",\n    \"public\": \"<optional: boolean>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\"\n  },\n  \"p2p_vc\": {\n    \"type\": \"p2p_vc\",\n    \"availability_zones\": [\n      \"<optional: string>\"\n    ],\n    \"billing_account\": \"<optional: string>\",\n    \"consuming_account\": \"<optional: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"display_name\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"joining_member_account\": \"<optional: string>\",\n    \"managing_account\": \"<optional: string>\",\n    \"product_offering\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\"\n  }\n}",
+                by_type: &[
+                    (
+                        "cloud_vc",
+                        "{\n  \"type\": \"cloud_vc\",\n  \"billing_account\": \"<optional: string>\",\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"cloud_key\": \"<optional: string>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"managing_account\": \"<optional: string>\",\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\"\n}",
+                    ),
+                    (
+                        "mp2mp_vc",
+                        "{\n  \"type\": \"mp2mp_vc\",\n  \"billing_account\": \"<optional: string>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"display_name\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"managing_account\": \"<optional: string>\",\n  \"name\": \"<optional: string, at most 40 characters>\",\n  \"product_offering\": \"<optional: string>\",\n  \"public\": \"<optional: boolean>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"subnet_v4\": \"<optional: string>\",\n  \"subnet_v6\": \"<optional: string>\"\n}",
+                    ),
+                    (
+                        "p2mp_vc",
+                        "{\n  \"type\": \"p2mp_vc\",\n  \"billing_account\": \"<optional: string>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"display_name\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"managing_account\": \"<optional: string>\",\n  \"name\": \"<optional: string, at most 40 characters>\",\n  \"product_offering\": \"<optional: string>\",\n  \"public\": \"<optional: boolean>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\"\n}",
+                    ),
+                    (
+                        "p2p_vc",
+                        "{\n  \"type\": \"p2p_vc\",\n  \"availability_zones\": [\n    \"<optional: string>\"\n  ],\n  \"billing_account\": \"<optional: string>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"display_name\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"joining_member_account\": \"<optional: string>\",\n  \"managing_account\": \"<optional: string>\",\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\"\n}",
+                    ),
+                ],
+            })
+        }
+        "network_services_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"cloud_vc\": {\n    \"type\": \"cloud_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"cloud_key\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"product_offering\": \"<required: string>\",\n    \"capacity\": \"<optional: integer, at least 1, or null>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\"\n  },\n  \"mp2mp_vc\": {\n    \"type\": \"mp2mp_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"product_offering\": \"<required: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"display_name\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"name\": \"<optional: string, at most 40 characters>\",\n    \"public\": \"<optional: boolean>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\",\n    \"subnet_v4\": \"<optional: string>\",\n    \"subnet_v6\": \"<optional: string>\"\n  },\n  \"p2mp_vc\": {\n    \"type\": \"p2mp_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"product_offering\": \"<required: string>\",\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"display_name\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"name\": \"<optional: string, at most 40 characters>\",\n    \"public\": \"<optional: boolean>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\"\n  },\n  \"p2p_vc\": {\n    \"type\": \"p2p_vc\",\n    \"billing_account\": \"<required: string>\",\n    \"consuming_account\": \"<required: string>\",\n    \"joining_member_account\": \"<required: string>\",\n    \"managing_account\": \"<required: string>\",\n    \"product_offering\": \"<required: string>\",\n    \"availability_zones\": [\n      \"<optional: string>\"\n    ],\n    \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"display_name\": \"<optional: string>\",\n    \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n    \"id\": \"<optional: string>\",\n    \"purchase_order\": \"<optional: string, at most 80 characters>\"\n  }\n}",
+                by_type: &[
+                    (
+                        "cloud_vc",
+                        "{\n  \"type\": \"cloud_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"cloud_key\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"product_offering\": \"<required: string>\",\n  \"capacity\": \"<optional: integer, at least 1, or null>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\"\n}",
+                    ),
+                    (
+                        "mp2mp_vc",
+                        "{\n  \"type\": \"mp2mp_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"product_offering\": \"<required: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"display_name\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"name\": \"<optional: string, at most 40 characters>\",\n  \"public\": \"<optional: boolean>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\",\n  \"subnet_v4\": \"<optional: string>\",\n  \"subnet_v6\": \"<optional: string>\"\n}",
+                    ),
+                    (
+                        "p2mp_vc",
+                        "{\n  \"type\": \"p2mp_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"product_offering\": \"<required: string>\",\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"display_name\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"name\": \"<optional: string, at most 40 characters>\",\n  \"public\": \"<optional: boolean>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\"\n}",
+                    ),
+                    (
+                        "p2p_vc",
+                        "{\n  \"type\": \"p2p_vc\",\n  \"billing_account\": \"<required: string>\",\n  \"consuming_account\": \"<required: string>\",\n  \"joining_member_account\": \"<required: string>\",\n  \"managing_account\": \"<required: string>\",\n  \"product_offering\": \"<required: string>\",\n  \"availability_zones\": [\n    \"<optional: string>\"\n  ],\n  \"contract_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"display_name\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string, at most 128 characters, or null>\",\n  \"id\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string, at most 80 characters>\"\n}",
+                    ),
+                ],
+            })
+        }
+        "port_reservations_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"connecting_party\": \"<optional: string>\",\n  \"connection\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string>\",\n  \"cross_connect_id\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string>\",\n  \"id\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string>\",\n  \"subscriber_side_demarc\": \"<optional: string>\"\n}",
+                by_type: &[],
+            })
+        }
+        "port_reservations_destroy" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"decommission_at\": \"<optional: string (date)>\"\n}",
+                by_type: &[],
+            })
+        }
+        "port_reservations_partial_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"connecting_party\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string>\",\n  \"cross_connect_id\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string>\",\n  \"id\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string>\",\n  \"subscriber_side_demarc\": \"<optional: string>\"\n}",
+                by_type: &[],
+            })
+        }
+        "port_reservations_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"connecting_party\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string>\",\n  \"cross_connect_id\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string>\",\n  \"id\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string>\",\n  \"subscriber_side_demarc\": \"<optional: string>\"\n}",
+                by_type: &[],
+            })
+        }
+        "role_assignments_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"contact\": \"<required: string>\",\n  \"role\": \"<required: string>\"\n}",
+                by_type: &[],
+            })
+        }
+        "routing_functions_create" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"asn\": \"<optional: integer>\",\n  \"billing_account\": \"<optional: string>\",\n  \"capacity\": \"<optional: integer>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string>\",\n  \"id\": \"<optional: string>\",\n  \"managing_account\": \"<optional: string>\",\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string>\"\n}",
+                by_type: &[],
+            })
+        }
+        "routing_functions_destroy" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"decommission_at\": \"<optional: string (date)>\"\n}",
+                by_type: &[],
+            })
+        }
+        "routing_functions_partial_update" => {
+            Some(BodyTemplate {
+                skeleton: "{\n  \"asn\": \"<optional: integer>\",\n  \"billing_account\": \"<optional: string>\",\n  \"capacity\": \"<optional: integer>\",\n  \"consuming_account\": \"<optional: string>\",\n  \"contract_ref\": \"<optional: string>\",\n  \"external_ref\": \"<optional: string>\",\n  \"id\": \"<optional: string>\",\n  \"managing_account\": \"<optional: string>\",\n  \"product_offering\": \"<optional: string>\",\n  \"purchase_order\": \"<optional: string>\"\n}",
+                by_type: &[],
+            })
+        }
+        _ => None,
+    }
+}
+/// The help of a body member's flag (type, required, enum values,
+/// constraints, the spec's description), by the member's name.
+pub fn member_help(operation_id: &str, member: &str) -> Option<&'static str> {
+    match (operation_id, member) {
+        ("accounts_create", "address") => Some("required: object"),
+        ("accounts_create", "billing_information") => Some("optional: object"),
+        ("accounts_create", "discoverable") => Some("optional: boolean"),
+        ("accounts_create", "external_ref") => {
+            Some("optional: string, at most 80 characters, or null")
+        }
+        ("accounts_create", "id") => Some("optional: string"),
+        ("accounts_create", "legal_name") => {
+            Some("optional: string, at most 80 characters, or null")
+        }
+        ("accounts_create", "managing_account") => Some("optional: string, or null"),
+        ("accounts_create", "metro_area_network_presence") => {
+            Some("optional: list of string, or null")
+        }
+        ("accounts_create", "name") => Some("required: string, at most 80 characters"),
+        ("accounts_partial_update", "address") => Some("optional: object"),
+        ("accounts_partial_update", "billing_information") => Some("optional: object"),
+        ("accounts_partial_update", "discoverable") => Some("optional: boolean"),
+        ("accounts_partial_update", "external_ref") => {
+            Some("optional: string, at most 80 characters, or null")
+        }
+        ("accounts_partial_update", "id") => Some("optional: string"),
+        ("accounts_partial_update", "legal_name") => {
+            Some("optional: string, at most 80 characters, or null")
+        }
+        ("accounts_partial_update", "managing_account") => {
+            Some("optional: string, or null")
+        }
+        ("accounts_partial_update", "metro_area_network_presence") => {
+            Some("optional: list of string, or null")
+        }
+        ("accounts_partial_update", "name") => {
+            Some("optional: string, at most 80 characters")
+        }
+        ("accounts_update", "address") => Some("required: object"),
+        ("accounts_update", "billing_information") => Some("optional: object"),
+        ("accounts_update", "discoverable") => Some("optional: boolean"),
+        ("accounts_update", "external_ref") => {
+            Some("optional: string, at most 80 characters, or null")
+        }
+        ("accounts_update", "id") => Some("optional: string"),
+        ("accounts_update", "legal_name") => {
+            Some("optional: string, at most 80 characters, or null")
+        }
+        ("accounts_update", "managing_account") => Some("optional: string, or null"),
+        ("accounts_update", "metro_area_network_presence") => {
+            Some("required: list of string")
+        }
+        ("accounts_update", "name") => Some("required: string, at most 80 characters"),
+        ("auth_token_create", "api_key") => {
+            Some("required: string, exactly 16 characters")
+        }
+        ("auth_token_create", "api_secret") => {
+            Some("required: string, exactly 86 characters")
+        }
+        ("auth_token_refresh", "refresh_token") => Some("required: string"),
+        ("connections_create", "billing_account") => Some("required: string"),
+        ("connections_create", "connecting_party") => Some("optional: string"),
+        ("connections_create", "consuming_account") => Some("required: string"),
+        ("connections_create", "contract_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("connections_create", "external_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("connections_create", "id") => Some("optional: string"),
+        ("connections_create", "lacp_timeout") => {
+            Some("optional: one of slow, fast, or null")
+        }
+        ("connections_create", "managing_account") => Some("required: string"),
+        ("connections_create", "mode") => {
+            Some("required: one of lag_lacp, lag_static, flex_ethernet, standalone")
+        }
+        ("connections_create", "port_quantity") => Some("optional: integer"),
+        ("connections_create", "product_offering") => Some("optional: string"),
+        ("connections_create", "purchase_order") => {
+            Some("optional: string, at most 80 characters")
+        }
+        ("connections_create", "role_assignments") => Some("required: list of string"),
+        ("connections_create", "speed") => Some("optional: integer, at least 0, or null"),
+        ("connections_create", "subscriber_side_demarcs") => {
+            Some("optional: list of string, or null")
+        }
+        ("connections_destroy", "decommission_at") => Some("optional: string (date)"),
+        ("connections_partial_update", "billing_account") => Some("optional: string"),
+        ("connections_partial_update", "consuming_account") => Some("optional: string"),
+        ("connections_partial_update", "contract_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("connections_partial_update", "external_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("connections_partial_update", "id") => Some("optional: string"),
+        ("connections_partial_update", "lacp_timeout") => {
+            Some("optional: one of slow, fast, or null")
+        }
+        ("connections_partial_update", "managing_account") => Some("optional: string"),
+        ("connections_partial_update", "mode") => {
+            Some("optional: one of lag_lacp, lag_static, flex_ethernet, standalone")
+        }
+        ("connections_partial_update", "product_offering") => Some("optional: string"),
+        ("connections_partial_update", "purchase_order") => {
+            Some("optional: string, at most 80 characters")
+        }
+        ("connections_partial_update", "role_assignments") => {
+            Some("optional: list of string, or null")
+        }
+        ("connections_partial_update", "speed") => {
+            Some("optional: integer, at least 0, or null")
+        }
+        ("connections_update", "billing_account") => Some("required: string"),
+        ("connections_update", "consuming_account") => Some("required: string"),
+        ("connections_update", "contract_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("connections_update", "external_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("connections_update", "id") => Some("optional: string"),
+        ("connections_update", "lacp_timeout") => {
+            Some("optional: one of slow, fast, or null")
+        }
+        ("connections_update", "managing_account") => Some("required: string"),
+        ("connections_update", "mode") => {
+            Some("required: one of lag_lacp, lag_static, flex_ethernet, standalone")
+        }
+        ("connections_update", "product_offering") => Some("optional: string"),
+        ("connections_update", "purchase_order") => {
+            Some("optional: string, at most 80 characters")
+        }
+        ("connections_update", "role_assignments") => Some("required: list of string"),
+        ("connections_update", "speed") => Some("optional: integer, at least 0, or null"),
+        ("contacts_create", "consuming_account") => Some("required: string"),
+        ("contacts_create", "email") => {
+            Some("optional: string, at most 80 characters, or null")
+        }
+        ("contacts_create", "external_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("contacts_create", "id") => Some("optional: string"),
+        ("contacts_create", "managing_account") => Some("required: string"),
+        ("contacts_create", "name") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("contacts_create", "telephone") => {
+            Some("optional: string, at most 40 characters, or null")
+        }
+        ("contacts_partial_update", "consuming_account") => Some("optional: string"),
+        ("contacts_partial_update", "email") => {
+            Some("optional: string, at most 80 characters, or null")
+        }
+        ("contacts_partial_update", "external_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("contacts_partial_update", "id") => Some("optional: string"),
+        ("contacts_partial_update", "managing_account") => Some("optional: string"),
+        ("contacts_partial_update", "name") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("contacts_partial_update", "telephone") => {
+            Some("optional: string, at most 40 characters, or null")
+        }
+        ("contacts_update", "consuming_account") => Some("required: string"),
+        ("contacts_update", "email") => {
+            Some("optional: string, at most 80 characters, or null")
+        }
+        ("contacts_update", "external_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("contacts_update", "id") => Some("optional: string"),
+        ("contacts_update", "managing_account") => Some("required: string"),
+        ("contacts_update", "name") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("contacts_update", "telephone") => {
+            Some("optional: string, at most 40 characters, or null")
+        }
+        ("ips_create", "address") => Some("required: string"),
+        ("ips_create", "consuming_account") => Some("required: string"),
+        ("ips_create", "external_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("ips_create", "fqdn") => {
+            Some("optional: string, at most 100 characters, or null")
+        }
+        ("ips_create", "id") => Some("optional: string"),
+        ("ips_create", "managing_account") => Some("required: string"),
+        ("ips_create", "prefix_length") => Some("required: integer, 0 to 128"),
+        ("ips_create", "valid_not_after") => {
+            Some("optional: string (date-time), or null")
+        }
+        ("ips_create", "valid_not_before") => {
+            Some("optional: string (date-time), or null")
+        }
+        ("ips_create", "version") => Some("required: integer"),
+        ("ips_partial_update", "address") => Some("optional: string"),
+        ("ips_partial_update", "consuming_account") => Some("optional: string"),
+        ("ips_partial_update", "external_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("ips_partial_update", "fqdn") => {
+            Some("optional: string, at most 100 characters, or null")
+        }
+        ("ips_partial_update", "id") => Some("optional: string"),
+        ("ips_partial_update", "managing_account") => Some("optional: string"),
+        ("ips_partial_update", "prefix_length") => Some("optional: integer, 0 to 128"),
+        ("ips_partial_update", "valid_not_after") => {
+            Some("optional: string (date-time), or null")
+        }
+        ("ips_partial_update", "valid_not_before") => {
+            Some("optional: string (date-time), or null")
+        }
+        ("ips_partial_update", "version") => Some("optional: integer"),
+        ("ips_update", "address") => Some("required: string"),
+        ("ips_update", "consuming_account") => Some("required: string"),
+        ("ips_update", "external_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("ips_update", "fqdn") => {
+            Some("optional: string, at most 100 characters, or null")
+        }
+        ("ips_update", "id") => Some("optional: string"),
+        ("ips_update", "managing_account") => Some("required: string"),
+        ("ips_update", "prefix_length") => Some("required: integer, 0 to 128"),
+        ("ips_update", "valid_not_after") => {
+            Some("optional: string (date-time), or null")
+        }
+        ("ips_update", "valid_not_before") => {
+            Some("optional: string (date-time), or null")
+        }
+        ("ips_update", "version") => Some("required: integer"),
+        ("macs_create", "address") => Some("required: string"),
+        ("macs_create", "consuming_account") => Some("required: string"),
+        ("macs_create", "external_ref") => {
+            Some("optional: string, at most 128 characters, or null")
+        }
+        ("macs_create", "id") => Some("optional: string"),
+        ("macs_create", "managing_account") => Some("required: string"),
+        ("macs_create", "valid_not_after") => {
+            Some("optional: string (date-time), or null")
+        }
+        ("macs_create", "valid_not_before") => {
+            Some("optional: string (date-time), or null")
+        }
+        ("network_service_change_request_create", "capacity") => {
+            Some("optional: integer, at least 1, or null")
+        }
+        ("network_service_change_request_create", "product_offering") => {
+            Some("required: string")
+        }
+        ("network_service_configs_destroy", "decommission_at") => {
+            Some("optional: string (date)")
+        }
+        ("network_services_destroy", "decommission_at") => {
+            Some("optional: string (date)")
+        }
+        ("port_reservations_create", "connecting_party") => Some("optional: string"),
+        ("port_reservations_create", "connection") => Some("optional: string"),
+        ("port_reservations_create", "contract_ref") => Some("optional: string"),
+        ("port_reservations_create", "cross_connect_id") => Some("optional: string"),
+        ("port_reservations_create", "external_ref") => Some("optional: string"),
+        ("port_reservations_create", "id") => Some("optional: string"),
+        ("port_reservations_create", "purchase_order") => Some("optional: string"),
+        ("port_reservations_create", "subscriber_side_demarc") => {
+            Some("optional: string")
+        }
+        ("port_reservations_destroy", "decommission_at") => {
+            Some("optional: string (date)")
+        }
+        ("port_reservations_partial_update", "connecting_party") => {
+            Some("optional: string")
+        }
+        ("port_reservations_partial_update", "contract_ref") => Some("optional: string"),
+        ("port_reservations_partial_update", "cross_connect_id") => {
+            Some("optional: string")
+        }
+        ("port_reservations_partial_update", "external_ref") => Some("optional: string"),
+        ("port_reservations_partial_update", "id") => Some("optional: string"),
+        ("port_reservations_partial_update", "purchase_order") => {
+            Some("optional: string")
+        }
+        ("port_reservations_partial_update", "subscriber_side_demarc") => {
+            Some("optional: string")
+        }
+        ("port_reservations_update", "connecting_party") => Some("optional: string"),
+        ("port_reservations_update", "contract_ref") => Some("optional: string"),
+        ("port_reservations_update", "cross_connect_id") => Some("optional: string"),
+        ("port_reservations_update", "external_ref") => Some("optional: string"),
+        ("port_reservations_update", "id") => Some("optional: string"),
+        ("port_reservations_update", "purchase_order") => Some("optional: string"),
+        ("port_reservations_update", "subscriber_side_demarc") => {
+            Some("optional: string")
+        }
+        ("role_assignments_create", "contact") => Some("required: string"),
+        ("role_assignments_create", "role") => Some("required: string"),
+        ("routing_functions_create", "asn") => Some("optional: integer"),
+        ("routing_functions_create", "billing_account") => Some("optional: string"),
+        ("routing_functions_create", "capacity") => Some("optional: integer"),
+        ("routing_functions_create", "consuming_account") => Some("optional: string"),
+        ("routing_functions_create", "contract_ref") => Some("optional: string"),
+        ("routing_functions_create", "external_ref") => Some("optional: string"),
+        ("routing_functions_create", "id") => Some("optional: string"),
+        ("routing_functions_create", "managing_account") => Some("optional: string"),
+        ("routing_functions_create", "product_offering") => Some("optional: string"),
+        ("routing_functions_create", "purchase_order") => Some("optional: string"),
+        ("routing_functions_destroy", "decommission_at") => {
+            Some("optional: string (date)")
+        }
+        ("routing_functions_partial_update", "asn") => Some("optional: integer"),
+        ("routing_functions_partial_update", "billing_account") => {
+            Some("optional: string")
+        }
+        ("routing_functions_partial_update", "capacity") => Some("optional: integer"),
+        ("routing_functions_partial_update", "consuming_account") => {
+            Some("optional: string")
+        }
+        ("routing_functions_partial_update", "contract_ref") => Some("optional: string"),
+        ("routing_functions_partial_update", "external_ref") => Some("optional: string"),
+        ("routing_functions_partial_update", "id") => Some("optional: string"),
+        ("routing_functions_partial_update", "managing_account") => {
+            Some("optional: string")
+        }
+        ("routing_functions_partial_update", "product_offering") => {
+            Some("optional: string")
+        }
+        ("routing_functions_partial_update", "purchase_order") => {
+            Some("optional: string")
         }
         _ => None,
     }

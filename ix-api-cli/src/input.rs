@@ -16,6 +16,45 @@ pub fn read_body(path: &Path) -> std::io::Result<String> {
     }
 }
 
+/// The id of the object an operation is on: `--id ID`, or the first
+/// positional argument (`ix-api connections read 58`); clap has made sure
+/// there is one at most. `None` for an operation on no object.
+pub fn object_id(matches: &clap::ArgMatches) -> Option<&String> {
+    let named = |name: &str| matches.try_get_one::<String>(name).ok().flatten();
+    named("id").or_else(|| named("object-id"))
+}
+
+/// Whether `text` is a placeholder of a `--template` skeleton
+/// (`"<required: string>"`, `"<optional: integer, at least 1>"`), which
+/// must be replaced by a value before the body is sent.
+pub fn is_placeholder(text: &str) -> bool {
+    (text.starts_with("<required: ") || text.starts_with("<optional: ")) && text.ends_with('>')
+}
+
+/// Where `value` still holds a placeholder: `mode`, `vlan_config.vlan`,
+/// `asns[0]`.
+fn placeholders(value: &Value, at: &str, found: &mut Vec<String>) {
+    match value {
+        Value::String(text) if is_placeholder(text) => found.push(at.to_string()),
+        Value::Object(members) => {
+            for (name, member) in members {
+                let path = if at.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{at}.{name}")
+                };
+                placeholders(member, &path, found);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                placeholders(item, &format!("{at}[{index}]"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A list parameter, given as one comma-separated value (as IX-API sends
 /// it: `id=a,b,c`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +148,16 @@ where
         if let Some(property) = shapes.iter().find_map(|shape| shape.properties.get(member)) {
             object.insert(member.clone(), typed(raw, &resolve(&schema, property)));
         }
+    }
+    // A skeleton of `--template` filled in part (flags may fill the rest):
+    // its placeholders would go out as strings.
+    let mut left = Vec::new();
+    placeholders(&Value::Object(object.clone()), "", &mut left);
+    if !left.is_empty() {
+        return Err(usage(format!(
+            "the body still holds --template placeholders at {}; replace each with a value, or remove the optional ones",
+            left.join(", ")
+        )));
     }
     let Some(shape) = shapes.choose(&object) else {
         // A polymorphic body whose variant is not told: the decoding says.

@@ -6,6 +6,7 @@ mod cache;
 mod confirm;
 mod door;
 mod dry_run;
+mod examples;
 mod failure;
 mod fields;
 #[rustfmt::skip]
@@ -16,7 +17,10 @@ mod output;
 mod profile;
 mod request_lines;
 mod shared;
+mod template;
 mod tokens;
+#[cfg(test)]
+mod tree;
 mod waiting;
 
 use std::path::PathBuf;
@@ -60,7 +64,9 @@ from the command line. Tokens are kept per profile in
 $XDG_CACHE_HOME/ix-api/ (mode 0600).";
 
 fn command() -> Command {
-    let global = |arg: Arg| arg.global(true);
+    // Apart from each command's own flags in `--help`, as gh shows its
+    // inherited flags.
+    let global = |arg: Arg| arg.global(true).help_heading("Global options");
     Command::new("ix-api")
         .version(env!("CARGO_PKG_VERSION"))
         .about("IX-API from the command line: log in once, then call any operation")
@@ -249,6 +255,10 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
             script = bash_below_the_top(&script);
         }
         output::write_stdout(&script);
+        return Ok(());
+    }
+    // Before any login: it sends nothing.
+    if template::print(name, sub) {
         return Ok(());
     }
     let dirs = Directories::find()?;
@@ -558,7 +568,7 @@ async fn dry(
 /// (`ports 3`).
 fn subject(operation_id: &str, arguments: &ArgMatches) -> String {
     let (resource, _) = operations::name(operation_id);
-    match arguments.try_get_one::<String>("id").ok().flatten() {
+    match input::object_id(arguments) {
         Some(id) => format!("{resource} {id}"),
         None => resource,
     }

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use ix_api_client::spec::operations;
 
+use crate::examples::Verb;
 use crate::generated::{Cli, CliCommand};
 use crate::output::Printer;
 
@@ -96,26 +97,70 @@ fn exposed(command: &CliCommand) -> bool {
 
 /// The resource subcommands, each with its verbs.
 pub fn commands() -> Vec<clap::Command> {
-    let mut resources: BTreeMap<String, clap::Command> = BTreeMap::new();
+    let mut resources: BTreeMap<String, (clap::Command, Vec<Verb>)> = BTreeMap::new();
     for command in CliCommand::iter().filter(exposed) {
         let (resource, verb) = name(command.operation_id());
-        let group = resources.remove(&resource).unwrap_or_else(|| {
-            clap::Command::new(resource.clone())
+        let (group, mut verbs) = resources.remove(&resource).unwrap_or_else(|| {
+            let group = clap::Command::new(resource.clone())
                 .about(format!("IX-API operations on {resource}"))
-                .subcommand_required(true)
+                .subcommand_required(true);
+            (group, Vec::new())
         });
-        let mut operation = Cli::<Printer>::get_command(command)
-            .name(verb.clone())
-            .after_help(format!("IX-API operation: {}", command.operation_id()));
+        let mut operation =
+            member_help(Cli::<Printer>::get_command(command), command.operation_id())
+                .name(verb.clone())
+                .after_help(format!("IX-API operation: {}", command.operation_id()));
         // Only where the answer has a `state` to wait for.
         if let Some(states) = crate::generated::answer_states(command.operation_id())
             && WAITS.contains(&verb.as_str())
         {
             operation = operation.args(wait_arguments(states));
         }
-        resources.insert(resource, group.subcommand(operation));
+        // As `gh` and `kubectl` say them.
+        match verb.as_str() {
+            "read" => operation = operation.visible_alias("get"),
+            "destroy" => operation = operation.visible_alias("delete"),
+            _ => {}
+        }
+        verbs.push(Verb {
+            template: crate::generated::body_template(command.operation_id()),
+            states: crate::generated::answer_states(command.operation_id()),
+            about: operation
+                .get_about()
+                .map_or_else(String::new, ToString::to_string),
+            name: verb,
+            on_object: operation.get_arguments().any(|a| a.get_id() == "object-id"),
+            needs_more: operation
+                .get_arguments()
+                .any(|a| a.is_required_set() && a.get_id() != "object-id"),
+        });
+        resources.insert(resource, (group.subcommand(operation), verbs));
     }
-    resources.into_values().collect()
+    resources
+        .into_iter()
+        .map(|(resource, (group, verbs))| group.after_help(crate::examples::of(&resource, &verbs)))
+        .collect()
+}
+
+/// The body members' flags say what the spec says of each member: its
+/// type, whether the body requires it, its values, its constraints.
+fn member_help(mut operation: clap::Command, operation_id: &str) -> clap::Command {
+    let ids: Vec<String> = operation
+        .get_arguments()
+        .map(|arg| arg.get_id().to_string())
+        .collect();
+    for id in ids {
+        if let Some(help) = crate::generated::member_help(operation_id, &id.replace('-', "_")) {
+            // The help lists an enum's values already.
+            let listed = help.contains("one of ");
+            operation = operation.mut_arg(id, |arg| arg.help(help).hide_possible_values(listed));
+        } else if id == "id" && operation.get_arguments().any(|a| a.get_id() == "object-id") {
+            operation = operation.mut_arg(id, |arg| {
+                arg.help("The object's id (or as the first argument)")
+            });
+        }
+    }
+    operation
 }
 
 /// The operation a resource and verb name.

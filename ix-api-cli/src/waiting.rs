@@ -42,7 +42,7 @@ pub async fn until(
         .and_then(|object| object.get("id"))
         .and_then(Value::as_str)
         .map(str::to_string)
-        .or_else(|| arguments.get_one::<String>("id").cloned())
+        .or_else(|| crate::input::object_id(arguments).cloned())
         .ok_or_else(|| Failure::usage("--wait: the answer names no object to wait for"))?;
     let collection = template.split("/{").next().unwrap_or(template);
     let path = format!("{collection}/{id}");

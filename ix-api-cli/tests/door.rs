@@ -259,7 +259,10 @@ async fn paginate_gets_every_page_of_a_sandbox_list_as_one_array() {
         .lines()
         .filter(|line| line.starts_with("ix-api: GET /product-offerings "))
         .count();
-    assert_eq!(pages, count.div_ceil(3) + usize::from(count.is_multiple_of(3)));
+    assert_eq!(
+        pages,
+        count.div_ceil(3) + usize::from(count.is_multiple_of(3))
+    );
 
     let not_get = world
         .run(&["api", "POST", "/contacts", "--paginate"], true)

@@ -38,6 +38,12 @@ pub struct Shapes {
     /// answer's JSON, one object or the items of a list), for `--wait`;
     /// operations whose answer has no `state` are absent.
     pub states: std::collections::BTreeMap<String, Vec<String>>,
+    /// Operations on one object (`/connections/{id}`), whose id may also
+    /// be given positionally (`ix-api connections read 58`).
+    pub object_ids: BTreeSet<String>,
+    /// Operations with a JSON body → the values of its tag (`type`) when
+    /// it is polymorphic, else nothing: they take `--template [TYPE]`.
+    pub templates: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The values of `schema`'s `state` member, following `$ref`, `allOf` and
@@ -138,6 +144,9 @@ impl Shapes {
             if names.contains(&"page_limit") && names.contains(&"page_offset") {
                 shapes.paged.insert(id.clone());
             }
+            if operation.path.contains("{id}") {
+                shapes.object_ids.insert(id.replace('-', "_"));
+            }
             let answered: Vec<String> = operation
                 .responses()
                 .filter(|(status, _)| status.starts_with('2'))
@@ -170,9 +179,22 @@ pub fn rewrite(tokens: TokenStream, shapes: &Shapes) -> Result<syn::File, String
         raw_bodies: 0,
         paged: 0,
         bodies: 0,
+        templates: 0,
+        object_ids: 0,
+        current: None,
     };
     rewrite.visit_file_mut(&mut file);
     file.items.push(answer_states(shapes));
+    if rewrite.templates != shapes.templates.len() || rewrite.object_ids != shapes.object_ids.len()
+    {
+        return Err(format!(
+            "progenitor's CLI changed: {} of {} --template arguments, {} of {} positional ids",
+            rewrite.templates,
+            shapes.templates.len(),
+            rewrite.object_ids,
+            shapes.object_ids.len()
+        ));
+    }
     if rewrite.renamed == 0 || rewrite.readers == 0 || rewrite.bodies != rewrite.readers {
         return Err(format!(
             "progenitor's CLI changed: {} body arguments renamed, {} body readers replaced, {} bodies built by crate::input::body",
@@ -218,6 +240,19 @@ struct Rewrite<'s> {
     paged: usize,
     /// `--json` blocks replaced by `crate::input::body`.
     bodies: usize,
+    /// `--template` arguments added.
+    templates: usize,
+    /// Operations on one object given a positional id.
+    object_ids: usize,
+    /// The operation of the `cli_`/`execute_` function being rewritten.
+    current: Option<Function>,
+}
+
+/// Which of an operation's generated functions is being rewritten.
+#[derive(Clone, PartialEq)]
+enum Function {
+    Cli(String),
+    Execute(String),
 }
 
 /// The type `serde_json::from_str::<T>` decodes, wherever it is called.
@@ -248,6 +283,61 @@ fn is_vec_of_strings(tokens: &TokenStream) -> bool {
 }
 
 impl Rewrite<'_> {
+    /// `cli_<op>` of an operation with a JSON body gets `--template`; of an
+    /// operation on one object, the id as its first positional argument
+    /// (`--id` is then not required by itself: one of the two is, unless
+    /// `--template` is asked for).
+    fn template_and_id(&mut self, function: &mut syn::ImplItemFn, operation: &str) {
+        let Some(syn::Stmt::Expr(tail, None)) = function.block.stmts.last_mut() else {
+            return;
+        };
+        let template = self.shapes.templates.get(operation);
+        if let Some(types) = template {
+            let command = std::mem::replace(tail, syn::Expr::Verbatim(TokenStream::new()));
+            *tail = if types.is_empty() {
+                syn::parse_quote! {
+                    #command.arg(
+                        ::clap::Arg::new("template")
+                            .long("template")
+                            .action(::clap::ArgAction::SetTrue)
+                            .help("Print a skeleton of the JSON body to fill in for --json, and send nothing"),
+                    )
+                }
+            } else {
+                syn::parse_quote! {
+                    #command.arg(
+                        ::clap::Arg::new("template")
+                            .long("template")
+                            .value_name("TYPE")
+                            .num_args(0..=1)
+                            .value_parser([#(#types),*])
+                            .help("Print a skeleton of the JSON body of each TYPE, or of the TYPE named, to fill in for --json, and send nothing"),
+                    )
+                }
+            };
+            self.templates += 1;
+        }
+        if self.shapes.object_ids.contains(operation) {
+            let unless: Vec<&str> = if template.is_some() {
+                vec!["id", "template"]
+            } else {
+                vec!["id"]
+            };
+            let command = std::mem::replace(tail, syn::Expr::Verbatim(TokenStream::new()));
+            *tail = syn::parse_quote! {
+                #command.arg(
+                    ::clap::Arg::new("object-id")
+                        .value_name("ID")
+                        .value_parser(::clap::value_parser!(::std::string::String))
+                        .required_unless_present_any([#(#unless),*])
+                        .conflicts_with("id")
+                        .help("The object's id (or --id)"),
+                )
+            };
+            self.object_ids += 1;
+        }
+    }
+
     /// `cli_<op>` of a raw-body operation gets `--file`.
     fn file_argument(&mut self, function: &mut syn::ImplItemFn, operation: &str) {
         if !self.shapes.raw_bodies.contains(operation) {
@@ -327,11 +417,15 @@ impl VisitMut for Rewrite<'_> {
         if let Some(operation) = name.strip_prefix("cli_") {
             let operation = operation.to_string();
             self.file_argument(function, &operation);
+            self.template_and_id(function, &operation);
+            self.current = Some(Function::Cli(operation));
         } else if let Some(operation) = name.strip_prefix("execute_") {
             let operation = operation.to_string();
             self.execute(function, &operation);
+            self.current = Some(Function::Execute(operation));
         }
         visit_mut::visit_impl_item_fn_mut(self, function);
+        self.current = None;
         self.body(&mut function.block);
     }
 
@@ -363,6 +457,16 @@ impl VisitMut for Rewrite<'_> {
     /// Drops `.arg(--json-body-template)`: progenitor declares it with a
     /// placeholder help text and never reads it.
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        // The object's id, given as `--id` or positionally.
+        if let (Some(Function::Execute(operation)), syn::Expr::MethodCall(call)) =
+            (&self.current, &*expr)
+            && self.shapes.object_ids.contains(operation)
+            && call.method == "get_one"
+            && quote::quote!(#call).to_string().ends_with("(\"id\")")
+        {
+            *expr = syn::parse_quote!(crate::input::object_id(matches));
+            return;
+        }
         if let syn::Expr::MethodCall(call) = expr {
             let template = call.method == "arg"
                 && call.args.iter().any(|arg| {
@@ -420,7 +524,13 @@ impl VisitMut for Rewrite<'_> {
             && quote::quote!(#args).to_string() == "true"
             && json(quote::quote!(#receiver).to_string())
             && !quote::quote!(#receiver).to_string().contains(". arg (");
-        if unless_json || json_required {
+        // An object's `--id`: the positional id may stand in for it.
+        let object_id = matches!(&self.current, Some(Function::Cli(operation)) if self.shapes.object_ids.contains(operation))
+            && call.method == "required"
+            && quote::quote!(#receiver)
+                .to_string()
+                .starts_with(":: clap :: Arg :: new (\"id\")");
+        if unless_json || json_required || object_id {
             call.method = format_ident!("required");
             call.args = syn::parse_quote!(false);
         }

@@ -15,7 +15,7 @@ use syn::visit_mut::{self, VisitMut};
 
 use crate::document::{self, DocumentError};
 use crate::polymorphic::{self, Union};
-use crate::{calls, cli, facts, httpmock, normalize, sandbox};
+use crate::{calls, cli, cli_bodies, facts, httpmock, normalize, sandbox};
 
 /// Where the spec is read from and the generated code is written to.
 #[derive(Debug, Clone)]
@@ -161,6 +161,7 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
     normalize::normalize(&mut value).map_err(located)?;
     let facts = facts::emit(&raw, &value).map_err(located)?;
     let unions = polymorphic::unions(&value).map_err(located)?;
+    let bodies = cli_bodies::Bodies::of(&value).map_err(located)?;
     let mock_operations = if with_mocks {
         httpmock::Operations::of(&value).map_err(located)?
     } else {
@@ -182,13 +183,19 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
             let tokens = Generator::new(&settings(&unions, "crate"))
                 .cli(&openapi, "crate::api")
                 .map_err(generator_error)?;
-            let shapes = cli::Shapes::of(&raw)
+            let mut shapes = cli::Shapes::of(&raw)
                 .map_err(|e| DocumentError::new(spec, e.pointer, e.message))?;
+            shapes.templates = bodies.tag_values();
             let mut cli =
                 cli::rewrite(tokens, &shapes).map_err(|message| CodegenError::Generator {
                     file: spec.to_path_buf(),
                     message,
                 })?;
+            cli.items.extend(
+                syn::parse2::<syn::File>(bodies.emit())
+                    .map_err(|e| CodegenError::Format(e.to_string()))?
+                    .items,
+            );
             one_line_docs(&mut cli);
             let cli = format!(
                 "{}{}",

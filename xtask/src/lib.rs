@@ -4,6 +4,7 @@
 pub mod answer_rule;
 pub mod calls;
 pub mod cli;
+pub mod cli_bodies;
 pub mod codegen;
 pub mod document;
 pub mod evidence;

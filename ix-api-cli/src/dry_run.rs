@@ -71,7 +71,7 @@ fn shown(request: &Unsent) -> String {
 }
 
 /// What the generated subcommands report to in a dry run: nothing, since
-/// nothing was answered (the request is printed by [`print`]).
+/// nothing was answered (the request is printed by [`print()`]).
 pub struct Silent;
 
 impl CliConfig for Silent {

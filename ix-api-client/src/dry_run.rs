@@ -1,4 +1,4 @@
-//! Dry runs: a [`Client`](crate::Client) made with [`Auth::dry_run`]
+//! Dry runs: a [`Client`](crate::Client) made with [`Auth::dry_run`](crate::Auth::dry_run)
 //! builds each request as it would send it (the spec's wire rules, the
 //! `User-Agent`, the body) and keeps it in a [`DryRun`] instead of sending
 //! it. No token is fetched and nothing leaves the process: the call then

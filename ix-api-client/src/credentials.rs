@@ -13,8 +13,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+#[cfg(feature = "schemars")]
 use schemars::JsonSchema;
+#[cfg(feature = "schemars")]
 use schemars::r#gen::SchemaGenerator;
+#[cfg(feature = "schemars")]
 use schemars::schema::{InstanceType, Schema, SchemaObject, StringValidation};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -69,6 +72,7 @@ impl StringConstraints {
         }
     }
 
+    #[cfg(feature = "schemars")]
     fn json_schema(&self) -> Schema {
         let limit = |n: Option<usize>| n.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         let string = (self.min_length.is_some() || self.max_length.is_some()).then(|| {
@@ -155,6 +159,7 @@ macro_rules! credential {
             }
         }
 
+        #[cfg(feature = "schemars")]
         impl JsonSchema for $name {
             fn schema_name() -> String {
                 stringify!($name).to_string()

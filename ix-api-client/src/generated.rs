@@ -10,13 +10,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`Account`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Account {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<Address>,
@@ -46,18 +41,9 @@ pub mod types {
         }
     }
     ///`AccountExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountExternalRef(::std::string::String);
     impl ::std::ops::Deref for AccountExternalRef {
         type Target = ::std::string::String;
@@ -110,18 +96,9 @@ pub mod types {
         }
     }
     ///`AccountId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountId(::std::string::String);
     impl ::std::ops::Deref for AccountId {
         type Target = ::std::string::String;
@@ -174,18 +151,9 @@ pub mod types {
         }
     }
     ///`AccountLegalName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountLegalName(::std::string::String);
     impl ::std::ops::Deref for AccountLegalName {
         type Target = ::std::string::String;
@@ -238,18 +206,9 @@ pub mod types {
         }
     }
     ///`AccountName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountName(::std::string::String);
     impl ::std::ops::Deref for AccountName {
         type Target = ::std::string::String;
@@ -302,13 +261,8 @@ pub mod types {
         }
     }
     ///`AccountRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountRequest {
         pub address: Address,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -335,18 +289,9 @@ pub mod types {
         }
     }
     ///`AccountRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for AccountRequestExternalRef {
         type Target = ::std::string::String;
@@ -399,18 +344,9 @@ pub mod types {
         }
     }
     ///`AccountRequestLegalName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountRequestLegalName(::std::string::String);
     impl ::std::ops::Deref for AccountRequestLegalName {
         type Target = ::std::string::String;
@@ -463,18 +399,9 @@ pub mod types {
         }
     }
     ///`AccountRequestName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountRequestName(::std::string::String);
     impl ::std::ops::Deref for AccountRequestName {
         type Target = ::std::string::String;
@@ -536,9 +463,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AccountState {
         #[serde(rename = "requested")]
         Requested,
@@ -626,13 +553,8 @@ pub mod types {
         }
     }
     ///`AccountUpdate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountUpdate {
         pub address: Address,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -656,18 +578,9 @@ pub mod types {
         }
     }
     ///`AccountUpdateExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountUpdateExternalRef(::std::string::String);
     impl ::std::ops::Deref for AccountUpdateExternalRef {
         type Target = ::std::string::String;
@@ -720,18 +633,9 @@ pub mod types {
         }
     }
     ///`AccountUpdateLegalName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountUpdateLegalName(::std::string::String);
     impl ::std::ops::Deref for AccountUpdateLegalName {
         type Target = ::std::string::String;
@@ -784,18 +688,9 @@ pub mod types {
         }
     }
     ///`AccountUpdateName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountUpdateName(::std::string::String);
     impl ::std::ops::Deref for AccountUpdateName {
         type Target = ::std::string::String;
@@ -848,14 +743,8 @@ pub mod types {
         }
     }
     ///`AccountUpdatePartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<Address>,
@@ -884,18 +773,9 @@ pub mod types {
         }
     }
     ///`AccountUpdatePartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountUpdatePartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for AccountUpdatePartialExternalRef {
         type Target = ::std::string::String;
@@ -950,18 +830,9 @@ pub mod types {
         }
     }
     ///`AccountUpdatePartialLegalName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountUpdatePartialLegalName(::std::string::String);
     impl ::std::ops::Deref for AccountUpdatePartialLegalName {
         type Target = ::std::string::String;
@@ -1015,18 +886,9 @@ pub mod types {
         }
     }
     ///`AccountUpdatePartialName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountUpdatePartialName(::std::string::String);
     impl ::std::ops::Deref for AccountUpdatePartialName {
         type Target = ::std::string::String;
@@ -1079,13 +941,8 @@ pub mod types {
         }
     }
     ///`Address`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Address {
         pub country: AddressCountry,
         pub locality: AddressLocality,
@@ -1102,18 +959,9 @@ pub mod types {
         }
     }
     ///`AddressCountry`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AddressCountry(::std::string::String);
     impl ::std::ops::Deref for AddressCountry {
         type Target = ::std::string::String;
@@ -1166,18 +1014,9 @@ pub mod types {
         }
     }
     ///`AddressLocality`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AddressLocality(::std::string::String);
     impl ::std::ops::Deref for AddressLocality {
         type Target = ::std::string::String;
@@ -1230,18 +1069,9 @@ pub mod types {
         }
     }
     ///`AddressPostOfficeBoxNumber`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AddressPostOfficeBoxNumber(::std::string::String);
     impl ::std::ops::Deref for AddressPostOfficeBoxNumber {
         type Target = ::std::string::String;
@@ -1294,18 +1124,9 @@ pub mod types {
         }
     }
     ///`AddressPostalCode`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AddressPostalCode(::std::string::String);
     impl ::std::ops::Deref for AddressPostalCode {
         type Target = ::std::string::String;
@@ -1358,18 +1179,9 @@ pub mod types {
         }
     }
     ///`AddressRegion`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AddressRegion(::std::string::String);
     impl ::std::ops::Deref for AddressRegion {
         type Target = ::std::string::String;
@@ -1422,18 +1234,9 @@ pub mod types {
         }
     }
     ///`AddressStreetAddress`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AddressStreetAddress(::std::string::String);
     impl ::std::ops::Deref for AddressStreetAddress {
         type Target = ::std::string::String;
@@ -1486,14 +1289,9 @@ pub mod types {
         }
     }
     ///The shape of a timeseries is not known from the evidence: any JSON value.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AggregateTimeseries(pub ::serde_json::Value);
     impl ::std::ops::Deref for AggregateTimeseries {
         type Target = ::serde_json::Value;
@@ -1512,13 +1310,8 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRule`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRule {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capacity_max: ::std::option::Option<::std::num::NonZeroU64>,
@@ -1537,18 +1330,9 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRuleExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRuleExternalRef(::std::string::String);
     impl ::std::ops::Deref for AllowMemberJoiningRuleExternalRef {
         type Target = ::std::string::String;
@@ -1603,13 +1387,8 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRuleRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRuleRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capacity_max: ::std::option::Option<::std::num::NonZeroU64>,
@@ -1631,18 +1410,9 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRuleRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRuleRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for AllowMemberJoiningRuleRequestExternalRef {
         type Target = ::std::string::String;
@@ -1697,13 +1467,8 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRuleUpdate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRuleUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capacity_max: ::std::option::Option<::std::num::NonZeroU64>,
@@ -1722,18 +1487,9 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRuleUpdateExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRuleUpdateExternalRef(::std::string::String);
     impl ::std::ops::Deref for AllowMemberJoiningRuleUpdateExternalRef {
         type Target = ::std::string::String;
@@ -1788,14 +1544,8 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRuleUpdatePartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRuleUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capacity_max: ::std::option::Option<::std::num::NonZeroU64>,
@@ -1818,18 +1568,9 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRuleUpdatePartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRuleUpdatePartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for AllowMemberJoiningRuleUpdatePartialExternalRef {
         type Target = ::std::string::String;
@@ -1886,14 +1627,8 @@ pub mod types {
         }
     }
     ///`ApiExtension`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ApiExtension {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub base_url: ::std::option::Option<::std::string::String>,
@@ -1912,14 +1647,8 @@ pub mod types {
         }
     }
     ///`ApiFeatures`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ApiFeatures {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pagination: ::std::option::Option<bool>,
@@ -1933,13 +1662,8 @@ pub mod types {
     ///expire; the access token is short-lived, the refresh token lives
     ///longer and renews the pair.
     ///
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AuthToken {
         pub access_token: crate::credentials::AccessToken,
         pub refresh_token: crate::credentials::RefreshToken,
@@ -1950,13 +1674,8 @@ pub mod types {
         }
     }
     ///The credentials of an API user.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AuthTokenRequest {
         pub api_key: crate::credentials::ApiKey,
         pub api_secret: crate::credentials::ApiSecret,
@@ -1967,14 +1686,8 @@ pub mod types {
         }
     }
     ///`AvailabilityZone`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AvailabilityZone {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -1987,13 +1700,8 @@ pub mod types {
         }
     }
     ///`BillingInformation`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct BillingInformation {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<Address>,
@@ -2007,18 +1715,9 @@ pub mod types {
         }
     }
     ///`BillingInformationName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct BillingInformationName(::std::string::String);
     impl ::std::ops::Deref for BillingInformationName {
         type Target = ::std::string::String;
@@ -2071,18 +1770,9 @@ pub mod types {
         }
     }
     ///`BillingInformationVatNumber`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct BillingInformationVatNumber(::std::string::String);
     impl ::std::ops::Deref for BillingInformationVatNumber {
         type Target = ::std::string::String;
@@ -2138,13 +1828,8 @@ pub mod types {
         }
     }
     ///`CancellationPolicy`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CancellationPolicy {
         pub charged_until: ::chrono::naive::NaiveDate,
         pub decommission_at: ::chrono::naive::NaiveDate,
@@ -2155,14 +1840,8 @@ pub mod types {
         }
     }
     ///`CancellationRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CancellationRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub decommission_at: ::std::option::Option<::chrono::naive::NaiveDate>,
@@ -2173,14 +1852,8 @@ pub mod types {
         }
     }
     ///`CloudConfig`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bfd: ::std::option::Option<bool>,
@@ -2215,13 +1888,8 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOffering`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOffering {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub bandwidth_max: ::std::option::Option<u64>,
@@ -2318,9 +1986,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingDeliveryMethod {
         #[serde(rename = "dedicated")]
         Dedicated,
@@ -2369,18 +2037,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingDisplayName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOfferingDisplayName(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkProductOfferingDisplayName {
         type Target = ::std::string::String;
@@ -2435,18 +2094,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOfferingId(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkProductOfferingId {
         type Target = ::std::string::String;
@@ -2500,18 +2150,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOfferingName(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkProductOfferingName {
         type Target = ::std::string::String;
@@ -2566,14 +2207,8 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOfferingPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bandwidth_max: ::std::option::Option<u64>,
@@ -2695,9 +2330,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialDeliveryMethod {
         #[serde(rename = "dedicated")]
         Dedicated,
@@ -2747,18 +2382,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingPartialDisplayName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOfferingPartialDisplayName(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkProductOfferingPartialDisplayName {
         type Target = ::std::string::String;
@@ -2815,18 +2441,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingPartialId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOfferingPartialId(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkProductOfferingPartialId {
         type Target = ::std::string::String;
@@ -2881,18 +2498,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingPartialName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOfferingPartialName(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkProductOfferingPartialName {
         type Target = ::std::string::String;
@@ -2956,9 +2564,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
         Single,
@@ -3017,9 +2625,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
         Connection,
@@ -3077,18 +2685,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingPartialServiceProviderPop`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOfferingPartialServiceProviderPop(
         ::std::string::String,
     );
@@ -3156,9 +2755,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialServiceProviderWorkflow {
         #[serde(rename = "exchange_first")]
         ExchangeFirst,
@@ -3219,9 +2818,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
         Single,
@@ -3279,9 +2878,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
         Connection,
@@ -3338,18 +2937,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingServiceProviderPop`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOfferingServiceProviderPop(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkProductOfferingServiceProviderPop {
         type Target = ::std::string::String;
@@ -3415,9 +3005,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingServiceProviderWorkflow {
         #[serde(rename = "exchange_first")]
         ExchangeFirst,
@@ -3467,13 +3057,8 @@ pub mod types {
         }
     }
     ///`CloudNetworkService`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkService {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability_zones: ::std::option::Option<
@@ -3526,13 +3111,8 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfig`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability_zone: ::std::option::Option<::std::string::String>,
@@ -3587,18 +3167,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigContractRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigContractRef {
         type Target = ::std::string::String;
@@ -3653,18 +3224,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigExternalRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigExternalRef {
         type Target = ::std::string::String;
@@ -3719,18 +3281,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigId(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigId {
         type Target = ::std::string::String;
@@ -3783,18 +3336,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigPurchaseOrder {
         type Target = ::std::string::String;
@@ -3849,13 +3393,8 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability_zone: ::std::option::Option<::std::string::String>,
@@ -3904,18 +3443,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigRequestContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigRequestContractRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigRequestContractRef {
         type Target = ::std::string::String;
@@ -3970,18 +3500,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigRequestExternalRef {
         type Target = ::std::string::String;
@@ -4036,18 +3557,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigRequestPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigRequestPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigRequestPurchaseOrder {
         type Target = ::std::string::String;
@@ -4113,9 +3625,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkServiceConfigState {
         #[serde(rename = "requested")]
         Requested,
@@ -4200,13 +3712,8 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigUpdate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability_zone: ::std::option::Option<::std::string::String>,
@@ -4254,18 +3761,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigUpdateContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigUpdateContractRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigUpdateContractRef {
         type Target = ::std::string::String;
@@ -4320,18 +3818,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigUpdateExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigUpdateExternalRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigUpdateExternalRef {
         type Target = ::std::string::String;
@@ -4386,14 +3875,8 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigUpdatePartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability_zone: ::std::option::Option<::std::string::String>,
@@ -4448,18 +3931,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigUpdatePartialContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigUpdatePartialContractRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigUpdatePartialContractRef {
         type Target = ::std::string::String;
@@ -4516,18 +3990,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigUpdatePartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigUpdatePartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigUpdatePartialExternalRef {
         type Target = ::std::string::String;
@@ -4584,18 +4049,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigUpdatePartialPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigUpdatePartialPurchaseOrder(
         ::std::string::String,
     );
@@ -4654,18 +4110,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigUpdatePurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigUpdatePurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceConfigUpdatePurchaseOrder {
         type Target = ::std::string::String;
@@ -4721,18 +4168,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceContractRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceContractRef {
         type Target = ::std::string::String;
@@ -4786,18 +4224,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceExternalRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceExternalRef {
         type Target = ::std::string::String;
@@ -4851,18 +4280,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServicePurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServicePurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServicePurchaseOrder {
         type Target = ::std::string::String;
@@ -4917,13 +4337,8 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceRequest {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4949,18 +4364,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceRequestContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceRequestContractRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceRequestContractRef {
         type Target = ::std::string::String;
@@ -5015,18 +4421,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceRequestExternalRef {
         type Target = ::std::string::String;
@@ -5081,14 +4478,8 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceRequestPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub billing_account: ::std::option::Option<::std::string::String>,
@@ -5123,18 +4514,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceRequestPartialContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceRequestPartialContractRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceRequestPartialContractRef {
         type Target = ::std::string::String;
@@ -5190,18 +4572,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceRequestPartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceRequestPartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceRequestPartialExternalRef {
         type Target = ::std::string::String;
@@ -5257,18 +4630,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceRequestPartialPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceRequestPartialPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceRequestPartialPurchaseOrder {
         type Target = ::std::string::String;
@@ -5325,18 +4689,9 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceRequestPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceRequestPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for CloudNetworkServiceRequestPurchaseOrder {
         type Target = ::std::string::String;
@@ -5400,9 +4755,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkServiceState {
         #[serde(rename = "requested")]
         Requested,
@@ -5486,13 +4841,8 @@ pub mod types {
         }
     }
     ///`Connection`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Connection {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5555,18 +4905,9 @@ pub mod types {
         }
     }
     ///`ConnectionContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionContractRef(::std::string::String);
     impl ::std::ops::Deref for ConnectionContractRef {
         type Target = ::std::string::String;
@@ -5619,18 +4960,9 @@ pub mod types {
         }
     }
     ///`ConnectionExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionExternalRef(::std::string::String);
     impl ::std::ops::Deref for ConnectionExternalRef {
         type Target = ::std::string::String;
@@ -5683,18 +5015,9 @@ pub mod types {
         }
     }
     ///`ConnectionId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionId(::std::string::String);
     impl ::std::ops::Deref for ConnectionId {
         type Target = ::std::string::String;
@@ -5756,9 +5079,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionLacpTimeout {
         #[serde(rename = "slow")]
         Slow,
@@ -5815,9 +5138,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionMode {
         #[serde(rename = "lag_lacp")]
         LagLacp,
@@ -5873,18 +5196,9 @@ pub mod types {
         }
     }
     ///`ConnectionName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionName(::std::string::String);
     impl ::std::ops::Deref for ConnectionName {
         type Target = ::std::string::String;
@@ -5946,9 +5260,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionOuterVlanEthertypesItem {
         #[serde(rename = "0x8100")]
         X0x8100,
@@ -6006,14 +5320,8 @@ pub mod types {
         }
     }
     ///`ConnectionProductOffering`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionProductOffering {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_initial_notice_period: ::std::option::Option<::std::string::String>,
@@ -6078,18 +5386,9 @@ pub mod types {
         }
     }
     ///`ConnectionPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for ConnectionPurchaseOrder {
         type Target = ::std::string::String;
@@ -6142,13 +5441,8 @@ pub mod types {
         }
     }
     ///`ConnectionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionRequest {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6184,18 +5478,9 @@ pub mod types {
         }
     }
     ///`ConnectionRequestContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionRequestContractRef(::std::string::String);
     impl ::std::ops::Deref for ConnectionRequestContractRef {
         type Target = ::std::string::String;
@@ -6249,18 +5534,9 @@ pub mod types {
         }
     }
     ///`ConnectionRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for ConnectionRequestExternalRef {
         type Target = ::std::string::String;
@@ -6323,9 +5599,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionRequestLacpTimeout {
         #[serde(rename = "slow")]
         Slow,
@@ -6383,9 +5659,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionRequestMode {
         #[serde(rename = "lag_lacp")]
         LagLacp,
@@ -6441,18 +5717,9 @@ pub mod types {
         }
     }
     ///`ConnectionRequestPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionRequestPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for ConnectionRequestPurchaseOrder {
         type Target = ::std::string::String;
@@ -6515,9 +5782,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionState {
         #[serde(rename = "requested")]
         Requested,
@@ -6601,13 +5868,8 @@ pub mod types {
         }
     }
     ///`ConnectionUpdate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionUpdate {
         pub billing_account: ::std::string::String,
         pub consuming_account: ::std::string::String,
@@ -6635,18 +5897,9 @@ pub mod types {
         }
     }
     ///`ConnectionUpdateContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionUpdateContractRef(::std::string::String);
     impl ::std::ops::Deref for ConnectionUpdateContractRef {
         type Target = ::std::string::String;
@@ -6699,18 +5952,9 @@ pub mod types {
         }
     }
     ///`ConnectionUpdateExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionUpdateExternalRef(::std::string::String);
     impl ::std::ops::Deref for ConnectionUpdateExternalRef {
         type Target = ::std::string::String;
@@ -6772,9 +6016,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdateLacpTimeout {
         #[serde(rename = "slow")]
         Slow,
@@ -6831,9 +6075,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdateMode {
         #[serde(rename = "lag_lacp")]
         LagLacp,
@@ -6889,14 +6133,8 @@ pub mod types {
         }
     }
     ///`ConnectionUpdatePartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub billing_account: ::std::option::Option<::std::string::String>,
@@ -6931,18 +6169,9 @@ pub mod types {
         }
     }
     ///`ConnectionUpdatePartialContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionUpdatePartialContractRef(::std::string::String);
     impl ::std::ops::Deref for ConnectionUpdatePartialContractRef {
         type Target = ::std::string::String;
@@ -6997,18 +6226,9 @@ pub mod types {
         }
     }
     ///`ConnectionUpdatePartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionUpdatePartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for ConnectionUpdatePartialExternalRef {
         type Target = ::std::string::String;
@@ -7072,9 +6292,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdatePartialLacpTimeout {
         #[serde(rename = "slow")]
         Slow,
@@ -7132,9 +6352,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdatePartialMode {
         #[serde(rename = "lag_lacp")]
         LagLacp,
@@ -7190,18 +6410,9 @@ pub mod types {
         }
     }
     ///`ConnectionUpdatePartialPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionUpdatePartialPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for ConnectionUpdatePartialPurchaseOrder {
         type Target = ::std::string::String;
@@ -7256,18 +6467,9 @@ pub mod types {
         }
     }
     ///`ConnectionUpdatePurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionUpdatePurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for ConnectionUpdatePurchaseOrder {
         type Target = ::std::string::String;
@@ -7330,9 +6532,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionVlanTypesItem {
         #[serde(rename = "port")]
         Port,
@@ -7384,13 +6586,8 @@ pub mod types {
         }
     }
     ///`Contact`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Contact {
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7410,18 +6607,9 @@ pub mod types {
         }
     }
     ///`ContactEmail`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactEmail(::std::string::String);
     impl ::std::ops::Deref for ContactEmail {
         type Target = ::std::string::String;
@@ -7474,18 +6662,9 @@ pub mod types {
         }
     }
     ///`ContactExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactExternalRef(::std::string::String);
     impl ::std::ops::Deref for ContactExternalRef {
         type Target = ::std::string::String;
@@ -7538,18 +6717,9 @@ pub mod types {
         }
     }
     ///`ContactName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactName(::std::string::String);
     impl ::std::ops::Deref for ContactName {
         type Target = ::std::string::String;
@@ -7602,13 +6772,8 @@ pub mod types {
         }
     }
     ///`ContactRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequest {
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7629,18 +6794,9 @@ pub mod types {
         }
     }
     ///`ContactRequestEmail`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequestEmail(::std::string::String);
     impl ::std::ops::Deref for ContactRequestEmail {
         type Target = ::std::string::String;
@@ -7693,18 +6849,9 @@ pub mod types {
         }
     }
     ///`ContactRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for ContactRequestExternalRef {
         type Target = ::std::string::String;
@@ -7757,18 +6904,9 @@ pub mod types {
         }
     }
     ///`ContactRequestName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequestName(::std::string::String);
     impl ::std::ops::Deref for ContactRequestName {
         type Target = ::std::string::String;
@@ -7821,14 +6959,8 @@ pub mod types {
         }
     }
     ///`ContactRequestPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub consuming_account: ::std::option::Option<::std::string::String>,
@@ -7851,18 +6983,9 @@ pub mod types {
         }
     }
     ///`ContactRequestPartialEmail`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequestPartialEmail(::std::string::String);
     impl ::std::ops::Deref for ContactRequestPartialEmail {
         type Target = ::std::string::String;
@@ -7915,18 +7038,9 @@ pub mod types {
         }
     }
     ///`ContactRequestPartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequestPartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for ContactRequestPartialExternalRef {
         type Target = ::std::string::String;
@@ -7981,18 +7095,9 @@ pub mod types {
         }
     }
     ///`ContactRequestPartialName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequestPartialName(::std::string::String);
     impl ::std::ops::Deref for ContactRequestPartialName {
         type Target = ::std::string::String;
@@ -8045,18 +7150,9 @@ pub mod types {
         }
     }
     ///`ContactRequestPartialTelephone`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequestPartialTelephone(::std::string::String);
     impl ::std::ops::Deref for ContactRequestPartialTelephone {
         type Target = ::std::string::String;
@@ -8110,18 +7206,9 @@ pub mod types {
         }
     }
     ///`ContactRequestTelephone`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequestTelephone(::std::string::String);
     impl ::std::ops::Deref for ContactRequestTelephone {
         type Target = ::std::string::String;
@@ -8174,18 +7261,9 @@ pub mod types {
         }
     }
     ///`ContactTelephone`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactTelephone(::std::string::String);
     impl ::std::ops::Deref for ContactTelephone {
         type Target = ::std::string::String;
@@ -8238,13 +7316,8 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRule`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRule {
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8259,18 +7332,9 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRuleExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRuleExternalRef(::std::string::String);
     impl ::std::ops::Deref for DenyMemberJoiningRuleExternalRef {
         type Target = ::std::string::String;
@@ -8325,13 +7389,8 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRuleRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRuleRequest {
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8347,18 +7406,9 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRuleRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRuleRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for DenyMemberJoiningRuleRequestExternalRef {
         type Target = ::std::string::String;
@@ -8413,13 +7463,8 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRuleUpdate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRuleUpdate {
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8434,18 +7479,9 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRuleUpdateExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRuleUpdateExternalRef(::std::string::String);
     impl ::std::ops::Deref for DenyMemberJoiningRuleUpdateExternalRef {
         type Target = ::std::string::String;
@@ -8500,14 +7536,8 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRuleUpdatePartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRuleUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub consuming_account: ::std::option::Option<::std::string::String>,
@@ -8526,18 +7556,9 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRuleUpdatePartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRuleUpdatePartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for DenyMemberJoiningRuleUpdatePartialExternalRef {
         type Target = ::std::string::String;
@@ -8594,13 +7615,8 @@ pub mod types {
         }
     }
     ///`Device`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Device {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capabilities: ::std::option::Option<::std::vec::Vec<DeviceCapability>>,
@@ -8616,14 +7632,8 @@ pub mod types {
         }
     }
     ///`DeviceCapability`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DeviceCapability {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability: ::std::option::Option<i32>,
@@ -8640,18 +7650,9 @@ pub mod types {
         }
     }
     ///`DeviceCapabilityMediaType`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DeviceCapabilityMediaType(::std::string::String);
     impl ::std::ops::Deref for DeviceCapabilityMediaType {
         type Target = ::std::string::String;
@@ -8704,18 +7705,9 @@ pub mod types {
         }
     }
     ///`DeviceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DeviceId(::std::string::String);
     impl ::std::ops::Deref for DeviceId {
         type Target = ::std::string::String;
@@ -8768,18 +7760,9 @@ pub mod types {
         }
     }
     ///`DeviceName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DeviceName(::std::string::String);
     impl ::std::ops::Deref for DeviceName {
         type Target = ::std::string::String;
@@ -8832,13 +7815,8 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOffering`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkProductOffering {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub bandwidth_max: ::std::option::Option<u64>,
@@ -8900,18 +7878,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingDisplayName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkProductOfferingDisplayName(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkProductOfferingDisplayName {
         type Target = ::std::string::String;
@@ -8967,18 +7936,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkProductOfferingId(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkProductOfferingId {
         type Target = ::std::string::String;
@@ -9033,18 +7993,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkProductOfferingName(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkProductOfferingName {
         type Target = ::std::string::String;
@@ -9099,14 +8050,8 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkProductOfferingPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bandwidth_max: ::std::option::Option<u64>,
@@ -9187,18 +8132,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartialDisplayName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkProductOfferingPartialDisplayName(
         ::std::string::String,
     );
@@ -9257,18 +8193,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartialId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkProductOfferingPartialId(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkProductOfferingPartialId {
         type Target = ::std::string::String;
@@ -9323,18 +8250,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartialName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkProductOfferingPartialName(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkProductOfferingPartialName {
         type Target = ::std::string::String;
@@ -9399,9 +8317,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
         Single,
@@ -9460,9 +8378,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
         Connection,
@@ -9529,9 +8447,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
         Single,
@@ -9590,9 +8508,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
         Connection,
@@ -9650,13 +8568,8 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkService`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkService {
         pub consuming_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9688,13 +8601,8 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfig`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfig {
         pub asns: ::std::vec::Vec<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9761,18 +8669,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigContractRef(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkServiceConfigContractRef {
         type Target = ::std::string::String;
@@ -9827,18 +8726,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigExternalRef(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkServiceConfigExternalRef {
         type Target = ::std::string::String;
@@ -9893,18 +8783,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigId(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkServiceConfigId {
         type Target = ::std::string::String;
@@ -9959,18 +8840,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkServiceConfigPurchaseOrder {
         type Target = ::std::string::String;
@@ -10026,13 +8898,8 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigRequest {
         pub asns: ::std::vec::Vec<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10089,18 +8956,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigRequestContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigRequestContractRef(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkServiceConfigRequestContractRef {
         type Target = ::std::string::String;
@@ -10157,18 +9015,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkServiceConfigRequestExternalRef {
         type Target = ::std::string::String;
@@ -10225,18 +9074,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigRequestPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigRequestPurchaseOrder(
         ::std::string::String,
     );
@@ -10304,9 +9144,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkServiceConfigState {
         #[serde(rename = "requested")]
         Requested,
@@ -10391,13 +9231,8 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigUpdate {
         pub asns: ::std::vec::Vec<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10452,18 +9287,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdateContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigUpdateContractRef(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkServiceConfigUpdateContractRef {
         type Target = ::std::string::String;
@@ -10520,18 +9346,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdateExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigUpdateExternalRef(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkServiceConfigUpdateExternalRef {
         type Target = ::std::string::String;
@@ -10588,14 +9405,8 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub asns: ::std::option::Option<::std::vec::Vec<i64>>,
@@ -10658,18 +9469,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePartialContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigUpdatePartialContractRef(
         ::std::string::String,
     );
@@ -10729,18 +9531,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigUpdatePartialExternalRef(
         ::std::string::String,
     );
@@ -10800,18 +9593,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePartialPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigUpdatePartialPurchaseOrder(
         ::std::string::String,
     );
@@ -10874,18 +9658,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigUpdatePurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkServiceConfigUpdatePurchaseOrder {
         type Target = ::std::string::String;
@@ -10942,18 +9717,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceExternalRef(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkServiceExternalRef {
         type Target = ::std::string::String;
@@ -11008,18 +9774,9 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceName(::std::string::String);
     impl ::std::ops::Deref for ExchangeLanNetworkServiceName {
         type Target = ::std::string::String;
@@ -11082,9 +9839,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkServiceState {
         #[serde(rename = "requested")]
         Requested,
@@ -11169,13 +9926,8 @@ pub mod types {
         }
     }
     ///`Facility`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Facility {
         pub address_country: FacilityAddressCountry,
         pub address_locality: FacilityAddressLocality,
@@ -11200,18 +9952,9 @@ pub mod types {
         }
     }
     ///`FacilityAddressCountry`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct FacilityAddressCountry(::std::string::String);
     impl ::std::ops::Deref for FacilityAddressCountry {
         type Target = ::std::string::String;
@@ -11264,18 +10007,9 @@ pub mod types {
         }
     }
     ///`FacilityAddressLocality`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct FacilityAddressLocality(::std::string::String);
     impl ::std::ops::Deref for FacilityAddressLocality {
         type Target = ::std::string::String;
@@ -11328,18 +10062,9 @@ pub mod types {
         }
     }
     ///`FacilityAddressRegion`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct FacilityAddressRegion(::std::string::String);
     impl ::std::ops::Deref for FacilityAddressRegion {
         type Target = ::std::string::String;
@@ -11392,18 +10117,9 @@ pub mod types {
         }
     }
     ///`FacilityId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct FacilityId(::std::string::String);
     impl ::std::ops::Deref for FacilityId {
         type Target = ::std::string::String;
@@ -11456,18 +10172,9 @@ pub mod types {
         }
     }
     ///`FacilityName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct FacilityName(::std::string::String);
     impl ::std::ops::Deref for FacilityName {
         type Target = ::std::string::String;
@@ -11520,18 +10227,9 @@ pub mod types {
         }
     }
     ///`FacilityOrganisationName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct FacilityOrganisationName(::std::string::String);
     impl ::std::ops::Deref for FacilityOrganisationName {
         type Target = ::std::string::String;
@@ -11584,18 +10282,9 @@ pub mod types {
         }
     }
     ///`FacilityPostalCode`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct FacilityPostalCode(::std::string::String);
     impl ::std::ops::Deref for FacilityPostalCode {
         type Target = ::std::string::String;
@@ -11648,18 +10337,9 @@ pub mod types {
         }
     }
     ///`FacilityStreetAddress`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct FacilityStreetAddress(::std::string::String);
     impl ::std::ops::Deref for FacilityStreetAddress {
         type Target = ::std::string::String;
@@ -11712,13 +10392,8 @@ pub mod types {
         }
     }
     ///`HealthResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct HealthResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub checks: ::std::option::Option<
@@ -11763,9 +10438,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum HealthResponseStatus {
         #[serde(rename = "pass")]
         Pass,
@@ -11817,13 +10492,8 @@ pub mod types {
         }
     }
     ///What an IX-API server implements.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ImplementationResponse {
         ///The IX-API schema version implemented, e.g. `2.1.0`.
         pub schema_version: ::std::string::String,
@@ -11853,13 +10523,8 @@ pub mod types {
         }
     }
     ///`IpAddress`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddress {
         pub address: ::std::string::String,
         pub consuming_account: ::std::string::String,
@@ -11886,18 +10551,9 @@ pub mod types {
         }
     }
     ///`IpAddressExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressExternalRef(::std::string::String);
     impl ::std::ops::Deref for IpAddressExternalRef {
         type Target = ::std::string::String;
@@ -11950,18 +10606,9 @@ pub mod types {
         }
     }
     ///`IpAddressFqdn`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressFqdn(::std::string::String);
     impl ::std::ops::Deref for IpAddressFqdn {
         type Target = ::std::string::String;
@@ -12014,18 +10661,9 @@ pub mod types {
         }
     }
     ///`IpAddressId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressId(::std::string::String);
     impl ::std::ops::Deref for IpAddressId {
         type Target = ::std::string::String;
@@ -12078,13 +10716,8 @@ pub mod types {
         }
     }
     ///`IpAddressRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressRequest {
         pub address: ::std::string::String,
         pub consuming_account: ::std::string::String,
@@ -12112,18 +10745,9 @@ pub mod types {
         }
     }
     ///`IpAddressRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for IpAddressRequestExternalRef {
         type Target = ::std::string::String;
@@ -12176,18 +10800,9 @@ pub mod types {
         }
     }
     ///`IpAddressRequestFqdn`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressRequestFqdn(::std::string::String);
     impl ::std::ops::Deref for IpAddressRequestFqdn {
         type Target = ::std::string::String;
@@ -12240,14 +10855,8 @@ pub mod types {
         }
     }
     ///`IpAddressShort`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressShort {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
@@ -12260,13 +10869,8 @@ pub mod types {
         }
     }
     ///`IpAddressUpdate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressUpdate {
         pub address: ::std::string::String,
         pub consuming_account: ::std::string::String,
@@ -12294,18 +10898,9 @@ pub mod types {
         }
     }
     ///`IpAddressUpdateExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressUpdateExternalRef(::std::string::String);
     impl ::std::ops::Deref for IpAddressUpdateExternalRef {
         type Target = ::std::string::String;
@@ -12358,18 +10953,9 @@ pub mod types {
         }
     }
     ///`IpAddressUpdateFqdn`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressUpdateFqdn(::std::string::String);
     impl ::std::ops::Deref for IpAddressUpdateFqdn {
         type Target = ::std::string::String;
@@ -12422,14 +11008,8 @@ pub mod types {
         }
     }
     ///`IpAddressUpdatePartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
@@ -12462,18 +11042,9 @@ pub mod types {
         }
     }
     ///`IpAddressUpdatePartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressUpdatePartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for IpAddressUpdatePartialExternalRef {
         type Target = ::std::string::String;
@@ -12528,18 +11099,9 @@ pub mod types {
         }
     }
     ///`IpAddressUpdatePartialFqdn`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressUpdatePartialFqdn(::std::string::String);
     impl ::std::ops::Deref for IpAddressUpdatePartialFqdn {
         type Target = ::std::string::String;
@@ -12592,13 +11154,8 @@ pub mod types {
         }
     }
     ///`IxpSpecificFeatureFlag`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IxpSpecificFeatureFlag {
         pub description: IxpSpecificFeatureFlagDescription,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -12611,14 +11168,8 @@ pub mod types {
         }
     }
     ///`IxpSpecificFeatureFlagConfig`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IxpSpecificFeatureFlagConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enabled: ::std::option::Option<bool>,
@@ -12631,18 +11182,9 @@ pub mod types {
         }
     }
     ///`IxpSpecificFeatureFlagDescription`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IxpSpecificFeatureFlagDescription(::std::string::String);
     impl ::std::ops::Deref for IxpSpecificFeatureFlagDescription {
         type Target = ::std::string::String;
@@ -12697,18 +11239,9 @@ pub mod types {
         }
     }
     ///`IxpSpecificFeatureFlagName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IxpSpecificFeatureFlagName(::std::string::String);
     impl ::std::ops::Deref for IxpSpecificFeatureFlagName {
         type Target = ::std::string::String;
@@ -12761,14 +11294,8 @@ pub mod types {
         }
     }
     ///`L3Config`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct L3Config {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bfd: ::std::option::Option<bool>,
@@ -12799,13 +11326,8 @@ pub mod types {
         }
     }
     ///`MacAddress`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MacAddress {
         pub address: ::std::string::String,
         pub consuming_account: ::std::string::String,
@@ -12828,18 +11350,9 @@ pub mod types {
         }
     }
     ///`MacAddressExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MacAddressExternalRef(::std::string::String);
     impl ::std::ops::Deref for MacAddressExternalRef {
         type Target = ::std::string::String;
@@ -12892,18 +11405,9 @@ pub mod types {
         }
     }
     ///`MacAddressId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MacAddressId(::std::string::String);
     impl ::std::ops::Deref for MacAddressId {
         type Target = ::std::string::String;
@@ -12956,13 +11460,8 @@ pub mod types {
         }
     }
     ///`MacAddressRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MacAddressRequest {
         pub address: ::std::string::String,
         pub consuming_account: ::std::string::String,
@@ -12986,18 +11485,9 @@ pub mod types {
         }
     }
     ///`MacAddressRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MacAddressRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for MacAddressRequestExternalRef {
         type Target = ::std::string::String;
@@ -13051,13 +11541,8 @@ pub mod types {
         }
     }
     ///`MetroArea`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MetroArea {
         pub display_name: MetroAreaDisplayName,
         pub facilities: ::std::vec::Vec<::std::string::String>,
@@ -13072,18 +11557,9 @@ pub mod types {
         }
     }
     ///`MetroAreaDisplayName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MetroAreaDisplayName(::std::string::String);
     impl ::std::ops::Deref for MetroAreaDisplayName {
         type Target = ::std::string::String;
@@ -13136,18 +11612,9 @@ pub mod types {
         }
     }
     ///`MetroAreaIataCode`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MetroAreaIataCode(::std::string::String);
     impl ::std::ops::Deref for MetroAreaIataCode {
         type Target = ::std::string::String;
@@ -13200,18 +11667,9 @@ pub mod types {
         }
     }
     ///`MetroAreaId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MetroAreaId(::std::string::String);
     impl ::std::ops::Deref for MetroAreaId {
         type Target = ::std::string::String;
@@ -13264,13 +11722,8 @@ pub mod types {
         }
     }
     ///`MetroAreaNetwork`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MetroAreaNetwork {
         pub id: MetroAreaNetworkId,
         pub metro_area: ::std::string::String,
@@ -13284,18 +11737,9 @@ pub mod types {
         }
     }
     ///`MetroAreaNetworkId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MetroAreaNetworkId(::std::string::String);
     impl ::std::ops::Deref for MetroAreaNetworkId {
         type Target = ::std::string::String;
@@ -13348,18 +11792,9 @@ pub mod types {
         }
     }
     ///`MetroAreaNetworkName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MetroAreaNetworkName(::std::string::String);
     impl ::std::ops::Deref for MetroAreaNetworkName {
         type Target = ::std::string::String;
@@ -13412,18 +11847,9 @@ pub mod types {
         }
     }
     ///`MetroAreaNetworkServiceProvider`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MetroAreaNetworkServiceProvider(::std::string::String);
     impl ::std::ops::Deref for MetroAreaNetworkServiceProvider {
         type Target = ::std::string::String;
@@ -13478,18 +11904,9 @@ pub mod types {
         }
     }
     ///`MetroAreaUnLocode`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MetroAreaUnLocode(::std::string::String);
     impl ::std::ops::Deref for MetroAreaUnLocode {
         type Target = ::std::string::String;
@@ -13542,13 +11959,8 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOffering`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkProductOffering {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub bandwidth_max: ::std::option::Option<u64>,
@@ -13609,18 +12021,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingDisplayName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkProductOfferingDisplayName(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkProductOfferingDisplayName {
         type Target = ::std::string::String;
@@ -13675,18 +12078,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkProductOfferingId(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkProductOfferingId {
         type Target = ::std::string::String;
@@ -13740,18 +12134,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkProductOfferingName(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkProductOfferingName {
         type Target = ::std::string::String;
@@ -13806,14 +12191,8 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkProductOfferingPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bandwidth_max: ::std::option::Option<u64>,
@@ -13892,18 +12271,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingPartialDisplayName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkProductOfferingPartialDisplayName(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkProductOfferingPartialDisplayName {
         type Target = ::std::string::String;
@@ -13960,18 +12330,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingPartialId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkProductOfferingPartialId(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkProductOfferingPartialId {
         type Target = ::std::string::String;
@@ -14026,18 +12387,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingPartialName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkProductOfferingPartialName(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkProductOfferingPartialName {
         type Target = ::std::string::String;
@@ -14101,9 +12453,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
         Single,
@@ -14162,9 +12514,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
         Connection,
@@ -14231,9 +12583,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
         Single,
@@ -14291,9 +12643,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
         Connection,
@@ -14350,13 +12702,8 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkService`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkService {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -14409,13 +12756,8 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfig`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub asns: ::std::option::Option<::std::vec::Vec<i64>>,
@@ -14471,18 +12813,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigContractRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceConfigContractRef {
         type Target = ::std::string::String;
@@ -14537,18 +12870,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigExternalRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceConfigExternalRef {
         type Target = ::std::string::String;
@@ -14603,18 +12927,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigId(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceConfigId {
         type Target = ::std::string::String;
@@ -14667,18 +12982,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceConfigPurchaseOrder {
         type Target = ::std::string::String;
@@ -14733,13 +13039,8 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub asns: ::std::option::Option<::std::vec::Vec<i64>>,
@@ -14789,18 +13090,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigRequestContractRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceConfigRequestContractRef {
         type Target = ::std::string::String;
@@ -14855,18 +13147,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceConfigRequestExternalRef {
         type Target = ::std::string::String;
@@ -14921,14 +13204,8 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub asns: ::std::option::Option<::std::vec::Vec<i64>>,
@@ -14985,18 +13262,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPartialContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigRequestPartialContractRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceConfigRequestPartialContractRef {
         type Target = ::std::string::String;
@@ -15053,18 +13321,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigRequestPartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceConfigRequestPartialExternalRef {
         type Target = ::std::string::String;
@@ -15121,18 +13380,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPartialPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigRequestPartialPurchaseOrder(
         ::std::string::String,
     );
@@ -15191,18 +13441,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigRequestPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceConfigRequestPurchaseOrder {
         type Target = ::std::string::String;
@@ -15268,9 +13509,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkServiceConfigState {
         #[serde(rename = "requested")]
         Requested,
@@ -15355,18 +13596,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceContractRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceContractRef {
         type Target = ::std::string::String;
@@ -15420,18 +13652,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceExternalRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceExternalRef {
         type Target = ::std::string::String;
@@ -15485,18 +13708,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceName(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceName {
         type Target = ::std::string::String;
@@ -15549,18 +13763,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServicePurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServicePurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServicePurchaseOrder {
         type Target = ::std::string::String;
@@ -15615,13 +13820,8 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequest {
         pub billing_account: ::std::string::String,
         pub consuming_account: ::std::string::String,
@@ -15654,18 +13854,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequestContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequestContractRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceRequestContractRef {
         type Target = ::std::string::String;
@@ -15720,18 +13911,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceRequestExternalRef {
         type Target = ::std::string::String;
@@ -15786,18 +13968,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequestName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequestName(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceRequestName {
         type Target = ::std::string::String;
@@ -15851,14 +14024,8 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequestPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub billing_account: ::std::option::Option<::std::string::String>,
@@ -15899,18 +14066,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequestPartialContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequestPartialContractRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceRequestPartialContractRef {
         type Target = ::std::string::String;
@@ -15966,18 +14124,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequestPartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequestPartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceRequestPartialExternalRef {
         type Target = ::std::string::String;
@@ -16033,18 +14182,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequestPartialName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequestPartialName(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceRequestPartialName {
         type Target = ::std::string::String;
@@ -16099,18 +14239,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequestPartialPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequestPartialPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceRequestPartialPurchaseOrder {
         type Target = ::std::string::String;
@@ -16167,18 +14298,9 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequestPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequestPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for Mp2mpNetworkServiceRequestPurchaseOrder {
         type Target = ::std::string::String;
@@ -16242,9 +14364,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkServiceState {
         #[serde(rename = "requested")]
         Requested,
@@ -16337,9 +14459,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkFeatureConfigsListType {
         #[serde(rename = "route_server")]
         RouteServer,
@@ -16393,9 +14515,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkFeaturesListType {
         #[serde(rename = "route_server")]
         RouteServer,
@@ -16439,13 +14561,8 @@ pub mod types {
         }
     }
     ///`NetworkServiceChangeRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NetworkServiceChangeRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capacity: ::std::option::Option<::std::num::NonZeroU64>,
@@ -16457,14 +14574,8 @@ pub mod types {
         }
     }
     ///`NetworkServiceConfigAggregate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NetworkServiceConfigAggregate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aggregates: ::std::option::Option<
@@ -16477,14 +14588,8 @@ pub mod types {
         }
     }
     ///`NetworkServiceConfigAggregateStatistics`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NetworkServiceConfigAggregateStatistics {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accuracy: ::std::option::Option<f64>,
@@ -16558,9 +14663,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkServiceConfigsListType {
         #[serde(rename = "exchange_lan")]
         ExchangeLan,
@@ -16630,9 +14735,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkServicesListType {
         #[serde(rename = "exchange_lan")]
         ExchangeLan,
@@ -16692,13 +14797,8 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOffering`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkProductOffering {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub bandwidth_max: ::std::option::Option<u64>,
@@ -16759,18 +14859,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingDisplayName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkProductOfferingDisplayName(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkProductOfferingDisplayName {
         type Target = ::std::string::String;
@@ -16825,18 +14916,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkProductOfferingId(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkProductOfferingId {
         type Target = ::std::string::String;
@@ -16890,18 +14972,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkProductOfferingName(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkProductOfferingName {
         type Target = ::std::string::String;
@@ -16955,14 +15028,8 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkProductOfferingPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bandwidth_max: ::std::option::Option<u64>,
@@ -17041,18 +15108,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingPartialDisplayName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkProductOfferingPartialDisplayName(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkProductOfferingPartialDisplayName {
         type Target = ::std::string::String;
@@ -17108,18 +15166,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingPartialId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkProductOfferingPartialId(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkProductOfferingPartialId {
         type Target = ::std::string::String;
@@ -17174,18 +15223,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingPartialName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkProductOfferingPartialName(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkProductOfferingPartialName {
         type Target = ::std::string::String;
@@ -17249,9 +15289,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
         Single,
@@ -17310,9 +15350,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
         Connection,
@@ -17379,9 +15419,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
         Single,
@@ -17439,9 +15479,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
         Connection,
@@ -17498,13 +15538,8 @@ pub mod types {
         }
     }
     ///`P2mpNetworkService`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkService {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -17551,13 +15586,8 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfig`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfig {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -17609,18 +15639,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigContractRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceConfigContractRef {
         type Target = ::std::string::String;
@@ -17675,18 +15696,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceConfigExternalRef {
         type Target = ::std::string::String;
@@ -17741,18 +15753,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigId(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceConfigId {
         type Target = ::std::string::String;
@@ -17805,18 +15808,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceConfigPurchaseOrder {
         type Target = ::std::string::String;
@@ -17871,13 +15865,8 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigRequest {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -17925,18 +15914,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRequestContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigRequestContractRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceConfigRequestContractRef {
         type Target = ::std::string::String;
@@ -17991,18 +15971,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceConfigRequestExternalRef {
         type Target = ::std::string::String;
@@ -18057,14 +16028,8 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub billing_account: ::std::option::Option<::std::string::String>,
@@ -18119,18 +16084,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartialContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigRequestPartialContractRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceConfigRequestPartialContractRef {
         type Target = ::std::string::String;
@@ -18187,18 +16143,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigRequestPartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceConfigRequestPartialExternalRef {
         type Target = ::std::string::String;
@@ -18255,18 +16202,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartialPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigRequestPartialPurchaseOrder(
         ::std::string::String,
     );
@@ -18334,9 +16272,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigRequestPartialRole {
         #[serde(rename = "root")]
         Root,
@@ -18385,18 +16323,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRequestPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigRequestPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceConfigRequestPurchaseOrder {
         type Target = ::std::string::String;
@@ -18461,9 +16390,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigRequestRole {
         #[serde(rename = "root")]
         Root,
@@ -18521,9 +16450,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigRole {
         #[serde(rename = "root")]
         Root,
@@ -18581,9 +16510,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigState {
         #[serde(rename = "requested")]
         Requested,
@@ -18668,18 +16597,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceContractRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceContractRef {
         type Target = ::std::string::String;
@@ -18733,18 +16653,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceExternalRef {
         type Target = ::std::string::String;
@@ -18798,18 +16709,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceName(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceName {
         type Target = ::std::string::String;
@@ -18862,18 +16764,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServicePurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServicePurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServicePurchaseOrder {
         type Target = ::std::string::String;
@@ -18928,13 +16821,8 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequest {
         pub billing_account: ::std::string::String,
         pub consuming_account: ::std::string::String,
@@ -18963,18 +16851,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequestContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequestContractRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceRequestContractRef {
         type Target = ::std::string::String;
@@ -19029,18 +16908,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceRequestExternalRef {
         type Target = ::std::string::String;
@@ -19095,18 +16965,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequestName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequestName(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceRequestName {
         type Target = ::std::string::String;
@@ -19160,14 +17021,8 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequestPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub billing_account: ::std::option::Option<::std::string::String>,
@@ -19204,18 +17059,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequestPartialContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequestPartialContractRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceRequestPartialContractRef {
         type Target = ::std::string::String;
@@ -19270,18 +17116,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequestPartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequestPartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceRequestPartialExternalRef {
         type Target = ::std::string::String;
@@ -19336,18 +17173,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequestPartialName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequestPartialName(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceRequestPartialName {
         type Target = ::std::string::String;
@@ -19402,18 +17230,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequestPartialPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequestPartialPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceRequestPartialPurchaseOrder {
         type Target = ::std::string::String;
@@ -19470,18 +17289,9 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequestPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequestPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2mpNetworkServiceRequestPurchaseOrder {
         type Target = ::std::string::String;
@@ -19545,9 +17355,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceState {
         #[serde(rename = "requested")]
         Requested,
@@ -19631,13 +17441,8 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOffering`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkProductOffering {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub bandwidth_max: ::std::option::Option<u64>,
@@ -19698,18 +17503,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingDisplayName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkProductOfferingDisplayName(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkProductOfferingDisplayName {
         type Target = ::std::string::String;
@@ -19764,18 +17560,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkProductOfferingId(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkProductOfferingId {
         type Target = ::std::string::String;
@@ -19828,18 +17615,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkProductOfferingName(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkProductOfferingName {
         type Target = ::std::string::String;
@@ -19893,14 +17671,8 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkProductOfferingPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bandwidth_max: ::std::option::Option<u64>,
@@ -19979,18 +17751,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingPartialDisplayName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkProductOfferingPartialDisplayName(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkProductOfferingPartialDisplayName {
         type Target = ::std::string::String;
@@ -20045,18 +17808,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingPartialId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkProductOfferingPartialId(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkProductOfferingPartialId {
         type Target = ::std::string::String;
@@ -20111,18 +17865,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingPartialName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkProductOfferingPartialName(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkProductOfferingPartialName {
         type Target = ::std::string::String;
@@ -20186,9 +17931,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
         Single,
@@ -20247,9 +17992,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
         Connection,
@@ -20315,9 +18060,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
         Single,
@@ -20375,9 +18120,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
         Connection,
@@ -20434,13 +18179,8 @@ pub mod types {
         }
     }
     ///`P2pNetworkService`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkService {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability_zones: ::std::option::Option<
@@ -20488,13 +18228,8 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfig`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfig {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -20544,18 +18279,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigContractRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigContractRef {
         type Target = ::std::string::String;
@@ -20610,18 +18336,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigExternalRef {
         type Target = ::std::string::String;
@@ -20676,18 +18393,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigId(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigId {
         type Target = ::std::string::String;
@@ -20740,18 +18448,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigPurchaseOrder {
         type Target = ::std::string::String;
@@ -20806,13 +18505,8 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigRequest {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -20858,18 +18552,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigRequestContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigRequestContractRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigRequestContractRef {
         type Target = ::std::string::String;
@@ -20924,18 +18609,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigRequestExternalRef {
         type Target = ::std::string::String;
@@ -20990,18 +18666,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigRequestPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigRequestPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigRequestPurchaseOrder {
         type Target = ::std::string::String;
@@ -21065,9 +18732,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkServiceConfigState {
         #[serde(rename = "requested")]
         Requested,
@@ -21152,13 +18819,8 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigUpdate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigUpdate {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -21203,18 +18865,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigUpdateContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigUpdateContractRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigUpdateContractRef {
         type Target = ::std::string::String;
@@ -21269,18 +18922,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigUpdateExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigUpdateExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigUpdateExternalRef {
         type Target = ::std::string::String;
@@ -21335,14 +18979,8 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigUpdatePartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub billing_account: ::std::option::Option<::std::string::String>,
@@ -21393,18 +19031,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigUpdatePartialContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigUpdatePartialContractRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigUpdatePartialContractRef {
         type Target = ::std::string::String;
@@ -21461,18 +19090,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigUpdatePartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigUpdatePartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigUpdatePartialExternalRef {
         type Target = ::std::string::String;
@@ -21529,18 +19149,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigUpdatePartialPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigUpdatePartialPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigUpdatePartialPurchaseOrder {
         type Target = ::std::string::String;
@@ -21597,18 +19208,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigUpdatePurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigUpdatePurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceConfigUpdatePurchaseOrder {
         type Target = ::std::string::String;
@@ -21663,18 +19265,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceContractRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceContractRef {
         type Target = ::std::string::String;
@@ -21728,18 +19321,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceExternalRef {
         type Target = ::std::string::String;
@@ -21793,18 +19377,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServicePurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServicePurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServicePurchaseOrder {
         type Target = ::std::string::String;
@@ -21858,13 +19433,8 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability_zones: ::std::option::Option<
@@ -21892,18 +19462,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceRequestContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceRequestContractRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceRequestContractRef {
         type Target = ::std::string::String;
@@ -21958,18 +19519,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceRequestExternalRef {
         type Target = ::std::string::String;
@@ -22024,14 +19576,8 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceRequestPartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability_zones: ::std::option::Option<
@@ -22070,18 +19616,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceRequestPartialContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceRequestPartialContractRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceRequestPartialContractRef {
         type Target = ::std::string::String;
@@ -22136,18 +19673,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceRequestPartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceRequestPartialExternalRef(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceRequestPartialExternalRef {
         type Target = ::std::string::String;
@@ -22202,18 +19730,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceRequestPartialPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceRequestPartialPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceRequestPartialPurchaseOrder {
         type Target = ::std::string::String;
@@ -22269,18 +19788,9 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceRequestPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceRequestPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for P2pNetworkServiceRequestPurchaseOrder {
         type Target = ::std::string::String;
@@ -22344,9 +19854,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkServiceState {
         #[serde(rename = "requested")]
         Requested,
@@ -22430,14 +19940,8 @@ pub mod types {
         }
     }
     ///`Peer`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Peer {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub asn: ::std::option::Option<i64>,
@@ -22452,14 +19956,8 @@ pub mod types {
         }
     }
     ///`PeerAggregate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PeerAggregate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aggregates: ::std::option::Option<
@@ -22474,14 +19972,8 @@ pub mod types {
         }
     }
     ///`PeerRtt`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PeerRtt {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub asn: ::std::option::Option<i64>,
@@ -22516,13 +20008,8 @@ pub mod types {
         }
     }
     ///`PointOfPresence`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PointOfPresence {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability_zone: ::std::option::Option<::std::string::String>,
@@ -22538,18 +20025,9 @@ pub mod types {
         }
     }
     ///`PointOfPresenceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PointOfPresenceId(::std::string::String);
     impl ::std::ops::Deref for PointOfPresenceId {
         type Target = ::std::string::String;
@@ -22602,18 +20080,9 @@ pub mod types {
         }
     }
     ///`PointOfPresenceName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PointOfPresenceName(::std::string::String);
     impl ::std::ops::Deref for PointOfPresenceName {
         type Target = ::std::string::String;
@@ -22666,13 +20135,8 @@ pub mod types {
         }
     }
     ///`Port`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Port {
         pub billing_account: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -22706,18 +20170,9 @@ pub mod types {
         }
     }
     ///`PortContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortContractRef(::std::string::String);
     impl ::std::ops::Deref for PortContractRef {
         type Target = ::std::string::String;
@@ -22770,18 +20225,9 @@ pub mod types {
         }
     }
     ///`PortExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortExternalRef(::std::string::String);
     impl ::std::ops::Deref for PortExternalRef {
         type Target = ::std::string::String;
@@ -22834,18 +20280,9 @@ pub mod types {
         }
     }
     ///`PortId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortId(::std::string::String);
     impl ::std::ops::Deref for PortId {
         type Target = ::std::string::String;
@@ -22898,18 +20335,9 @@ pub mod types {
         }
     }
     ///`PortMediaType`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortMediaType(::std::string::String);
     impl ::std::ops::Deref for PortMediaType {
         type Target = ::std::string::String;
@@ -22962,18 +20390,9 @@ pub mod types {
         }
     }
     ///`PortName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortName(::std::string::String);
     impl ::std::ops::Deref for PortName {
         type Target = ::std::string::String;
@@ -23026,18 +20445,9 @@ pub mod types {
         }
     }
     ///`PortPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for PortPurchaseOrder {
         type Target = ::std::string::String;
@@ -23090,14 +20500,8 @@ pub mod types {
         }
     }
     ///`PortReservation`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortReservation {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub charged_until: ::std::option::Option<::chrono::naive::NaiveDate>,
@@ -23138,14 +20542,8 @@ pub mod types {
         }
     }
     ///`PortReservationPatch`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortReservationPatch {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub connecting_party: ::std::option::Option<::std::string::String>,
@@ -23168,14 +20566,8 @@ pub mod types {
         }
     }
     ///`PortReservationRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortReservationRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub connecting_party: ::std::option::Option<::std::string::String>,
@@ -23200,14 +20592,8 @@ pub mod types {
         }
     }
     ///`PortReservationUpdate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortReservationUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub connecting_party: ::std::option::Option<::std::string::String>,
@@ -23239,9 +20625,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum PortState {
         #[serde(rename = "requested")]
         Requested,
@@ -23325,14 +20711,8 @@ pub mod types {
         }
     }
     ///`PortStatistics`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortStatistics {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aggregates: ::std::option::Option<
@@ -23349,13 +20729,8 @@ pub mod types {
         }
     }
     ///An RFC 7807 problem document describing why a request failed.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ProblemResponse {
         ///What went wrong in this particular occurrence.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -23393,9 +20768,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListDeliveryMethod {
         #[serde(rename = "dedicated")]
         Dedicated,
@@ -23453,9 +20828,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListDowngradeAllowed {
         #[serde(rename = "true")]
         True,
@@ -23513,9 +20888,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListType {
         #[serde(rename = "exchange_lan")]
         ExchangeLan,
@@ -23592,9 +20967,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListUpgradeAllowed {
         #[serde(rename = "true")]
         True,
@@ -23643,13 +21018,8 @@ pub mod types {
         }
     }
     ///A refresh token to exchange for a new token pair.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RefreshTokenRequest {
         pub refresh_token: crate::credentials::RefreshToken,
     }
@@ -23659,13 +21029,8 @@ pub mod types {
         }
     }
     ///`Role`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Role {
         pub id: ::std::string::String,
         pub name: RoleName,
@@ -23677,13 +21042,8 @@ pub mod types {
         }
     }
     ///`RoleAssignment`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoleAssignment {
         pub contact: ::std::string::String,
         pub id: ::std::string::String,
@@ -23695,13 +21055,8 @@ pub mod types {
         }
     }
     ///`RoleAssignmentRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoleAssignmentRequest {
         pub contact: ::std::string::String,
         pub role: ::std::string::String,
@@ -23712,18 +21067,9 @@ pub mod types {
         }
     }
     ///`RoleName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoleName(::std::string::String);
     impl ::std::ops::Deref for RoleName {
         type Target = ::std::string::String;
@@ -23776,18 +21122,9 @@ pub mod types {
         }
     }
     ///`RoleRequiredFieldsItem`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoleRequiredFieldsItem(::std::string::String);
     impl ::std::ops::Deref for RoleRequiredFieldsItem {
         type Target = ::std::string::String;
@@ -23840,13 +21177,8 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeature`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeature {
         pub address_families: ::std::vec::Vec<
             RouteServerNetworkFeatureAddressFamiliesItem,
@@ -23888,9 +21220,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureAddressFamiliesItem {
         #[serde(rename = "af_inet")]
         AfInet,
@@ -23948,9 +21280,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureAvailableBgpSessionTypesItem {
         #[serde(rename = "active")]
         Active,
@@ -24000,13 +21332,8 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfig`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub as_set_v4: ::std::option::Option<RouteServerNetworkFeatureConfigAsSetV4>,
@@ -24055,18 +21382,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigAsSetV4`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigAsSetV4(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigAsSetV4 {
         type Target = ::std::string::String;
@@ -24121,18 +21439,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigAsSetV6`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigAsSetV6(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigAsSetV6 {
         type Target = ::std::string::String;
@@ -24196,9 +21505,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigBgpSessionType {
         #[serde(rename = "active")]
         Active,
@@ -24248,18 +21557,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigContractRef(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigContractRef {
         type Target = ::std::string::String;
@@ -24314,18 +21614,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigExternalRef(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigExternalRef {
         type Target = ::std::string::String;
@@ -24380,18 +21671,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigId(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigId {
         type Target = ::std::string::String;
@@ -24446,18 +21728,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigPassword`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigPassword(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigPassword {
         type Target = ::std::string::String;
@@ -24512,18 +21785,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigPurchaseOrder(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigPurchaseOrder {
         type Target = ::std::string::String;
@@ -24579,13 +21843,8 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub as_set_v4: ::std::option::Option<
@@ -24638,18 +21897,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestAsSetV4`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigRequestAsSetV4(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigRequestAsSetV4 {
         type Target = ::std::string::String;
@@ -24706,18 +21956,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestAsSetV6`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigRequestAsSetV6(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigRequestAsSetV6 {
         type Target = ::std::string::String;
@@ -24783,9 +22024,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigRequestBgpSessionType {
         #[serde(rename = "active")]
         Active,
@@ -24835,18 +22076,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestContractRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigRequestContractRef(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigRequestContractRef {
         type Target = ::std::string::String;
@@ -24903,18 +22135,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigRequestExternalRef(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigRequestExternalRef {
         type Target = ::std::string::String;
@@ -24971,18 +22194,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestPassword`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigRequestPassword(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigRequestPassword {
         type Target = ::std::string::String;
@@ -25039,18 +22253,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestPurchaseOrder`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigRequestPurchaseOrder(
         ::std::string::String,
     );
@@ -25118,9 +22323,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigRequestSessionMode {
         #[serde(rename = "public")]
         Public,
@@ -25179,9 +22384,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigSessionMode {
         #[serde(rename = "public")]
         Public,
@@ -25239,9 +22444,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigState {
         #[serde(rename = "requested")]
         Requested,
@@ -25326,13 +22531,8 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub as_set_v4: ::std::option::Option<
@@ -25369,18 +22569,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdateAsSetV4`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdateAsSetV4(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigUpdateAsSetV4 {
         type Target = ::std::string::String;
@@ -25436,18 +22627,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdateAsSetV6`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdateAsSetV6(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigUpdateAsSetV6 {
         type Target = ::std::string::String;
@@ -25512,9 +22694,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdateBgpSessionType {
         #[serde(rename = "active")]
         Active,
@@ -25564,18 +22746,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdateExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdateExternalRef(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigUpdateExternalRef {
         type Target = ::std::string::String;
@@ -25632,14 +22805,8 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartial`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub as_set_v4: ::std::option::Option<
@@ -25686,18 +22853,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialAsSetV4`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdatePartialAsSetV4(
         ::std::string::String,
     );
@@ -25756,18 +22914,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialAsSetV6`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdatePartialAsSetV6(
         ::std::string::String,
     );
@@ -25835,9 +22984,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdatePartialBgpSessionType {
         #[serde(rename = "active")]
         Active,
@@ -25889,18 +23038,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialExternalRef`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdatePartialExternalRef(
         ::std::string::String,
     );
@@ -25960,18 +23100,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialPassword`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdatePartialPassword(
         ::std::string::String,
     );
@@ -26039,9 +23170,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdatePartialSessionMode {
         #[serde(rename = "public")]
         Public,
@@ -26093,18 +23224,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePassword`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdatePassword(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureConfigUpdatePassword {
         type Target = ::std::string::String;
@@ -26170,9 +23292,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdateSessionMode {
         #[serde(rename = "public")]
         Public,
@@ -26222,18 +23344,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureFqdn`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureFqdn(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureFqdn {
         type Target = ::std::string::String;
@@ -26287,18 +23400,9 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureName(::std::string::String);
     impl ::std::ops::Deref for RouteServerNetworkFeatureName {
         type Target = ::std::string::String;
@@ -26361,9 +23465,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureSessionMode {
         #[serde(rename = "public")]
         Public,
@@ -26412,14 +23516,8 @@ pub mod types {
         }
     }
     ///`RoutingFunction`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoutingFunction {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub asn: ::std::option::Option<i64>,
@@ -26452,14 +23550,8 @@ pub mod types {
         }
     }
     ///`RoutingFunctionPatch`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoutingFunctionPatch {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub asn: ::std::option::Option<i64>,
@@ -26488,14 +23580,8 @@ pub mod types {
         }
     }
     ///`RoutingFunctionProductOffering`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoutingFunctionProductOffering {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bandwidth_max: ::std::option::Option<i64>,
@@ -26554,14 +23640,8 @@ pub mod types {
         }
     }
     ///`RoutingFunctionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoutingFunctionRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub asn: ::std::option::Option<i64>,
@@ -26590,14 +23670,8 @@ pub mod types {
         }
     }
     ///`ServiceExchangePop`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ServiceExchangePop {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub path_info: ::std::option::Option<::std::string::String>,
@@ -26610,14 +23684,8 @@ pub mod types {
         }
     }
     ///`SharedStatisticsConfigAllow`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SharedStatisticsConfigAllow {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accounts_denied: ::std::option::Option<
@@ -26634,14 +23702,8 @@ pub mod types {
         }
     }
     ///`SharedStatisticsConfigDeny`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SharedStatisticsConfigDeny {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accounts_allowed: ::std::option::Option<
@@ -26658,13 +23720,8 @@ pub mod types {
         }
     }
     ///`Status`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Status {
         pub attrs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         pub message: ::std::string::String,
@@ -26678,14 +23735,8 @@ pub mod types {
         }
     }
     ///`VLanConfigDot1Q`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct VLanConfigDot1Q {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vlan: ::std::option::Option<::std::num::NonZeroU32>,
@@ -26707,9 +23758,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum VLanConfigDot1QVlanEthertype {
         #[serde(rename = "0x8100")]
         X0x8100,
@@ -26762,14 +23813,9 @@ pub mod types {
         }
     }
     ///`VLanConfigPort`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct VLanConfigPort(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
@@ -26797,13 +23843,8 @@ pub mod types {
         }
     }
     ///`VLanConfigQinQ`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct VLanConfigQinQ {
         pub inner_vlan: ::std::num::NonZeroU32,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -26828,9 +23869,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum VLanConfigQinQOuterVlanEthertype {
         #[serde(rename = "0x8100")]
         X0x8100,
@@ -61713,6 +58754,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for MemberJoiningRule {
         fn schema_name() -> ::std::string::String {
             "MemberJoiningRule".to_string()
@@ -61801,6 +58843,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for MemberJoiningRuleRequest {
         fn schema_name() -> ::std::string::String {
             "MemberJoiningRuleRequest".to_string()
@@ -61888,6 +58931,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for MemberJoiningRuleUpdate {
         fn schema_name() -> ::std::string::String {
             "MemberJoiningRuleUpdate".to_string()
@@ -61980,6 +59024,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for MemberJoiningRuleUpdatePartial {
         fn schema_name() -> ::std::string::String {
             "MemberJoiningRuleUpdatePartial".to_string()
@@ -62056,6 +59101,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkFeature {
         fn schema_name() -> ::std::string::String {
             "NetworkFeature".to_string()
@@ -62131,6 +59177,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkFeatureConfig {
         fn schema_name() -> ::std::string::String {
             "NetworkFeatureConfig".to_string()
@@ -62208,6 +59255,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkFeatureConfigRequest {
         fn schema_name() -> ::std::string::String {
             "NetworkFeatureConfigRequest".to_string()
@@ -62285,6 +59333,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkFeatureConfigUpdate {
         fn schema_name() -> ::std::string::String {
             "NetworkFeatureConfigUpdate".to_string()
@@ -62362,6 +59411,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkFeatureConfigUpdatePartial {
         fn schema_name() -> ::std::string::String {
             "NetworkFeatureConfigUpdatePartial".to_string()
@@ -62481,6 +59531,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkService {
         fn schema_name() -> ::std::string::String {
             "NetworkService".to_string()
@@ -62610,6 +59661,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkServiceConfig {
         fn schema_name() -> ::std::string::String {
             "NetworkServiceConfig".to_string()
@@ -62748,6 +59800,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkServiceConfigRequest {
         fn schema_name() -> ::std::string::String {
             "NetworkServiceConfigRequest".to_string()
@@ -62887,6 +59940,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkServiceConfigUpdate {
         fn schema_name() -> ::std::string::String {
             "NetworkServiceConfigUpdate".to_string()
@@ -63029,6 +60083,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkServiceConfigUpdatePartial {
         fn schema_name() -> ::std::string::String {
             "NetworkServiceConfigUpdatePartial".to_string()
@@ -63147,6 +60202,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkServiceRequest {
         fn schema_name() -> ::std::string::String {
             "NetworkServiceRequest".to_string()
@@ -63269,6 +60325,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NetworkServiceRequestPartial {
         fn schema_name() -> ::std::string::String {
             "NetworkServiceRequestPartial".to_string()
@@ -63431,6 +60488,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ProductOffering {
         fn schema_name() -> ::std::string::String {
             "ProductOffering".to_string()
@@ -63607,6 +60665,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ProductOfferingPartial {
         fn schema_name() -> ::std::string::String {
             "ProductOfferingPartial".to_string()
@@ -63701,6 +60760,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for SharedStatisticsConfig {
         fn schema_name() -> ::std::string::String {
             "SharedStatisticsConfig".to_string()
@@ -63797,6 +60857,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for VlanConfig {
         fn schema_name() -> ::std::string::String {
             "VlanConfig".to_string()
@@ -63899,10 +60960,10 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
+            crate::tls::client_builder().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
+        let client = crate::tls::client_builder();
         Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,

@@ -3,8 +3,11 @@
 
 use std::fmt;
 
+#[cfg(feature = "schemars")]
 use schemars::JsonSchema;
+#[cfg(feature = "schemars")]
 use schemars::r#gen::SchemaGenerator;
+#[cfg(feature = "schemars")]
 use schemars::schema::{InstanceType, Schema, SchemaObject};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -62,6 +65,7 @@ impl<'de> Deserialize<'de> for LenientText {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl JsonSchema for LenientText {
     fn schema_name() -> String {
         "LenientText".into()

@@ -25,6 +25,7 @@ mod renewal;
 pub mod session;
 #[doc(hidden)]
 pub mod tagged;
+mod tls;
 mod token_cache;
 pub mod token_source;
 mod validity;

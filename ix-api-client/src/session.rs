@@ -234,7 +234,10 @@ impl SessionBuilder {
                 .connect_timeout(CONNECT_TIMEOUT)
                 .timeout(REQUEST_TIMEOUT)
                 .redirect(reqwest::redirect::Policy::none())
-                .tls_certs_merge(ca_certificates(&self.ca_certificates)?)
+                .tls_backend_preconfigured(
+                    crate::tls::client_config(ca_certificates(&self.ca_certificates)?)
+                        .map_err(|e| Error::Configuration(format!("cannot configure TLS: {e}")))?,
+                )
                 .build()
                 .map_err(|e| Error::Configuration(format!("cannot build an HTTP client: {e}")))?,
         };
@@ -276,10 +279,12 @@ impl SessionBuilder {
 /// A saved access token, as [`saved_pair`] checks it.
 /// The certificates of each PEM text given to
 /// [`SessionBuilder::ca_certificates_pem`].
-fn ca_certificates(pems: &[Vec<u8>]) -> Result<Vec<reqwest::Certificate>, Error> {
+fn ca_certificates(
+    pems: &[Vec<u8>],
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, Error> {
     let mut certificates = Vec::new();
     for pem in pems {
-        let read = reqwest::Certificate::from_pem_bundle(pem)
+        let read = crate::tls::pem_certificates(pem)
             .map_err(|e| Error::Configuration(format!("cannot read a CA certificate: {e}")))?;
         if read.is_empty() {
             return Err(Error::Configuration(

@@ -209,10 +209,12 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
                 Ok(text) => {
                     let mut file =
                         syn::parse_file(&text).map_err(|e| CodegenError::Format(e.to_string()))?;
-                    calls::add(&mut file).map_err(|message| CodegenError::Generator {
-                        file: spec.to_path_buf(),
-                        message,
-                    })?;
+                    calls::add(&mut file)
+                        .and_then(|_| crate::client_tls::configure(&mut file))
+                        .map_err(|message| CodegenError::Generator {
+                            file: spec.to_path_buf(),
+                            message,
+                        })?;
                     one_line_docs(&mut file);
                     prettyplease::unparse(&file)
                 }
@@ -285,6 +287,7 @@ fn generate_library(
         }
     })?;
     open_string_enums(&mut file);
+    crate::optional_schemas::gate(&mut file);
     null_stays_null(&mut file, &crate::answer_rule::nullable_listed(raw));
     one_line_docs(&mut file);
     let defined = defined_types(&file);

@@ -6,7 +6,7 @@
 use std::num::NonZeroU32;
 
 use futures_util::StreamExt;
-use ix_api_client::{Call, Paginate, ProblemError};
+use ix_api_client::{Call, Paginate};
 use ix_api_tests::{Reply, ScriptedServer, answering, zone};
 use serde_json::json;
 

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ix_api_client::raw::Method;
-use ix_api_client::{Error, ProblemError, Session};
+use ix_api_client::{Error, Session};
 use ix_api_sandbox::{Sandbox, SandboxConfig};
 use ix_api_tests::{
     Recorded, Reply, ScriptedServer, demo_credentials, demo_session, jwt, token_pair,

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ix_api_client::{
-    Call, Client, Error, ProblemError, ProblemKind, Session, TransportCause, Unimplemented,
-};
+use ix_api_client::{Call, Client, Error, ProblemKind, Session, TransportCause, Unimplemented};
 use ix_api_tests::{Reply, ScriptedServer, answering, count, demo_credentials};
 use serde_json::json;
 

@@ -87,9 +87,11 @@ impl From<Error> for Failure {
             Error::Configuration(message) if message.starts_with(crate::shared::TOKEN_CACHE) => {
                 Exit::Local
             }
-            Error::Configuration(_) | Error::InsecureHttp { .. } | Error::InvalidRequest { .. } => {
-                Exit::Usage
-            }
+            // A cancelled renewal was a `Configuration` error before it had its own variant.
+            Error::Configuration(_)
+            | Error::Cancelled
+            | Error::InsecureHttp { .. }
+            | Error::InvalidRequest { .. } => Exit::Usage,
             _ => Exit::Unavailable,
         };
         let message = match &error {

@@ -23,8 +23,8 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use ix_api_client::wait::{self, Wait, Waited};
-use ix_api_client::{AccessToken, Call, OAuth2, Session, types};
+use ix_api_client::prelude::*;
+use ix_api_client::{AccessToken, OAuth2, wait};
 use ix_api_sandbox::{OAuth2Endpoint, Sandbox, SandboxConfig};
 
 type Failure = Box<dyn std::error::Error>;

@@ -6,42 +6,43 @@
 #![allow(rustdoc::private_intra_doc_links)]
 
 pub mod auth;
-mod call;
-pub mod credentials;
-pub mod dry_run;
-mod error;
+pub mod call;
 // Formatted by the generator: rustfmt's output would vary with the
 // installed toolchain.
 #[rustfmt::skip]
 mod generated;
-mod jwt;
 pub mod lenient;
-mod login;
-pub mod oauth2;
 pub mod pages;
-pub mod problem;
-pub mod raw;
-mod renewal;
-pub mod session;
+pub mod prelude;
 #[doc(hidden)]
 pub mod tagged;
 mod tls;
-mod token_cache;
-pub mod token_source;
-mod validity;
+// `wait` imports `ProblemError` for `problem_kind`, which is now `Error`'s
+// own method; the allowance goes with that import.
+#[allow(unused_imports)]
 pub mod wait;
-mod wire;
 
-pub use auth::Auth;
-pub use call::{Call, with_answer_status};
-pub use credentials::{AccessToken, ApiKey, ApiSecret, CredentialLengthError, RefreshToken};
-pub use error::{Error, OperationError, RawBody, TransportCause, Unimplemented};
-pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude, spec, types};
-pub use oauth2::{ClientAuthentication, OAuth2};
+// The paths of the modules before they moved into `auth` and `call`.
+#[doc(no_inline)]
+pub use auth::{credentials, oauth2, session, token_source};
+#[doc(no_inline)]
+pub use call::{dry_run, problem, raw};
+// The crate's own short path to the error, as `wait` and `pages` use it.
+use call::error;
+
+pub use auth::credentials::{AccessToken, ApiKey, ApiSecret, CredentialLengthError, RefreshToken};
+pub use auth::oauth2::{ClientAuthentication, OAuth2};
+pub use auth::session::{Session, SessionBuilder};
+pub use auth::token_source::{Grant, Held, TokenSource};
+pub use auth::{RenewalStatus, TokenPair};
+pub use call::hooks::Auth;
+pub use call::problem::{ProblemError, ProblemKind};
+pub use call::with_answer_status;
+pub use call::{Call, Error, OperationError, RawBody, TransportCause, Unimplemented};
+pub use generated::{
+    ByteStream, Client, ClientInfo, ResponseValue, builder, prelude as operations, spec, types,
+};
 pub use pages::Paginate;
-pub use problem::{ProblemError, ProblemKind};
-pub use session::{RenewalStatus, Session, SessionBuilder, TokenPair};
-pub use token_source::{Grant, Held, TokenSource};
 
 /// The workspace README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -5,10 +5,9 @@
 
 use std::time::Duration;
 
+use ix_api_client::prelude::*;
 use ix_api_client::raw::Method;
 use ix_api_client::types::{Connection, ConnectionRequest};
-use ix_api_client::wait::{Wait, Waited};
-use ix_api_client::{Call, Error, Session};
 
 /// Orders a connection.
 pub async fn order_connection(

@@ -6,9 +6,8 @@ mod common;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::connection_request;
+use ix_api_client::prelude::*;
 use ix_api_client::types::{AuthToken, Connection, ConnectionRequest, ProblemResponse};
-use ix_api_client::wait::Waited;
-use ix_api_client::{Error, ProblemKind, Session};
 use ix_api_downstream::{order_connection, read_extension, until_in_production};
 use ix_api_httpmock::{MockServer, MockServerExt};
 use serde_json::{Value, json};

@@ -6,8 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::connection_request;
-use ix_api_client::wait::Waited;
-use ix_api_client::{Call, Error, ProblemKind, Session, types};
+use ix_api_client::prelude::*;
 use ix_api_downstream::{order_connection, read_extension, until_in_production};
 use ix_api_sandbox::{Sandbox, SandboxConfig};
 

@@ -1,3 +1,6 @@
+//! The call layer: how a generated operation goes on the wire and comes back
+//! (hooks, wire rules, errors, problems, the raw door, dry runs); for any caller.
+//!
 //! [`Call`]: any operation, answered with this crate's [`Error`].
 //!
 //! ```no_run
@@ -11,40 +14,20 @@
 //! # Ok(()) }
 //! ```
 
-use std::cell::Cell;
 use std::future::Future;
 
 use crate::ResponseValue;
-use crate::error::{Error, OperationError};
 
-tokio::task_local! {
-    /// The status of the last answer the hooks saw in this scope, for the
-    /// errors of answers progenitor keeps no status for (an unreadable
-    /// success).
-    static ANSWERED: Cell<Option<u16>>;
-}
+mod answered;
+pub mod dry_run;
+pub(crate) mod error;
+pub(crate) mod hooks;
+pub mod problem;
+pub mod raw;
+mod wire;
 
-/// Runs `future` so that the [`Error`]s made inside it
-/// ([`Error::from_operation`], [`Error::from_operation_ref`]) name the
-/// status of an answer that progenitor's error does not keep: an answer
-/// that broke the spec ([`Error::MalformedResponse`]) of an operation that
-/// documents more than one success (a list's 200 and 206).
-/// [`Call::call`] does this itself; use it around code that calls `send()`
-/// and converts the error.
-pub fn with_answer_status<F: Future>(future: F) -> impl Future<Output = F::Output> {
-    ANSWERED.scope(Cell::new(None), future)
-}
-
-/// The hooks saw an answer of `status`.
-pub(crate) fn note_status(status: u16) {
-    let _ = ANSWERED.try_with(|answered| answered.set(Some(status)));
-}
-
-/// The status of the last answer the hooks saw, inside
-/// [`with_answer_status`].
-pub(crate) fn noted_status() -> Option<u16> {
-    ANSWERED.try_with(Cell::get).ok().flatten()
-}
+pub use answered::with_answer_status;
+pub use error::{Error, OperationError, RawBody, TransportCause, Unimplemented};
 
 /// Where in `body` decoding it as `T` fails: the member path
 /// (`[3].state`, `connection.vlan_config`), `None` if it decodes or the

@@ -20,8 +20,8 @@ pub use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url, Version};
 
-use crate::auth::{UNANSWERED, same_origin};
-use crate::error::Error;
+use crate::call::error::Error;
+use crate::call::hooks::{UNANSWERED, same_origin};
 use crate::{Client, types};
 
 /// The operation name raw requests' errors carry.
@@ -150,7 +150,7 @@ impl<'a> RawRequest<'a> {
         if !same_origin(&url, &base) {
             return Err(invalid(format!(
                 "{} is not on the exchange's origin; the access token goes only there",
-                crate::auth::shown(&url)
+                crate::call::hooks::shown(&url)
             )));
         }
         Ok(url)

@@ -47,13 +47,15 @@ use tracing::Instrument;
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
-use reqwest::{Body, Request, Response, ResponseBuilderExt, StatusCode, Url};
+use reqwest::{Body, Request, Response, StatusCode, Url};
 
-use crate::credentials::AccessToken;
-use crate::dry_run::DryRun;
-use crate::error::{Concluded, Error, HookFailure, ReadProblem, Unimplemented};
+use crate::auth::credentials::AccessToken;
+use crate::call::dry_run::DryRun;
+use crate::call::error::{Concluded, Error, HookFailure, ReadProblem, Unimplemented};
+use crate::call::problem;
+use crate::call::wire::{self, with_url};
 use crate::generated::spec::{self, operations};
-use crate::{Client, problem, types};
+use crate::{Client, types};
 
 /// An error body larger than this is not a problem document worth reading:
 /// it is read as `about:blank`.
@@ -61,6 +63,13 @@ const MAX_PROBLEM_BYTES: usize = 4 << 20;
 
 /// The status of the answer the hooks give progenitor when they fail
 /// themselves; no operation documents it (`spec` facts codegen checks).
+// Why a made-up status rather than the error alone: progenitor 0.15's
+// `ClientHooks::exec` must answer `reqwest::Result<Response>`, and
+// `reqwest::Error` has no public constructor; `pre` may fail, but only with
+// `progenitor_client::Error<E>`, whose variants carry a string, a
+// `reqwest::Error` or a `Response`. A `Response` is the one place a typed
+// error can travel (its extensions), and a response has a status. Callers
+// never see it: `Error::from_operation` takes the typed error out.
 pub const UNANSWERED: u16 = 499;
 
 /// The name of the header on such an answer that says what failed, for
@@ -224,7 +233,7 @@ impl ClientHooks<Auth> for Client {
             .headers_mut()
             .insert(reqwest::header::USER_AGENT, self.inner.user_agent.clone());
         if let Some(operation) = spec::operation(info.operation_id) {
-            crate::wire::as_the_spec_says(request, operation);
+            wire::as_the_spec_says(request, operation);
         }
         if !needs_bearer(info) {
             // A body that cannot be replayed is one no 307/308 can send on.
@@ -269,7 +278,7 @@ impl ClientHooks<Auth> for Client {
         let response = answer?;
         let status = response.status().as_u16();
         span.record("status", status);
-        crate::call::note_status(status);
+        crate::call::answered::note_status(status);
         if status == StatusCode::NOT_FOUND.as_u16() {
             return Ok(self.not_found(response, info).instrument(span).await);
         }
@@ -364,7 +373,7 @@ impl Client {
         } else if response.status().as_u16() >= 400 {
             return Ok(Ok(readable(response).await?));
         } else if let Some(spec) = spec::operation(operation) {
-            return Ok(Ok(crate::wire::one_object(response, spec).await?));
+            return Ok(Ok(wire::one_object(response, spec).await?));
         } else {
             return Ok(Ok(response));
         };
@@ -559,16 +568,6 @@ fn unanswered(url: &Url, error: &Error) -> http::Response<Body> {
     }
     with_url(&mut answer, url.clone());
     answer
-}
-
-/// Puts `url` where reqwest keeps a response's URL (an extension only its
-/// builder sets).
-pub(crate) fn with_url<B>(response: &mut http::Response<B>, url: Url) {
-    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
-        response
-            .extensions_mut()
-            .extend(carrier.into_parts().0.extensions);
-    }
 }
 
 /// The spec's `'static` name of an operation, for errors.

@@ -12,9 +12,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::credentials::{AccessToken, RefreshToken};
-use crate::error::Error;
-use crate::session::TokenPair;
+use crate::auth::TokenPair;
+use crate::auth::credentials::{AccessToken, RefreshToken};
+use crate::call::error::Error;
 
 /// The future a [`TokenSource`] answers with.
 pub type Obtaining<'a> = Pin<Box<dyn Future<Output = Result<Grant, Error>> + Send + 'a>>;

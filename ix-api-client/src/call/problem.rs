@@ -165,7 +165,7 @@ pub trait ProblemError {
     }
 }
 
-impl ProblemError for crate::OperationError {
+impl ProblemError for progenitor_client::Error<ProblemResponse> {
     fn problem(&self) -> Option<&ProblemResponse> {
         match self {
             Self::ErrorResponse(response) => Some(response.as_ref()),

@@ -10,7 +10,7 @@
 //! metro areas) answers a one-element list on a 2.1 server.
 
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
-use reqwest::{Body, Request, Response};
+use reqwest::{Body, Request, Response, ResponseBuilderExt, Url};
 
 use crate::generated::spec::Operation;
 
@@ -100,8 +100,18 @@ pub(crate) async fn one_object(
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
-    crate::auth::with_url(&mut rebuilt, url);
+    with_url(&mut rebuilt, url);
     Ok(Response::from(rebuilt))
+}
+
+/// Puts `url` where reqwest keeps a response's URL (an extension only its
+/// builder sets).
+pub(crate) fn with_url<B>(response: &mut http::Response<B>, url: Url) {
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        response
+            .extensions_mut()
+            .extend(carrier.into_parts().0.extensions);
+    }
 }
 
 #[cfg(test)]

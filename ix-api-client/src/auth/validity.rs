@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use crate::jwt;
+use crate::auth::jwt;
 
 /// How the client came by a token.
 #[derive(Debug, Clone, Copy)]
@@ -103,7 +103,7 @@ pub(crate) fn validity(token: &str, obtained: Obtained) -> Validity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jwt::tests::token;
+    use crate::auth::jwt::tests::token;
 
     fn now_secs() -> u64 {
         SystemTime::now()

@@ -4,10 +4,10 @@
 
 use std::fmt;
 
-use crate::credentials::{ApiKey, ApiSecret, RefreshToken};
-use crate::error::Error;
+use crate::auth::credentials::{ApiKey, ApiSecret, RefreshToken};
+use crate::auth::token_source::{Grant, Held, Obtaining, TokenSource};
+use crate::call::error::Error;
 use crate::generated::spec::operations;
-use crate::token_source::{Grant, Held, Obtaining, TokenSource};
 use crate::{Client, types};
 
 /// An API user's credentials.

@@ -17,13 +17,13 @@ use arc_swap::ArcSwapOption;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::auth::{BearerSource, TokenFuture};
-use crate::credentials::{AccessToken, RefreshToken};
-use crate::error::Error;
-use crate::renewal::{self, Deadlines};
-use crate::session::{RenewalStatus, TokenPair};
-use crate::token_source::{Grant, Held, TokenSource};
-use crate::validity::{Obtained, validity};
+use crate::auth::credentials::{AccessToken, RefreshToken};
+use crate::auth::renewal::{self, Deadlines};
+use crate::auth::token_source::{Grant, Held, TokenSource};
+use crate::auth::validity::{Obtained, validity};
+use crate::auth::{RenewalStatus, TokenPair};
+use crate::call::error::Error;
+use crate::call::hooks::{BearerSource, TokenFuture};
 
 /// The tokens held, and when to renew them.
 struct Tokens {
@@ -416,7 +416,7 @@ async fn wait(mut outcome: watch::Receiver<Option<Outcome>>) -> Result<AccessTok
 }
 
 fn cancelled() -> Error {
-    Error::Configuration("the token renewal was cancelled: its runtime is shutting down".into())
+    Error::Cancelled
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -425,4 +425,282 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// The cache alone, against a scripted [`TokenSource`] on tokio's paused
+/// clock: when it renews, how many renewals run, what callers get while a
+/// renewal fails, and which refresh token survives a failure.
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::future::Future;
+    use std::task::Poll;
+
+    use tokio::time::{advance, sleep};
+
+    use super::*;
+    use crate::auth::jwt::tests::token;
+    use crate::auth::token_source::Obtaining;
+
+    const MARGIN: Duration = Duration::from_secs(30);
+    const TIMEOUT: Duration = Duration::from_secs(10);
+    /// How long the fake exchange takes to answer.
+    const LATENCY: Duration = Duration::from_millis(200);
+
+    /// A JWT that lives 900 s from when it is issued.
+    fn jwt(name: &str) -> String {
+        token(serde_json::json!({"iat": 1_000, "exp": 1_900, "jti": name}))
+    }
+
+    fn pair(name: &str) -> Result<Grant, Error> {
+        Ok(Grant::issued(
+            jwt(name).into(),
+            Some(format!("refresh-{name}").into()),
+        ))
+    }
+
+    fn unavailable() -> Result<Grant, Error> {
+        Err(Error::UnexpectedStatus {
+            operation: "auth_token_refresh",
+            status: 503,
+        })
+    }
+
+    /// Answers from a script, after [`LATENCY`], and notes what it was
+    /// handed; an empty script never answers.
+    #[derive(Debug, Default)]
+    struct Scripted {
+        answers: Mutex<VecDeque<Result<Grant, Error>>>,
+        /// The refresh token held at each call.
+        held: Mutex<Vec<Option<String>>>,
+        /// Reject the refresh token at the next call.
+        reject_next: Mutex<bool>,
+    }
+
+    impl Scripted {
+        fn new(answers: impl IntoIterator<Item = Result<Grant, Error>>) -> Arc<Self> {
+            Arc::new(Self {
+                answers: Mutex::new(answers.into_iter().collect()),
+                ..Self::default()
+            })
+        }
+
+        fn calls(&self) -> usize {
+            self.held.lock().unwrap().len()
+        }
+
+        fn held(&self) -> Vec<Option<String>> {
+            self.held.lock().unwrap().clone()
+        }
+    }
+
+    impl TokenSource for Scripted {
+        fn obtain<'a>(&'a self, held: &'a Held) -> Obtaining<'a> {
+            Box::pin(async move {
+                let refresh = held.refresh_token().map(|t| t.expose().to_string());
+                self.held.lock().unwrap().push(refresh);
+                if std::mem::take(&mut *self.reject_next.lock().unwrap()) {
+                    held.reject_refresh_token();
+                }
+                sleep(LATENCY).await;
+                let next = self.answers.lock().unwrap().pop_front();
+                match next {
+                    Some(answer) => answer,
+                    None => std::future::pending().await,
+                }
+            })
+        }
+
+        fn operation(&self, held: &Held) -> &'static str {
+            match held.refresh_token() {
+                Some(_) => "auth_token_refresh",
+                None => "auth_token_create",
+            }
+        }
+    }
+
+    fn cache(source: &Arc<Scripted>) -> Arc<TokenCache> {
+        TokenCache::new(source.clone(), MARGIN, TIMEOUT, None)
+    }
+
+    /// Lets spawned renewals run to their end on the paused clock.
+    async fn settle() {
+        sleep(LATENCY * 2).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn renews_in_the_background_ahead_of_expiry_and_serves_meanwhile() {
+        let source = Scripted::new([pair("a"), pair("b")]);
+        let cache = cache(&source);
+        let first = cache.access_token().await.unwrap();
+        assert_eq!(first.expose(), jwt("a"));
+        // 900 s of life, a 30 s margin: quiet until 840 s after the send.
+        let sent = Instant::now() - LATENCY;
+        tokio::time::sleep_until(sent + Duration::from_secs(839)).await;
+        assert_eq!(cache.access_token().await.unwrap(), first);
+        assert_eq!(source.calls(), 1);
+        // In the ahead window: the caller gets the current token at once,
+        // and one renewal starts behind it.
+        tokio::time::sleep_until(sent + Duration::from_secs(841)).await;
+        let before = Instant::now();
+        assert_eq!(cache.access_token().await.unwrap(), first);
+        assert_eq!(Instant::now(), before, "the caller did not wait");
+        assert!(cache.status().in_flight);
+        settle().await;
+        assert_eq!(source.calls(), 2);
+        assert_eq!(cache.access_token().await.unwrap().expose(), jwt("b"));
+        assert_eq!(source.held()[1].as_deref(), Some("refresh-a"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn past_the_renewal_point_callers_wait_for_the_new_token() {
+        let source = Scripted::new([pair("a"), pair("b")]);
+        let cache = cache(&source);
+        cache.access_token().await.unwrap();
+        // Nobody asked in the ahead window; at 880 s the token is inside
+        // its margin, so the caller waits for the renewal.
+        advance(Duration::from_secs(880)).await;
+        let before = Instant::now();
+        assert_eq!(cache.access_token().await.unwrap().expose(), jwt("b"));
+        assert_eq!(Instant::now() - before, LATENCY);
+        assert_eq!(source.calls(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_renewal_serves_every_caller() {
+        let source = Scripted::new([pair("a")]);
+        let cache = cache(&source);
+        let mut callers = tokio::task::JoinSet::new();
+        for _ in 0..500 {
+            let cache = cache.clone();
+            callers.spawn(async move { cache.access_token().await });
+        }
+        let tokens = callers.join_all().await;
+        assert_eq!(source.calls(), 1);
+        assert!(
+            tokens
+                .iter()
+                .all(|t| t.as_ref().unwrap().expose() == jwt("a"))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_renewal_backs_off_and_serves_the_current_token() {
+        let source = Scripted::new([pair("a"), unavailable(), pair("b")]);
+        let cache = cache(&source);
+        let first = cache.access_token().await.unwrap();
+        advance(Duration::from_secs(880)).await;
+        // The renewal fails; the token still lives 20 s, so callers get it.
+        assert_eq!(cache.access_token().await.unwrap(), first);
+        assert_eq!(source.calls(), 2);
+        let status = cache.status();
+        assert_eq!(status.failures, 1);
+        assert!(matches!(
+            status.last_error,
+            Some(Error::UnexpectedStatus { status: 503, .. })
+        ));
+        let retry_in = status.retry_in.expect("backing off");
+        assert!(retry_in >= renewal::MIN_RETRY && retry_in <= renewal::FIRST_RETRY);
+        // During the backoff: the current token, at once, and no request.
+        for _ in 0..100 {
+            assert_eq!(cache.access_token().await.unwrap(), first);
+        }
+        assert_eq!(source.calls(), 2);
+        // After it: the next attempt succeeds and the count resets.
+        advance(retry_in).await;
+        assert_eq!(cache.access_token().await.unwrap().expose(), jwt("b"));
+        assert_eq!(source.calls(), 3);
+        assert_eq!(cache.status().failures, 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn once_the_token_is_dead_the_backoff_answers_the_last_error_at_once() {
+        let source = Scripted::new([pair("a"), unavailable()]);
+        let cache = cache(&source);
+        cache.access_token().await.unwrap();
+        advance(Duration::from_secs(901)).await;
+        let failed = cache.access_token().await.unwrap_err();
+        assert!(matches!(
+            failed,
+            Error::UnexpectedStatus { status: 503, .. }
+        ));
+        let before = Instant::now();
+        let again = cache.access_token().await.unwrap_err();
+        assert!(matches!(again, Error::UnexpectedStatus { status: 503, .. }));
+        assert_eq!(Instant::now(), before);
+        assert_eq!(source.calls(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_keeps_a_good_refresh_token_and_a_rejection_drops_it() {
+        let source = Scripted::new([pair("a"), unavailable(), unavailable(), pair("b")]);
+        let cache = cache(&source);
+        cache.access_token().await.unwrap();
+        advance(Duration::from_secs(880)).await;
+        // A 503 says nothing about the refresh token: it is kept.
+        cache.access_token().await.unwrap();
+        let kept = cache.pair().expect("the pair");
+        assert_eq!(kept.refresh_token.expose(), "refresh-a");
+        advance(cache.status().retry_in.unwrap()).await;
+        // This time the exchange rejects it: it is dropped, whatever the
+        // source answers, and never offered again.
+        *source.reject_next.lock().unwrap() = true;
+        cache.access_token().await.unwrap();
+        assert!(cache.pair().is_none());
+        advance(cache.status().retry_in.unwrap()).await;
+        assert_eq!(cache.access_token().await.unwrap().expose(), jwt("b"));
+        assert_eq!(
+            source.held(),
+            [
+                None,
+                Some("refresh-a".into()),
+                Some("refresh-a".into()),
+                None
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_source_that_does_not_answer_times_out() {
+        let source = Scripted::new([]);
+        let cache = cache(&source);
+        let error = cache.access_token().await.unwrap_err();
+        assert!(
+            matches!(error, Error::Timeout { operation: "auth_token_create", after } if after == TIMEOUT),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_runtime_shutting_down_cancels_the_renewal_its_waiters_share() {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .unwrap()
+        };
+        let source = Scripted::new([]);
+        let cache = cache(&source);
+        // A caller on `first` starts a renewal there (the source never
+        // answers) and gives up; the renewal stays in flight.
+        let first = runtime();
+        first.block_on(async {
+            let gave_up = tokio::time::timeout(LATENCY, cache.access_token()).await;
+            assert!(gave_up.is_err());
+        });
+        assert!(cache.status().in_flight);
+        let second = runtime();
+        let error = second.block_on(async {
+            let mut waiter = std::pin::pin!(cache.access_token());
+            // Join the renewal in flight on `first`...
+            let polled = std::future::poll_fn(|cx| Poll::Ready(waiter.as_mut().poll(cx))).await;
+            assert!(polled.is_pending());
+            // ...which shuts down under it.
+            first.shutdown_background();
+            waiter.await.unwrap_err()
+        });
+        assert!(matches!(error, Error::Cancelled), "{error:?}");
+        assert!(!cache.status().in_flight);
+    }
 }

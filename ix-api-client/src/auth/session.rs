@@ -6,29 +6,27 @@
 //! Its parts do not know each other: a [`TokenSource`] obtains tokens
 //! (IX-API's login and refresh in `login`, or one of yours), the token cache
 //! (`token_cache`) decides when, `renewal` computes deadlines and backoff,
-//! and the client hooks in [`auth`](crate::auth) put the token on the wire.
+//! and the client hooks of the [call layer](crate::call) put the token on the wire.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use crate::auth::{Auth, Known};
-use crate::credentials::{AccessToken, ApiKey, ApiSecret, RefreshToken};
-use crate::error::Error;
+use crate::Client;
+use crate::auth::check_url;
+use crate::auth::credentials::{AccessToken, ApiKey, ApiSecret, RefreshToken};
+use crate::auth::login::{Credentials, IxApiLogin};
+use crate::auth::oauth2::{ClientCredentials, OAuth2};
+use crate::auth::token_cache::TokenCache;
+use crate::auth::token_source::{Grant, TokenSource};
+use crate::call::error::Error;
+use crate::call::hooks::{Auth, Known};
 use crate::generated::spec::operations;
-use crate::login::{Credentials, IxApiLogin};
-use crate::oauth2::{ClientCredentials, OAuth2};
-use crate::token_cache::TokenCache;
-use crate::token_source::{Grant, TokenSource};
-use crate::{Client, types};
 
-/// A token pair as IX-API issues it, and as [`Session::tokens`] hands it out
-/// for saving. Serializing it writes the tokens in clear: store it as you
-/// would a password.
-pub type TokenPair = types::AuthToken;
+// Their old path.
+pub use crate::auth::{RenewalStatus, TokenPair};
 
 /// The default [`SessionBuilder::refresh_margin`].
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(30);
@@ -242,7 +240,7 @@ impl SessionBuilder {
                 .map_err(|e| Error::Configuration(format!("cannot build an HTTP client: {e}")))?,
         };
         let base_url = self.base_url.trim_end_matches('/').to_string();
-        let user_agent = crate::auth::user_agent(self.user_agent.as_deref());
+        let user_agent = crate::call::hooks::user_agent(self.user_agent.as_deref());
         let source: Arc<dyn TokenSource> = match (self.source, self.oauth2) {
             (Some(source), _) => source,
             (None, Some(oauth2)) => Arc::new(ClientCredentials::new(
@@ -325,27 +323,6 @@ fn saved_pair(pair: TokenPair) -> Result<TokenPair, Error> {
     })
 }
 
-pub(crate) fn check_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
-    let url = reqwest::Url::parse(base_url)
-        .map_err(|e| Error::Configuration(format!("base URL {base_url:?} is not a URL: {e}")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if loopback || allow_insecure_http => Ok(()),
-        "http" => Err(Error::InsecureHttp {
-            base_url: base_url.to_string(),
-        }),
-        other => Err(Error::Configuration(format!(
-            "base URL scheme {other:?} is not http or https"
-        ))),
-    }
-}
-
 /// An authenticated IX-API session. Cheap to clone; clones share one token
 /// state.
 #[derive(Clone)]
@@ -412,9 +389,9 @@ impl Session {
     /// spec lacks (extensions); see [`raw`](crate::raw).
     pub fn request(
         &self,
-        method: crate::raw::Method,
+        method: crate::call::raw::Method,
         path: impl Into<String>,
-    ) -> crate::raw::RawRequest<'_> {
+    ) -> crate::call::raw::RawRequest<'_> {
         self.client.request(method, path)
     }
 
@@ -460,18 +437,4 @@ impl Session {
     pub fn renewal(&self) -> RenewalStatus {
         self.cache.status()
     }
-}
-
-/// Where token renewal stands; see [`Session::renewal`].
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct RenewalStatus {
-    /// A refresh or login is on its way to IX-API.
-    pub in_flight: bool,
-    /// Renewals that failed in a row; 0 after a success.
-    pub failures: u32,
-    /// Why the last renewal failed, while `failures` is not 0.
-    pub last_error: Option<Error>,
-    /// While backing off after a failure: the wait before the next attempt.
-    pub retry_in: Option<Duration>,
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::validity::Validity;
+use crate::auth::validity::Validity;
 
 /// The first wait after a failed renewal; each further failure doubles it.
 pub(crate) const FIRST_RETRY: Duration = Duration::from_millis(500);

@@ -6,14 +6,15 @@
 //! token operations' answers, which hold tokens.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
 use serde::Serialize;
 
+use crate::call::problem::{ProblemError, ProblemKind};
 use crate::generated::spec::{self, operations};
-use crate::problem::ProblemError;
 use crate::types::ProblemResponse;
 
 /// The error a generated operation returns (progenitor's error type).
@@ -45,7 +46,7 @@ pub enum Error {
         /// The HTTP status of the answer.
         status: u16,
         /// The problem document IX-API sent (as [liberally
-        /// read](crate::problem), with `status` filled in when it said none).
+        /// read](crate::call::problem), with `status` filled in when it said none).
         problem: Box<ProblemResponse>,
     },
     /// The identity provider refused an OAuth2 client credentials grant.
@@ -77,6 +78,12 @@ pub enum Error {
         /// The innermost cause, as the operating system or TLS library said
         /// it.
         detail: String,
+        /// reqwest's error (shared: `Error` is `Clone`), its URL (which may
+        /// hold a query or credentials) removed; `None` when made from a
+        /// borrowed error
+        /// ([`Error::from_operation_ref`]), which cannot be moved.
+        #[source]
+        source: Option<Arc<reqwest::Error>>,
     },
     /// A token operation took longer than the session's token timeout.
     #[error("IX-API did not answer {operation} within {} ms", after.as_millis())]
@@ -158,6 +165,10 @@ pub enum Error {
         /// The answer's body as it came, except for the token operations.
         body: Option<RawBody>,
     },
+    /// The session's token renewal was cancelled: its tokio runtime is
+    /// shutting down.
+    #[error("the token renewal was cancelled: its runtime is shutting down")]
+    Cancelled,
     /// The request was built and kept, not sent: the client is a dry run's
     /// ([`Auth::dry_run`](crate::Auth::dry_run)).
     #[error("{operation} was not sent: a dry run")]
@@ -264,12 +275,16 @@ impl fmt::Debug for RawBody {
     }
 }
 
+/// The operation name errors give the OAuth2 token request. Defined here,
+/// where errors decide what of an answer to keep; `oauth2` re-exports it.
+pub const OAUTH2_TOKEN: &str = "oauth2_token";
+
 /// Whether `operation` answers with tokens, so that no answer of it is
 /// kept in an error.
 pub(crate) fn answers_tokens(operation: &str) -> bool {
     operation == operations::AUTH_TOKEN_CREATE.id
         || operation == operations::AUTH_TOKEN_REFRESH.id
-        || operation == crate::oauth2::OAUTH2_TOKEN
+        || operation == OAUTH2_TOKEN
 }
 
 fn rejected_what(operation: &str) -> String {
@@ -295,7 +310,7 @@ pub(crate) struct HookFailure(pub Error);
 pub(crate) struct Concluded(pub Error);
 
 /// An error answer as the hooks read it, in its extensions: its problem
-/// document (as [liberally read](crate::problem)), and whether the body was
+/// document (as [liberally read](crate::call::problem)), and whether the body was
 /// one (a JSON object) rather than a page or nothing.
 #[derive(Debug, Clone)]
 pub(crate) struct ReadProblem {
@@ -319,12 +334,17 @@ impl Error {
                 let status = response.status().as_u16();
                 Self::answered(operation, status, response.into_inner())
             }
+            OperationError::CommunicationError(source)
+            | OperationError::ResponseBodyError(source)
+            | OperationError::InvalidUpgrade(source) => transport(operation, source),
             other => Self::from_operation_ref(operation, &other),
         }
     }
 
     /// [`from_operation`](Self::from_operation) for an error borrowed, of
-    /// any problem type that serializes (the generated command line's).
+    /// any problem type that serializes (the generated command line's). A
+    /// transport error made here names its cause but cannot keep reqwest's
+    /// error as its `source`.
     pub fn from_operation_ref<E: Serialize>(
         operation: &'static str,
         error: &progenitor_client::Error<E>,
@@ -340,7 +360,7 @@ impl Error {
             }
             E::CommunicationError(source)
             | E::ResponseBodyError(source)
-            | E::InvalidUpgrade(source) => transport(operation, source),
+            | E::InvalidUpgrade(source) => transport_named(operation, source),
             E::UnexpectedResponse(response) => {
                 let extensions = response.extensions();
                 if let Some(HookFailure(error)) = extensions.get::<HookFailure>() {
@@ -411,7 +431,7 @@ impl Error {
         // Error answers are always readable (the hooks make them problem
         // documents), so this is a success: its status as the hooks saw it,
         // else the one the operation documents.
-        let status = crate::call::noted_status()
+        let status = crate::call::answered::noted_status()
             .or_else(|| spec::operation(operation).and_then(|op| op.success()));
         let mut path = crate::generated::builder::locate(operation, body);
         if let Some(member) = missing_member(cause) {
@@ -450,6 +470,21 @@ impl Error {
             Self::MalformedResponse { status, .. } | Self::OAuth2Rejected { status, .. } => *status,
             _ => None,
         }
+    }
+
+    /// The problem document, when IX-API answered with one
+    /// ([`Error::Rejected`]).
+    pub fn problem(&self) -> Option<&ProblemResponse> {
+        match self {
+            Self::Rejected { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+
+    /// The problem's kind (`validation-error`, `not-found`, ...), when
+    /// IX-API answered with a problem document.
+    pub fn problem_kind(&self) -> Option<ProblemKind> {
+        self.problem().map(ProblemResponse::kind)
     }
 
     /// The operation the error is about, when it is about one.
@@ -503,9 +538,30 @@ impl Error {
     }
 }
 
-/// A transport error, named by host, port and cause; reqwest's own message
-/// names the whole URL, query string and all, so it is not used.
-pub(crate) fn transport(operation: &'static str, error: &reqwest::Error) -> Error {
+/// A transport error, named by host, port and cause, with reqwest's error
+/// as its source, stripped of its URL (reqwest's message names the whole
+/// URL, query string and all).
+pub(crate) fn transport(operation: &'static str, error: reqwest::Error) -> Error {
+    match transport_named(operation, &error) {
+        Error::Transport {
+            operation,
+            host,
+            cause,
+            detail,
+            ..
+        } => Error::Transport {
+            operation,
+            host,
+            cause,
+            detail,
+            source: Some(Arc::new(error.without_url())),
+        },
+        other => other,
+    }
+}
+
+/// [`transport`] for a borrowed error: named alike, without its source.
+fn transport_named(operation: &'static str, error: &reqwest::Error) -> Error {
     let host = error
         .url()
         .and_then(|url| {
@@ -560,6 +616,7 @@ pub(crate) fn transport(operation: &'static str, error: &reqwest::Error) -> Erro
         host,
         cause,
         detail,
+        source: None,
     }
 }
 
@@ -606,12 +663,11 @@ fn describe_json_error(cause: &serde_json::Error) -> String {
     format!("{what} (line {}, column {})", cause.line(), cause.column())
 }
 
+// For code written when `problem()` and `problem_kind()` were reached
+// through this trait; the methods of `Error` itself now answer first.
 impl ProblemError for Error {
     fn problem(&self) -> Option<&ProblemResponse> {
-        match self {
-            Self::Rejected { problem, .. } => Some(problem),
-            _ => None,
-        }
+        Error::problem(self)
     }
 }
 
@@ -634,12 +690,12 @@ impl ProblemResponse {
     /// `about:blank` with the status's phrase as its title, which is what
     /// RFC 7807 reads an answer without a problem document as.
     pub(crate) fn blank(status: StatusCode) -> Self {
-        serde_json::from_value(crate::problem::blank(status)).unwrap_or_else(|_| Self {
+        serde_json::from_value(crate::call::problem::blank(status)).unwrap_or_else(|_| Self {
             detail: None,
             instance: None,
             status: Some(i64::from(status.as_u16())),
             title: None,
-            type_: crate::problem::ABOUT_BLANK.into(),
+            type_: crate::call::problem::ABOUT_BLANK.into(),
             extra: serde_json::Map::new(),
         })
     }
@@ -725,5 +781,63 @@ mod tests {
             "IX-API's answer to contacts_list (status 200) is malformed at [3].state: JSON of the wrong shape"
         );
         assert_eq!(error.raw_body().map(<[u8]>::len), Some(29));
+    }
+
+    /// A transport failure keeps reqwest's error as its source, and
+    /// neither shows the URL's credentials, path or query, nor the token.
+    #[tokio::test]
+    async fn a_transport_error_keeps_its_source_and_shows_no_url_or_token() {
+        use crate::Call;
+        // A port nothing listens on.
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJzZWNyZXQiOiJ0b2tlbiJ9.c2lnbmVk";
+        let base = format!("http://ix-user:pass-word-1@127.0.0.1:{port}/api/v2");
+        let client = crate::Client::with_access_token(&base, token);
+        let error = client
+            .contacts_list()
+            .external_ref("filter-secret")
+            .call()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Transport {
+                    cause: TransportCause::Refused,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        let source = std::error::Error::source(&error).expect("reqwest's error");
+        // Shared, as `Error` is `Clone`.
+        let reqwest = source
+            .downcast_ref::<Arc<reqwest::Error>>()
+            .expect("a reqwest::Error");
+        assert!(reqwest.is_connect() && reqwest.url().is_none());
+        let mut shown = vec![format!("{error}"), format!("{error:?}")];
+        let mut next = Some(source);
+        while let Some(cause) = next {
+            shown.push(format!("{cause} {cause:?}"));
+            next = cause.source();
+        }
+        assert!(shown.len() > 3, "a chain of causes: {shown:?}");
+        for leak in [
+            "pass-word-1",
+            "ix-user",
+            token,
+            "eyJ",
+            "filter-secret",
+            "/contacts",
+            "/api/v2",
+        ] {
+            assert!(
+                !shown.iter().any(|s| s.contains(leak)),
+                "{leak} in {shown:#?}"
+            );
+        }
     }
 }

@@ -28,17 +28,16 @@ use reqwest::header::LOCATION;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
-use crate::credentials::AccessToken;
-use crate::error::{Error, transport};
+use crate::auth::credentials::AccessToken;
+use crate::auth::token_source::{Grant, Held, Obtaining, TokenSource};
+use crate::call::error::{Error, transport};
 use crate::lenient::LenientText;
-use crate::token_source::{Grant, Held, Obtaining, TokenSource};
 
 /// The scope asked for when none is configured, as the IX-API Terraform
 /// provider does.
 pub const DEFAULT_SCOPE: &str = "ix-api";
 
-/// The operation name errors give the OAuth2 token request.
-pub const OAUTH2_TOKEN: &str = "oauth2_token";
+pub use crate::call::error::OAUTH2_TOKEN;
 
 /// An answer larger than this is no token answer.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
@@ -175,7 +174,7 @@ pub(crate) struct ClientCredentials {
 impl fmt::Debug for ClientCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientCredentials")
-            .field("token_url", &crate::auth::shown(&self.token_url))
+            .field("token_url", &crate::call::hooks::shown(&self.token_url))
             .field("client_id", &self.grants.client_id().as_str())
             .finish_non_exhaustive()
     }
@@ -189,7 +188,7 @@ impl ClientCredentials {
         allow_insecure_http: bool,
         user_agent: reqwest::header::HeaderValue,
     ) -> Result<Self, Error> {
-        crate::session::check_url(&config.token_url, allow_insecure_http)?;
+        crate::auth::check_url(&config.token_url, allow_insecure_http)?;
         let token_url = reqwest::Url::parse(&config.token_url)
             .map_err(|e| Error::Configuration(format!("the OAuth2 token URL is not a URL: {e}")))?;
         let grants = GrantClient::new(ClientId::new(config.client_id))
@@ -330,7 +329,7 @@ impl TokenRequest {
             .http
             .execute(outgoing)
             .await
-            .map_err(|e| Refused::Transport(transport(OAUTH2_TOKEN, &e)))?;
+            .map_err(|e| Refused::Transport(transport(OAUTH2_TOKEN, e)))?;
         if response.status().is_redirection() {
             let location = response
                 .headers()
@@ -339,12 +338,14 @@ impl TokenRequest {
                 .and_then(|value| response.url().join(value).ok())
                 .map_or_else(
                     || "an unnamed location".to_string(),
-                    |url| crate::auth::shown(&url),
+                    |url| crate::call::hooks::shown(&url),
                 );
             return Err(Refused::Redirected(location));
         }
-        if !crate::auth::same_origin(response.url(), &self.token_url) {
-            return Err(Refused::Redirected(crate::auth::shown(response.url())));
+        if !crate::call::hooks::same_origin(response.url(), &self.token_url) {
+            return Err(Refused::Redirected(crate::call::hooks::shown(
+                response.url(),
+            )));
         }
         let mut answer = http::Response::builder().status(response.status());
         for (name, value) in response.headers() {
@@ -354,7 +355,7 @@ impl TokenRequest {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| Refused::Transport(transport(OAUTH2_TOKEN, &e)))?
+            .map_err(|e| Refused::Transport(transport(OAUTH2_TOKEN, e)))?
         {
             body.extend_from_slice(&chunk);
             if body.len() > MAX_ANSWER_BYTES {

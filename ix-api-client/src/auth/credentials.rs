@@ -21,8 +21,8 @@ use schemars::r#gen::SchemaGenerator;
 use schemars::schema::{InstanceType, Schema, SchemaObject, StringValidation};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::auth::validity::{Obtained, validity};
 use crate::generated::spec::{StringConstraints, constraints};
-use crate::validity::{Obtained, validity};
 
 /// A credential's length is outside what the spec allows. The message
 /// names the field and the lengths, never the value.
@@ -233,8 +233,11 @@ macro_rules! token {
             /// iat`) if that is smaller. A token without `exp` never does.
             pub fn needs_renewal(&self, margin: std::time::Duration) -> bool {
                 let validity = validity(&self.value, Obtained::Text);
-                let deadlines = crate::renewal::Deadlines::new(&validity, margin);
-                crate::renewal::Deadlines::reached(deadlines.renew, tokio::time::Instant::now())
+                let deadlines = crate::auth::renewal::Deadlines::new(&validity, margin);
+                crate::auth::renewal::Deadlines::reached(
+                    deadlines.renew,
+                    tokio::time::Instant::now(),
+                )
             }
 
             /// The same token, whose expiry the session worked out.

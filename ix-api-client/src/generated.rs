@@ -63822,6 +63822,422 @@ pub mod types {
                 .into()
         }
     }
+    impl crate::wait::Stateful for Account {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+            "cancelled",
+        ];
+        type State = AccountState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            self.state.as_ref()
+        }
+    }
+    impl crate::wait::Stateful for CloudNetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = CloudNetworkServiceState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for CloudNetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = CloudNetworkServiceConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for Connection {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = ConnectionState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for ExchangeLanNetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = ExchangeLanNetworkServiceState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for ExchangeLanNetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = ExchangeLanNetworkServiceConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for Mp2mpNetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = Mp2mpNetworkServiceState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for Mp2mpNetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = Mp2mpNetworkServiceConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for NetworkFeatureConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        /// Each variant has a state enum of its own.
+        type State = dyn ::std::fmt::Display;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            match self {
+                Self::RouteServer(object) => {
+                    <RouteServerNetworkFeatureConfig as crate::wait::Stateful>::state(
+                            object,
+                        )
+                        .map(|state| state as &Self::State)
+                }
+                Self::Unknown(object) => {
+                    match object.get("state") {
+                        ::std::option::Option::Some(
+                            ::serde_json::Value::String(state),
+                        ) => ::std::option::Option::Some(state),
+                        _ => ::std::option::Option::None,
+                    }
+                }
+            }
+        }
+    }
+    impl crate::wait::Stateful for NetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        /// Each variant has a state enum of its own.
+        type State = dyn ::std::fmt::Display;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            match self {
+                Self::CloudVc(object) => {
+                    <CloudNetworkService as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::ExchangeLan(object) => {
+                    <ExchangeLanNetworkService as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::Mp2mpVc(object) => {
+                    <Mp2mpNetworkService as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::P2mpVc(object) => {
+                    <P2mpNetworkService as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::P2pVc(object) => {
+                    <P2pNetworkService as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::Unknown(object) => {
+                    match object.get("state") {
+                        ::std::option::Option::Some(
+                            ::serde_json::Value::String(state),
+                        ) => ::std::option::Option::Some(state),
+                        _ => ::std::option::Option::None,
+                    }
+                }
+            }
+        }
+    }
+    impl crate::wait::Stateful for NetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        /// Each variant has a state enum of its own.
+        type State = dyn ::std::fmt::Display;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            match self {
+                Self::CloudVc(object) => {
+                    <CloudNetworkServiceConfig as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::ExchangeLan(object) => {
+                    <ExchangeLanNetworkServiceConfig as crate::wait::Stateful>::state(
+                            object,
+                        )
+                        .map(|state| state as &Self::State)
+                }
+                Self::Mp2mpVc(object) => {
+                    <Mp2mpNetworkServiceConfig as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::P2mpVc(object) => {
+                    <P2mpNetworkServiceConfig as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::P2pVc(object) => {
+                    <P2pNetworkServiceConfig as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::Unknown(object) => {
+                    match object.get("state") {
+                        ::std::option::Option::Some(
+                            ::serde_json::Value::String(state),
+                        ) => ::std::option::Option::Some(state),
+                        _ => ::std::option::Option::None,
+                    }
+                }
+            }
+        }
+    }
+    impl crate::wait::Stateful for P2mpNetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = P2mpNetworkServiceState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for P2mpNetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = P2mpNetworkServiceConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for P2pNetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = P2pNetworkServiceState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for P2pNetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = P2pNetworkServiceConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for Port {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = PortState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for PortReservation {
+        const STATES: &'static [&'static str] = &[];
+        type State = ::std::string::String;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            self.state.as_ref()
+        }
+    }
+    impl crate::wait::Stateful for RouteServerNetworkFeatureConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = RouteServerNetworkFeatureConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for RoutingFunction {
+        const STATES: &'static [&'static str] = &[];
+        type State = ::std::string::String;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            self.state.as_ref()
+        }
+    }
 }
 #[derive(Clone, Debug)]
 ///Client for IX-API
@@ -84736,6 +85152,9 @@ pub mod spec {
         pub method: &'static str,
         /// The path template below [`BASE_PATH`].
         pub path: &'static str,
+        /// What it does: list, create, read, update, partial
+        /// update, destroy, or something else.
+        pub kind: Kind,
         /// Whether the operation needs `Authorization: Bearer <access_token>`:
         /// false for the operations the spec exempts from its security
         /// requirement (the token operations).
@@ -84755,6 +85174,24 @@ pub mod spec {
         /// client reads either.
         pub one_object_listed_by_2_1: bool,
     }
+    /// What an operation does, in IX-API's words.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Kind {
+        /// `GET` of a collection, answering a list.
+        List,
+        /// `POST` to a collection.
+        Create,
+        /// `GET` of one object, or of a singleton (`/account`).
+        Read,
+        /// `PUT` of one object.
+        Update,
+        /// `PATCH` of one object (a merge patch).
+        PartialUpdate,
+        /// `DELETE` of one object.
+        Destroy,
+        /// Anything else: below an object (`/connections/{id}/loa`), the token operations.
+        Other,
+    }
     /// Every operation of the spec, by `operationId`.
     pub mod operations {
         /// `GET /account`
@@ -84762,6 +85199,7 @@ pub mod spec {
             id: "account_read",
             method: "GET",
             path: "/account",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -84773,6 +85211,7 @@ pub mod spec {
             id: "accounts_create",
             method: "POST",
             path: "/accounts",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -84789,6 +85228,7 @@ pub mod spec {
             id: "accounts_destroy",
             method: "DELETE",
             path: "/accounts/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -84805,6 +85245,7 @@ pub mod spec {
             id: "accounts_list",
             method: "GET",
             path: "/accounts",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -84822,6 +85263,7 @@ pub mod spec {
             id: "accounts_partial_update",
             method: "PATCH",
             path: "/accounts/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -84839,6 +85281,7 @@ pub mod spec {
             id: "accounts_read",
             method: "GET",
             path: "/accounts/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -84855,6 +85298,7 @@ pub mod spec {
             id: "accounts_update",
             method: "PUT",
             path: "/accounts/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -84872,6 +85316,7 @@ pub mod spec {
             id: "api_extensions_list",
             method: "GET",
             path: "/extensions",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -84889,6 +85334,7 @@ pub mod spec {
             id: "api_health_read",
             method: "GET",
             path: "/health",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -84900,6 +85346,7 @@ pub mod spec {
             id: "api_implementation_read",
             method: "GET",
             path: "/implementation",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -84911,6 +85358,7 @@ pub mod spec {
             id: "auth_token_create",
             method: "POST",
             path: "/auth/token",
+            kind: super::Kind::Other,
             bearer: false,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -84922,6 +85370,7 @@ pub mod spec {
             id: "auth_token_refresh",
             method: "POST",
             path: "/auth/refresh",
+            kind: super::Kind::Other,
             bearer: false,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -84933,6 +85382,7 @@ pub mod spec {
             id: "availability_zones_list",
             method: "GET",
             path: "/availability-zones",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -84950,6 +85400,7 @@ pub mod spec {
             id: "availability_zones_read",
             method: "GET",
             path: "/availability-zones/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -84966,6 +85417,7 @@ pub mod spec {
             id: "connections_cancellation_policy_read",
             method: "GET",
             path: "/connections/{id}/cancellation-policy",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -84982,6 +85434,7 @@ pub mod spec {
             id: "connections_create",
             method: "POST",
             path: "/connections",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -84998,6 +85451,7 @@ pub mod spec {
             id: "connections_destroy",
             method: "DELETE",
             path: "/connections/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85015,6 +85469,7 @@ pub mod spec {
             id: "connections_list",
             method: "GET",
             path: "/connections",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["contacts", "id", "role_assignments"],
@@ -85032,6 +85487,7 @@ pub mod spec {
             id: "connections_loa_download",
             method: "GET",
             path: "/connections/{id}/loa",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85048,6 +85504,7 @@ pub mod spec {
             id: "connections_loa_upload",
             method: "POST",
             path: "/connections/{id}/loa",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: Some("application/octet-stream"),
             comma_separated: &[],
@@ -85065,6 +85522,7 @@ pub mod spec {
             id: "connections_partial_update",
             method: "PATCH",
             path: "/connections/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -85082,6 +85540,7 @@ pub mod spec {
             id: "connections_read",
             method: "GET",
             path: "/connections/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85098,6 +85557,7 @@ pub mod spec {
             id: "connections_statistics_read",
             method: "GET",
             path: "/connections/{id}/statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85115,6 +85575,7 @@ pub mod spec {
             id: "connections_statistics_timeseries_read",
             method: "GET",
             path: "/connections/{id}/statistics/{aggregate}/timeseries",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85132,6 +85593,7 @@ pub mod spec {
             id: "connections_update",
             method: "PUT",
             path: "/connections/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85149,6 +85611,7 @@ pub mod spec {
             id: "contacts_create",
             method: "POST",
             path: "/contacts",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85165,6 +85628,7 @@ pub mod spec {
             id: "contacts_destroy",
             method: "DELETE",
             path: "/contacts/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85182,6 +85646,7 @@ pub mod spec {
             id: "contacts_list",
             method: "GET",
             path: "/contacts",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -85199,6 +85664,7 @@ pub mod spec {
             id: "contacts_partial_update",
             method: "PATCH",
             path: "/contacts/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -85216,6 +85682,7 @@ pub mod spec {
             id: "contacts_read",
             method: "GET",
             path: "/contacts/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85232,6 +85699,7 @@ pub mod spec {
             id: "contacts_update",
             method: "PUT",
             path: "/contacts/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85249,6 +85717,7 @@ pub mod spec {
             id: "devices_list",
             method: "GET",
             path: "/devices",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -85266,6 +85735,7 @@ pub mod spec {
             id: "devices_read",
             method: "GET",
             path: "/devices/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85282,6 +85752,7 @@ pub mod spec {
             id: "facilities_list",
             method: "GET",
             path: "/facilities",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -85299,6 +85770,7 @@ pub mod spec {
             id: "facilities_read",
             method: "GET",
             path: "/facilities/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85315,6 +85787,7 @@ pub mod spec {
             id: "ips_create",
             method: "POST",
             path: "/ips",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85331,6 +85804,7 @@ pub mod spec {
             id: "ips_list",
             method: "GET",
             path: "/ips",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -85348,6 +85822,7 @@ pub mod spec {
             id: "ips_partial_update",
             method: "PATCH",
             path: "/ips/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -85365,6 +85840,7 @@ pub mod spec {
             id: "ips_read",
             method: "GET",
             path: "/ips/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85381,6 +85857,7 @@ pub mod spec {
             id: "ips_update",
             method: "PUT",
             path: "/ips/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85398,6 +85875,7 @@ pub mod spec {
             id: "macs_create",
             method: "POST",
             path: "/macs",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85414,6 +85892,7 @@ pub mod spec {
             id: "macs_destroy",
             method: "DELETE",
             path: "/macs/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85431,6 +85910,7 @@ pub mod spec {
             id: "macs_list",
             method: "GET",
             path: "/macs",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -85448,6 +85928,7 @@ pub mod spec {
             id: "macs_read",
             method: "GET",
             path: "/macs/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85464,6 +85945,7 @@ pub mod spec {
             id: "member_joining_rules_create",
             method: "POST",
             path: "/member-joining-rules",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85480,6 +85962,7 @@ pub mod spec {
             id: "member_joining_rules_destroy",
             method: "DELETE",
             path: "/member-joining-rules/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85497,6 +85980,7 @@ pub mod spec {
             id: "member_joining_rules_list",
             method: "GET",
             path: "/member-joining-rules",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -85514,6 +85998,7 @@ pub mod spec {
             id: "member_joining_rules_partial_update",
             method: "PATCH",
             path: "/member-joining-rules/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -85531,6 +86016,7 @@ pub mod spec {
             id: "member_joining_rules_read",
             method: "GET",
             path: "/member-joining-rules/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85547,6 +86033,7 @@ pub mod spec {
             id: "member_joining_rules_update",
             method: "PUT",
             path: "/member-joining-rules/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85564,6 +86051,7 @@ pub mod spec {
             id: "metro_area_networks_list",
             method: "GET",
             path: "/metro-area-networks",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -85581,6 +86069,7 @@ pub mod spec {
             id: "metro_area_networks_read",
             method: "GET",
             path: "/metro-area-networks/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85597,6 +86086,7 @@ pub mod spec {
             id: "metro_areas_list",
             method: "GET",
             path: "/metro-areas",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -85614,6 +86104,7 @@ pub mod spec {
             id: "metro_areas_read",
             method: "GET",
             path: "/metro-areas/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85630,6 +86121,7 @@ pub mod spec {
             id: "network-service-change-request_create",
             method: "POST",
             path: "/network-services/{id}/change-request",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85646,6 +86138,7 @@ pub mod spec {
             id: "network_feature_configs_create",
             method: "POST",
             path: "/network-feature-configs",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85662,6 +86155,7 @@ pub mod spec {
             id: "network_feature_configs_destroy",
             method: "DELETE",
             path: "/network-feature-configs/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85679,6 +86173,7 @@ pub mod spec {
             id: "network_feature_configs_list",
             method: "GET",
             path: "/network-feature-configs",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["contacts", "id", "role_assignments"],
@@ -85696,6 +86191,7 @@ pub mod spec {
             id: "network_feature_configs_partial_update",
             method: "PATCH",
             path: "/network-feature-configs/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -85713,6 +86209,7 @@ pub mod spec {
             id: "network_feature_configs_read",
             method: "GET",
             path: "/network-feature-configs/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85729,6 +86226,7 @@ pub mod spec {
             id: "network_feature_configs_update",
             method: "PUT",
             path: "/network-feature-configs/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85746,6 +86244,7 @@ pub mod spec {
             id: "network_features_list",
             method: "GET",
             path: "/network-features",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -85763,6 +86262,7 @@ pub mod spec {
             id: "network_features_read",
             method: "GET",
             path: "/network-features/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85779,6 +86279,7 @@ pub mod spec {
             id: "network_service_cancellation_policy_read",
             method: "GET",
             path: "/network-services/{id}/cancellation-policy",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85795,6 +86296,7 @@ pub mod spec {
             id: "network_service_change_request_destroy",
             method: "DELETE",
             path: "/network-services/{id}/change-request",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85812,6 +86314,7 @@ pub mod spec {
             id: "network_service_change_request_read",
             method: "GET",
             path: "/network-services/{id}/change-request",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85828,6 +86331,7 @@ pub mod spec {
             id: "network_service_config_cancellation_policy_read",
             method: "GET",
             path: "/network-service-configs/{id}/cancellation-policy",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85844,6 +86348,7 @@ pub mod spec {
             id: "network_service_configs_create",
             method: "POST",
             path: "/network-service-configs",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85860,6 +86365,7 @@ pub mod spec {
             id: "network_service_configs_destroy",
             method: "DELETE",
             path: "/network-service-configs/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -85877,6 +86383,7 @@ pub mod spec {
             id: "network_service_configs_list",
             method: "GET",
             path: "/network-service-configs",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["contacts", "id", "role_assignments"],
@@ -85894,6 +86401,7 @@ pub mod spec {
             id: "network_service_configs_partial_update",
             method: "PATCH",
             path: "/network-service-configs/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -85911,6 +86419,7 @@ pub mod spec {
             id: "network_service_configs_peer_statistics_read",
             method: "GET",
             path: "/network-service-configs/{id}/peer-statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85928,6 +86437,7 @@ pub mod spec {
             id: "network_service_configs_peer_statistics_timeseries_read",
             method: "GET",
             path: "/network-service-configs/{id}/peer-statistics/{aggregate}/timeseries",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85945,6 +86455,7 @@ pub mod spec {
             id: "network_service_configs_read",
             method: "GET",
             path: "/network-service-configs/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85961,6 +86472,7 @@ pub mod spec {
             id: "network_service_configs_statistics_read",
             method: "GET",
             path: "/network-service-configs/{id}/statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85978,6 +86490,7 @@ pub mod spec {
             id: "network_service_configs_statistics_timeseries_read",
             method: "GET",
             path: "/network-service-configs/{id}/statistics/{aggregate}/timeseries",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -85995,6 +86508,7 @@ pub mod spec {
             id: "network_service_configs_update",
             method: "PUT",
             path: "/network-service-configs/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -86012,6 +86526,7 @@ pub mod spec {
             id: "network_services_create",
             method: "POST",
             path: "/network-services",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -86028,6 +86543,7 @@ pub mod spec {
             id: "network_services_destroy",
             method: "DELETE",
             path: "/network-services/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -86045,6 +86561,7 @@ pub mod spec {
             id: "network_services_list",
             method: "GET",
             path: "/network-services",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -86062,6 +86579,7 @@ pub mod spec {
             id: "network_services_partial_update",
             method: "PATCH",
             path: "/network-services/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -86079,6 +86597,7 @@ pub mod spec {
             id: "network_services_read",
             method: "GET",
             path: "/network-services/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86095,6 +86614,7 @@ pub mod spec {
             id: "network_services_statistics_read",
             method: "GET",
             path: "/network-services/{id}/statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86112,6 +86632,7 @@ pub mod spec {
             id: "network_services_statistics_rtt_read",
             method: "GET",
             path: "/network-services/{id}/rtt-statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86129,6 +86650,7 @@ pub mod spec {
             id: "network_services_statistics_timeseries_read",
             method: "GET",
             path: "/network-services/{id}/statistics/{aggregate}/timeseries",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86146,6 +86668,7 @@ pub mod spec {
             id: "network_services_update",
             method: "PUT",
             path: "/network-services/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -86163,6 +86686,7 @@ pub mod spec {
             id: "pops_list",
             method: "GET",
             path: "/pops",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -86180,6 +86704,7 @@ pub mod spec {
             id: "pops_read",
             method: "GET",
             path: "/pops/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86196,6 +86721,7 @@ pub mod spec {
             id: "port_reservation_cancellation_policy_read",
             method: "GET",
             path: "/port-reservations/{id}/cancellation-policy",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86212,6 +86738,7 @@ pub mod spec {
             id: "port_reservations_create",
             method: "POST",
             path: "/port-reservations",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -86228,6 +86755,7 @@ pub mod spec {
             id: "port_reservations_destroy",
             method: "DELETE",
             path: "/port-reservations/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -86245,6 +86773,7 @@ pub mod spec {
             id: "port_reservations_list",
             method: "GET",
             path: "/port-reservations",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -86262,6 +86791,7 @@ pub mod spec {
             id: "port_reservations_loa_download",
             method: "GET",
             path: "/port-reservations/{id}/loa",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86278,6 +86808,7 @@ pub mod spec {
             id: "port_reservations_loa_upload",
             method: "POST",
             path: "/port-reservations/{id}/loa",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: Some("application/octet-stream"),
             comma_separated: &[],
@@ -86295,6 +86826,7 @@ pub mod spec {
             id: "port_reservations_partial_update",
             method: "PATCH",
             path: "/port-reservations/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -86312,6 +86844,7 @@ pub mod spec {
             id: "port_reservations_read",
             method: "GET",
             path: "/port-reservations/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86328,6 +86861,7 @@ pub mod spec {
             id: "port_reservations_update",
             method: "PUT",
             path: "/port-reservations/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -86345,6 +86879,7 @@ pub mod spec {
             id: "ports_list",
             method: "GET",
             path: "/ports",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -86362,6 +86897,7 @@ pub mod spec {
             id: "ports_read",
             method: "GET",
             path: "/ports/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86378,6 +86914,7 @@ pub mod spec {
             id: "ports_statistics_read",
             method: "GET",
             path: "/ports/{id}/statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86395,6 +86932,7 @@ pub mod spec {
             id: "ports_statistics_timeseries_read",
             method: "GET",
             path: "/ports/{id}/statistics/{aggregate}/timeseries",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86412,6 +86950,7 @@ pub mod spec {
             id: "product_offerings_list",
             method: "GET",
             path: "/product-offerings",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -86429,6 +86968,7 @@ pub mod spec {
             id: "product_offerings_read",
             method: "GET",
             path: "/product-offerings/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86445,6 +86985,7 @@ pub mod spec {
             id: "role_assignments_create",
             method: "POST",
             path: "/role-assignments",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -86461,6 +87002,7 @@ pub mod spec {
             id: "role_assignments_destroy",
             method: "DELETE",
             path: "/role-assignments/{assignment_id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86478,6 +87020,7 @@ pub mod spec {
             id: "role_assignments_list",
             method: "GET",
             path: "/role-assignments",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -86495,6 +87038,7 @@ pub mod spec {
             id: "role_assignments_read",
             method: "GET",
             path: "/role-assignments/{assignment_id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86511,6 +87055,7 @@ pub mod spec {
             id: "roles_list",
             method: "GET",
             path: "/roles",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -86522,6 +87067,7 @@ pub mod spec {
             id: "roles_read",
             method: "GET",
             path: "/roles/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -86533,6 +87079,7 @@ pub mod spec {
             id: "routing_functions_cancellation_policy_read",
             method: "GET",
             path: "/routing-functions/{id}/cancellation-policy",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -86549,6 +87096,7 @@ pub mod spec {
             id: "routing_functions_create",
             method: "POST",
             path: "/routing-functions",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -86565,6 +87113,7 @@ pub mod spec {
             id: "routing_functions_destroy",
             method: "DELETE",
             path: "/routing-functions/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -86582,6 +87131,7 @@ pub mod spec {
             id: "routing_functions_list",
             method: "GET",
             path: "/routing-functions",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -86599,6 +87149,7 @@ pub mod spec {
             id: "routing_functions_partial_update",
             method: "PATCH",
             path: "/routing-functions/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -86616,6 +87167,7 @@ pub mod spec {
             id: "routing_functions_read",
             method: "GET",
             path: "/routing-functions/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],

@@ -6,18 +6,34 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ix_api_client::wait::{Wait, Waited};
+use ix_api_client::wait::{Stateful, Wait, Waited};
 use ix_api_client::{Error, ResponseValue};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::time::Instant;
 
-type Read = Result<ResponseValue<Value>, Error>;
+/// An object with a free-text state, as a user's own model may be.
+#[derive(Debug)]
+struct Config {
+    state: String,
+}
+
+impl Stateful for Config {
+    const STATES: &'static [&'static str] = &[];
+    type State = String;
+    fn state(&self) -> Option<&String> {
+        Some(&self.state)
+    }
+}
+
+type Read = Result<ResponseValue<Config>, Error>;
 
 fn object(state: &str) -> Read {
     Ok(ResponseValue::new(
-        json!({"id": "7", "state": state}),
+        Config {
+            state: state.to_string(),
+        },
         StatusCode::OK,
         HeaderMap::new(),
     ))
@@ -55,7 +71,7 @@ async fn it_arrives() {
         object("production")
     }]);
     let waited = wait().for_state("production", read).await.unwrap();
-    assert!(matches!(waited, Waited::Arrived(ref o) if o["state"] == "production"));
+    assert!(matches!(waited, Waited::Arrived(ref o) if o.state == "production"));
     assert_eq!(
         *polls.lock().unwrap(),
         [
@@ -70,7 +86,7 @@ async fn it_arrives() {
 async fn it_fails_with_the_object_in_error() {
     let (read, _) = scripted(vec![|| object("requested"), || object("error")]);
     let waited = wait().for_state("production", read).await.unwrap();
-    assert!(matches!(waited, Waited::Failed(ref o) if o["state"] == "error"));
+    assert!(matches!(waited, Waited::Failed(ref o) if o.state == "error"));
 }
 
 #[tokio::test(start_paused = true)]
@@ -87,7 +103,7 @@ async fn it_times_out_with_the_last_state_seen() {
     let Waited::TimedOut { last: Some(last) } = waited else {
         panic!("{waited:?}");
     };
-    assert_eq!(last["state"], "production_change_pending");
+    assert_eq!(last.state, "production_change_pending");
     // Every 3 s, and a last look at the deadline.
     let seconds: Vec<u64> = polls
         .lock()
@@ -169,4 +185,15 @@ async fn a_dropped_wait_leaves_nothing_running() {
         after_drop,
         "no poll after the drop"
     );
+}
+
+#[test]
+fn a_polymorphic_model_has_its_variants_state() {
+    use ix_api_client::types::NetworkServiceConfig;
+    let unknown = NetworkServiceConfig::Unknown(
+        serde_json::from_value(json!({"type": "new_vc", "state": "testing"})).unwrap(),
+    );
+    let state = unknown.state().map(ToString::to_string);
+    assert_eq!(state.as_deref(), Some("testing"));
+    assert!(<NetworkServiceConfig as Stateful>::STATES.contains(&"production"));
 }

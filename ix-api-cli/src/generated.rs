@@ -10912,578 +10912,459 @@ impl CliCommand {
         }
     }
 }
-/// The states of the object an operation answers (the `state` enum
-/// of its answer in the spec), for `--wait`; `None` when its answer
-/// has no `state`.
+/// The states of the object an operation answers (its model's
+/// `Stateful::STATES`), for `--wait`; `None` when its answer has
+/// no `state` enum.
 pub fn answer_states(operation_id: &str) -> Option<&'static [&'static str]> {
     match operation_id {
         "account_read" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                    "cancelled",
-                ],
-            )
+            Some(<crate::api::types::Account as crate::api::Stateful>::STATES)
         }
         "accounts_create" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                    "cancelled",
-                ],
-            )
+            Some(<crate::api::types::Account as crate::api::Stateful>::STATES)
         }
         "accounts_destroy" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                    "cancelled",
-                ],
-            )
+            Some(<crate::api::types::Account as crate::api::Stateful>::STATES)
         }
         "accounts_list" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                    "cancelled",
-                ],
-            )
+            Some(<crate::api::types::Account as crate::api::Stateful>::STATES)
         }
         "accounts_partial_update" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                    "cancelled",
-                ],
-            )
+            Some(<crate::api::types::Account as crate::api::Stateful>::STATES)
         }
         "accounts_read" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                    "cancelled",
-                ],
-            )
+            Some(<crate::api::types::Account as crate::api::Stateful>::STATES)
         }
         "accounts_update" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                    "cancelled",
-                ],
-            )
+            Some(<crate::api::types::Account as crate::api::Stateful>::STATES)
         }
         "connections_create" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::Connection as crate::api::Stateful>::STATES)
         }
         "connections_destroy" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::Connection as crate::api::Stateful>::STATES)
         }
         "connections_list" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::Connection as crate::api::Stateful>::STATES)
         }
         "connections_partial_update" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::Connection as crate::api::Stateful>::STATES)
         }
         "connections_read" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::Connection as crate::api::Stateful>::STATES)
         }
         "connections_update" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::Connection as crate::api::Stateful>::STATES)
         }
         "network_feature_configs_create" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkFeatureConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_feature_configs_destroy" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkFeatureConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_feature_configs_list" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkFeatureConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_feature_configs_partial_update" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkFeatureConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_feature_configs_read" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkFeatureConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_feature_configs_update" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkFeatureConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_service_configs_create" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkServiceConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_service_configs_destroy" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkServiceConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_service_configs_list" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkServiceConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_service_configs_partial_update" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkServiceConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_service_configs_read" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkServiceConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_service_configs_update" => {
             Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
+                <crate::api::types::NetworkServiceConfig as crate::api::Stateful>::STATES,
             )
         }
         "network_services_create" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::NetworkService as crate::api::Stateful>::STATES)
         }
         "network_services_destroy" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::NetworkService as crate::api::Stateful>::STATES)
         }
         "network_services_list" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::NetworkService as crate::api::Stateful>::STATES)
         }
         "network_services_partial_update" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::NetworkService as crate::api::Stateful>::STATES)
         }
         "network_services_read" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::NetworkService as crate::api::Stateful>::STATES)
         }
         "network_services_update" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+            Some(<crate::api::types::NetworkService as crate::api::Stateful>::STATES)
         }
-        "ports_list" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+        "ports_list" => Some(<crate::api::types::Port as crate::api::Stateful>::STATES),
+        "ports_read" => Some(<crate::api::types::Port as crate::api::Stateful>::STATES),
+        _ => None,
+    }
+}
+/// `ix-api RESOURCE VERB` of an operation, and what it does.
+pub fn command(
+    operation_id: &str,
+) -> Option<(&'static str, &'static str, crate::api::Kind)> {
+    match operation_id {
+        "account_read" => Some(("account", "read", crate::api::Kind::Read)),
+        "accounts_create" => Some(("accounts", "create", crate::api::Kind::Create)),
+        "accounts_destroy" => Some(("accounts", "destroy", crate::api::Kind::Destroy)),
+        "accounts_list" => Some(("accounts", "list", crate::api::Kind::List)),
+        "accounts_partial_update" => {
+            Some(("accounts", "partial-update", crate::api::Kind::PartialUpdate))
         }
-        "ports_read" => {
-            Some(
-                &[
-                    "requested",
-                    "allocated",
-                    "testing",
-                    "production",
-                    "production_change_pending",
-                    "decommission_requested",
-                    "decommissioned",
-                    "archived",
-                    "error",
-                    "operator",
-                    "scheduled",
-                ],
-            )
+        "accounts_read" => Some(("accounts", "read", crate::api::Kind::Read)),
+        "accounts_update" => Some(("accounts", "update", crate::api::Kind::Update)),
+        "api_extensions_list" => Some(("extensions", "list", crate::api::Kind::List)),
+        "api_health_read" => Some(("health", "read", crate::api::Kind::Read)),
+        "api_implementation_read" => {
+            Some(("implementation", "read", crate::api::Kind::Read))
+        }
+        "auth_token_create" => Some(("auth-token", "create", crate::api::Kind::Other)),
+        "auth_token_refresh" => {
+            Some(("auth-token-refresh", "call", crate::api::Kind::Other))
+        }
+        "availability_zones_list" => {
+            Some(("availability-zones", "list", crate::api::Kind::List))
+        }
+        "availability_zones_read" => {
+            Some(("availability-zones", "read", crate::api::Kind::Read))
+        }
+        "connections_cancellation_policy_read" => {
+            Some(("connections", "cancellation-policy-read", crate::api::Kind::Other))
+        }
+        "connections_create" => Some(("connections", "create", crate::api::Kind::Create)),
+        "connections_destroy" => {
+            Some(("connections", "destroy", crate::api::Kind::Destroy))
+        }
+        "connections_list" => Some(("connections", "list", crate::api::Kind::List)),
+        "connections_loa_download" => {
+            Some(("connections", "loa-download", crate::api::Kind::Other))
+        }
+        "connections_loa_upload" => {
+            Some(("connections", "loa-upload", crate::api::Kind::Other))
+        }
+        "connections_partial_update" => {
+            Some(("connections", "partial-update", crate::api::Kind::PartialUpdate))
+        }
+        "connections_read" => Some(("connections", "read", crate::api::Kind::Read)),
+        "connections_statistics_read" => {
+            Some(("connections", "statistics-read", crate::api::Kind::Other))
+        }
+        "connections_statistics_timeseries_read" => {
+            Some(("connections", "statistics-timeseries-read", crate::api::Kind::Other))
+        }
+        "connections_update" => Some(("connections", "update", crate::api::Kind::Update)),
+        "contacts_create" => Some(("contacts", "create", crate::api::Kind::Create)),
+        "contacts_destroy" => Some(("contacts", "destroy", crate::api::Kind::Destroy)),
+        "contacts_list" => Some(("contacts", "list", crate::api::Kind::List)),
+        "contacts_partial_update" => {
+            Some(("contacts", "partial-update", crate::api::Kind::PartialUpdate))
+        }
+        "contacts_read" => Some(("contacts", "read", crate::api::Kind::Read)),
+        "contacts_update" => Some(("contacts", "update", crate::api::Kind::Update)),
+        "devices_list" => Some(("devices", "list", crate::api::Kind::List)),
+        "devices_read" => Some(("devices", "read", crate::api::Kind::Read)),
+        "facilities_list" => Some(("facilities", "list", crate::api::Kind::List)),
+        "facilities_read" => Some(("facilities", "read", crate::api::Kind::Read)),
+        "ips_create" => Some(("ips", "create", crate::api::Kind::Create)),
+        "ips_list" => Some(("ips", "list", crate::api::Kind::List)),
+        "ips_partial_update" => {
+            Some(("ips", "partial-update", crate::api::Kind::PartialUpdate))
+        }
+        "ips_read" => Some(("ips", "read", crate::api::Kind::Read)),
+        "ips_update" => Some(("ips", "update", crate::api::Kind::Update)),
+        "macs_create" => Some(("macs", "create", crate::api::Kind::Create)),
+        "macs_destroy" => Some(("macs", "destroy", crate::api::Kind::Destroy)),
+        "macs_list" => Some(("macs", "list", crate::api::Kind::List)),
+        "macs_read" => Some(("macs", "read", crate::api::Kind::Read)),
+        "member_joining_rules_create" => {
+            Some(("member-joining-rules", "create", crate::api::Kind::Create))
+        }
+        "member_joining_rules_destroy" => {
+            Some(("member-joining-rules", "destroy", crate::api::Kind::Destroy))
+        }
+        "member_joining_rules_list" => {
+            Some(("member-joining-rules", "list", crate::api::Kind::List))
+        }
+        "member_joining_rules_partial_update" => {
+            Some((
+                "member-joining-rules",
+                "partial-update",
+                crate::api::Kind::PartialUpdate,
+            ))
+        }
+        "member_joining_rules_read" => {
+            Some(("member-joining-rules", "read", crate::api::Kind::Read))
+        }
+        "member_joining_rules_update" => {
+            Some(("member-joining-rules", "update", crate::api::Kind::Update))
+        }
+        "metro_area_networks_list" => {
+            Some(("metro-area-networks", "list", crate::api::Kind::List))
+        }
+        "metro_area_networks_read" => {
+            Some(("metro-area-networks", "read", crate::api::Kind::Read))
+        }
+        "metro_areas_list" => Some(("metro-areas", "list", crate::api::Kind::List)),
+        "metro_areas_read" => Some(("metro-areas", "read", crate::api::Kind::Read)),
+        "network-service-change-request_create"
+        | "network_service_change_request_create" => {
+            Some(("network-services", "change-request-create", crate::api::Kind::Other))
+        }
+        "network_feature_configs_create" => {
+            Some(("network-feature-configs", "create", crate::api::Kind::Create))
+        }
+        "network_feature_configs_destroy" => {
+            Some(("network-feature-configs", "destroy", crate::api::Kind::Destroy))
+        }
+        "network_feature_configs_list" => {
+            Some(("network-feature-configs", "list", crate::api::Kind::List))
+        }
+        "network_feature_configs_partial_update" => {
+            Some((
+                "network-feature-configs",
+                "partial-update",
+                crate::api::Kind::PartialUpdate,
+            ))
+        }
+        "network_feature_configs_read" => {
+            Some(("network-feature-configs", "read", crate::api::Kind::Read))
+        }
+        "network_feature_configs_update" => {
+            Some(("network-feature-configs", "update", crate::api::Kind::Update))
+        }
+        "network_features_list" => {
+            Some(("network-features", "list", crate::api::Kind::List))
+        }
+        "network_features_read" => {
+            Some(("network-features", "read", crate::api::Kind::Read))
+        }
+        "network_service_cancellation_policy_read" => {
+            Some((
+                "network-services",
+                "cancellation-policy-read",
+                crate::api::Kind::Other,
+            ))
+        }
+        "network_service_change_request_destroy" => {
+            Some(("network-services", "change-request-destroy", crate::api::Kind::Other))
+        }
+        "network_service_change_request_read" => {
+            Some(("network-services", "change-request-read", crate::api::Kind::Other))
+        }
+        "network_service_config_cancellation_policy_read" => {
+            Some((
+                "network-service-configs",
+                "cancellation-policy-read",
+                crate::api::Kind::Other,
+            ))
+        }
+        "network_service_configs_create" => {
+            Some(("network-service-configs", "create", crate::api::Kind::Create))
+        }
+        "network_service_configs_destroy" => {
+            Some(("network-service-configs", "destroy", crate::api::Kind::Destroy))
+        }
+        "network_service_configs_list" => {
+            Some(("network-service-configs", "list", crate::api::Kind::List))
+        }
+        "network_service_configs_partial_update" => {
+            Some((
+                "network-service-configs",
+                "partial-update",
+                crate::api::Kind::PartialUpdate,
+            ))
+        }
+        "network_service_configs_peer_statistics_read" => {
+            Some((
+                "network-service-configs",
+                "peer-statistics-read",
+                crate::api::Kind::Other,
+            ))
+        }
+        "network_service_configs_peer_statistics_timeseries_read" => {
+            Some((
+                "network-service-configs",
+                "peer-statistics-timeseries-read",
+                crate::api::Kind::Other,
+            ))
+        }
+        "network_service_configs_read" => {
+            Some(("network-service-configs", "read", crate::api::Kind::Read))
+        }
+        "network_service_configs_statistics_read" => {
+            Some(("network-service-configs", "statistics-read", crate::api::Kind::Other))
+        }
+        "network_service_configs_statistics_timeseries_read" => {
+            Some((
+                "network-service-configs",
+                "statistics-timeseries-read",
+                crate::api::Kind::Other,
+            ))
+        }
+        "network_service_configs_update" => {
+            Some(("network-service-configs", "update", crate::api::Kind::Update))
+        }
+        "network_services_create" => {
+            Some(("network-services", "create", crate::api::Kind::Create))
+        }
+        "network_services_destroy" => {
+            Some(("network-services", "destroy", crate::api::Kind::Destroy))
+        }
+        "network_services_list" => {
+            Some(("network-services", "list", crate::api::Kind::List))
+        }
+        "network_services_partial_update" => {
+            Some(("network-services", "partial-update", crate::api::Kind::PartialUpdate))
+        }
+        "network_services_read" => {
+            Some(("network-services", "read", crate::api::Kind::Read))
+        }
+        "network_services_statistics_read" => {
+            Some(("network-services", "statistics-read", crate::api::Kind::Other))
+        }
+        "network_services_statistics_rtt_read" => {
+            Some(("network-services", "statistics-rtt-read", crate::api::Kind::Other))
+        }
+        "network_services_statistics_timeseries_read" => {
+            Some((
+                "network-services",
+                "statistics-timeseries-read",
+                crate::api::Kind::Other,
+            ))
+        }
+        "network_services_update" => {
+            Some(("network-services", "update", crate::api::Kind::Update))
+        }
+        "pops_list" => Some(("pops", "list", crate::api::Kind::List)),
+        "pops_read" => Some(("pops", "read", crate::api::Kind::Read)),
+        "port_reservation_cancellation_policy_read" => {
+            Some((
+                "port-reservations",
+                "cancellation-policy-read",
+                crate::api::Kind::Other,
+            ))
+        }
+        "port_reservations_create" => {
+            Some(("port-reservations", "create", crate::api::Kind::Create))
+        }
+        "port_reservations_destroy" => {
+            Some(("port-reservations", "destroy", crate::api::Kind::Destroy))
+        }
+        "port_reservations_list" => {
+            Some(("port-reservations", "list", crate::api::Kind::List))
+        }
+        "port_reservations_loa_download" => {
+            Some(("port-reservations", "loa-download", crate::api::Kind::Other))
+        }
+        "port_reservations_loa_upload" => {
+            Some(("port-reservations", "loa-upload", crate::api::Kind::Other))
+        }
+        "port_reservations_partial_update" => {
+            Some((
+                "port-reservations",
+                "partial-update",
+                crate::api::Kind::PartialUpdate,
+            ))
+        }
+        "port_reservations_read" => {
+            Some(("port-reservations", "read", crate::api::Kind::Read))
+        }
+        "port_reservations_update" => {
+            Some(("port-reservations", "update", crate::api::Kind::Update))
+        }
+        "ports_list" => Some(("ports", "list", crate::api::Kind::List)),
+        "ports_read" => Some(("ports", "read", crate::api::Kind::Read)),
+        "ports_statistics_read" => {
+            Some(("ports", "statistics-read", crate::api::Kind::Other))
+        }
+        "ports_statistics_timeseries_read" => {
+            Some(("ports", "statistics-timeseries-read", crate::api::Kind::Other))
+        }
+        "product_offerings_list" => {
+            Some(("product-offerings", "list", crate::api::Kind::List))
+        }
+        "product_offerings_read" => {
+            Some(("product-offerings", "read", crate::api::Kind::Read))
+        }
+        "role_assignments_create" => {
+            Some(("role-assignments", "create", crate::api::Kind::Create))
+        }
+        "role_assignments_destroy" => {
+            Some(("role-assignments", "destroy", crate::api::Kind::Destroy))
+        }
+        "role_assignments_list" => {
+            Some(("role-assignments", "list", crate::api::Kind::List))
+        }
+        "role_assignments_read" => {
+            Some(("role-assignments", "read", crate::api::Kind::Read))
+        }
+        "roles_list" => Some(("roles", "list", crate::api::Kind::List)),
+        "roles_read" => Some(("roles", "read", crate::api::Kind::Read)),
+        "routing_functions_cancellation_policy_read" => {
+            Some((
+                "routing-functions",
+                "cancellation-policy-read",
+                crate::api::Kind::Other,
+            ))
+        }
+        "routing_functions_create" => {
+            Some(("routing-functions", "create", crate::api::Kind::Create))
+        }
+        "routing_functions_destroy" => {
+            Some(("routing-functions", "destroy", crate::api::Kind::Destroy))
+        }
+        "routing_functions_list" => {
+            Some(("routing-functions", "list", crate::api::Kind::List))
+        }
+        "routing_functions_partial_update" => {
+            Some((
+                "routing-functions",
+                "partial-update",
+                crate::api::Kind::PartialUpdate,
+            ))
+        }
+        "routing_functions_read" => {
+            Some(("routing-functions", "read", crate::api::Kind::Read))
         }
         _ => None,
     }

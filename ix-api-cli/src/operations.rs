@@ -1,5 +1,6 @@
 //! Every operation of the spec as `ix-api RESOURCE VERB`, from the
-//! generated subcommands: `connections_list` is `ix-api connections list`,
+//! generated subcommands and the names xtask's model gives them
+//! (`crate::generated::command`): `connections_list` is `ix-api connections list`,
 //! `network_service_configs_partial_update` is
 //! `ix-api network-service-configs partial-update`. An operation below an
 //! object (`/connections/{id}/loa`) is a verb of the object's collection:
@@ -11,24 +12,11 @@
 
 use std::collections::BTreeMap;
 
-use ix_api_client::spec::operations;
+use ix_api_client::spec::{Kind, operations};
 
 use crate::examples::Verb;
 use crate::generated::{Cli, CliCommand};
 use crate::output::Printer;
-
-const VERBS: &[&str] = &[
-    "partial_update",
-    "list",
-    "create",
-    "read",
-    "update",
-    "destroy",
-];
-
-/// The verbs that answer one object, whose state `--wait` can wait for
-/// when the answer has one.
-const WAITS: &[&str] = &["create", "read", "update", "partial-update", "destroy"];
 
 /// `--wait STATE` and `--timeout DURATION`, STATE one of `states` (the
 /// `state` enum of the operation's answer in the spec).
@@ -52,42 +40,23 @@ fn wait_arguments(states: &'static [&'static str]) -> [clap::Arg; 2] {
     ]
 }
 
-/// `(resource, verb)` of an operation id.
+/// `(resource, verb)` of an operation id, as xtask's model names it.
 pub fn name(operation_id: &str) -> (String, String) {
-    let id = operation_id.strip_prefix("api_").unwrap_or(operation_id);
-    if let Some(named) = below_an_object(id, operation_id) {
-        return named;
+    match crate::generated::command(operation_id) {
+        Some((resource, verb, _)) => (resource.to_string(), verb.to_string()),
+        None => (operation_id.replace('_', "-"), "call".to_string()),
     }
-    for verb in VERBS {
-        if let Some(resource) = id.strip_suffix(verb).and_then(|r| r.strip_suffix('_')) {
-            return (resource.replace('_', "-"), verb.replace('_', "-"));
-        }
-    }
-    (id.replace('_', "-"), "call".to_string())
 }
 
-/// `(collection, verb)` of an operation whose path goes on below an object
-/// of a collection (`/network-services/{id}/change-request`): the verb is
-/// the operation id without the collection's name, plural or singular
-/// (`network_service_change_request_create` is `change-request-create`).
-fn below_an_object(id: &str, operation_id: &str) -> Option<(String, String)> {
-    // The spec spells one id with hyphens
-    // (`network-service-change-request_create`), which the generated
-    // commands spell with underscores.
-    let same = |id: &str| id.replace('-', "_") == operation_id.replace('-', "_");
-    let operation = operations::ALL.iter().find(|o| same(o.id))?;
-    let mut segments = operation.path.trim_start_matches('/').split('/');
-    let collection = segments.next()?;
-    if segments.count() < 2 {
-        return None;
-    }
-    let id = id.replace('-', "_");
-    let plural = collection.replace('-', "_");
-    let singular = plural.strip_suffix('s').unwrap_or(&plural);
-    let verb = id
-        .strip_prefix(&format!("{plural}_"))
-        .or_else(|| id.strip_prefix(&format!("{singular}_")))?;
-    Some((collection.to_string(), verb.replace('_', "-")))
+/// Whether an operation answers the one object it created, read or
+/// changed, whose state `--wait` can then wait for.
+fn answers_one_object(operation_id: &str) -> bool {
+    crate::generated::command(operation_id).is_some_and(|(_, _, kind)| {
+        matches!(
+            kind,
+            Kind::Create | Kind::Read | Kind::Update | Kind::PartialUpdate | Kind::Destroy
+        )
+    })
 }
 
 fn exposed(command: &CliCommand) -> bool {
@@ -112,7 +81,7 @@ pub fn commands() -> Vec<clap::Command> {
                 .after_help(format!("IX-API operation: {}", command.operation_id()));
         // Only where the answer has a `state` to wait for.
         if let Some(states) = crate::generated::answer_states(command.operation_id())
-            && WAITS.contains(&verb.as_str())
+            && answers_one_object(command.operation_id())
         {
             operation = operation.args(wait_arguments(states));
         }

@@ -67,7 +67,9 @@ pub async fn until(
     let waiting = Wait::new()
         .interval(INTERVAL)
         .timeout(timeout)
-        .for_state(state, read);
+        .until(read, |object: &Value| {
+            ix_api_client::wait::reached(ix_api_client::wait::state(object).as_deref(), state)
+        });
     let mut progress = Progress::new(format!("Waiting for {path} to be {state}"));
     let interrupted = tokio::signal::ctrl_c();
     let mut ticks = tokio::time::interval(TICK);

@@ -60883,6 +60883,422 @@ pub mod types {
                 .into()
         }
     }
+    impl crate::wait::Stateful for Account {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+            "cancelled",
+        ];
+        type State = AccountState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            self.state.as_ref()
+        }
+    }
+    impl crate::wait::Stateful for CloudNetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = CloudNetworkServiceState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for CloudNetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = CloudNetworkServiceConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for Connection {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = ConnectionState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for ExchangeLanNetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = ExchangeLanNetworkServiceState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for ExchangeLanNetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = ExchangeLanNetworkServiceConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for Mp2mpNetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = Mp2mpNetworkServiceState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for Mp2mpNetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = Mp2mpNetworkServiceConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for NetworkFeatureConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        /// Each variant has a state enum of its own.
+        type State = dyn ::std::fmt::Display;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            match self {
+                Self::RouteServer(object) => {
+                    <RouteServerNetworkFeatureConfig as crate::wait::Stateful>::state(
+                            object,
+                        )
+                        .map(|state| state as &Self::State)
+                }
+                Self::Unknown(object) => {
+                    match object.get("state") {
+                        ::std::option::Option::Some(
+                            ::serde_json::Value::String(state),
+                        ) => ::std::option::Option::Some(state),
+                        _ => ::std::option::Option::None,
+                    }
+                }
+            }
+        }
+    }
+    impl crate::wait::Stateful for NetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        /// Each variant has a state enum of its own.
+        type State = dyn ::std::fmt::Display;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            match self {
+                Self::CloudVc(object) => {
+                    <CloudNetworkService as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::ExchangeLan(object) => {
+                    <ExchangeLanNetworkService as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::Mp2mpVc(object) => {
+                    <Mp2mpNetworkService as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::P2mpVc(object) => {
+                    <P2mpNetworkService as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::P2pVc(object) => {
+                    <P2pNetworkService as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::Unknown(object) => {
+                    match object.get("state") {
+                        ::std::option::Option::Some(
+                            ::serde_json::Value::String(state),
+                        ) => ::std::option::Option::Some(state),
+                        _ => ::std::option::Option::None,
+                    }
+                }
+            }
+        }
+    }
+    impl crate::wait::Stateful for NetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        /// Each variant has a state enum of its own.
+        type State = dyn ::std::fmt::Display;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            match self {
+                Self::CloudVc(object) => {
+                    <CloudNetworkServiceConfig as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::ExchangeLan(object) => {
+                    <ExchangeLanNetworkServiceConfig as crate::wait::Stateful>::state(
+                            object,
+                        )
+                        .map(|state| state as &Self::State)
+                }
+                Self::Mp2mpVc(object) => {
+                    <Mp2mpNetworkServiceConfig as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::P2mpVc(object) => {
+                    <P2mpNetworkServiceConfig as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::P2pVc(object) => {
+                    <P2pNetworkServiceConfig as crate::wait::Stateful>::state(object)
+                        .map(|state| state as &Self::State)
+                }
+                Self::Unknown(object) => {
+                    match object.get("state") {
+                        ::std::option::Option::Some(
+                            ::serde_json::Value::String(state),
+                        ) => ::std::option::Option::Some(state),
+                        _ => ::std::option::Option::None,
+                    }
+                }
+            }
+        }
+    }
+    impl crate::wait::Stateful for P2mpNetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = P2mpNetworkServiceState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for P2mpNetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = P2mpNetworkServiceConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for P2pNetworkService {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = P2pNetworkServiceState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for P2pNetworkServiceConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = P2pNetworkServiceConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for Port {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = PortState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for PortReservation {
+        const STATES: &'static [&'static str] = &[];
+        type State = ::std::string::String;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            self.state.as_ref()
+        }
+    }
+    impl crate::wait::Stateful for RouteServerNetworkFeatureConfig {
+        const STATES: &'static [&'static str] = &[
+            "requested",
+            "allocated",
+            "testing",
+            "production",
+            "production_change_pending",
+            "decommission_requested",
+            "decommissioned",
+            "archived",
+            "error",
+            "operator",
+            "scheduled",
+        ];
+        type State = RouteServerNetworkFeatureConfigState;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            ::std::option::Option::Some(&self.state)
+        }
+    }
+    impl crate::wait::Stateful for RoutingFunction {
+        const STATES: &'static [&'static str] = &[];
+        type State = ::std::string::String;
+        fn state(&self) -> ::std::option::Option<&Self::State> {
+            self.state.as_ref()
+        }
+    }
 }
 #[derive(Clone, Debug)]
 ///Client for IX-API
@@ -81797,6 +82213,9 @@ pub mod spec {
         pub method: &'static str,
         /// The path template below [`BASE_PATH`].
         pub path: &'static str,
+        /// What it does: list, create, read, update, partial
+        /// update, destroy, or something else.
+        pub kind: Kind,
         /// Whether the operation needs `Authorization: Bearer <access_token>`:
         /// false for the operations the spec exempts from its security
         /// requirement (the token operations).
@@ -81816,6 +82235,24 @@ pub mod spec {
         /// client reads either.
         pub one_object_listed_by_2_1: bool,
     }
+    /// What an operation does, in IX-API's words.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Kind {
+        /// `GET` of a collection, answering a list.
+        List,
+        /// `POST` to a collection.
+        Create,
+        /// `GET` of one object, or of a singleton (`/account`).
+        Read,
+        /// `PUT` of one object.
+        Update,
+        /// `PATCH` of one object (a merge patch).
+        PartialUpdate,
+        /// `DELETE` of one object.
+        Destroy,
+        /// Anything else: below an object (`/connections/{id}/loa`), the token operations.
+        Other,
+    }
     /// Every operation of the spec, by `operationId`.
     pub mod operations {
         /// `GET /account`
@@ -81823,6 +82260,7 @@ pub mod spec {
             id: "account_read",
             method: "GET",
             path: "/account",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -81834,6 +82272,7 @@ pub mod spec {
             id: "accounts_create",
             method: "POST",
             path: "/accounts",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -81850,6 +82289,7 @@ pub mod spec {
             id: "accounts_destroy",
             method: "DELETE",
             path: "/accounts/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -81866,6 +82306,7 @@ pub mod spec {
             id: "accounts_list",
             method: "GET",
             path: "/accounts",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -81883,6 +82324,7 @@ pub mod spec {
             id: "accounts_partial_update",
             method: "PATCH",
             path: "/accounts/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -81900,6 +82342,7 @@ pub mod spec {
             id: "accounts_read",
             method: "GET",
             path: "/accounts/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -81916,6 +82359,7 @@ pub mod spec {
             id: "accounts_update",
             method: "PUT",
             path: "/accounts/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -81933,6 +82377,7 @@ pub mod spec {
             id: "api_extensions_list",
             method: "GET",
             path: "/extensions",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -81950,6 +82395,7 @@ pub mod spec {
             id: "api_health_read",
             method: "GET",
             path: "/health",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -81961,6 +82407,7 @@ pub mod spec {
             id: "api_implementation_read",
             method: "GET",
             path: "/implementation",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -81972,6 +82419,7 @@ pub mod spec {
             id: "auth_token_create",
             method: "POST",
             path: "/auth/token",
+            kind: super::Kind::Other,
             bearer: false,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -81983,6 +82431,7 @@ pub mod spec {
             id: "auth_token_refresh",
             method: "POST",
             path: "/auth/refresh",
+            kind: super::Kind::Other,
             bearer: false,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -81994,6 +82443,7 @@ pub mod spec {
             id: "availability_zones_list",
             method: "GET",
             path: "/availability-zones",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -82011,6 +82461,7 @@ pub mod spec {
             id: "availability_zones_read",
             method: "GET",
             path: "/availability-zones/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82027,6 +82478,7 @@ pub mod spec {
             id: "connections_cancellation_policy_read",
             method: "GET",
             path: "/connections/{id}/cancellation-policy",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82043,6 +82495,7 @@ pub mod spec {
             id: "connections_create",
             method: "POST",
             path: "/connections",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82059,6 +82512,7 @@ pub mod spec {
             id: "connections_destroy",
             method: "DELETE",
             path: "/connections/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82076,6 +82530,7 @@ pub mod spec {
             id: "connections_list",
             method: "GET",
             path: "/connections",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["contacts", "id", "role_assignments"],
@@ -82093,6 +82548,7 @@ pub mod spec {
             id: "connections_loa_download",
             method: "GET",
             path: "/connections/{id}/loa",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82109,6 +82565,7 @@ pub mod spec {
             id: "connections_loa_upload",
             method: "POST",
             path: "/connections/{id}/loa",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: Some("application/octet-stream"),
             comma_separated: &[],
@@ -82126,6 +82583,7 @@ pub mod spec {
             id: "connections_partial_update",
             method: "PATCH",
             path: "/connections/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -82143,6 +82601,7 @@ pub mod spec {
             id: "connections_read",
             method: "GET",
             path: "/connections/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82159,6 +82618,7 @@ pub mod spec {
             id: "connections_statistics_read",
             method: "GET",
             path: "/connections/{id}/statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82176,6 +82636,7 @@ pub mod spec {
             id: "connections_statistics_timeseries_read",
             method: "GET",
             path: "/connections/{id}/statistics/{aggregate}/timeseries",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82193,6 +82654,7 @@ pub mod spec {
             id: "connections_update",
             method: "PUT",
             path: "/connections/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82210,6 +82672,7 @@ pub mod spec {
             id: "contacts_create",
             method: "POST",
             path: "/contacts",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82226,6 +82689,7 @@ pub mod spec {
             id: "contacts_destroy",
             method: "DELETE",
             path: "/contacts/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82243,6 +82707,7 @@ pub mod spec {
             id: "contacts_list",
             method: "GET",
             path: "/contacts",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -82260,6 +82725,7 @@ pub mod spec {
             id: "contacts_partial_update",
             method: "PATCH",
             path: "/contacts/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -82277,6 +82743,7 @@ pub mod spec {
             id: "contacts_read",
             method: "GET",
             path: "/contacts/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82293,6 +82760,7 @@ pub mod spec {
             id: "contacts_update",
             method: "PUT",
             path: "/contacts/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82310,6 +82778,7 @@ pub mod spec {
             id: "devices_list",
             method: "GET",
             path: "/devices",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -82327,6 +82796,7 @@ pub mod spec {
             id: "devices_read",
             method: "GET",
             path: "/devices/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82343,6 +82813,7 @@ pub mod spec {
             id: "facilities_list",
             method: "GET",
             path: "/facilities",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -82360,6 +82831,7 @@ pub mod spec {
             id: "facilities_read",
             method: "GET",
             path: "/facilities/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82376,6 +82848,7 @@ pub mod spec {
             id: "ips_create",
             method: "POST",
             path: "/ips",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82392,6 +82865,7 @@ pub mod spec {
             id: "ips_list",
             method: "GET",
             path: "/ips",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -82409,6 +82883,7 @@ pub mod spec {
             id: "ips_partial_update",
             method: "PATCH",
             path: "/ips/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -82426,6 +82901,7 @@ pub mod spec {
             id: "ips_read",
             method: "GET",
             path: "/ips/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82442,6 +82918,7 @@ pub mod spec {
             id: "ips_update",
             method: "PUT",
             path: "/ips/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82459,6 +82936,7 @@ pub mod spec {
             id: "macs_create",
             method: "POST",
             path: "/macs",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82475,6 +82953,7 @@ pub mod spec {
             id: "macs_destroy",
             method: "DELETE",
             path: "/macs/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82492,6 +82971,7 @@ pub mod spec {
             id: "macs_list",
             method: "GET",
             path: "/macs",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -82509,6 +82989,7 @@ pub mod spec {
             id: "macs_read",
             method: "GET",
             path: "/macs/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82525,6 +83006,7 @@ pub mod spec {
             id: "member_joining_rules_create",
             method: "POST",
             path: "/member-joining-rules",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82541,6 +83023,7 @@ pub mod spec {
             id: "member_joining_rules_destroy",
             method: "DELETE",
             path: "/member-joining-rules/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82558,6 +83041,7 @@ pub mod spec {
             id: "member_joining_rules_list",
             method: "GET",
             path: "/member-joining-rules",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -82575,6 +83059,7 @@ pub mod spec {
             id: "member_joining_rules_partial_update",
             method: "PATCH",
             path: "/member-joining-rules/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -82592,6 +83077,7 @@ pub mod spec {
             id: "member_joining_rules_read",
             method: "GET",
             path: "/member-joining-rules/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82608,6 +83094,7 @@ pub mod spec {
             id: "member_joining_rules_update",
             method: "PUT",
             path: "/member-joining-rules/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82625,6 +83112,7 @@ pub mod spec {
             id: "metro_area_networks_list",
             method: "GET",
             path: "/metro-area-networks",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -82642,6 +83130,7 @@ pub mod spec {
             id: "metro_area_networks_read",
             method: "GET",
             path: "/metro-area-networks/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82658,6 +83147,7 @@ pub mod spec {
             id: "metro_areas_list",
             method: "GET",
             path: "/metro-areas",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -82675,6 +83165,7 @@ pub mod spec {
             id: "metro_areas_read",
             method: "GET",
             path: "/metro-areas/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82691,6 +83182,7 @@ pub mod spec {
             id: "network-service-change-request_create",
             method: "POST",
             path: "/network-services/{id}/change-request",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82707,6 +83199,7 @@ pub mod spec {
             id: "network_feature_configs_create",
             method: "POST",
             path: "/network-feature-configs",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82723,6 +83216,7 @@ pub mod spec {
             id: "network_feature_configs_destroy",
             method: "DELETE",
             path: "/network-feature-configs/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82740,6 +83234,7 @@ pub mod spec {
             id: "network_feature_configs_list",
             method: "GET",
             path: "/network-feature-configs",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["contacts", "id", "role_assignments"],
@@ -82757,6 +83252,7 @@ pub mod spec {
             id: "network_feature_configs_partial_update",
             method: "PATCH",
             path: "/network-feature-configs/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -82774,6 +83270,7 @@ pub mod spec {
             id: "network_feature_configs_read",
             method: "GET",
             path: "/network-feature-configs/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82790,6 +83287,7 @@ pub mod spec {
             id: "network_feature_configs_update",
             method: "PUT",
             path: "/network-feature-configs/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82807,6 +83305,7 @@ pub mod spec {
             id: "network_features_list",
             method: "GET",
             path: "/network-features",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -82824,6 +83323,7 @@ pub mod spec {
             id: "network_features_read",
             method: "GET",
             path: "/network-features/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82840,6 +83340,7 @@ pub mod spec {
             id: "network_service_cancellation_policy_read",
             method: "GET",
             path: "/network-services/{id}/cancellation-policy",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82856,6 +83357,7 @@ pub mod spec {
             id: "network_service_change_request_destroy",
             method: "DELETE",
             path: "/network-services/{id}/change-request",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82873,6 +83375,7 @@ pub mod spec {
             id: "network_service_change_request_read",
             method: "GET",
             path: "/network-services/{id}/change-request",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82889,6 +83392,7 @@ pub mod spec {
             id: "network_service_config_cancellation_policy_read",
             method: "GET",
             path: "/network-service-configs/{id}/cancellation-policy",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82905,6 +83409,7 @@ pub mod spec {
             id: "network_service_configs_create",
             method: "POST",
             path: "/network-service-configs",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82921,6 +83426,7 @@ pub mod spec {
             id: "network_service_configs_destroy",
             method: "DELETE",
             path: "/network-service-configs/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -82938,6 +83444,7 @@ pub mod spec {
             id: "network_service_configs_list",
             method: "GET",
             path: "/network-service-configs",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["contacts", "id", "role_assignments"],
@@ -82955,6 +83462,7 @@ pub mod spec {
             id: "network_service_configs_partial_update",
             method: "PATCH",
             path: "/network-service-configs/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -82972,6 +83480,7 @@ pub mod spec {
             id: "network_service_configs_peer_statistics_read",
             method: "GET",
             path: "/network-service-configs/{id}/peer-statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -82989,6 +83498,7 @@ pub mod spec {
             id: "network_service_configs_peer_statistics_timeseries_read",
             method: "GET",
             path: "/network-service-configs/{id}/peer-statistics/{aggregate}/timeseries",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83006,6 +83516,7 @@ pub mod spec {
             id: "network_service_configs_read",
             method: "GET",
             path: "/network-service-configs/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83022,6 +83533,7 @@ pub mod spec {
             id: "network_service_configs_statistics_read",
             method: "GET",
             path: "/network-service-configs/{id}/statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83039,6 +83551,7 @@ pub mod spec {
             id: "network_service_configs_statistics_timeseries_read",
             method: "GET",
             path: "/network-service-configs/{id}/statistics/{aggregate}/timeseries",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83056,6 +83569,7 @@ pub mod spec {
             id: "network_service_configs_update",
             method: "PUT",
             path: "/network-service-configs/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -83073,6 +83587,7 @@ pub mod spec {
             id: "network_services_create",
             method: "POST",
             path: "/network-services",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -83089,6 +83604,7 @@ pub mod spec {
             id: "network_services_destroy",
             method: "DELETE",
             path: "/network-services/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -83106,6 +83622,7 @@ pub mod spec {
             id: "network_services_list",
             method: "GET",
             path: "/network-services",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -83123,6 +83640,7 @@ pub mod spec {
             id: "network_services_partial_update",
             method: "PATCH",
             path: "/network-services/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -83140,6 +83658,7 @@ pub mod spec {
             id: "network_services_read",
             method: "GET",
             path: "/network-services/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83156,6 +83675,7 @@ pub mod spec {
             id: "network_services_statistics_read",
             method: "GET",
             path: "/network-services/{id}/statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83173,6 +83693,7 @@ pub mod spec {
             id: "network_services_statistics_rtt_read",
             method: "GET",
             path: "/network-services/{id}/rtt-statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83190,6 +83711,7 @@ pub mod spec {
             id: "network_services_statistics_timeseries_read",
             method: "GET",
             path: "/network-services/{id}/statistics/{aggregate}/timeseries",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83207,6 +83729,7 @@ pub mod spec {
             id: "network_services_update",
             method: "PUT",
             path: "/network-services/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -83224,6 +83747,7 @@ pub mod spec {
             id: "pops_list",
             method: "GET",
             path: "/pops",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -83241,6 +83765,7 @@ pub mod spec {
             id: "pops_read",
             method: "GET",
             path: "/pops/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83257,6 +83782,7 @@ pub mod spec {
             id: "port_reservation_cancellation_policy_read",
             method: "GET",
             path: "/port-reservations/{id}/cancellation-policy",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83273,6 +83799,7 @@ pub mod spec {
             id: "port_reservations_create",
             method: "POST",
             path: "/port-reservations",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -83289,6 +83816,7 @@ pub mod spec {
             id: "port_reservations_destroy",
             method: "DELETE",
             path: "/port-reservations/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -83306,6 +83834,7 @@ pub mod spec {
             id: "port_reservations_list",
             method: "GET",
             path: "/port-reservations",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -83323,6 +83852,7 @@ pub mod spec {
             id: "port_reservations_loa_download",
             method: "GET",
             path: "/port-reservations/{id}/loa",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83339,6 +83869,7 @@ pub mod spec {
             id: "port_reservations_loa_upload",
             method: "POST",
             path: "/port-reservations/{id}/loa",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: Some("application/octet-stream"),
             comma_separated: &[],
@@ -83356,6 +83887,7 @@ pub mod spec {
             id: "port_reservations_partial_update",
             method: "PATCH",
             path: "/port-reservations/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -83373,6 +83905,7 @@ pub mod spec {
             id: "port_reservations_read",
             method: "GET",
             path: "/port-reservations/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83389,6 +83922,7 @@ pub mod spec {
             id: "port_reservations_update",
             method: "PUT",
             path: "/port-reservations/{id}",
+            kind: super::Kind::Update,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -83406,6 +83940,7 @@ pub mod spec {
             id: "ports_list",
             method: "GET",
             path: "/ports",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -83423,6 +83958,7 @@ pub mod spec {
             id: "ports_read",
             method: "GET",
             path: "/ports/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83439,6 +83975,7 @@ pub mod spec {
             id: "ports_statistics_read",
             method: "GET",
             path: "/ports/{id}/statistics",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83456,6 +83993,7 @@ pub mod spec {
             id: "ports_statistics_timeseries_read",
             method: "GET",
             path: "/ports/{id}/statistics/{aggregate}/timeseries",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83473,6 +84011,7 @@ pub mod spec {
             id: "product_offerings_list",
             method: "GET",
             path: "/product-offerings",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -83490,6 +84029,7 @@ pub mod spec {
             id: "product_offerings_read",
             method: "GET",
             path: "/product-offerings/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83506,6 +84046,7 @@ pub mod spec {
             id: "role_assignments_create",
             method: "POST",
             path: "/role-assignments",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -83522,6 +84063,7 @@ pub mod spec {
             id: "role_assignments_destroy",
             method: "DELETE",
             path: "/role-assignments/{assignment_id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83539,6 +84081,7 @@ pub mod spec {
             id: "role_assignments_list",
             method: "GET",
             path: "/role-assignments",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -83556,6 +84099,7 @@ pub mod spec {
             id: "role_assignments_read",
             method: "GET",
             path: "/role-assignments/{assignment_id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83572,6 +84116,7 @@ pub mod spec {
             id: "roles_list",
             method: "GET",
             path: "/roles",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -83583,6 +84128,7 @@ pub mod spec {
             id: "roles_read",
             method: "GET",
             path: "/roles/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -83594,6 +84140,7 @@ pub mod spec {
             id: "routing_functions_cancellation_policy_read",
             method: "GET",
             path: "/routing-functions/{id}/cancellation-policy",
+            kind: super::Kind::Other,
             bearer: true,
             request_body: None,
             comma_separated: &[],
@@ -83610,6 +84157,7 @@ pub mod spec {
             id: "routing_functions_create",
             method: "POST",
             path: "/routing-functions",
+            kind: super::Kind::Create,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -83626,6 +84174,7 @@ pub mod spec {
             id: "routing_functions_destroy",
             method: "DELETE",
             path: "/routing-functions/{id}",
+            kind: super::Kind::Destroy,
             bearer: true,
             request_body: Some("application/json"),
             comma_separated: &[],
@@ -83643,6 +84192,7 @@ pub mod spec {
             id: "routing_functions_list",
             method: "GET",
             path: "/routing-functions",
+            kind: super::Kind::List,
             bearer: true,
             request_body: None,
             comma_separated: &["id"],
@@ -83660,6 +84210,7 @@ pub mod spec {
             id: "routing_functions_partial_update",
             method: "PATCH",
             path: "/routing-functions/{id}",
+            kind: super::Kind::PartialUpdate,
             bearer: true,
             request_body: Some("application/merge-patch+json"),
             comma_separated: &[],
@@ -83677,6 +84228,7 @@ pub mod spec {
             id: "routing_functions_read",
             method: "GET",
             path: "/routing-functions/{id}",
+            kind: super::Kind::Read,
             bearer: true,
             request_body: None,
             comma_separated: &[],

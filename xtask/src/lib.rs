@@ -1,25 +1,14 @@
 //! Maintainer tasks for ix-api-rs, as a library so that tests can run them on
 //! temporary copies of the spec.
+//!
+//! [`model`] reads the document, [`codegen`] writes the generated code from
+//! it, [`spec_check`] checks it against the evidence, and [`package`]
+//! packages the publishable crates.
 
-pub mod answer_rule;
-pub mod calls;
-pub mod cli;
-pub mod cli_bodies;
-pub mod client_tls;
 pub mod codegen;
-pub mod document;
-pub mod evidence;
-pub mod evidence_check;
-pub mod facts;
-pub mod httpmock;
-pub mod normalize;
-pub mod official_check;
-pub mod optional_schemas;
+pub mod model;
 pub mod package;
-pub mod polymorphic;
-pub mod sandbox;
 pub mod spec_check;
-pub mod walk;
 
 use std::path::PathBuf;
 

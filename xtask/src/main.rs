@@ -7,10 +7,9 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use xtask::codegen::{self, Check, Paths};
-use xtask::{
-    answer_rule, document, evidence, evidence_check, official_check, package, spec_check,
-    workspace_root,
-};
+use xtask::model::document;
+use xtask::spec_check::{self, answer_rule, evidence, evidence_check, official_check};
+use xtask::{package, workspace_root};
 
 /// The generator allocates and frees a great many small objects; a faster
 /// allocator than the system's shortens `cargo xtask codegen` noticeably.

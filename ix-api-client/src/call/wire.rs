@@ -123,6 +123,7 @@ mod tests {
             id: "things_list",
             method: "GET",
             path: "/things",
+            kind: crate::spec::Kind::List,
             bearer: true,
             request_body,
             comma_separated: &["id", "state"],

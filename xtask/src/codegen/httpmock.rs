@@ -20,13 +20,11 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use progenitor::Generator;
 use quote::{ToTokens, quote};
-use serde_json::Value;
 use syn::visit_mut::{self, VisitMut};
 
+use crate::codegen::polymorphic::Union;
 use crate::codegen::{self, HEADER};
-use crate::normalize::PassError;
-use crate::polymorphic::Union;
-use crate::walk;
+use crate::model::Model;
 
 /// The path the generated mocks name the client crate by.
 const CLIENT: &str = "::ix_api_client";
@@ -49,28 +47,23 @@ pub struct Operation {
 pub struct Operations(BTreeMap<String, Operation>);
 
 impl Operations {
-    /// The operations of `doc`.
-    pub fn of(doc: &Value) -> Result<Self, PassError> {
-        let mut found = BTreeMap::new();
-        for operation in walk::operations(doc) {
-            let id = operation.required_id()?;
-            let summary = operation
-                .value
-                .get("summary")
-                .and_then(Value::as_str)
-                .map(|s| s.trim().to_string());
-            found.insert(
-                id.to_snake_case(),
-                Operation {
-                    id: id.to_string(),
-                    method: operation.method.to_uppercase(),
-                    path: operation.path.to_string(),
-                    summary,
-                    comma_separated: crate::facts::comma_separated_lists(&operation.parameters()?),
-                },
-            );
-        }
-        Ok(Self(found))
+    /// The operations of `model`.
+    pub fn of(model: &Model) -> Self {
+        let found = model
+            .operations
+            .iter()
+            .map(|operation| {
+                let mock = Operation {
+                    id: operation.id.to_string(),
+                    method: operation.written.method.to_uppercase(),
+                    path: operation.written.path.to_string(),
+                    summary: operation.summary.clone(),
+                    comma_separated: operation.comma_separated_sent.clone(),
+                };
+                (operation.id.to_snake_case(), mock)
+            })
+            .collect();
+        Self(found)
     }
 
     /// The operation whose mock is named `name`.
@@ -437,7 +430,7 @@ mod tests {
     }
 
     fn operations() -> Operations {
-        Operations::of(&json!({
+        let doc = json!({
             "paths": {
                 "/connections": {
                     "get": {
@@ -452,8 +445,8 @@ mod tests {
                     }
                 }
             }
-        }))
-        .unwrap()
+        });
+        Operations::of(&crate::model::Model::of(&doc, &doc).unwrap())
     }
 
     #[test]

@@ -15,7 +15,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use crate::normalize::PassError;
+use crate::codegen::normalize::PassError;
+use crate::model::{Model, referred as component};
 
 /// How deep a skeleton follows nested objects (IX-API's bodies nest two).
 const DEPTH: usize = 6;
@@ -83,14 +84,6 @@ impl Node {
     }
 }
 
-fn component<'a>(doc: &'a Value, schema: &Value) -> Option<&'a Value> {
-    schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/components/schemas/"))
-        .and_then(|name| doc.pointer(&crate::walk::schema_pointer(name)))
-}
-
 /// An object's members (name, schema) and its required members.
 type Members = (Vec<(String, Value)>, Vec<String>);
 
@@ -113,9 +106,9 @@ fn object(doc: &Value, schema: &Value, depth: usize) -> Option<Members> {
             members.push((name.clone(), property.clone()));
         }
     }
-    // The answer rule (`crate::answer_rule`) dropped from `required` what
+    // The answer rule (`crate::spec_check::answer_rule`) dropped from `required` what
     // an answer may lack; a request still must carry it.
-    for name in ["required", crate::answer_rule::EXTENSION]
+    for name in ["required", crate::spec_check::answer_rule::EXTENSION]
         .iter()
         .filter_map(|key| schema.get(*key).and_then(Value::as_array))
         .flatten()
@@ -357,15 +350,11 @@ fn help(doc: &Value, property: &Value, required: bool) -> String {
 
 impl Bodies {
     /// The JSON bodies of the operations of the normalized `doc`.
-    pub fn of(doc: &Value) -> Result<Self, PassError> {
+    pub fn of(doc: &Value, model: &Model) -> Result<Self, PassError> {
         let mut bodies = BTreeMap::new();
-        for operation in crate::walk::operations(doc) {
-            let id = operation.required_id()?.replace('-', "_");
-            let Some(schema) = operation
-                .request_content()
-                .and_then(|content| content.get("application/json"))
-                .and_then(|media| media.get("schema"))
-            else {
+        for operation in &model.operations {
+            let id = operation.id.replace('-', "_");
+            let Some(schema) = operation.json_body else {
                 continue;
             };
             let body = match union(doc, schema) {
@@ -398,7 +387,7 @@ impl Bodies {
                 }
                 None => {
                     let (members, required) = object(doc, schema, 0).ok_or_else(|| {
-                        PassError::new(operation.pointer(), "a JSON body that is no object")
+                        PassError::new(operation.written.pointer(), "a JSON body that is no object")
                     })?;
                     Body {
                         skeleton: shaped(doc, schema, None, 0).text(),
@@ -522,7 +511,8 @@ mod tests {
 
     #[test]
     fn a_skeleton_says_each_members_type_and_whether_it_is_required() {
-        let bodies = Bodies::of(&doc()).unwrap();
+        let doc = doc();
+        let bodies = Bodies::of(&doc, &Model::of(&doc, &doc).unwrap()).unwrap();
         let thing = &bodies.bodies["things_create"];
         let skeleton: Value = serde_json::from_str(&thing.skeleton).unwrap();
         assert_eq!(
@@ -552,7 +542,8 @@ mod tests {
 
     #[test]
     fn a_polymorphic_body_has_one_skeleton_per_type() {
-        let bodies = Bodies::of(&doc()).unwrap();
+        let doc = doc();
+        let bodies = Bodies::of(&doc, &Model::of(&doc, &doc).unwrap()).unwrap();
         let config = &bodies.bodies["configs_create"];
         let skeleton: Value = serde_json::from_str(&config.skeleton).unwrap();
         assert_eq!(

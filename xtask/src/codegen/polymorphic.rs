@@ -22,9 +22,9 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
 
-use crate::document::join;
-use crate::normalize::PassError;
-use crate::walk;
+use crate::codegen::normalize::PassError;
+use crate::model::document::join;
+use crate::model::walk;
 
 /// One polymorphic model.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,8 +10,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::document::join;
-use crate::normalize::PassError;
+use crate::codegen::normalize::PassError;
+use crate::model::document::join;
 
 /// The HTTP methods a path item may hold an operation for, in walk order.
 pub const METHODS: &[&str] = &[

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::document;
+use crate::model::document;
 
 /// A member of a Go struct (an entity or a query), by its JSON name.
 #[derive(Debug, Clone, PartialEq)]

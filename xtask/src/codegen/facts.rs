@@ -11,19 +11,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::document::join;
-use crate::normalize::{LIFTED_PROPERTIES, PassError};
-use crate::walk;
+use crate::codegen::normalize::{LIFTED_PROPERTIES, PassError};
+use crate::model::document::join;
+use crate::model::{Kind, Model, Operation, walk};
 
-/// The extension of a response that says what an IX-API 2.1 server answers
-/// instead (`schema`: the one-element list of the published 2.1.0 document).
-pub const ANSWER_2_1: &str = "x-answer-2.1";
+pub use crate::model::ANSWER_2_1;
 
 /// The `spec` module for the document `raw` (as written) and `normalized`
 /// (after the normalization passes, which name the credential components).
-pub fn emit(raw: &Value, normalized: &Value) -> Result<TokenStream, PassError> {
+pub fn emit(raw: &Value, normalized: &Value, model: &Model) -> Result<TokenStream, PassError> {
     let base_path = base_path(raw)?;
     let Some(version) = raw.pointer("/info/version").and_then(Value::as_str) else {
         return Err(PassError::new(
@@ -31,7 +29,11 @@ pub fn emit(raw: &Value, normalized: &Value) -> Result<TokenStream, PassError> {
             "the spec must say its version",
         ));
     };
-    let operations = operations(raw)?;
+    let operations = operations(model)?;
+    let kinds = Kind::ALL.iter().map(|kind| {
+        let (name, doc) = (ident(kind.variant()), format!(" {}", kind.doc()));
+        quote!(#[doc = #doc] #name,)
+    });
     let constraints = constraints(normalized)?;
     let problems = problem_kinds(raw)?;
     Ok(quote! {
@@ -55,6 +57,9 @@ pub fn emit(raw: &Value, normalized: &Value) -> Result<TokenStream, PassError> {
                 pub method: &'static str,
                 /// The path template below [`BASE_PATH`].
                 pub path: &'static str,
+                /// What it does: list, create, read, update, partial
+                /// update, destroy, or something else.
+                pub kind: Kind,
                 /// Whether the operation needs `Authorization: Bearer <access_token>`:
                 /// false for the operations the spec exempts from its security
                 /// requirement (the token operations).
@@ -73,6 +78,12 @@ pub fn emit(raw: &Value, normalized: &Value) -> Result<TokenStream, PassError> {
                 /// servers send as a one-element list (`x-answer-2.1`): the
                 /// client reads either.
                 pub one_object_listed_by_2_1: bool,
+            }
+
+            /// What an operation does, in IX-API's words.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            pub enum Kind {
+                #(#kinds)*
             }
 
             #operations
@@ -112,54 +123,22 @@ fn base_path(doc: &Value) -> Result<String, PassError> {
     Ok(path.trim_end_matches('/').to_string())
 }
 
-fn operations(doc: &Value) -> Result<TokenStream, PassError> {
-    let global_bearer = doc
-        .get("security")
-        .and_then(Value::as_array)
-        .is_some_and(|s| !s.is_empty());
-    let mut found = BTreeMap::new();
-    for operation in walk::operations(doc) {
-        let id = operation.required_id()?;
-        let bearer = match operation.value.get("security").and_then(Value::as_array) {
-            Some(requirements) => !requirements.is_empty(),
-            None => global_bearer,
-        };
-        // The media type the client sends the body as: the merge patch
-        // where the spec offers one beside `application/json`.
-        let body = operation.request_content().and_then(|content| {
-            if content.contains_key(crate::normalize::MERGE_PATCH) {
-                Some(crate::normalize::MERGE_PATCH.to_string())
-            } else {
-                content.keys().next().cloned()
-            }
-        });
-        let lists = comma_separated_lists(&operation.parameters()?);
-        let answers = documented_statuses(&operation)?;
-        let listed_by_2_1 = operation.responses().any(|(status, answer)| {
-            status.starts_with('2')
-                && answer.pointer(&format!("/{ANSWER_2_1}/schema/type")) == Some(&json!("array"))
-        });
-        let entry = (
-            operation.method.to_uppercase(),
-            operation.path.to_string(),
-            bearer,
-            body,
-            lists,
-            answers,
-            listed_by_2_1,
-        );
-        if found.insert(id.to_string(), entry).is_some() {
-            return Err(PassError::new(
-                join(&operation.pointer(), "operationId"),
-                format!("operationId `{id}` is used twice"),
-            ));
-        }
-    }
+fn operations(model: &Model) -> Result<TokenStream, PassError> {
+    let mut found: Vec<&Operation> = model.operations.iter().collect();
+    found.sort_by_key(|operation| operation.id);
     let mut constants = Vec::new();
     let mut arms = Vec::new();
     let mut all = Vec::new();
     let mut names = BTreeSet::new();
-    for (id, (method, path, bearer, body, lists, answers, listed_by_2_1)) in &found {
+    for operation in found {
+        let id = operation.id;
+        let method = operation.written.method.to_uppercase();
+        let path = operation.written.path;
+        let bearer = operation.bearer;
+        let lists = &operation.comma_separated;
+        let answers = &operation.statuses;
+        let listed_by_2_1 = operation.listed_by_2_1;
+        let kind = ident(operation.kind.variant());
         // `network-service-change-request_create` → NETWORK_SERVICE_CHANGE_REQUEST_CREATE
         let name: String = id
             .chars()
@@ -179,7 +158,7 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
         }
         let name = ident(&name);
         let doc = format!(" `{method} {path}`");
-        let body = match body {
+        let body = match &operation.body_media {
             Some(media_type) => quote!(Some(#media_type)),
             None => quote!(None),
         };
@@ -191,6 +170,7 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
                 id: #id,
                 method: #method,
                 path: #path,
+                kind: super::Kind::#kind,
                 bearer: #bearer,
                 request_body: #body,
                 comma_separated: &[#(#lists),*],
@@ -202,7 +182,7 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
         // with the id made an identifier (`network-service-change-request_create`
         // becomes `network_service_change_request_create`): both find it.
         let rust_id = id.replace('-', "_");
-        if rust_id == *id {
+        if rust_id == id {
             arms.push(quote!(#id => Some(&operations::#name),));
         } else {
             arms.push(quote!(#id | #rust_id => Some(&operations::#name),));
@@ -226,54 +206,6 @@ fn operations(doc: &Value) -> Result<TokenStream, PassError> {
             }
         }
     })
-}
-
-/// The statuses an operation documents, as ascending inclusive ranges
-/// (`2XX` is 200 to 299). A `default` or `4XX` would cover the status the
-/// hooks give progenitor for the client's own failures
-/// (`ix_api_client::auth::UNANSWERED`, 499), making them indistinguishable
-/// from the exchange's answers: refused.
-fn documented_statuses(operation: &walk::Operation<'_>) -> Result<Vec<(u16, u16)>, PassError> {
-    let mut statuses = Vec::new();
-    for (status, _) in operation.responses() {
-        let range = match status.parse::<u16>() {
-            Ok(code) if (100..600).contains(&code) => Some((code, code)),
-            _ => match status.as_bytes() {
-                [class @ (b'1' | b'2' | b'3' | b'5'), b'X', b'X'] => {
-                    let low = u16::from(class - b'0') * 100;
-                    Some((low, low + 99))
-                }
-                _ => None,
-            },
-        };
-        let Some(range) = range.filter(|(low, high)| !(*low..=*high).contains(&499)) else {
-            return Err(PassError::new(
-                join(&join(&operation.pointer(), "responses"), status),
-                format!(
-                    "response `{status}` would cover the status the client gives its own failures (499); document the exchange's statuses"
-                ),
-            ));
-        };
-        statuses.push(range);
-    }
-    statuses.sort_unstable();
-    Ok(statuses)
-}
-
-/// Names of the query parameters (of the path item and the operation) that
-/// are lists sent as `style: form, explode: false`.
-pub(crate) fn comma_separated_lists(parameters: &[&Value]) -> Vec<String> {
-    let mut names: Vec<String> = parameters
-        .iter()
-        .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
-        .filter(|p| p.pointer("/schema/type").and_then(Value::as_str) == Some("array"))
-        .filter(|p| p.get("style").and_then(Value::as_str).unwrap_or("form") == "form")
-        .filter(|p| p.get("explode").and_then(Value::as_bool) == Some(false))
-        .filter_map(|p| p.get("name").and_then(Value::as_str).map(String::from))
-        .collect();
-    names.sort();
-    names.dedup();
-    names
 }
 
 fn constraints(normalized: &Value) -> Result<TokenStream, PassError> {
@@ -447,6 +379,7 @@ fn ident(name: &str) -> Ident {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::comma_separated_lists;
     use serde_json::json;
 
     #[test]
@@ -477,11 +410,13 @@ mod tests {
                 }
             }
         });
-        let code = operations(&doc).unwrap().to_string();
-        assert!(code.contains("id : \"auth_token_create\" , method : \"POST\" , path : \"/auth/token\" , bearer : false , request_body : None , comma_separated : & [] , answers : & [] ,"), "{code}");
+        let code = operations(&Model::of(&doc, &doc).unwrap())
+            .unwrap()
+            .to_string();
+        assert!(code.contains("id : \"auth_token_create\" , method : \"POST\" , path : \"/auth/token\" , kind : super :: Kind :: Other , bearer : false , request_body : None , comma_separated : & [] , answers : & [] ,"), "{code}");
         assert!(
             code.contains(
-                "id : \"things_read\" , method : \"GET\" , path : \"/things/{id}\" , bearer : true"
+                "id : \"things_read\" , method : \"GET\" , path : \"/things/{id}\" , kind : super :: Kind :: Read , bearer : true"
             ),
             "{code}"
         );

@@ -6,7 +6,7 @@
 //! enforce the new values. The workspace's own files are never touched.
 //!
 //! The scratch build takes minutes, so that test is `#[ignore]`d here and
-//! run by `.ci/run` (`cargo test -p ix-api-tests --test spec_drift -- --ignored`)
+//! run by `.ci/run` (`cargo test --workspace --test spec_drift -- --ignored`)
 //! after the rest, in the same target directory (it overwrites the uplifted
 //! binaries there with the changed spec's; the next build puts them back).
 
@@ -15,7 +15,8 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 use xtask::codegen::{self, Check, Paths};
-use xtask::{document, spec_check};
+use xtask::model::document;
+use xtask::spec_check;
 
 /// One fact of the spec, changed.
 struct Change {

@@ -21,11 +21,14 @@
 //!   never required by clap (progenitor's `required_unless_present("json")`
 //!   and `--json`'s `required(true)` become `required(false)`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::visit_mut::{self, VisitMut};
+
+use crate::codegen::polymorphic::rust_name;
+use crate::model::{Kind, Model};
 
 /// The operations whose shape the rewrite needs to know.
 #[derive(Debug, Default)]
@@ -34,136 +37,56 @@ pub struct Shapes {
     pub raw_bodies: BTreeSet<String>,
     /// List operations that take `page_limit` and `page_offset`.
     pub paged: BTreeSet<String>,
-    /// The `state` enum of the object each operation answers (a success
-    /// answer's JSON, one object or the items of a list), for `--wait`;
+    /// The model of the object each operation answers (one object or the
+    /// items of a list), where it has a `state` enum, for `--wait`;
     /// operations whose answer has no `state` are absent.
-    pub states: std::collections::BTreeMap<String, Vec<String>>,
+    pub states: BTreeMap<String, String>,
+    /// Each operation's `(resource, verb, kind)` on the command line.
+    pub names: BTreeMap<String, (String, String, Kind)>,
     /// Operations on one object (`/connections/{id}`), whose id may also
     /// be given positionally (`ix-api connections read 58`).
     pub object_ids: BTreeSet<String>,
     /// Operations with a JSON body → the values of its tag (`type`) when
     /// it is polymorphic, else nothing: they take `--template [TYPE]`.
-    pub templates: std::collections::BTreeMap<String, Vec<String>>,
-}
-
-/// The values of `schema`'s `state` member, following `$ref`, `allOf` and
-/// the variants of a polymorphic object (their union, in order).
-fn states(doc: &serde_json::Value, schema: &serde_json::Value, depth: usize) -> Vec<String> {
-    let mut found = Vec::new();
-    if depth > 8 {
-        return found;
-    }
-    let mut add = |values: Vec<String>| {
-        for value in values {
-            if !found.contains(&value) {
-                found.push(value);
-            }
-        }
-    };
-    if let Some(component) = schema
-        .get("$ref")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|r| r.strip_prefix("#/components/schemas/"))
-        .and_then(|name| doc.pointer(&crate::walk::schema_pointer(name)))
-    {
-        add(states(doc, component, depth + 1));
-    }
-    if let Some(items) = schema.get("items") {
-        add(states(doc, items, depth + 1));
-    }
-    if let Some(state) = schema.pointer("/properties/state") {
-        add(enum_values(doc, state, depth + 1));
-    }
-    for parts in ["allOf", "oneOf", "anyOf"] {
-        for part in schema
-            .get(parts)
-            .and_then(serde_json::Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            add(states(doc, part, depth + 1));
-        }
-    }
-    found
-}
-
-fn enum_values(doc: &serde_json::Value, schema: &serde_json::Value, depth: usize) -> Vec<String> {
-    if depth > 8 {
-        return Vec::new();
-    }
-    let mut values: Vec<String> = schema
-        .get("enum")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(serde_json::Value::as_str)
-        .map(String::from)
-        .collect();
-    if let Some(component) = schema
-        .get("$ref")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|r| r.strip_prefix("#/components/schemas/"))
-        .and_then(|name| doc.pointer(&crate::walk::schema_pointer(name)))
-    {
-        values.extend(enum_values(doc, component, depth + 1));
-    }
-    for parts in ["allOf", "oneOf", "anyOf"] {
-        for part in schema
-            .get(parts)
-            .and_then(serde_json::Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            for value in enum_values(doc, part, depth + 1) {
-                if !values.contains(&value) {
-                    values.push(value);
-                }
-            }
-        }
-    }
-    values
+    pub templates: BTreeMap<String, Vec<String>>,
 }
 
 impl Shapes {
-    /// The shapes of the operations of `doc`, as written.
-    pub fn of(doc: &serde_json::Value) -> Result<Self, crate::normalize::PassError> {
-        let mut shapes = Self::default();
-        for operation in crate::walk::operations(doc) {
-            let id = operation.required_id()?.to_string();
-            let raw = operation
-                .request_content()
-                .is_some_and(|content| content.keys().any(|media| !media.contains("json")));
-            if raw {
+    /// The shapes of the operations of `model`; `templates` are the tag
+    /// values of each polymorphic JSON body.
+    pub fn of(model: &Model, templates: BTreeMap<String, Vec<String>>) -> Self {
+        let mut shapes = Self {
+            templates,
+            ..Self::default()
+        };
+        for operation in &model.operations {
+            let id = operation.id.to_string();
+            if !operation.raw_body.is_empty() {
                 shapes.raw_bodies.insert(id.clone());
             }
-            let names: Vec<&str> = operation
-                .parameters()?
-                .iter()
-                .filter_map(|p| p.get("name").and_then(serde_json::Value::as_str))
-                .collect();
-            if names.contains(&"page_limit") && names.contains(&"page_offset") {
+            if operation.paged {
                 shapes.paged.insert(id.clone());
             }
-            if operation.path.contains("{id}") {
+            if operation.on_object {
                 shapes.object_ids.insert(id.replace('-', "_"));
             }
-            let answered: Vec<String> = operation
-                .responses()
-                .filter(|(status, _)| status.starts_with('2'))
-                .filter_map(|(_, response)| response.pointer("/content/application~1json/schema"))
-                .flat_map(|schema| states(doc, schema, 0))
-                .collect();
-            let mut unique = Vec::new();
-            for state in answered {
-                if !unique.contains(&state) {
-                    unique.push(state);
-                }
+            if let Some(answer) = operation
+                .answer
+                .as_ref()
+                .filter(|_| !operation.states.is_empty())
+            {
+                shapes.states.insert(id.clone(), rust_name(answer));
             }
-            if !unique.is_empty() {
-                shapes.states.insert(id, unique);
-            }
+            shapes.names.insert(
+                id,
+                (
+                    operation.resource.clone(),
+                    operation.verb.clone(),
+                    operation.kind,
+                ),
+            );
         }
-        Ok(shapes)
+        shapes
     }
 }
 
@@ -184,7 +107,7 @@ pub fn rewrite(tokens: TokenStream, shapes: &Shapes) -> Result<syn::File, String
         current: None,
     };
     rewrite.visit_file_mut(&mut file);
-    file.items.push(answer_states(shapes));
+    file.items.extend(answer_states(shapes));
     if rewrite.templates != shapes.templates.len() || rewrite.object_ids != shapes.object_ids.len()
     {
         return Err(format!(
@@ -211,23 +134,46 @@ pub fn rewrite(tokens: TokenStream, shapes: &Shapes) -> Result<syn::File, String
     Ok(file)
 }
 
-/// `answer_states(operation_id)`: the `state` enum of the object the
-/// operation answers, from the spec.
-fn answer_states(shapes: &Shapes) -> syn::Item {
-    let arms = shapes.states.iter().map(|(id, states)| {
-        quote! { #id => Some(&[#(#states),*]), }
+/// `answer_states(operation_id)`: the states of the object the operation
+/// answers, as the client's `Stateful` model of it lists them; and
+/// `command(operation_id)`: its resource, verb and kind.
+fn answer_states(shapes: &Shapes) -> Vec<syn::Item> {
+    let arms = shapes.states.iter().map(|(id, model)| {
+        let model = format_ident!("{}", model);
+        quote! { #id => Some(<crate::api::types::#model as crate::api::Stateful>::STATES), }
     });
-    syn::parse_quote! {
-        /// The states of the object an operation answers (the `state` enum
-        /// of its answer in the spec), for `--wait`; `None` when its answer
-        /// has no `state`.
-        pub fn answer_states(operation_id: &str) -> Option<&'static [&'static str]> {
-            match operation_id {
-                #(#arms)*
-                _ => None,
+    let names = shapes.names.iter().map(|(id, (resource, verb, kind))| {
+        let kind = format_ident!("{}", kind.variant());
+        let rust_id = id.replace('-', "_");
+        let ids = if rust_id == *id {
+            quote!(#id)
+        } else {
+            quote!(#id | #rust_id)
+        };
+        quote! { #ids => Some((#resource, #verb, crate::api::Kind::#kind)), }
+    });
+    vec![
+        syn::parse_quote! {
+            /// The states of the object an operation answers (its model's
+            /// `Stateful::STATES`), for `--wait`; `None` when its answer has
+            /// no `state` enum.
+            pub fn answer_states(operation_id: &str) -> Option<&'static [&'static str]> {
+                match operation_id {
+                    #(#arms)*
+                    _ => None,
+                }
             }
-        }
-    }
+        },
+        syn::parse_quote! {
+            /// `ix-api RESOURCE VERB` of an operation, and what it does.
+            pub fn command(operation_id: &str) -> Option<(&'static str, &'static str, crate::api::Kind)> {
+                match operation_id {
+                    #(#names)*
+                    _ => None,
+                }
+            }
+        },
+    ]
 }
 
 struct Rewrite<'s> {

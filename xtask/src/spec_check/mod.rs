@@ -1,3 +1,7 @@
+//! `cargo xtask spec-check`: `spec/` against the published 2.1.0 document,
+//! the evidence and the official digest. Used by `main.rs` and xtask's
+//! tests; codegen reads only [`answer_rule`] (the rule that answers follow).
+//!
 //! `spec-check`: does every operation in `spec/` mean the same as the same
 //! operation in the published IX-API document?
 //!
@@ -23,8 +27,13 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
-use crate::document::join;
-use crate::walk;
+use crate::model::document::join;
+use crate::model::walk;
+
+pub mod answer_rule;
+pub mod evidence;
+pub mod evidence_check;
+pub mod official_check;
 /// Keys whose object values map names to things: the names are not keywords.
 const NAME_MAPS: &[&str] = &[
     "properties",
@@ -681,8 +690,8 @@ fn merge(mut a: Map<String, Value>, b: &Map<String, Value>) -> Option<Map<String
 /// `filter` a user cannot send, named `operation_id/parameter: ...`.
 pub fn narrow_filters(ours: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    for op in crate::walk::operations(ours) {
-        if !crate::official_check::is_list(&op) {
+    for op in crate::model::walk::operations(ours) {
+        if !crate::spec_check::official_check::is_list(&op) {
             continue;
         }
         let id = op.id().unwrap_or_default();
@@ -691,7 +700,7 @@ pub fn narrow_filters(ours: &Value) -> Vec<String> {
             .pointer("/responses/200/content/application~1json/schema/items/$ref")
             .and_then(Value::as_str)
             .and_then(|r| r.strip_prefix("#/components/schemas/"))
-            .and_then(|name| ours.pointer(&crate::walk::schema_pointer(name)));
+            .and_then(|name| ours.pointer(&crate::model::walk::schema_pointer(name)));
         for parameter in op.parameters().unwrap_or_default() {
             let Some(name) = parameter.get("name").and_then(Value::as_str) else {
                 continue;

@@ -3,26 +3,21 @@
 //! name the operation in its errors without anyone typing it, and, for a
 //! JSON answer, `Call::locate` to name the member an answer breaks (with
 //! `builder::locate`, the same by operation id, for errors made from
-//! progenitor's); and `Paginate` for every list builder with `page_limit`
-//! and `page_offset`, so that `ix_api_client::Paginate::pages` can walk it.
+//! progenitor's); and `Paginate` for every list builder the model says
+//! pages, so that `ix_api_client::Paginate::pages` can walk it.
+
+use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 /// Adds `impl crate::Call for Builder<'a>` to the top-level `builder`
 /// module of `file`, one per builder with a `send`.
-pub fn add(file: &mut syn::File) -> Result<usize, String> {
-    let builders = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == "builder" => module.content.as_mut(),
-            _ => None,
-        })
-        .ok_or("progenitor generated no `builder` module")?;
+pub fn add(file: &mut syn::File, paged: &BTreeSet<String>) -> Result<usize, String> {
+    let builders = crate::codegen::module_items(file, "builder")?;
     let mut impls = Vec::new();
     let mut located = Vec::new();
-    for item in &builders.1 {
+    for item in builders.iter() {
         let syn::Item::Impl(block) = item else {
             continue;
         };
@@ -53,7 +48,12 @@ pub fn add(file: &mut syn::File) -> Result<usize, String> {
                 .iter()
                 .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == method))
         };
-        if has("page_limit") && has("page_offset") {
+        if paged.contains(&operation) {
+            if !(has("page_limit") && has("page_offset")) {
+                return Err(format!(
+                    "`{builder}` pages, but has no page_limit and page_offset"
+                ));
+            }
             let item = element_type(&answer)
                 .ok_or_else(|| format!("`{builder}` pages, but its answer is not a list"))?;
             impls.push(quote! {
@@ -102,7 +102,7 @@ pub fn add(file: &mut syn::File) -> Result<usize, String> {
         }
     });
     let added: syn::File = syn::parse2(quote!(#(#impls)*)).map_err(|e| e.to_string())?;
-    builders.1.extend(added.items);
+    builders.extend(added.items);
     Ok(count)
 }
 
@@ -190,7 +190,7 @@ mod tests {
                 impl<'a> Other<'a> { pub fn new() -> Self { Self } }
             }
         };
-        assert_eq!(add(&mut file), Ok(1));
+        assert_eq!(add(&mut file, &BTreeSet::new()), Ok(1));
         let code = quote!(#file).to_string();
         assert!(
             code.contains("impl < 'a > crate :: Call for ThingsList < 'a >"),
@@ -234,7 +234,7 @@ mod tests {
                 }
             }
         };
-        assert_eq!(add(&mut file), Ok(2));
+        assert_eq!(add(&mut file, &BTreeSet::new()), Ok(2));
         let code = quote!(#file).to_string();
         assert!(!code.contains("call :: locate"), "{code}");
         assert!(!code.contains("\"things_destroy\" =>"), "{code}");
@@ -255,7 +255,8 @@ mod tests {
                 }
             }
         };
-        assert_eq!(add(&mut file), Ok(2));
+        let paged = BTreeSet::from(["things_list".to_string()]);
+        assert_eq!(add(&mut file, &paged), Ok(2));
         let code = quote!(#file).to_string();
         assert!(
             code.contains("impl < 'a > crate :: Paginate for ThingsList < 'a >"),
@@ -273,6 +274,10 @@ mod tests {
                 }
             }
         };
-        assert!(add(&mut file).unwrap_err().contains("operation_id"));
+        assert!(
+            add(&mut file, &BTreeSet::new())
+                .unwrap_err()
+                .contains("operation_id")
+        );
     }
 }

@@ -7,6 +7,23 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+/// A pass or a reading of the document failed: `pointer` locates the node
+/// it could not handle.
+#[derive(Debug, PartialEq)]
+pub struct PassError {
+    pub pointer: String,
+    pub message: String,
+}
+
+impl PassError {
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// A problem in a document, located by file and JSON pointer.
 #[derive(Debug, thiserror::Error)]
 pub struct DocumentError {
@@ -90,7 +107,7 @@ fn locate(doc: &Value) -> Option<(String, String)> {
         ("requestBodies", fits::<ReferenceOr<RequestBody>>),
         ("securitySchemes", fits::<ReferenceOr<SecurityScheme>>),
     ];
-    for operation in crate::walk::operations(doc) {
+    for operation in crate::model::walk::operations(doc) {
         let pointer = operation.pointer();
         let operation = operation.value;
         let Err(message) = fits::<Operation>(operation) else {
@@ -129,7 +146,7 @@ fn locate(doc: &Value) -> Option<(String, String)> {
         return Some((pointer, message));
     }
     for (kind, check) in components {
-        for (name, value) in crate::walk::components(doc, kind) {
+        for (name, value) in crate::model::walk::components(doc, kind) {
             if let Err(message) = check(value) {
                 return Some((join(&join("/components", kind), name), message));
             }

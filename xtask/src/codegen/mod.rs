@@ -1,4 +1,9 @@
-//! `codegen`: spec → normalization passes → progenitor → formatted Rust.
+//! `cargo xtask codegen`: the normalization passes and the emitters (client,
+//! command line, sandbox table, typed mocks), all reading [`crate::model`].
+//! Used by `main.rs` and xtask's tests; the spec check uses only
+//! [`normalize`] and [`facts::ANSWER_2_1`].
+//!
+//! The run: spec → normalization passes → progenitor → formatted Rust.
 //!
 //! The output is a pure function of the spec and the versions in
 //! `Cargo.lock` (progenitor, prettyplease): no installed tool such as rustfmt
@@ -13,9 +18,21 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use quote::quote;
 use syn::visit_mut::{self, VisitMut};
 
-use crate::document::{self, DocumentError};
-use crate::polymorphic::{self, Union};
-use crate::{calls, cli, cli_bodies, facts, httpmock, normalize, sandbox};
+pub mod calls;
+pub mod cli;
+pub mod cli_bodies;
+pub mod client_tls;
+pub mod facts;
+pub mod httpmock;
+pub mod normalize;
+pub mod optional_schemas;
+pub mod polymorphic;
+pub mod sandbox;
+pub mod stateful;
+
+use crate::model::Model;
+use crate::model::document::{self, DocumentError};
+use polymorphic::Union;
 
 /// Where the spec is read from and the generated code is written to.
 #[derive(Debug, Clone)]
@@ -112,13 +129,13 @@ struct Generated {
     client: String,
     /// The types the client's `types` module defines.
     defined: BTreeSet<String>,
-    /// The spec as read.
-    raw: serde_json::Value,
     cli: String,
     /// The typed mocks, when asked for.
     httpmock: Option<String>,
     /// The sandbox's `spec.json`.
     sandbox_facts: Result<String, normalize::PassError>,
+    /// The sandbox's `models.rs`, given the client's types.
+    sandbox_models: sandbox::Models,
 }
 
 /// Every file `paths` names, as the spec produces it.
@@ -126,10 +143,10 @@ pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
     let Generated {
         client,
         defined,
-        raw,
         cli,
         httpmock,
         sandbox_facts,
+        sandbox_models,
     } = generate_client(&paths.spec, paths.httpmock.is_some())?;
     let mut out = vec![(paths.generated.clone(), client)];
     if let Some(file) = &paths.cli {
@@ -144,7 +161,7 @@ pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
         out.push((dir.join("spec.json"), sandbox_facts.map_err(located)?));
         out.push((
             dir.join("models.rs"),
-            sandbox::models(&raw, &defined).map_err(located)?,
+            sandbox_models.emit(&defined).map_err(located)?,
         ));
     }
     Ok(out)
@@ -159,14 +176,26 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
     let located = |e: normalize::PassError| DocumentError::new(spec, e.pointer, e.message);
     let mut value = raw.clone();
     normalize::normalize(&mut value).map_err(located)?;
-    let facts = facts::emit(&raw, &value).map_err(located)?;
+    let model = Model::of(&raw, &value).map_err(located)?;
+    let facts = facts::emit(&raw, &value, &model).map_err(located)?;
     let unions = polymorphic::unions(&value).map_err(located)?;
-    let bodies = cli_bodies::Bodies::of(&value).map_err(located)?;
+    let bodies = cli_bodies::Bodies::of(&value, &model).map_err(located)?;
     let mock_operations = if with_mocks {
-        httpmock::Operations::of(&value).map_err(located)?
+        httpmock::Operations::of(&model)
     } else {
         httpmock::Operations::default()
     };
+    let shapes = cli::Shapes::of(&model, bodies.tag_values());
+    let sandbox_facts = sandbox::facts(&raw, &model);
+    let sandbox_models = sandbox::models(&model);
+    let paged: BTreeSet<String> = model
+        .operations
+        .iter()
+        .filter(|operation| operation.paged)
+        .map(|operation| operation.id.replace('-', "_"))
+        .collect();
+    let stateful = model.stateful.clone();
+    drop(model);
     let openapi = document::to_openapi(spec, value)?;
 
     let generator_error = |e: progenitor::Error| CodegenError::Generator {
@@ -176,16 +205,13 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
     // The client's items after its `types` module are printed on the
     // second thread, once that has printed the command line.
     let (tail_sender, tail_receiver) = std::sync::mpsc::channel::<String>();
-    let (client, cli, sandbox_facts, tail) = std::thread::scope(|scope| {
+    let (client, cli, tail) = std::thread::scope(|scope| {
         let second = scope.spawn(|| {
             let tail_receiver = tail_receiver;
             // The command line names the client's items through its `api` module.
             let tokens = Generator::new(&settings(&unions, "crate"))
                 .cli(&openapi, "crate::api")
                 .map_err(generator_error)?;
-            let mut shapes = cli::Shapes::of(&raw)
-                .map_err(|e| DocumentError::new(spec, e.pointer, e.message))?;
-            shapes.templates = bodies.tag_values();
             let mut cli =
                 cli::rewrite(tokens, &shapes).map_err(|message| CodegenError::Generator {
                     file: spec.to_path_buf(),
@@ -203,14 +229,13 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
                 HEADER.replace("#![allow(", "#![allow(unused, "),
                 prettyplease::unparse(&cli)
             );
-            let sandbox_facts = sandbox::facts(&raw);
             // Nothing comes when the first thread failed.
             let tail = match tail_receiver.recv() {
                 Ok(text) => {
                     let mut file =
                         syn::parse_file(&text).map_err(|e| CodegenError::Format(e.to_string()))?;
-                    calls::add(&mut file)
-                        .and_then(|_| crate::client_tls::configure(&mut file))
+                    calls::add(&mut file, &paged)
+                        .and_then(|_| client_tls::configure(&mut file))
                         .map_err(|message| CodegenError::Generator {
                             file: spec.to_path_buf(),
                             message,
@@ -220,9 +245,9 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
                 }
                 Err(_) => String::new(),
             };
-            Ok::<_, CodegenError>((cli, sandbox_facts, tail))
+            Ok::<_, CodegenError>((cli, tail))
         });
-        let client = generate_library(spec, &raw, &openapi, &unions, facts, tail_sender);
+        let client = generate_library(spec, &raw, &openapi, &unions, &stateful, facts, tail_sender);
         let mocks = if with_mocks {
             httpmock::generate(&openapi, &unions, &mock_operations)
                 .map(Some)
@@ -241,7 +266,7 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
             })
         });
         match (client, joined) {
-            (Ok(client), Ok((cli, sandbox_facts, tail))) => Ok((client, cli, sandbox_facts, tail)),
+            (Ok(client), Ok((cli, tail))) => Ok((client, cli, tail)),
             (Err(e), _) | (_, Err(e)) => Err(e),
         }
     })?;
@@ -249,10 +274,10 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
     Ok(Generated {
         client: format!("{HEADER}{head}{tail}"),
         defined,
-        raw,
         cli,
         httpmock,
         sandbox_facts,
+        sandbox_models,
     })
 }
 
@@ -264,6 +289,7 @@ fn generate_library(
     raw: &serde_json::Value,
     openapi: &openapiv3::OpenAPI,
     unions: &[Union],
+    stateful: &std::collections::BTreeMap<String, Vec<String>>,
     facts: TokenStream,
     tail: std::sync::mpsc::Sender<String>,
 ) -> Result<(String, BTreeSet<String>), CodegenError> {
@@ -287,8 +313,17 @@ fn generate_library(
         }
     })?;
     open_string_enums(&mut file);
-    crate::optional_schemas::gate(&mut file);
-    null_stays_null(&mut file, &crate::answer_rule::nullable_listed(raw));
+    optional_schemas::gate(&mut file);
+    stateful::implement(&mut file, stateful, unions).map_err(|message| {
+        CodegenError::Generator {
+            file: spec.to_path_buf(),
+            message,
+        }
+    })?;
+    null_stays_null(
+        &mut file,
+        &crate::spec_check::answer_rule::nullable_listed(raw),
+    );
     one_line_docs(&mut file);
     let defined = defined_types(&file);
     Ok((prettyplease::unparse(&file), defined))
@@ -332,19 +367,27 @@ fn defined_types(file: &syn::File) -> BTreeSet<String> {
         .collect()
 }
 
+/// The items of the top-level module `name` of `file` (`types`, `builder`).
+pub(crate) fn module_items<'f>(
+    file: &'f mut syn::File,
+    name: &str,
+) -> Result<&'f mut Vec<syn::Item>, String> {
+    file.items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == name => {
+                module.content.as_mut().map(|(_, items)| items)
+            }
+            _ => None,
+        })
+        .ok_or_else(|| format!("progenitor generated no `{name}` module"))
+}
+
 /// Appends `items` to the generated `types` module, after checking that
 /// every type the unions wrap is there.
 fn add_to_types(file: &mut syn::File, items: TokenStream, unions: &[Union]) -> Result<(), String> {
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
-            _ => None,
-        })
-        .ok_or("progenitor generated no `types` module")?;
+    let types = module_items(file, "types")?;
     let defined: Vec<String> = types
-        .1
         .iter()
         .filter_map(|item| match item {
             syn::Item::Struct(s) => Some(s.ident.to_string()),
@@ -363,7 +406,7 @@ fn add_to_types(file: &mut syn::File, items: TokenStream, unions: &[Union]) -> R
         }
     }
     let added: syn::File = syn::parse2(items).map_err(|e| e.to_string())?;
-    types.1.extend(added.items);
+    types.extend(added.items);
     Ok(())
 }
 

@@ -15,10 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::document::join;
-use crate::evidence::Source;
-use crate::normalize::PassError;
-use crate::walk;
+use crate::codegen::normalize::PassError;
+use crate::model::document::join;
+use crate::model::walk;
+use crate::spec_check::evidence::Source;
 
 /// The member list each answer schema carries.
 pub const EXTENSION: &str = "x-optional-in-answers";
@@ -326,8 +326,8 @@ mod tests {
         });
         let published = json!({"components": {"schemas": {"Account": {
             "required": ["id", "name", "state", "address", "type"]}}}});
-        let source = crate::evidence::parse(
-            &crate::evidence::SourceEntry {
+        let source = crate::spec_check::evidence::parse(
+            &crate::spec_check::evidence::SourceEntry {
                 version: "2.7.1".into(),
                 repository: "o/r".into(),
                 commit: "a".repeat(40),

@@ -7,26 +7,12 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::document::join;
-use crate::walk;
+use crate::model::document::join;
+use crate::model::walk;
 
 const PROBLEM_RESPONSE: &str = "ProblemResponse";
 
-/// A pass failed: `pointer` locates the node it could not handle.
-#[derive(Debug, PartialEq)]
-pub struct PassError {
-    pub pointer: String,
-    pub message: String,
-}
-
-impl PassError {
-    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::model::document::PassError;
 
 /// One named rewrite of the document.
 pub struct Pass {
@@ -46,7 +32,7 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "answers_require_what_every_source_agrees",
-        run: crate::answer_rule::apply,
+        run: crate::spec_check::answer_rule::apply,
     },
     Pass {
         name: "lift_credential_properties",
@@ -78,7 +64,7 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "move_tags_to_unions",
-        run: crate::polymorphic::move_tags_to_unions,
+        run: crate::codegen::polymorphic::move_tags_to_unions,
     },
     Pass {
         name: "optional_members_stay_absent",
@@ -336,7 +322,7 @@ pub fn lift_credential_properties(doc: &mut Value) -> Result<(), PassError> {
 }
 
 /// The media type IX-API's PATCH operations take.
-pub const MERGE_PATCH: &str = "application/merge-patch+json";
+pub use crate::model::MERGE_PATCH;
 
 /// Defect: progenitor 0.15 rejects the whole document at the first request
 /// body of type `application/merge-patch+json` ("unexpected content type"),

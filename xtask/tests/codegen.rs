@@ -1,6 +1,7 @@
 //! `cargo xtask codegen --check` catches a spec change that was not
-//! regenerated, and the committed file is what the spec produces. Runs on
-//! temporary copies; `spec/` itself is never touched.
+//! regenerated (that the committed files are what the spec produces is CI's
+//! own `codegen --check`), generation is deterministic, and spec errors are
+//! located. Runs on temporary copies; `spec/` itself is never touched.
 
 use std::path::PathBuf;
 
@@ -34,15 +35,6 @@ impl Drop for TempCopy {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-#[test]
-fn the_committed_client_is_what_the_spec_produces() {
-    let copy = TempCopy::new("clean");
-    assert!(matches!(
-        codegen::check(&copy.paths).expect("codegen"),
-        Check::UpToDate
-    ));
 }
 
 #[test]

@@ -18,9 +18,9 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::evidence::{self, Citation, Kind, Source};
+use crate::model::walk;
+use crate::spec_check::evidence::{self, Citation, Kind, Source};
 use crate::spec_check::{covers, declared_deviations};
-use crate::walk;
 
 /// One thing `spec/` and the evidence disagree on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -942,7 +942,7 @@ fn collect_citations(value: &Value, pointer: String, out: &mut Vec<(String, Stri
     match value {
         Value::Object(object) => {
             for (key, child) in object {
-                let here = crate::document::join(&pointer, key);
+                let here = crate::model::document::join(&pointer, key);
                 match (key.as_str(), child) {
                     ("x-evidence", Value::String(text)) => out.push((here, text.clone())),
                     _ => collect_citations(child, here, out),
@@ -961,7 +961,7 @@ fn collect_citations(value: &Value, pointer: String, out: &mut Vec<(String, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::{SourceEntry, parse};
+    use crate::spec_check::evidence::{SourceEntry, parse};
     use serde_json::json;
 
     const COMMIT: &str = "06331cfe75e101b3c81fa9e02d69681a0def2f5f";

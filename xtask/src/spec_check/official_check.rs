@@ -14,9 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::evidence_check::Disagreement;
+use crate::model::walk;
+use crate::spec_check::evidence_check::Disagreement;
 use crate::spec_check::{covers, declared_deviations};
-use crate::walk;
 
 /// The file in the evidence directory.
 pub const DIGEST: &str = "official-digest.json";
@@ -277,7 +277,7 @@ fn token_operation(check: &mut Check<'_>, id: &str, fact: &Value) {
         .and_then(|m| m.get("schema"))
         .cloned()
         .unwrap_or(Value::Null);
-    let required = crate::answer_rule::required(check.ours, &body);
+    let required = crate::spec_check::answer_rule::required(check.ours, &body);
     for member in fact
         .get("required")
         .and_then(Value::as_array)
@@ -492,13 +492,13 @@ fn account(check: &mut Check<'_>) {
         .pointer(&walk::schema_pointer("Account"))
         .cloned()
         .unwrap_or(Value::Null);
-    let listed = crate::answer_rule::listed(check.ours)
+    let listed = crate::spec_check::answer_rule::listed(check.ours)
         .remove("Account")
         .unwrap_or_default();
     if let Some(Value::Array(required)) = schema.get_mut("required") {
         required.retain(|m| m.as_str().is_some_and(|m| !listed.contains(m)));
     }
-    let required = crate::answer_rule::required(check.ours, &schema);
+    let required = crate::spec_check::answer_rule::required(check.ours, &schema);
     for member in &required {
         check.fact(latest.contains(member.as_str()), format!("account/required/{member}"), || {
             format!("the official documents from 2.2.1 on do not require `{member}` of an account; spec/'s answers do")
@@ -548,7 +548,7 @@ fn collect(value: &Value, pointer: String, out: &mut Vec<(String, String)>) {
     match value {
         Value::Object(map) => {
             for (key, child) in map {
-                let here = format!("{pointer}/{}", crate::document::escape(key));
+                let here = format!("{pointer}/{}", crate::model::document::escape(key));
                 if key == "x-evidence"
                     && let Some(target) = child.as_str().and_then(|t| t.strip_prefix("official:"))
                 {

@@ -1,13 +1,13 @@
-//! Who is calling: the request's bearer token, checked, as axum extractors.
-//! A handler names what it needs ([`ApiUser`] or [`TokenHolder`]) and takes
-//! it as a `Result`, to answer the refusal as its operation documents it.
+//! Who is calling: the request's bearer token, checked, as an axum
+//! extractor. A handler takes `Result<ApiUser, Unauthenticated>`, to answer
+//! a refusal as its operation documents it.
 
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
-use ix_api_client::ProblemKind;
+use axum::response::{IntoResponse, Response};
 
 use super::problem::Problem;
 use super::routes::AppState;
@@ -20,66 +20,61 @@ pub struct ApiUser {
     pub account: String,
 }
 
-impl FromRequestParts<Arc<AppState>> for ApiUser {
-    type Rejection = Problem;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        let Some(token) = bearer_token(&parts.headers) else {
-            return Err(Problem::authentication(
-                "send Authorization: Bearer <access_token>",
-            ));
-        };
-        let subject = check_access(state, token)?;
-        let account = state.roots.get(&subject).cloned().ok_or_else(|| {
-            Problem::authentication("the API user of this token no longer exists")
-        })?;
-        Ok(Self { account })
-    }
-}
-
-/// A valid access token, whether or not its API user still exists: what
-/// `GET /implementation` asks. Without a token, the problem is
-/// `not-authenticated`, as IX-API servers answer there.
+/// Why a request has no [`ApiUser`].
 #[derive(Debug)]
-pub struct TokenHolder;
+pub enum Unauthenticated {
+    /// No bearer token.
+    NoToken,
+    /// The access token has expired.
+    Expired,
+    /// Not an access token this sandbox issued.
+    Invalid,
+    /// A valid access token of an API user that no longer exists.
+    Gone,
+}
 
-impl FromRequestParts<Arc<AppState>> for TokenHolder {
-    type Rejection = Problem;
+impl Unauthenticated {
+    /// The problem that answers it.
+    pub fn problem(&self) -> Problem {
+        match self {
+            Self::NoToken => Problem::authentication("send Authorization: Bearer <access_token>"),
+            Self::Expired => Problem::signature_expired("the access token has expired; refresh it"),
+            Self::Invalid => Problem::authentication("the access token is invalid"),
+            Self::Gone => Problem::authentication("the API user of this token no longer exists"),
+        }
+    }
+}
+
+impl IntoResponse for Unauthenticated {
+    fn into_response(self) -> Response {
+        self.problem().into_response()
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for ApiUser {
+    type Rejection = Unauthenticated;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let Some(token) = bearer_token(&parts.headers) else {
-            return Err(Problem::new(
-                StatusCode::UNAUTHORIZED,
-                ProblemKind::NotAuthenticated,
-                "Authentication credentials were not provided.",
-                "send Authorization: Bearer <access_token>",
-            ));
-        };
-        check_access(state, token).map(|_| Self)
-    }
-}
-
-/// The subject of a valid access token.
-fn check_access(state: &AppState, token: &str) -> Result<String, Problem> {
-    state
-        .issuer
-        .check_access(token)
-        .map_err(|rejection| match rejection {
-            Rejection::Expired => {
-                Problem::signature_expired("the access token has expired; refresh it")
-            }
-            Rejection::Invalid => Problem::authentication("the access token is invalid"),
+        let value = parts.headers.get(header::AUTHORIZATION);
+        let token = value
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .ok_or(Unauthenticated::NoToken)?;
+        let subject = state
+            .issuer
+            .check_access(token)
+            .map_err(|rejection| match rejection {
+                Rejection::Expired => Unauthenticated::Expired,
+                Rejection::Invalid => Unauthenticated::Invalid,
+            })?;
+        let account = state.roots.get(&subject).ok_or(Unauthenticated::Gone)?;
+        Ok(Self {
+            account: account.clone(),
         })
-}
-
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    }
 }

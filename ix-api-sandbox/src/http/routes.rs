@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
-use super::auth::{ApiUser, TokenHolder};
+use super::auth::{ApiUser, Unauthenticated};
 use super::problem::{Problem, json_response};
 use super::tokens::{Issuer, Link, Rejection};
 use crate::exchange::store::Loa;
@@ -149,7 +149,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             let handler = move |State(state): State<Arc<AppState>>,
                                 Path(parameters): Path<Vec<(String, String)>>,
                                 RawQuery(query): RawQuery,
-                                user: Result<ApiUser, Problem>,
+                                user: Result<ApiUser, Unauthenticated>,
                                 request: Request| async move {
                 let call = Incoming {
                     operation,
@@ -196,7 +196,7 @@ struct Incoming {
 async fn collection_operation(
     state: Arc<AppState>,
     incoming: Incoming,
-    user: Result<ApiUser, Problem>,
+    user: Result<ApiUser, Unauthenticated>,
     request: Request,
 ) -> Response {
     let Some(facts) = Facts::get().operation(incoming.operation.id) else {
@@ -205,7 +205,7 @@ async fn collection_operation(
     let action = incoming.action;
     let version = state.schema_version;
     let checked = async {
-        let root = user?.account;
+        let root = user.map_err(|refused| refused.problem())?.account;
         let query = typed_query(facts, action, version, incoming.query.as_deref())?;
         let (body, upload) = match (action, &facts.request) {
             (Action::LoaUpload, _) => (None, Some(loa_body(request, facts).await?)),
@@ -510,9 +510,9 @@ async fn request_body(
 
 async fn api_health_read(
     State(state): State<Arc<AppState>>,
-    user: Result<ApiUser, Problem>,
+    user: Result<ApiUser, Unauthenticated>,
 ) -> Response {
-    match user {
+    match user.map_err(|refused| refused.problem()) {
         // `version` is the API's major version, as IX-API servers answer it
         // (and pyixapi reads it); `releaseId` is the sandbox's own.
         Ok(_) => json_response(
@@ -648,10 +648,23 @@ async fn answer_token_operation(
 
 async fn api_implementation_read(
     State(state): State<Arc<AppState>>,
-    holder: Result<TokenHolder, Problem>,
+    caller: Result<ApiUser, Unauthenticated>,
 ) -> Response {
-    if let Err(problem) = holder {
-        return rejected(&state, problem);
+    // Any valid access token will do, even of an API user that no longer
+    // exists; without one, the problem is `not-authenticated`, as IX-API
+    // servers answer here.
+    match caller {
+        Ok(_) | Err(Unauthenticated::Gone) => {}
+        Err(Unauthenticated::NoToken) => {
+            let problem = Problem::new(
+                StatusCode::UNAUTHORIZED,
+                ProblemKind::NotAuthenticated,
+                "Authentication credentials were not provided.",
+                "send Authorization: Bearer <access_token>",
+            );
+            return rejected(&state, problem);
+        }
+        Err(refused) => return rejected(&state, refused.problem()),
     }
     state
         .counters

@@ -24,10 +24,9 @@
 //! operation's answer type is the generated `Call::Answer` of its builder:
 //! the list below is checked against `spec::operations::ALL`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt::Debug;
 use std::num::NonZeroU32;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -38,6 +37,7 @@ use ix_api_client::{
     TokenPair, builder, types,
 };
 use ix_api_sandbox::{Sandbox, SandboxConfig};
+use ix_api_test_support::{Tally, shown};
 use ix_api_tests::{ApiUser, BEARER_TOKEN, Recorded, Reply, ScriptedServer, jwt};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -61,92 +61,6 @@ const SESSION_TOKENS: usize = 150;
 const LOGIN_ANSWERS: usize = 150;
 const OAUTH2_GRANTS: usize = 150;
 const PAGE_WALKS: usize = 80;
-
-// ---------------------------------------------------------------------
-// Counting inputs and panics.
-
-/// The inputs a test tried and the panics they caused.
-struct Tally {
-    name: &'static str,
-    inputs: usize,
-    panics: Vec<String>,
-    notes: BTreeMap<&'static str, usize>,
-}
-
-impl Tally {
-    fn new(name: &'static str) -> Self {
-        Self {
-            name,
-            inputs: 0,
-            panics: Vec::new(),
-            notes: BTreeMap::new(),
-        }
-    }
-
-    /// Runs `check` on one input; a panic is counted with `input`.
-    fn check<R>(&mut self, input: impl FnOnce() -> String, check: impl FnOnce() -> R) -> Option<R> {
-        self.inputs += 1;
-        match catch_unwind(AssertUnwindSafe(check)) {
-            Ok(result) => Some(result),
-            Err(payload) => {
-                self.panicked(&*payload, input());
-                None
-            }
-        }
-    }
-
-    fn panicked(&mut self, payload: &(dyn std::any::Any + Send), input: String) {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".into());
-        self.panics.push(format!("{message}\n  input: {input}"));
-    }
-
-    /// Counts an outcome, for the summary.
-    fn note(&mut self, what: &'static str) {
-        *self.notes.entry(what).or_default() += 1;
-    }
-
-    fn finish(self) {
-        let notes: Vec<String> = self
-            .notes
-            .iter()
-            .map(|(what, n)| format!("{what} {n}"))
-            .collect();
-        eprintln!(
-            "{}: {} inputs, {} panics ({})",
-            self.name,
-            self.inputs,
-            self.panics.len(),
-            notes.join(", ")
-        );
-        assert!(
-            self.panics.is_empty(),
-            "{}: {} of {} inputs panicked; the first:\n{}",
-            self.name,
-            self.panics.len(),
-            self.inputs,
-            self.panics
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    }
-}
-
-/// Text for a report: at most 400 characters of it.
-fn shown(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut shown: String = text.chars().take(400).collect();
-    if text.chars().count() > 400 {
-        shown.push_str(&format!("... ({} bytes)", bytes.len()));
-    }
-    shown
-}
 
 /// A runner with a seed of its own for `name`: the same inputs each run.
 fn runner(name: &str) -> TestRunner {
@@ -661,7 +575,7 @@ async fn collect() -> Documents {
     })
     .await
     .expect("the sandbox starts");
-    let user = ApiUser::login(&sandbox, sandbox.credentials()).await;
+    let user = ApiUser::login(sandbox.base_url(), sandbox.credentials()).await;
     let mut seen: HashMap<String, (u16, Value)> = HashMap::new();
     let mut answers = Vec::new();
     for operation in operations::ALL.iter().filter(|o| o.method == "GET") {
@@ -1302,7 +1216,7 @@ fn error_answers_read_by_the_client_without_panicking() {
                 Some(error.to_string())
             })
             .await;
-            tally.inputs += 1;
+            tally.tried();
             match sent {
                 Err(join) if join.is_panic() => tally.panicked(&*join.into_panic(), report()),
                 Ok(None) => tally.note("no error"),
@@ -1314,7 +1228,7 @@ fn error_answers_read_by_the_client_without_panicking() {
                 Some((error.to_string(), format!("{error:?}")))
             })
             .await;
-            tally.inputs += 1;
+            tally.tried();
             match called {
                 Err(join) if join.is_panic() => tally.panicked(&*join.into_panic(), report()),
                 Ok(None) => tally.note("no error"),
@@ -1507,7 +1421,7 @@ fn saved_token_pairs_resume_a_session_without_panicking() {
                 Some(session.access_token().await.is_ok())
             })
             .await;
-            tally.inputs += 1;
+            tally.tried();
             match resumed {
                 Err(join) if join.is_panic() => tally.panicked(&*join.into_panic(), report),
                 Ok(Some(true)) => tally.note("served"),
@@ -1615,7 +1529,7 @@ fn tokens_an_exchange_issues_are_read_without_panicking() {
                 Some(first.is_ok())
             })
             .await;
-            tally.inputs += 1;
+            tally.tried();
             let what = if oauth2 { "OAuth2 grant" } else { "login" };
             match obtained {
                 Err(join) if join.is_panic() => {
@@ -1731,7 +1645,7 @@ fn list_pages_are_walked_without_panicking() {
                     .await
             })
             .await;
-            tally.inputs += 1;
+            tally.tried();
             match walked {
                 Err(join) if join.is_panic() => tally.panicked(&*join.into_panic(), report),
                 Ok(items) if items.iter().any(Result::is_err) => tally.note("ended by an error"),

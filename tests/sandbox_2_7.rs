@@ -13,7 +13,7 @@ use ix_api_client::spec::operations;
 use ix_api_sandbox::{
     Account, MAX_BODY_BYTES, MAX_LOA_BYTES, Sandbox, SandboxConfig, SchemaVersion,
 };
-use ix_api_tests::{ApiUser as User, advance, demo_session};
+use ix_api_tests::{ApiUser as User, advance, demo_session, offering_types};
 use serde_json::{Value, json};
 
 const NOT_FOUND: &str = "https://errors.ix-api.net/v2/not-found.html";
@@ -21,7 +21,7 @@ const VALIDATION_ERROR: &str = "https://errors.ix-api.net/v2/validation-error.ht
 
 async fn start(config: SandboxConfig) -> (Sandbox, User) {
     let sandbox = Sandbox::start(config).await.unwrap();
-    let user = User::login(&sandbox, sandbox.credentials()).await;
+    let user = User::login(sandbox.base_url(), sandbox.credentials()).await;
     (sandbox, user)
 }
 
@@ -371,7 +371,7 @@ async fn other_api_users_see_no_port_reservation_of_the_reseller() {
     })
     .await
     .unwrap();
-    let demo = User::login(&sandbox, sandbox.credentials()).await;
+    let demo = User::login(sandbox.base_url(), sandbox.credentials()).await;
     let order = order(&demo).await;
     let connection = demo.create("/connections", order.connection(1)).await;
     let reservation = connection["port_reservations"][0].as_str().unwrap();
@@ -381,7 +381,11 @@ async fn other_api_users_see_no_port_reservation_of_the_reseller() {
             .contains(&reservation.to_string())
     );
 
-    let other = User::login(&sandbox, (&accounts[1].api_key, &accounts[1].api_secret)).await;
+    let other = User::login(
+        sandbox.base_url(),
+        (&accounts[1].api_key, &accounts[1].api_secret),
+    )
+    .await;
     assert!(other.ids("/port-reservations").await.is_empty());
     let (status, _) = other
         .call("GET", &format!("/port-reservations/{reservation}"), None)
@@ -621,18 +625,11 @@ async fn routing_functions_are_ordered_changed_and_cancelled() {
 async fn the_catalogue_of_2_7_the_account_and_extensions() {
     let (_sandbox, user) = sandbox(Duration::ZERO).await;
     let types = user.offering_types().await;
-    let mapped: BTreeSet<String> = [
-        "exchange_lan",
-        "p2p_vc",
-        "p2mp_vc",
-        "mp2mp_vc",
-        "cloud_vc",
-        "connection",
-        "routing_function",
-    ]
-    .map(String::from)
-    .into();
-    assert_eq!(types, mapped, "an offering of every type the spec maps");
+    assert_eq!(
+        types,
+        offering_types(),
+        "an offering of every type the spec maps"
+    );
     let connection = user.find("/product-offerings", "type", "connection").await;
     assert_eq!(connection["physical_port_speed"], 10_000);
     assert!(connection["handover_pop"].is_string());

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ix_api_client::spec::operations;
 use ix_api_sandbox::{Account, Sandbox, SandboxConfig};
-use ix_api_tests::{ApiUser as User, advance};
+use ix_api_tests::{ApiUser as User, advance, offering_types};
 use serde_json::{Value, json};
 
 struct Exchange {
@@ -31,7 +31,11 @@ async fn exchange_with(delay: Duration, accounts: Vec<Account>) -> Exchange {
     })
     .await
     .unwrap();
-    let demo = User::login(&sandbox, (&demo_account.api_key, &demo_account.api_secret)).await;
+    let demo = User::login(
+        sandbox.base_url(),
+        (&demo_account.api_key, &demo_account.api_secret),
+    )
+    .await;
     let reseller = demo.find("/accounts", "name", "Example Reseller").await["id"]
         .as_str()
         .unwrap()
@@ -53,7 +57,11 @@ impl Exchange {
     /// Another API user of the sandbox: `index` into its accounts.
     async fn user(&self, index: usize) -> User {
         let account = &self.accounts[index];
-        User::login(&self.sandbox, (&account.api_key, &account.api_secret)).await
+        User::login(
+            self.sandbox.base_url(),
+            (&account.api_key, &account.api_secret),
+        )
+        .await
     }
 
     fn contact(&self) -> Value {
@@ -91,18 +99,7 @@ async fn the_seeded_exchange_has_a_catalogue_and_a_reseller() {
     assert_eq!(demo.get("/pops").await.as_array().unwrap().len(), 3);
     assert_eq!(demo.get("/devices").await.as_array().unwrap().len(), 3);
     let types = demo.offering_types().await;
-    let documented: BTreeSet<String> = [
-        "exchange_lan",
-        "p2p_vc",
-        "p2mp_vc",
-        "mp2mp_vc",
-        "cloud_vc",
-        "connection",
-        "routing_function",
-    ]
-    .map(String::from)
-    .into();
-    assert_eq!(types, documented, "an offering of every type");
+    assert_eq!(types, offering_types(), "an offering of every type");
     let lan = demo.find("/network-services", "type", "exchange_lan").await;
     let features = lan["network_features"].as_array().unwrap();
     assert_eq!(features.len(), 1);

@@ -231,7 +231,9 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::profile::tests::{Tally, apply, byte_edits, draw, runner, target};
+    use ix_api_test_support::{Tally, shown};
+
+    use crate::profile::tests::{apply, byte_edits, draw, runner, target};
 
     const CACHE_FILES: usize = 1_000;
     const URL: &str = "https://ixp.example.net/api/v2";
@@ -374,23 +376,28 @@ mod tests {
         for _ in 0..CACHE_FILES {
             let bytes = draw(&mut runner, &strategy);
             std::fs::write(cache.file(), &bytes).expect("write the cache file");
-            tally.check(&bytes, || {
-                let mut outcome = "unreadable";
-                for target in &targets {
-                    match cache.read(target) {
-                        Found::Tokens(saved) => {
-                            let _ = saved.access_token.expires_at();
-                            let _ = saved.refresh_token.as_ref().map(RefreshToken::expires_at);
-                            let _ = crate::tokens::fresh(&saved);
-                            let _ = saved.pair();
-                            outcome = "tokens";
+            tally.outcome(
+                || shown(&bytes),
+                || {
+                    let mut outcome = "unreadable";
+                    for target in &targets {
+                        match cache.read(target) {
+                            Found::Tokens(saved) => {
+                                let _ = saved.access_token.expires_at();
+                                let _ = saved.refresh_token.as_ref().map(RefreshToken::expires_at);
+                                let _ = crate::tokens::fresh(&saved);
+                                let _ = saved.pair();
+                                outcome = "tokens";
+                            }
+                            Found::Nothing if outcome != "tokens" => {
+                                outcome = "not for this target"
+                            }
+                            _ => {}
                         }
-                        Found::Nothing if outcome != "tokens" => outcome = "not for this target",
-                        _ => {}
                     }
-                }
-                outcome
-            });
+                    outcome
+                },
+            );
         }
         let _ = std::fs::remove_dir_all(&dir);
         tally.finish();

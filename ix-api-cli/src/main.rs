@@ -11,6 +11,7 @@ mod failure;
 mod fields;
 #[rustfmt::skip]
 mod generated;
+mod globals;
 mod input;
 mod operations;
 mod output;
@@ -23,12 +24,11 @@ mod tokens;
 mod tree;
 mod waiting;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches, value_parser};
 
 // The generated subcommands name the client's models as the client itself
 // does (`crate::types::...`).
@@ -37,6 +37,7 @@ use ix_api_client::types;
 use crate::cache::{Cache, Found};
 pub use crate::failure::{Exit, Failure};
 use crate::generated::Cli;
+use crate::globals::Globals;
 use crate::output::Printer;
 use crate::profile::{Directories, Given, Login, Target};
 use crate::tokens::Log;
@@ -64,116 +65,14 @@ from the command line. Tokens are kept per profile in
 $XDG_CACHE_HOME/ix-api/ (mode 0600).";
 
 fn command() -> Command {
-    // Apart from each command's own flags in `--help`, as gh shows its
-    // inherited flags.
-    let global = |arg: Arg| arg.global(true).help_heading("Global options");
-    Command::new("ix-api")
+    // The global options apart from each command's own flags in `--help`,
+    // as gh shows its inherited flags.
+    let root = Command::new("ix-api")
         .version(env!("CARGO_PKG_VERSION"))
         .about("IX-API from the command line: log in once, then call any operation")
         .after_help(EXIT_CODES)
-        .subcommand_required(true)
-        .arg(global(
-            Arg::new("url")
-                .long("url")
-                .value_name("URL")
-                .help("The exchange's IX-API base URL [env: IX_API_URL]"),
-        ))
-        .arg(global(
-            Arg::new("api-key")
-                .long("api-key")
-                .value_name("KEY")
-                .help("The API user's key [env: IX_API_KEY]"),
-        ))
-        .arg(global(
-            Arg::new("profile")
-                .long("profile")
-                .value_name("NAME")
-                .help("A profile of $XDG_CONFIG_HOME/ix-api/config.toml; beats IX_API_URL and the like [env: IX_API_PROFILE; default: default_profile of config.toml, else default]"),
-        ))
-        .arg(global(
-            Arg::new("secret-file")
-                .long("secret-file")
-                .value_name("FILE")
-                .value_parser(value_parser!(PathBuf))
-                .help("A file holding the API secret (else IX_API_SECRET, else a prompt)"),
-        ))
-        .arg(global(
-            Arg::new("oauth2")
-                .long("oauth2")
-                .action(ArgAction::SetTrue)
-                .help("Log in by OAuth2 client credentials (the API key is the client id) [env: IX_API_AUTH=oauth2]"),
-        ))
-        .arg(global(
-            Arg::new("oauth2-token-url")
-                .long("oauth2-token-url")
-                .value_name("URL")
-                .help("The identity provider's OAuth2 token URL [env: IX_API_OAUTH2_TOKEN_URL]"),
-        ))
-        .arg(global(
-            Arg::new("oauth2-scopes")
-                .long("oauth2-scopes")
-                .value_name("SCOPES")
-                .help("OAuth2 scopes, separated by commas or spaces [env: IX_API_OAUTH2_SCOPES; default: ix-api]"),
-        ))
-        .arg(global(
-            Arg::new("oauth2-client-auth")
-                .long("oauth2-client-auth")
-                .value_name("HOW")
-                .value_parser(["basic", "form"])
-                .help("How the OAuth2 client authenticates: HTTP Basic, or in the form body [env: IX_API_OAUTH2_CLIENT_AUTH; default: basic]"),
-        ))
-        .arg(global(
-            Arg::new("cacert")
-                .long("cacert")
-                .value_name("FILE")
-                .value_parser(value_parser!(PathBuf))
-                .help("Also trust the CA certificate(s) of this PEM file, for every request [env: IX_API_CACERT]"),
-        ))
-        .arg(global(
-            Arg::new("yes")
-                .long("yes")
-                .short('y')
-                .action(ArgAction::SetTrue)
-                .help("Do not ask before destroy at a terminal"),
-        ))
-        .arg(global(
-            Arg::new("strict")
-                .long("strict")
-                .action(ArgAction::SetTrue)
-                .help("Fail (exit 4) on an answer that breaks the spec, instead of printing it as it came with a warning"),
-        ))
-        .arg(global(
-            Arg::new("verbose")
-                .long("verbose")
-                .short('v')
-                .action(ArgAction::SetTrue)
-                .help("Say on stderr what ix-api does, and each HTTP request's method, path, status and time (never a secret, token or query)"),
-        ))
-        .arg(global(
-            Arg::new("dry-run")
-                .long("dry-run")
-                .action(ArgAction::SetTrue)
-                .help("Print the request an operation or `ix-api api` would send (no token), and send nothing"),
-        ))
-        .arg(global(
-            Arg::new("format")
-                .long("format")
-                .value_name("FORMAT")
-                .value_parser(value_parser!(output::Format))
-                .help("Show answers as json, yaml, table, or (statistics time series) chart or svg [default: a list on a terminal is a table; else JSON]"),
-        ))
-        .arg(global(
-            Arg::new("jq")
-                .long("jq")
-                .value_name("EXPR")
-                .help("Filter the whole answer with a jq expression; each result on a line, strings raw"),
-        ))
-        .arg(global(
-            Arg::new("columns")
-                .long("columns")
-                .value_name("A,B,C")
-                .help("A table's columns: members of the answer's objects"),
-        ))
+        .subcommand_required(true);
+    Globals::augment_args(root)
         .subcommand(
             Command::new("login")
                 .about("Log in and keep the token pair; with --url or --api-key, save them as a profile")
@@ -236,10 +135,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(matches: &ArgMatches) -> Result<(), Failure> {
+    let globals = Globals::from_arg_matches(matches).map_err(|e| Failure::usage(e.to_string()))?;
     let log = Log {
-        verbose: matches.get_flag("verbose"),
+        verbose: globals.verbose,
     };
-    output::set_strict(matches.get_flag("strict"));
+    output::set_strict(globals.strict);
     let (name, sub) = matches
         .subcommand()
         .ok_or_else(|| Failure::usage("no command"))?;
@@ -266,26 +166,24 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
         return profile::profile_command(&dirs, sub);
     }
     // `login` given an exchange or API user on the command line saves them.
-    let saving = name == "login"
-        && (matches.get_one::<String>("url").is_some()
-            || matches.get_one::<String>("api-key").is_some());
+    let saving = name == "login" && (globals.url.is_some() || globals.api_key.is_some());
     let given = Given {
-        profile: matches.get_one::<String>("profile").cloned(),
-        url: matches.get_one::<String>("url").cloned(),
-        api_key: matches.get_one::<String>("api-key").cloned(),
-        secret_file: matches.get_one::<PathBuf>("secret-file").cloned(),
-        oauth2: matches.get_flag("oauth2"),
-        oauth2_token_url: matches.get_one::<String>("oauth2-token-url").cloned(),
-        oauth2_scopes: matches.get_one::<String>("oauth2-scopes").cloned(),
-        oauth2_client_auth: matches.get_one::<String>("oauth2-client-auth").cloned(),
-        cacert: matches.get_one::<PathBuf>("cacert").cloned(),
+        profile: globals.profile,
+        url: globals.url,
+        api_key: globals.api_key,
+        secret_file: globals.secret_file,
+        oauth2: globals.oauth2,
+        oauth2_token_url: globals.oauth2_token_url,
+        oauth2_scopes: globals.oauth2_scopes,
+        oauth2_client_auth: globals.oauth2_client_auth,
+        cacert: globals.cacert,
         saving,
     };
     let target = Target::resolve(&given, &dirs)?;
     if log.verbose {
         request_lines::start(&target.url);
     }
-    let dry_run = matches.get_flag("dry-run");
+    let dry_run = globals.dry_run;
     if dry_run && ["login", "token", "status", "logout"].contains(&name) {
         return Err(Failure::usage(format!(
             "--dry-run prints the request of an operation or of ix-api api; {name} has none to show"
@@ -339,7 +237,7 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
             if dry_run {
                 return dry(&target, operation, arguments).await;
             }
-            if verb == "destroy" && !matches.get_flag("yes") {
+            if verb == "destroy" && !globals.yes {
                 confirm::destroy(resource, arguments)?;
             }
             call(&target, &cache, &log, (resource, operation), arguments).await

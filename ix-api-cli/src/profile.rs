@@ -619,8 +619,7 @@ pub(crate) mod tests {
     //! as in the workspace's `tests/decoders_never_panic.rs`; panics are
     //! caught and counted, and the test prints `NAME: N inputs, P panics`.
 
-    use std::panic::{AssertUnwindSafe, catch_unwind};
-
+    use ix_api_test_support::{Tally, shown};
     use proptest::prelude::*;
     use proptest::strategy::ValueTree;
     use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -666,66 +665,6 @@ pub(crate) mod tests {
             .new_tree(runner)
             .expect("the strategies here reject nothing")
             .current()
-    }
-
-    /// The inputs a test tried, and those that panicked.
-    pub(crate) struct Tally {
-        name: &'static str,
-        inputs: usize,
-        panics: Vec<String>,
-        outcomes: BTreeMap<&'static str, usize>,
-    }
-
-    impl Tally {
-        pub(crate) fn new(name: &'static str) -> Self {
-            Self {
-                name,
-                inputs: 0,
-                panics: Vec::new(),
-                outcomes: BTreeMap::new(),
-            }
-        }
-
-        /// Runs `check` on one input, shown as `input` if it panics; counts
-        /// what it returns.
-        pub(crate) fn check(&mut self, input: &[u8], check: impl FnOnce() -> &'static str) {
-            self.inputs += 1;
-            match catch_unwind(AssertUnwindSafe(check)) {
-                Ok(outcome) => *self.outcomes.entry(outcome).or_default() += 1,
-                Err(payload) => {
-                    let message = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "a panic".into());
-                    let shown: String = String::from_utf8_lossy(input).chars().take(400).collect();
-                    self.panics.push(format!("{message}\n  input: {shown}"));
-                }
-            }
-        }
-
-        pub(crate) fn finish(self) {
-            let outcomes: Vec<String> = self
-                .outcomes
-                .iter()
-                .map(|(what, n)| format!("{what} {n}"))
-                .collect();
-            eprintln!(
-                "{}: {} inputs, {} panics ({})",
-                self.name,
-                self.inputs,
-                self.panics.len(),
-                outcomes.join(", ")
-            );
-            assert!(
-                self.panics.is_empty(),
-                "{}: {} of {} inputs panicked; the first:\n{}",
-                self.name,
-                self.panics.len(),
-                self.inputs,
-                self.panics[..self.panics.len().min(5)].join("\n")
-            );
-        }
     }
 
     /// Edits of a file's bytes: cut, overwrite, insert, splice a token,
@@ -977,35 +916,38 @@ oauth2_scopes = ["ix-api", "extra"]
         for _ in 0..CONFIG_FILES {
             let bytes = draw(&mut runner, &input);
             std::fs::write(dirs.config_file(), &bytes).expect("write the config file");
-            tally.check(&bytes, || {
-                let text = String::from_utf8_lossy(&bytes);
-                let Ok(config) = toml::from_str::<ConfigFile>(&text) else {
-                    // Through the file as `ix-api` reads it: refused too.
-                    let resolved = Target::resolve(&Given::default(), &dirs);
-                    return if resolved.is_err() {
-                        "refused"
-                    } else {
-                        "read from the file alone"
+            tally.outcome(
+                || shown(&bytes),
+                || {
+                    let text = String::from_utf8_lossy(&bytes);
+                    let Ok(config) = toml::from_str::<ConfigFile>(&text) else {
+                        // Through the file as `ix-api` reads it: refused too.
+                        let resolved = Target::resolve(&Given::default(), &dirs);
+                        return if resolved.is_err() {
+                            "refused"
+                        } else {
+                            "read from the file alone"
+                        };
                     };
-                };
-                let mut resolved = 0;
-                let named = config.profiles.keys().take(3).cloned().map(Some);
-                for profile in named.chain([None]) {
-                    let given = Given {
-                        profile,
-                        ..Given::default()
-                    };
-                    if let Ok(target) = Target::resolve(&given, &dirs) {
-                        let _ = format!("{target:?}");
-                        resolved += 1;
+                    let mut resolved = 0;
+                    let named = config.profiles.keys().take(3).cloned().map(Some);
+                    for profile in named.chain([None]) {
+                        let given = Given {
+                            profile,
+                            ..Given::default()
+                        };
+                        if let Ok(target) = Target::resolve(&given, &dirs) {
+                            let _ = format!("{target:?}");
+                            resolved += 1;
+                        }
                     }
-                }
-                if resolved > 0 {
-                    "read, a profile resolved"
-                } else {
-                    "read, no profile complete"
-                }
-            });
+                    if resolved > 0 {
+                        "read, a profile resolved"
+                    } else {
+                        "read, no profile complete"
+                    }
+                },
+            );
         }
         let _ = std::fs::remove_dir_all(&home);
         tally.finish();

@@ -29,7 +29,10 @@ fn pruned(value: Value) -> Value {
 }
 
 fn arg(arg: &Arg) -> Value {
-    let values: Vec<String> = if arg.is_hide_possible_values_set() {
+    // A flag takes no value, whatever its builder says of value names
+    // (the derive names every field's value).
+    let takes_values = arg.get_action().takes_values();
+    let values: Vec<String> = if arg.is_hide_possible_values_set() || !takes_values {
         Vec::new()
     } else {
         arg.get_possible_values()
@@ -41,7 +44,7 @@ fn arg(arg: &Arg) -> Value {
         "name": arg.get_id().as_str(),
         "long": arg.get_long(),
         "short": arg.get_short().map(String::from),
-        "value_names": arg.get_value_names().map(|names| names.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        "value_names": arg.get_value_names().filter(|_| takes_values).map(|names| names.iter().map(ToString::to_string).collect::<Vec<_>>()),
         "required": arg.is_required_set(),
         "global": arg.is_global_set(),
         "heading": arg.get_help_heading(),

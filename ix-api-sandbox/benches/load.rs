@@ -11,7 +11,8 @@ use ix_api_sandbox::{Account, Sandbox, SandboxConfig};
 use serde_json::json;
 
 mod support;
-use support::{Api, create_many, login, mac, resident_kib};
+use ix_api_test_support::resident_kib;
+use support::{ApiUser, create_many, login, mac};
 
 const CONNECTIONS: usize = 32;
 
@@ -45,10 +46,10 @@ fn main() {
             .build()
             .unwrap();
         let token = login(&http, &base, &account).await;
-        let api = Api { http, base, token };
+        let api = ApiUser { http, base, token };
 
         let contact = api
-            .post("/contacts", json!({"managing_account": "2", "consuming_account": "3", "name": "bench"}))
+            .create("/contacts", json!({"managing_account": "2", "consuming_account": "3", "name": "bench"}))
             .await;
         let one = format!("/contacts/{}", contact["id"].as_str().unwrap());
         run(&api, "GET one contact", &one, seconds).await;
@@ -80,7 +81,7 @@ fn main() {
 }
 
 /// `CONNECTIONS` clients GET `path` in a loop for `seconds`.
-async fn run(api: &Api, what: &str, path: &str, seconds: u64) {
+async fn run(api: &ApiUser, what: &str, path: &str, seconds: u64) {
     let url = format!("{}{path}", api.base);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();

@@ -12,7 +12,7 @@ use ix_api_sandbox::{Account, Sandbox, SandboxConfig};
 use serde_json::json;
 
 mod support;
-use support::{Api, create_many, login, mac};
+use support::{ApiUser, create_many, login, mac};
 
 const CREATORS: usize = 32;
 const READERS: usize = 8;
@@ -56,7 +56,7 @@ fn main() {
             .build()
             .unwrap();
         let token = login(&http, &base, &account).await;
-        let api = Api { http, base, token };
+        let api = ApiUser { http, base, token };
         let started = Instant::now();
         create_many(&api, 256, objects, |i| mac(1_000_000 + i, "2")).await;
         println!(
@@ -66,7 +66,7 @@ fn main() {
             std::fs::metadata(&file).map_or(0, |m| m.len()) as f64 / 1e6,
         );
         let contact = api
-            .post(
+            .create(
                 "/contacts",
                 json!({"managing_account": "2", "consuming_account": "3", "name": "bench"}),
             )
@@ -78,12 +78,12 @@ fn main() {
         for c in 0..CREATORS {
             let (http, base, token) = (api.http.clone(), api.base.clone(), api.token.clone());
             creators.push(tokio::spawn(async move {
-                let api = Api { http, base, token };
+                let api = ApiUser { http, base, token };
                 let mut latencies = Vec::new();
                 let mut i = 0;
                 while Instant::now() < deadline {
                     let sent = Instant::now();
-                    api.post("/macs", mac(10_000_000 + (c as u64) * 1_000_000 + i, "2"))
+                    api.create("/macs", mac(10_000_000 + (c as u64) * 1_000_000 + i, "2"))
                         .await;
                     latencies.push(sent.elapsed());
                     i += 1;

@@ -4,19 +4,8 @@
 use std::time::Duration;
 
 use ix_api_sandbox::{Sandbox, SandboxConfig};
+use ix_api_test_support::{resident_kib, token_pair};
 use serde_json::{Value, json};
-
-async fn login(http: &reqwest::Client, sandbox: &Sandbox) -> Value {
-    let (api_key, api_secret) = sandbox.credentials();
-    http.post(format!("{}/auth/token", sandbox.base_url()))
-        .json(&json!({"api_key": api_key, "api_secret": api_secret}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 /// With `--state`, the writer task ends with the sandbox.
 #[tokio::test]
@@ -33,7 +22,7 @@ async fn nothing_outlives_a_sandbox_with_a_state_file() {
     .await
     .unwrap();
     let http = reqwest::Client::new();
-    let pair = login(&http, &sandbox).await;
+    let pair = token_pair(&http, sandbox.base_url(), sandbox.credentials()).await;
     let created = http
         .post(format!("{}/contacts", sandbox.base_url()))
         .bearer_auth(pair["access_token"].as_str().unwrap())
@@ -61,19 +50,6 @@ async fn nothing_outlives_a_sandbox_with_a_state_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn resident_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmRSS:"))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// Resident memory over 1,000,000 refreshes (over HTTP, about a minute in a
 /// release build): `cargo test --release -p ix-api-sandbox --test lifetime
 /// -- --ignored --nocapture`.
@@ -83,10 +59,11 @@ async fn memory_stays_flat_over_a_million_refreshes() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let http = reqwest::Client::new();
     let refresh_url = format!("{}/auth/refresh", sandbox.base_url());
-    let mut refresh = login(&http, &sandbox).await["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let mut refresh =
+        token_pair(&http, sandbox.base_url(), sandbox.credentials()).await["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
     let mut rss = Vec::new();
     for round in 0..10 {
         for _ in 0..100_000 {

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use ix_api_test_support::ApiUser;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -17,15 +18,7 @@ fn api_secret() -> String {
 
 struct Running {
     child: Child,
-    api: Api,
-}
-
-/// The demo API user, logged in.
-#[derive(Clone)]
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+    api: ApiUser,
 }
 
 async fn start(state: &Path) -> Running {
@@ -46,58 +39,26 @@ async fn start(state: &Path) -> Running {
         .unwrap();
     let started: Value = serde_json::from_str(&line).expect("the start line");
     let base = started["base_url"].as_str().unwrap().to_string();
-    let http = reqwest::Client::new();
-    let pair: Value = http
-        .post(format!("{base}/auth/token"))
-        .json(&json!({"api_key": API_KEY, "api_secret": api_secret()}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = pair["access_token"].as_str().unwrap().to_string();
-    Running {
-        child,
-        api: Api { http, base, token },
-    }
+    let api = ApiUser::login(&base, (API_KEY, &api_secret())).await;
+    Running { child, api }
 }
 
-impl Api {
-    async fn create_contact(&self, name: &str) -> Option<String> {
-        let response = self
-            .http
-            .post(format!("{}/contacts", self.base))
-            .bearer_auth(&self.token)
-            .json(&json!({"managing_account": "2", "consuming_account": "2", "name": name}))
-            .send()
-            .await
-            .ok()?;
-        if response.status().as_u16() != 201 {
-            return None;
-        }
-        let contact: Value = response.json().await.ok()?;
-        contact["id"].as_str().map(str::to_string)
+/// The id of a new contact; none if the sandbox did not take it (it may
+/// be killed meanwhile).
+async fn create_contact(api: &ApiUser, name: &str) -> Option<String> {
+    let response = api
+        .http
+        .post(format!("{}/contacts", api.base))
+        .bearer_auth(&api.token)
+        .json(&json!({"managing_account": "2", "consuming_account": "2", "name": name}))
+        .send()
+        .await
+        .ok()?;
+    if response.status().as_u16() != 201 {
+        return None;
     }
-
-    async fn contact_ids(&self) -> Vec<String> {
-        let contacts: Value = self
-            .http
-            .get(format!("{}/contacts", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        contacts
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_string())
-            .collect()
-    }
+    let contact: Value = response.json().await.ok()?;
+    contact["id"].as_str().map(str::to_string)
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -112,11 +73,11 @@ async fn the_exchange_survives_a_restart() {
     let dir = scratch("restart");
     let state = dir.join("exchange.json");
     let first = start(&state).await;
-    let id = first.api.create_contact("kept").await.expect("created");
+    let id = create_contact(&first.api, "kept").await.expect("created");
     drop(first); // killed
     let second = start(&state).await;
-    assert!(second.api.contact_ids().await.contains(&id));
-    let next = second.api.create_contact("after").await.unwrap();
+    assert!(second.api.ids("/contacts").await.contains(&id));
+    let next = create_contact(&second.api, "after").await.unwrap();
     assert!(
         next.parse::<u64>().unwrap() > id.parse::<u64>().unwrap(),
         "ids are not reused"
@@ -140,7 +101,7 @@ async fn kill_9_at_any_moment_keeps_every_acknowledged_change() {
                 let api = running.api.clone();
                 tokio::spawn(async move {
                     for i in 0.. {
-                        match api.create_contact(&format!("r{round} w{w} #{i}")).await {
+                        match create_contact(&api, &format!("r{round} w{w} #{i}")).await {
                             Some(id) => {
                                 if tx.send(id).is_err() {
                                     break;
@@ -173,7 +134,7 @@ async fn kill_9_at_any_moment_keeps_every_acknowledged_change() {
         let _: Value = serde_json::from_str(&text).expect("and whole");
     }
     let last = start(&state).await;
-    let listed = last.api.contact_ids().await;
+    let listed = last.api.ids("/contacts").await;
     let missing: Vec<_> = acknowledged
         .iter()
         .filter(|id| !listed.contains(id))

@@ -5,9 +5,10 @@
 mod api_user;
 
 pub use api_user::{ApiUser, demo_session};
+pub use ix_api_test_support::{jwt, jwt_issued, offering_types};
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -201,36 +202,6 @@ async fn record_and_answer(State(shared): State<Shared>, request: Request) -> Re
     }
     response.body(Body::from(reply.body)).expect("response")
 }
-
-/// A real JWT, HS256-signed with a test key, with `iat` now and `exp`
-/// `ttl` from now.
-pub fn jwt(subject: &str, ttl: Duration) -> String {
-    jwt_issued(subject, 0, ttl)
-}
-
-/// A real JWT issued `issued_secs` from now (negative: in the past) that
-/// lives `ttl`.
-pub fn jwt_issued(subject: &str, issued_secs: i64, ttl: Duration) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64;
-    let iat = now + issued_secs;
-    let claims = serde_json::json!({
-        "sub": subject,
-        "iat": iat,
-        "exp": iat + ttl.as_secs() as i64,
-        "jti": format!("{subject}-{iat}-{}", COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
-    });
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::default(),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(b"ix-api-rs test key"),
-    )
-    .expect("sign a JWT")
-}
-
-static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A spec-valid `api_key` and `api_secret`, each as long as allowed.
 pub fn demo_credentials() -> (String, String) {

@@ -214,6 +214,7 @@ fn after_regeneration_the_client_and_the_sandbox_enforce_the_changed_facts() {
         "ix-api-sandbox",
         "ix-api-cli",
         "ix-api-httpmock",
+        "test-support",
         "tests",
     ] {
         copy_tree(&root.join(dir), &copy.join(dir));

@@ -1,6 +1,6 @@
 //! What the command line's tests share: a sandbox and a home for
 //! `ix-api`'s config and cache, reading what a process printed, and a
-//! scripted exchange with JWT-shaped tokens.
+//! scripted exchange with real JWTs.
 
 // Each test binary uses part of this.
 #![allow(dead_code)]
@@ -17,6 +17,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use ix_api_sandbox::{Sandbox, SandboxConfig};
+use ix_api_test_support::{jwt, jwt_with_claims};
 use serde_json::{Value, json};
 use tokio::process::Command;
 
@@ -136,34 +137,16 @@ pub fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-/// A JWT-shaped token whose `exp` has passed; `ix-api` reads only `exp`.
+/// A JWT whose `exp` has passed long ago, the same every time; `ix-api`
+/// reads only `exp`.
 pub fn expired_jwt() -> String {
-    use base64::Engine as _;
-    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-    format!(
-        "{}.{}.{}",
-        b64(r#"{"alg":"HS256","typ":"JWT"}"#),
-        b64(r#"{"sub":"x","iat":1000,"exp":1060}"#),
-        b64("x")
-    )
+    jwt_with_claims(&json!({"sub": "x", "iat": 1000, "exp": 1060}))
 }
 
-/// A JWT-shaped token for `subject` that expires in an hour, which no
-/// exchange issued; `ix-api` reads only `exp`.
+/// A JWT for `subject` that expires in an hour, which no exchange issued;
+/// `ix-api` reads only `exp`.
 pub fn hour_jwt(subject: &str) -> String {
-    use base64::Engine as _;
-    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let claims = json!({"sub": subject, "iat": now, "exp": now + 3600});
-    format!(
-        "{}.{}.{}",
-        b64(r#"{"alg":"HS256","typ":"JWT"}"#),
-        b64(&claims.to_string()),
-        b64("x")
-    )
+    jwt(subject, Duration::from_secs(3_600))
 }
 
 /// What a scripted exchange answers: status, content type, body.

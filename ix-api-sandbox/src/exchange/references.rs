@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
+use crate::exchange::store::Store;
 use crate::facts::Invalid;
-use crate::store::Store;
 
 /// Members that hold the id (or ids) of an object of another collection.
 const REFERENCES: &[(&str, &str)] = &[

@@ -1,3 +1,6 @@
+//! The exchange, apart from HTTP: its objects, orders and provisioning,
+//! statistics and persistence. `http/` serves it; the crate root starts it.
+//!
 //! The exchange behind every collection operation of the spec: lists with
 //! their filters and pages, creates, reads, PUT (replace) and PATCH (JSON
 //! merge patch), deletes that start decommissioning, cancellation policies,
@@ -13,10 +16,20 @@ use ix_api_client::spec::Operation;
 use serde_json::{Map, Value};
 
 use crate::facts::{Facts, Invalid, OperationFacts};
-use crate::persist::Writer;
-use crate::problem::Problem;
-use crate::store::{Loa, Record, Store, Transition};
-use crate::{filters, macs, models, orders, pages, references, statistics};
+use crate::http::problem::Problem;
+use crate::models;
+use persist::Writer;
+use store::{Loa, Record, Store, Transition};
+
+pub(crate) mod catalogue;
+mod filters;
+mod macs;
+mod orders;
+mod pages;
+pub(crate) mod persist;
+mod references;
+mod statistics;
+pub(crate) mod store;
 
 /// What the exchange does for an operation: its `action` in the spec's
 /// facts.
@@ -600,7 +613,7 @@ impl Exchange {
     fn read_change_request(&self, call: &Call<'_>, now_ms: i64) -> Answer {
         let guard = self.read();
         let record = find(&guard.0, call, now_ms)?;
-        let id = record.str("id").and_then(crate::store::parse_id);
+        let id = record.str("id").and_then(store::parse_id);
         match id.and_then(|id| guard.0.change_request(id)) {
             Some(change) => Ok((success(call.facts), change.clone())),
             None => Err(Problem::not_found(
@@ -621,7 +634,7 @@ impl Exchange {
         );
         let component = answer_component(call.facts)?;
         let change = conform(component, body)?;
-        let id = crate::store::parse_id(call.id.as_deref().unwrap_or_default()).unwrap_or(0);
+        let id = store::parse_id(call.id.as_deref().unwrap_or_default()).unwrap_or(0);
         store.set_change_request(id, Value::Object(change.clone()));
         Ok((success(call.facts), Value::Object(change)))
     }
@@ -642,7 +655,7 @@ fn store_loa(store: &mut Store, call: &Call<'_>, now_ms: i64) -> Result<Reply, P
 
 fn destroy_change_request(store: &mut Store, call: &Call<'_>, now_ms: i64) -> Answer {
     find(store, call, now_ms)?;
-    let id = crate::store::parse_id(call.id.as_deref().unwrap_or_default()).unwrap_or(0);
+    let id = store::parse_id(call.id.as_deref().unwrap_or_default()).unwrap_or(0);
     match store.remove_change_request(id) {
         Some(change) => {
             if let Ok(record) = find_mut(store, call, now_ms)

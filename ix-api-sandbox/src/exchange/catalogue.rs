@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::store::Store;
+use crate::exchange::store::Store;
 
 /// The accounts API users act for.
 #[derive(Debug, Clone)]

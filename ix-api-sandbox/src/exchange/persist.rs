@@ -22,7 +22,7 @@ use std::sync::{Arc, RwLock};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
 
-use crate::store::{Changes, Store};
+use crate::exchange::store::{Changes, Store};
 
 /// The member that marks a file as ours, with the format's version.
 const MARK: &str = "ix-api-sandbox-state";

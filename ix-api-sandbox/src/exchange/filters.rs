@@ -22,7 +22,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::store::{Record, Store};
+use crate::exchange::store::{Record, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Comparison {
@@ -261,7 +261,7 @@ fn related(
         // The objects named by `member` that refer to this one: the
         // configs whose `macs` hold this MAC address.
         (_, member) => {
-            let from = crate::references::collection_of_member(member)?;
+            let from = crate::exchange::references::collection_of_member(member)?;
             Some(
                 referring(store, from, collection, id)
                     .filter_map(|record| record.object.get("id").cloned())
@@ -279,7 +279,7 @@ fn member_of_referred(
     link: &str,
     member: &str,
 ) -> Option<Vec<Value>> {
-    let collection = crate::references::collection_of_member(link)?;
+    let collection = crate::exchange::references::collection_of_member(link)?;
     let referred = store.get(collection, object.get(link).and_then(Value::as_str)?)?;
     Some(referred.object.get(member).map(flatten).unwrap_or_default())
 }
@@ -297,7 +297,7 @@ fn referring<'a>(
         .map(|(_, record)| record)
         .filter(move |record| {
             record.object.iter().any(|(name, value)| {
-                crate::references::collection_of_member(name) == Some(collection)
+                crate::exchange::references::collection_of_member(name) == Some(collection)
                     && flatten(value).iter().any(|item| item.as_str() == Some(id))
             })
         })

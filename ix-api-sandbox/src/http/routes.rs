@@ -1,7 +1,7 @@
 //! The sandbox's HTTP surface: every operation of `spec/ix-api.yaml` at its
 //! method and path, answering as the spec says, with problem documents for
 //! every error. The token operations, `/health` and `/implementation` are
-//! answered here; everything else by the exchange (`exchange.rs`). Playing
+//! answered here; everything else by the exchange (`exchange/`). Playing
 //! IX-API 2.1.0, the operations the published 2.1.0 document lacks are not
 //! there (`404` for a path it lacks, `405` for a method it lacks on a path it
 //! has, neither with an IX-API problem type), the query parameters it lacks
@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use ix_api_client::spec::{BASE_PATH, Operation, operations};
@@ -25,11 +25,12 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
+use super::auth::{ApiUser, Unauthenticated};
+use super::problem::{Problem, json_response};
+use super::tokens::{Issuer, Link, Rejection};
+use crate::exchange::store::Loa;
 use crate::exchange::{Action, Call, Exchange, Reply};
 use crate::facts::{self, Facts, Invalid, OperationFacts};
-use crate::problem::{Problem, json_response};
-use crate::store::Loa;
-use crate::tokens::{Issuer, Link, Rejection};
 use crate::{Account, SchemaVersion};
 
 /// JSON request bodies that are larger are refused unread.
@@ -148,6 +149,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             let handler = move |State(state): State<Arc<AppState>>,
                                 Path(parameters): Path<Vec<(String, String)>>,
                                 RawQuery(query): RawQuery,
+                                user: Result<ApiUser, Unauthenticated>,
                                 request: Request| async move {
                 let call = Incoming {
                     operation,
@@ -156,7 +158,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                     parameters,
                     query,
                 };
-                collection_operation(state, call, request).await
+                collection_operation(state, call, user, request).await
             };
             router = route(router, operation, handler);
         }
@@ -176,8 +178,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         );
     }
     router = router.route(
-        crate::oauth2::TOKEN_PATH,
-        axum::routing::post(crate::oauth2::token),
+        super::oauth2::TOKEN_PATH,
+        axum::routing::post(super::oauth2::token),
     );
     router.fallback(not_found).with_state(state)
 }
@@ -194,6 +196,7 @@ struct Incoming {
 async fn collection_operation(
     state: Arc<AppState>,
     incoming: Incoming,
+    user: Result<ApiUser, Unauthenticated>,
     request: Request,
 ) -> Response {
     let Some(facts) = Facts::get().operation(incoming.operation.id) else {
@@ -202,7 +205,7 @@ async fn collection_operation(
     let action = incoming.action;
     let version = state.schema_version;
     let checked = async {
-        let root = authenticate(&state, request.headers())?;
+        let root = user.map_err(|refused| refused.problem())?.account;
         let query = typed_query(facts, action, version, incoming.query.as_deref())?;
         let (body, upload) = match (action, &facts.request) {
             (Action::LoaUpload, _) => (None, Some(loa_body(request, facts).await?)),
@@ -432,29 +435,6 @@ fn not_allowed(method: &Method, path: &str, version: SchemaVersion, allow: &str)
     response
 }
 
-/// The account the bearer token's API user acts for.
-fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<String, Problem> {
-    let Some(token) = bearer_token(headers) else {
-        return Err(Problem::authentication(
-            "send Authorization: Bearer <access_token>",
-        ));
-    };
-    let subject = state
-        .issuer
-        .check_access(token)
-        .map_err(|rejection| match rejection {
-            Rejection::Expired => {
-                Problem::signature_expired("the access token has expired; refresh it")
-            }
-            Rejection::Invalid => Problem::authentication("the access token is invalid"),
-        })?;
-    state
-        .roots
-        .get(&subject)
-        .cloned()
-        .ok_or_else(|| Problem::authentication("the API user of this token no longer exists"))
-}
-
 /// The JSON object body of a request, checked against `component`; `None`
 /// for an optional body that is absent. A DELETE's JSON `null` counts as no
 /// body (the IX-API Terraform provider cancels with the body `null`); a
@@ -528,8 +508,11 @@ async fn request_body(
     }
 }
 
-async fn api_health_read(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    match authenticate(&state, &headers) {
+async fn api_health_read(
+    State(state): State<Arc<AppState>>,
+    user: Result<ApiUser, Unauthenticated>,
+) -> Response {
+    match user.map_err(|refused| refused.problem()) {
         // `version` is the API's major version, as IX-API servers answer it
         // (and pyixapi reads it); `releaseId` is the sandbox's own.
         Ok(_) => json_response(
@@ -663,60 +646,47 @@ async fn answer_token_operation(
     }
 }
 
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
 async fn api_implementation_read(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    caller: Result<ApiUser, Unauthenticated>,
 ) -> Response {
-    let Some(token) = bearer_token(&headers) else {
-        return rejected(
-            &state,
-            Problem::new(
+    // Any valid access token will do, even of an API user that no longer
+    // exists; without one, the problem is `not-authenticated`, as IX-API
+    // servers answer here.
+    match caller {
+        Ok(_) | Err(Unauthenticated::Gone) => {}
+        Err(Unauthenticated::NoToken) => {
+            let problem = Problem::new(
                 StatusCode::UNAUTHORIZED,
                 ProblemKind::NotAuthenticated,
                 "Authentication credentials were not provided.",
                 "send Authorization: Bearer <access_token>",
-            ),
-        );
-    };
-    match state.issuer.check_access(token) {
-        Ok(_) => {
-            state
-                .counters
-                .implementation_reads
-                .fetch_add(1, Ordering::Relaxed);
-            let version = state.schema_version;
-            let implementation = types::ImplementationResponse::builder()
-                .schema_version(version.as_str())
-                .service_version(env!("CARGO_PKG_VERSION").to_string())
-                .supported_network_service_types(types_of("NetworkService", version))
-                .supported_network_service_config_types(types_of("NetworkServiceConfig", version))
-                .supported_network_feature_types(types_of("NetworkFeature", version))
-                .supported_network_feature_config_types(types_of("NetworkFeatureConfig", version))
-                .supported_operations(
-                    version
-                        .operations()
-                        .map(|o| o.id.to_string())
-                        .collect::<Vec<_>>(),
-                );
-            match types::ImplementationResponse::try_from(implementation) {
-                Ok(implementation) => json_response(StatusCode::OK, &implementation),
-                Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-            }
+            );
+            return rejected(&state, problem);
         }
-        Err(Rejection::Expired) => rejected(
-            &state,
-            Problem::signature_expired("the access token has expired; refresh it"),
-        ),
-        Err(Rejection::Invalid) => rejected(
-            &state,
-            Problem::authentication("the access token is invalid"),
-        ),
+        Err(refused) => return rejected(&state, refused.problem()),
+    }
+    state
+        .counters
+        .implementation_reads
+        .fetch_add(1, Ordering::Relaxed);
+    let version = state.schema_version;
+    let implementation = types::ImplementationResponse::builder()
+        .schema_version(version.as_str())
+        .service_version(env!("CARGO_PKG_VERSION").to_string())
+        .supported_network_service_types(types_of("NetworkService", version))
+        .supported_network_service_config_types(types_of("NetworkServiceConfig", version))
+        .supported_network_feature_types(types_of("NetworkFeature", version))
+        .supported_network_feature_config_types(types_of("NetworkFeatureConfig", version))
+        .supported_operations(
+            version
+                .operations()
+                .map(|o| o.id.to_string())
+                .collect::<Vec<_>>(),
+        );
+    match types::ImplementationResponse::try_from(implementation) {
+        Ok(implementation) => json_response(StatusCode::OK, &implementation),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 

@@ -17,7 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use crate::routes::AppState;
+use super::routes::AppState;
 
 /// Where the token endpoint listens, below the sandbox's origin.
 pub const TOKEN_PATH: &str = "/oauth2/token";

@@ -3,10 +3,14 @@
 //! decoding the same bytes the way pyixapi does (`json.loads` into dicts).
 //!
 //! The Python figure is the median of 20 runs of `json.loads`, timed by
-//! Python itself in a child process; it is printed next to criterion's.
+//! Python itself in a child process; it is printed next to criterion's,
+//! with the ratios of criterion's medians: decode to the parse-only floor,
+//! and decode to `json.loads`.
 
 use std::hint::black_box;
+use std::path::PathBuf;
 use std::process::Command;
+use std::time::SystemTime;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ix_api_client::types;
@@ -94,7 +98,35 @@ fn python_median(bytes: &[u8]) -> Option<f64> {
         .ok()
 }
 
+/// Where criterion keeps its results: `CRITERION_HOME`, else the target
+/// directory's `criterion/` (this bench runs from `target/release/deps`).
+fn criterion_home() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return Some(home.into());
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Some(PathBuf::from(target).join("criterion"));
+    }
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.parent()?.parent()?.join("criterion"))
+}
+
+/// Criterion's median of `bench` in this group, in seconds, if it ran
+/// since `since`.
+fn criterion_median(bench: &str, since: SystemTime) -> Option<f64> {
+    let path = criterion_home()?
+        .join("network_service_configs_list")
+        .join(bench)
+        .join("new/estimates.json");
+    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
+        return None;
+    }
+    let estimates: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    Some(estimates["median"]["point_estimate"].as_f64()? / 1e9)
+}
+
 fn decode(c: &mut Criterion) {
+    let started = SystemTime::now();
     let bytes = answer();
     let decoded: Vec<types::NetworkServiceConfig> =
         serde_json::from_slice(&bytes).expect("every item decodes");
@@ -119,13 +151,38 @@ fn decode(c: &mut Criterion) {
     });
     group.finish();
 
-    match python_median(&bytes) {
+    let python = python_median(&bytes);
+    match python {
         Some(seconds) => println!(
             "python json.loads, same {} bytes: median {:.2} ms (20 runs)",
             bytes.len(),
             seconds * 1e3
         ),
         None => println!("python3 did not run; no side-by-side figure"),
+    }
+    // Only from figures of this run: a filter that skipped one leaves an
+    // older figure behind, no ratio to trust.
+    let (Some(decode), Some(floor)) = (
+        criterion_median("decode_10000", started),
+        criterion_median("parse_only_10000", started),
+    ) else {
+        return;
+    };
+    let mib_per_s = |seconds: f64| bytes.len() as f64 / seconds / (1024.0 * 1024.0);
+    println!(
+        "decode {:.2} ms ({:.0} MiB/s), parse-only floor {:.2} ms ({:.0} MiB/s): {:.2}x the floor",
+        decode * 1e3,
+        mib_per_s(decode),
+        floor * 1e3,
+        mib_per_s(floor),
+        decode / floor
+    );
+    if let Some(python) = python {
+        println!(
+            "decode takes {:.2}x the time of python json.loads ({:.1}x as fast)",
+            decode / python,
+            python / decode
+        );
     }
 }
 

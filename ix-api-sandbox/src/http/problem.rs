@@ -148,16 +148,15 @@ fn title_of(kind: &ProblemKind) -> Cow<'static, str> {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let problem = types::ProblemResponse::builder()
-            .type_(self.kind.type_uri().to_string())
-            .title(self.title.into_owned())
-            .status(i64::from(self.status.as_u16()))
-            .detail(self.detail)
-            .extra(self.extra);
-        match types::ProblemResponse::try_from(problem) {
-            Ok(problem) => json_response(self.status, &problem),
-            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        }
+        let problem = types::ProblemResponse {
+            type_: self.kind.type_uri().to_string(),
+            title: Some(self.title.into_owned()),
+            status: Some(i64::from(self.status.as_u16())),
+            detail: Some(self.detail),
+            instance: None,
+            extra: self.extra,
+        };
+        json_response(self.status, &problem)
     }
 }
 

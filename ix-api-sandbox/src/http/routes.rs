@@ -534,13 +534,11 @@ fn rejected(state: &AppState, problem: Problem) -> Response {
 
 fn token_pair(state: &AppState, subject: &str, after: Option<Link>) -> Response {
     let (access_token, refresh_token) = state.issuer.issue_pair(subject, after);
-    let pair = types::AuthToken::builder()
-        .access_token(AccessToken::from(access_token))
-        .refresh_token(RefreshToken::from(refresh_token));
-    match types::AuthToken::try_from(pair) {
-        Ok(pair) => json_response(StatusCode::CREATED, &pair),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
+    let pair = types::AuthToken {
+        access_token: AccessToken::from(access_token),
+        refresh_token: RefreshToken::from(refresh_token),
+    };
+    json_response(StatusCode::CREATED, &pair)
 }
 
 /// The JSON object body of a request, or the problem to answer instead.
@@ -671,23 +669,17 @@ async fn api_implementation_read(
         .implementation_reads
         .fetch_add(1, Ordering::Relaxed);
     let version = state.schema_version;
-    let implementation = types::ImplementationResponse::builder()
-        .schema_version(version.as_str())
-        .service_version(env!("CARGO_PKG_VERSION").to_string())
-        .supported_network_service_types(types_of("NetworkService", version))
-        .supported_network_service_config_types(types_of("NetworkServiceConfig", version))
-        .supported_network_feature_types(types_of("NetworkFeature", version))
-        .supported_network_feature_config_types(types_of("NetworkFeatureConfig", version))
-        .supported_operations(
-            version
-                .operations()
-                .map(|o| o.id.to_string())
-                .collect::<Vec<_>>(),
-        );
-    match types::ImplementationResponse::try_from(implementation) {
-        Ok(implementation) => json_response(StatusCode::OK, &implementation),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
+    let implementation = types::ImplementationResponse {
+        schema_version: version.as_str().to_string(),
+        service_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        supported_features: None,
+        supported_network_service_types: types_of("NetworkService", version),
+        supported_network_service_config_types: types_of("NetworkServiceConfig", version),
+        supported_network_feature_types: types_of("NetworkFeature", version),
+        supported_network_feature_config_types: types_of("NetworkFeatureConfig", version),
+        supported_operations: version.operations().map(|o| o.id.to_string()).collect(),
+    };
+    json_response(StatusCode::OK, &implementation)
 }
 
 /// The `type`s of a polymorphic model, as the spec maps them (those of

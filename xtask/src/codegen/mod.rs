@@ -18,6 +18,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use quote::quote;
 use syn::visit_mut::{self, VisitMut};
 
+pub mod builders;
 pub mod calls;
 pub mod cli;
 pub mod cli_bodies;
@@ -194,7 +195,10 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
         .filter(|operation| operation.paged)
         .map(|operation| operation.id.replace('-', "_"))
         .collect();
-    let stateful = model.stateful.clone();
+    let models = ModelFacts {
+        stateful: model.stateful.clone(),
+        answer_only: builders::answer_only(&value, &model),
+    };
     drop(model);
     let openapi = document::to_openapi(spec, value)?;
 
@@ -247,7 +251,7 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
             };
             Ok::<_, CodegenError>((cli, tail))
         });
-        let client = generate_library(spec, &raw, &openapi, &unions, &stateful, facts, tail_sender);
+        let client = generate_library(spec, &raw, &openapi, &unions, &models, facts, tail_sender);
         let mocks = if with_mocks {
             httpmock::generate(&openapi, &unions, &mock_operations)
                 .map(Some)
@@ -281,6 +285,14 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
     })
 }
 
+/// What the passes over the `types` module read off the model.
+struct ModelFacts {
+    /// Component → the values of its `state` (see [`Model::stateful`]).
+    stateful: std::collections::BTreeMap<String, Vec<String>>,
+    /// The components no request body reaches (see [`builders`]).
+    answer_only: BTreeSet<String>,
+}
+
 /// The client's generated module up to its `types` module (the rest, as
 /// source text, goes to `tail` to be printed elsewhere), and the types it
 /// defines.
@@ -289,7 +301,7 @@ fn generate_library(
     raw: &serde_json::Value,
     openapi: &openapiv3::OpenAPI,
     unions: &[Union],
-    stateful: &std::collections::BTreeMap<String, Vec<String>>,
+    models: &ModelFacts,
     facts: TokenStream,
     tail: std::sync::mpsc::Sender<String>,
 ) -> Result<(String, BTreeSet<String>), CodegenError> {
@@ -314,7 +326,11 @@ fn generate_library(
     })?;
     open_string_enums(&mut file);
     optional_schemas::gate(&mut file);
-    stateful::implement(&mut file, stateful, unions).map_err(|message| {
+    builders::prune(&mut file, &models.answer_only).map_err(|message| CodegenError::Generator {
+        file: spec.to_path_buf(),
+        message,
+    })?;
+    stateful::implement(&mut file, &models.stateful, unions).map_err(|message| {
         CodegenError::Generator {
             file: spec.to_path_buf(),
             message,

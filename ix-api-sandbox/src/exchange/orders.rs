@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 
 use crate::exchange::store::{Record, Store, Transition};
 use crate::facts::Invalid;
-use crate::http::problem::Problem;
+use super::problem::Problem;
 
 /// The most ports one connection may be ordered with when its product
 /// offering says nothing (`maximum_port_quantity`): the seeded devices'

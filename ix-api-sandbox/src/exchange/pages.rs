@@ -12,7 +12,7 @@
 use serde_json::Value;
 
 use crate::facts::Invalid;
-use crate::http::problem::Problem;
+use super::problem::Problem;
 
 /// The query parameters that choose a page, not the objects on it.
 pub const PARAMETERS: [&str; 3] = ["page_limit", "page_offset", "page_token"];

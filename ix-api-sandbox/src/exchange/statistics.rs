@@ -23,7 +23,7 @@ use serde_json::{Map, Value, json};
 
 use crate::exchange::store::Store;
 use crate::facts::Invalid;
-use crate::http::problem::Problem;
+use super::problem::Problem;
 
 /// The aggregates every object has: name, window and sample spacing (s).
 const AGGREGATES: [(&str, &str, i64, i64); 4] = [

@@ -40,8 +40,8 @@ pub struct Paths {
     pub spec: PathBuf,
     /// The client's generated module.
     pub generated: PathBuf,
-    /// The sandbox's source directory, for its `spec.json` and `models.rs`;
-    /// `None` leaves them out.
+    /// The sandbox's source directory, for its `spec.json`, `models.rs` and
+    /// `exchange/operations.rs`; `None` leaves them out.
     pub sandbox: Option<PathBuf>,
     /// The command line's generated module; `None` leaves it out.
     pub cli: Option<PathBuf>,
@@ -136,6 +136,8 @@ struct Generated {
     sandbox_facts: Result<String, normalize::PassError>,
     /// The sandbox's `models.rs`, given the client's types.
     sandbox_models: sandbox::Models,
+    /// The sandbox's `exchange/operations.rs`.
+    sandbox_table: String,
 }
 
 /// Every file `paths` names, as the spec produces it.
@@ -147,6 +149,7 @@ pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
         httpmock,
         sandbox_facts,
         sandbox_models,
+        sandbox_table,
     } = generate_client(&paths.spec, paths.httpmock.is_some())?;
     let mut out = vec![(paths.generated.clone(), client)];
     if let Some(file) = &paths.cli {
@@ -163,6 +166,7 @@ pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
             dir.join("models.rs"),
             sandbox_models.emit(&defined).map_err(located)?,
         ));
+        out.push((dir.join("exchange/operations.rs"), sandbox_table));
     }
     Ok(out)
 }
@@ -188,6 +192,7 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
     let shapes = cli::Shapes::of(&model, bodies.tag_values());
     let sandbox_facts = sandbox::facts(&raw, &model);
     let sandbox_models = sandbox::models(&model);
+    let sandbox_table = sandbox::table(&model);
     let paged: BTreeSet<String> = model
         .operations
         .iter()
@@ -278,6 +283,7 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
         httpmock,
         sandbox_facts,
         sandbox_models,
+        sandbox_table,
     })
 }
 

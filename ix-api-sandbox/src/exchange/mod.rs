@@ -36,29 +36,7 @@ mod references;
 mod statistics;
 pub(crate) mod store;
 
-/// What the exchange does for an operation, as xtask's operation model
-/// classified it (the generated [`operations::action`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    List,
-    Create,
-    Read,
-    /// `GET /account`: the API user's own account.
-    ReadSingleton,
-    Replace,
-    Merge,
-    Destroy,
-    CancellationPolicy,
-    ReadChangeRequest,
-    CreateChangeRequest,
-    DestroyChangeRequest,
-    LoaDownload,
-    LoaUpload,
-    Statistics,
-    Timeseries,
-    PeerStatistics,
-    RttStatistics,
-}
+pub use operations::Action;
 
 impl Action {
     /// Whether the action changes the exchange.

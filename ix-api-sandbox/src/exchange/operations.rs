@@ -3,7 +3,28 @@
 //! What the exchange does for each operation, and which objects have a
 //! state, as xtask's operation model decided them.
 
-use super::Action;
+/// What the exchange does for an operation, as xtask's operation model
+/// classified it (its `model::action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    List,
+    Create,
+    Read,
+    ReadSingleton,
+    Replace,
+    Merge,
+    Destroy,
+    CancellationPolicy,
+    ReadChangeRequest,
+    CreateChangeRequest,
+    DestroyChangeRequest,
+    LoaDownload,
+    LoaUpload,
+    Statistics,
+    Timeseries,
+    PeerStatistics,
+    RttStatistics,
+}
 
 /// What the exchange does for the operation with this `operationId`;
 /// `None` for an operation it does not answer (the token operations).

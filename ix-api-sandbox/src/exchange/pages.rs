@@ -11,8 +11,8 @@
 
 use serde_json::Value;
 
-use crate::facts::Invalid;
 use super::problem::Problem;
+use crate::facts::Invalid;
 
 /// The query parameters that choose a page, not the objects on it.
 pub const PARAMETERS: [&str; 3] = ["page_limit", "page_offset", "page_token"];

@@ -75,8 +75,8 @@ impl Kind {
     }
 }
 
-/// What the sandbox does for an operation (see [`action`]), named as the
-/// sandbox's `exchange::Action` names it.
+/// What the sandbox does for an operation (see [`action`]); the sandbox's
+/// `exchange::Action` is generated from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Action {
     List,
@@ -101,6 +101,35 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in the order the sandbox's `exchange::Action` lists them.
+    pub const ALL: [Action; 19] = [
+        Self::List,
+        Self::Create,
+        Self::Read,
+        Self::ReadSingleton,
+        Self::Replace,
+        Self::Merge,
+        Self::Destroy,
+        Self::CancellationPolicy,
+        Self::ReadChangeRequest,
+        Self::CreateChangeRequest,
+        Self::DestroyChangeRequest,
+        Self::LoaDownload,
+        Self::LoaUpload,
+        Self::Statistics,
+        Self::Timeseries,
+        Self::PeerStatistics,
+        Self::RttStatistics,
+        Self::CreateToken,
+        Self::RefreshToken,
+    ];
+
+    /// Whether the sandbox's exchange answers it; the HTTP layer answers
+    /// the token operations.
+    pub fn of_the_exchange(self) -> bool {
+        !matches!(self, Self::CreateToken | Self::RefreshToken)
+    }
+
     /// The variant's name, as the sandbox's `exchange::Action` spells it.
     pub fn variant(self) -> &'static str {
         match self {
@@ -153,6 +182,9 @@ pub struct Operation<'a> {
     pub raw_body: Vec<String>,
     /// The schema of the JSON body, normalized.
     pub json_body: Option<&'a Value>,
+    /// The answers of raw bytes: each status as written (`200`, `2XX`) and
+    /// its media types.
+    pub raw_answers: Vec<(String, Vec<String>)>,
     /// Whether it is a list that takes `page_limit` and `page_offset`.
     pub paged: bool,
     /// The query parameters whose lists go out comma-separated, as written.
@@ -227,6 +259,13 @@ impl<'a> Model<'a> {
                     .get("application/json")?
                     .get("schema")
             });
+            let raw_answers = operation
+                .responses()
+                .filter_map(|(status, answer)| {
+                    let media = binary_media(answer.get("content")?.as_object()?);
+                    (!media.is_empty()).then(|| (status.to_string(), media))
+                })
+                .collect();
             let parameters = operation.parameters()?;
             let named = |name: &str| {
                 parameters
@@ -285,6 +324,7 @@ impl<'a> Model<'a> {
                 body_media,
                 raw_body,
                 json_body,
+                raw_answers,
                 paged,
                 comma_separated: comma_separated_lists(&parameters),
                 comma_separated_sent,
@@ -513,16 +553,7 @@ pub fn binary_media(content: &serde_json::Map<String, Value>) -> Vec<String> {
 fn documented_statuses(operation: &walk::Operation<'_>) -> Result<Vec<(u16, u16)>, PassError> {
     let mut statuses = Vec::new();
     for (status, _) in operation.responses() {
-        let range = match status.parse::<u16>() {
-            Ok(code) if (100..600).contains(&code) => Some((code, code)),
-            _ => match status.as_bytes() {
-                [class @ (b'1' | b'2' | b'3' | b'5'), b'X', b'X'] => {
-                    let low = u16::from(class - b'0') * 100;
-                    Some((low, low + 99))
-                }
-                _ => None,
-            },
-        };
+        let range = status_range(status);
         let Some(range) = range.filter(|(low, high)| !(*low..=*high).contains(&499)) else {
             return Err(PassError::new(
                 join(&join(&operation.pointer(), "responses"), status),
@@ -535,6 +566,21 @@ fn documented_statuses(operation: &walk::Operation<'_>) -> Result<Vec<(u16, u16)
     }
     statuses.sort_unstable();
     Ok(statuses)
+}
+
+/// The statuses a response key stands for, as an inclusive range: `200`
+/// is 200 to 200, `2XX` 200 to 299; `None` for `default` or anything else.
+pub fn status_range(status: &str) -> Option<(u16, u16)> {
+    match status.parse::<u16>() {
+        Ok(code) if (100..600).contains(&code) => Some((code, code)),
+        _ => match status.as_bytes() {
+            [class @ b'1'..=b'5', b'X', b'X'] => {
+                let low = u16::from(class - b'0') * 100;
+                Some((low, low + 99))
+            }
+            _ => None,
+        },
+    }
 }
 
 /// Names of the query parameters (of the path item and the operation) that

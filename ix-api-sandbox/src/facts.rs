@@ -14,9 +14,6 @@ const SPEC: &str = include_str!("spec.json");
 /// What the spec says of one operation.
 #[derive(Debug, Deserialize)]
 pub struct OperationFacts {
-    /// What the sandbox does for it (`list`, `create`, `loa-upload`, ...),
-    /// as `cargo xtask codegen` classified it.
-    pub action: String,
     /// The component of the request body, if it has one.
     pub request: Option<String>,
     /// The media types of a request body of raw bytes.

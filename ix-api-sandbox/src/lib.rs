@@ -23,9 +23,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use exchange::{catalogue, persist, store};
-use http::{oauth2, routes, tokens};
+use http::{oauth2, routes, state, tokens};
 
-pub use http::oauth2::{OAuth2Endpoint, TOKEN_PATH as OAUTH2_TOKEN_PATH};
+pub use http::oauth2::TOKEN_PATH as OAUTH2_TOKEN_PATH;
 pub use http::routes::{MAX_BODY_BYTES, MAX_LOA_BYTES, OPERATIONS};
 
 /// An API user the sandbox accepts.
@@ -127,6 +127,25 @@ impl std::str::FromStr for SchemaVersion {
     }
 }
 
+/// The settings of an OAuth2 token endpoint beside the API (at
+/// [`OAUTH2_TOKEN_PATH`]); see [`SandboxConfig::oauth2`].
+#[derive(Debug, Clone)]
+pub struct OAuth2Endpoint {
+    /// How long the access tokens it issues live (`expires_in`).
+    pub expires_in: Duration,
+    /// The scopes a client may ask for; a request naming none gets them all.
+    pub scopes: Vec<String>,
+}
+
+impl Default for OAuth2Endpoint {
+    fn default() -> Self {
+        Self {
+            expires_in: Duration::from_secs(900),
+            scopes: vec!["ix-api".into()],
+        }
+    }
+}
+
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
@@ -201,7 +220,7 @@ pub struct Counts {
 pub struct Sandbox {
     base_url: String,
     demo: Account,
-    state: Arc<routes::AppState>,
+    state: Arc<state::AppState>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -244,7 +263,7 @@ impl Sandbox {
         };
         store.forget_changes();
         let delay_ms = i64::try_from(config.provisioning_delay.as_millis()).unwrap_or(i64::MAX);
-        let state = Arc::new(routes::AppState {
+        let state = Arc::new(state::AppState {
             roots,
             exchange: exchange::Exchange::new(store, state, delay_ms)?,
             accounts,
@@ -253,7 +272,7 @@ impl Sandbox {
                 config.refresh_ttl,
                 config.clock_offset_secs,
             ),
-            counters: routes::Counters::default(),
+            counters: state::Counters::default(),
             token_latency: config.token_latency,
             oauth2: config.oauth2.clone(),
             schema_version: config.schema_version,

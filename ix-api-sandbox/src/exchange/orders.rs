@@ -20,9 +20,9 @@
 
 use serde_json::{Map, Value, json};
 
+use super::problem::Problem;
 use crate::exchange::store::{Record, Store, Transition};
 use crate::facts::Invalid;
-use crate::http::problem::Problem;
 
 /// The most ports one connection may be ordered with when its product
 /// offering says nothing (`maximum_port_quantity`): the seeded devices'

@@ -11,8 +11,8 @@
 
 use serde_json::Value;
 
+use super::problem::Problem;
 use crate::facts::Invalid;
-use crate::http::problem::Problem;
 
 /// The query parameters that choose a page, not the objects on it.
 pub const PARAMETERS: [&str; 3] = ["page_limit", "page_offset", "page_token"];

@@ -21,9 +21,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
+use super::problem::Problem;
 use crate::exchange::store::Store;
 use crate::facts::Invalid;
-use crate::http::problem::Problem;
 
 /// The aggregates every object has: name, window and sample spacing (s).
 const AGGREGATES: [(&str, &str, i64, i64); 4] = [

@@ -9,9 +9,9 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
-use super::problem::Problem;
-use super::routes::AppState;
+use super::state::AppState;
 use super::tokens::Rejection;
+use crate::exchange::problem::Problem;
 
 /// An API user with a valid access token, and the account it acts for.
 #[derive(Debug)]

@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -17,29 +16,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use super::routes::AppState;
+use super::state::AppState;
 
 /// Where the token endpoint listens, below the sandbox's origin.
 pub const TOKEN_PATH: &str = "/oauth2/token";
-
-/// The token endpoint's settings; see
-/// [`SandboxConfig::oauth2`](crate::SandboxConfig::oauth2).
-#[derive(Debug, Clone)]
-pub struct OAuth2Endpoint {
-    /// How long the access tokens it issues live (`expires_in`).
-    pub expires_in: Duration,
-    /// The scopes a client may ask for; a request naming none gets them all.
-    pub scopes: Vec<String>,
-}
-
-impl Default for OAuth2Endpoint {
-    fn default() -> Self {
-        Self {
-            expires_in: Duration::from_secs(900),
-            scopes: vec!["ix-api".into()],
-        }
-    }
-}
 
 /// An OAuth2 error answer (RFC 6749, section 5.2).
 fn refused(status: StatusCode, error: &str, description: &str) -> Response {

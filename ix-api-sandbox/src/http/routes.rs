@@ -8,10 +8,8 @@
 //! are ignored (as a 2.1 server ignores unknown ones), and answers lose the
 //! members it lacks.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -23,15 +21,16 @@ use ix_api_client::spec::{BASE_PATH, Operation, operations};
 use ix_api_client::{AccessToken, ProblemKind, RefreshToken, types};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use subtle::ConstantTimeEq;
 
 use super::auth::{ApiUser, Unauthenticated};
-use super::problem::{Problem, json_response};
-use super::tokens::{Issuer, Link, Rejection};
+use super::problem::json_response;
+use super::state::AppState;
+use super::tokens::{Link, Rejection};
+use crate::SchemaVersion;
+use crate::exchange::problem::Problem;
 use crate::exchange::store::Loa;
-use crate::exchange::{Action, Call, Exchange, Reply};
+use crate::exchange::{Action, Call, Reply};
 use crate::facts::{self, Facts, Invalid, OperationFacts};
-use crate::{Account, SchemaVersion};
 
 /// JSON request bodies that are larger are refused unread.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -47,51 +46,6 @@ const MAX_DRAINED_BYTES: usize = 4 * MAX_LOA_BYTES;
 /// The operations of the spec, all of which the sandbox implements at
 /// 2.7.1 (see [`SchemaVersion::operations`] for those of a version).
 pub const OPERATIONS: &[Operation] = operations::ALL;
-
-/// What the sandbox counts, for tests that assert how many requests a client
-/// sent.
-#[derive(Debug, Default)]
-pub struct Counters {
-    pub logins: AtomicU64,
-    pub refreshes: AtomicU64,
-    pub implementation_reads: AtomicU64,
-    pub oauth2_grants: AtomicU64,
-    pub rejected: AtomicU64,
-    /// Creates, updates and deletes the exchange answered.
-    pub changes: AtomicU64,
-}
-
-pub struct AppState {
-    pub accounts: Vec<Account>,
-    /// The account each API user (by `api_key`) acts for.
-    pub roots: HashMap<String, String>,
-    pub exchange: Exchange,
-    pub issuer: Issuer,
-    pub counters: Counters,
-    /// Added before answering a token operation, to make waiting visible.
-    pub token_latency: Duration,
-    /// The OAuth2 token endpoint, if the sandbox offers one.
-    pub oauth2: Option<crate::OAuth2Endpoint>,
-    /// The IX-API version the sandbox plays.
-    pub schema_version: SchemaVersion,
-}
-
-impl AppState {
-    /// The API user with this key and secret. Every account is compared in
-    /// constant time, without stopping at a match, so that timing tells
-    /// nothing about which part was wrong.
-    pub fn api_user(&self, api_key: &str, api_secret: &str) -> Option<&Account> {
-        let mut found = None;
-        for account in &self.accounts {
-            let key_ok = account.api_key.as_bytes().ct_eq(api_key.as_bytes());
-            let secret_ok = account.api_secret.as_bytes().ct_eq(api_secret.as_bytes());
-            if bool::from(key_ok & secret_ok) {
-                found = Some(account);
-            }
-        }
-        found
-    }
-}
 
 /// The path and method an operation is served at, as the spec says.
 fn route<H, T>(

@@ -24,7 +24,7 @@ use syn::visit_mut::{self, VisitMut};
 
 use crate::codegen::polymorphic::Union;
 use crate::codegen::{self, HEADER};
-use crate::model::Model;
+use crate::model::{self, Model};
 
 /// The path the generated mocks name the client crate by.
 const CLIENT: &str = "::ix_api_client";
@@ -39,6 +39,10 @@ pub struct Operation {
     pub summary: Option<String>,
     /// The query parameters that are lists sent comma-separated.
     pub comma_separated: Vec<String>,
+    /// Its request body is raw bytes.
+    pub raw_body: bool,
+    /// The statuses (inclusive ranges) it answers with raw bytes.
+    pub raw_answers: Vec<(u16, u16)>,
 }
 
 /// The operations of a (normalized) document, by the name progenitor gives
@@ -59,6 +63,12 @@ impl Operations {
                     path: operation.written.path.to_string(),
                     summary: operation.summary.clone(),
                     comma_separated: operation.comma_separated_sent.clone(),
+                    raw_body: !operation.raw_body.is_empty(),
+                    raw_answers: operation
+                        .raw_answers
+                        .iter()
+                        .filter_map(|(status, _)| model::status_range(status))
+                        .collect(),
                 };
                 (operation.id.to_snake_case(), mock)
             })
@@ -109,7 +119,7 @@ pub fn generate(
 
 /// Every pass, in order.
 fn amend(file: &mut syn::File, operations: &Operations) -> Result<(), String> {
-    raw_bodies_as_bytes(file);
+    raw_bodies_as_bytes(file, operations)?;
     escape_path_values(file);
     query_values(file, operations)?;
     document(file, operations)
@@ -154,22 +164,18 @@ fn methods(file: &mut syn::File) -> impl Iterator<Item = (String, &mut syn::Impl
         })
 }
 
-/// Whether `function` takes `value: ::serde_json::Value` and hands it to
-/// `json_body`: how progenitor treats a raw body (`OperationParameterType::RawBody`
-/// and `OperationResponseKind::Raw`). A JSON body of a free-form schema is a
-/// `&::serde_json::Value` handed to `json_body_obj`, and stays.
-fn takes_raw_body(function: &syn::ImplItemFn) -> bool {
-    let owned_value = function.sig.inputs.iter().any(|input| {
-        matches!(input, syn::FnArg::Typed(typed)
-            if typed.pat.to_token_stream().to_string() == "value"
-                && typed.ty.to_token_stream().to_string() == ":: serde_json :: Value")
-    });
-    owned_value
-        && function
-            .block
-            .to_token_stream()
-            .to_string()
-            .contains("json_body (value)")
+/// The statuses a `Then` method answers, as progenitor writes them: one
+/// (`.status(200u16)`), or a class (`assert_eq!(status / 100u16, 2u16)`).
+fn answered_statuses(function: &syn::ImplItemFn) -> Option<(u16, u16)> {
+    let block = function.block.to_token_stream().to_string();
+    let number = |after: &str| -> Option<u16> {
+        let rest = &block[block.find(after)? + after.len()..];
+        rest[..rest.find("u16")?].trim().parse().ok()
+    };
+    if let Some(class) = number("status / 100u16 ,") {
+        return Some((class * 100, class * 100 + 99));
+    }
+    number(". status (").map(|code| (code, code))
 }
 
 /// Raw bodies are bytes, not JSON.
@@ -180,24 +186,43 @@ fn takes_raw_body(function: &syn::ImplItemFn) -> bool {
 /// application/json`: a PDF could be neither matched nor answered. A raw
 /// request body is matched byte for byte instead; a raw answer is the bytes
 /// given, as `application/octet-stream` (`into_inner()` sets another media
-/// type).
-pub fn raw_bodies_as_bytes(file: &mut syn::File) {
+/// type). Which bodies are raw is the model's fact: the `body` of a `When`
+/// whose operation takes raw bytes, and the methods of a `Then` for the
+/// statuses it answers with raw bytes.
+pub fn raw_bodies_as_bytes(file: &mut syn::File, operations: &Operations) -> Result<(), String> {
     for (name, function) in methods(file) {
-        if !takes_raw_body(function) {
+        let Some((operation, side)) = operations.of_struct(&name) else {
+            continue;
+        };
+        let raw = match side {
+            Side::When => operation.raw_body && function.sig.ident == "body",
+            Side::Then => answered_statuses(function)
+                .is_some_and(|statuses| operation.raw_answers.contains(&statuses)),
+        };
+        if !raw {
             continue;
         }
-        for input in function.sig.inputs.iter_mut() {
-            if let syn::FnArg::Typed(typed) = input
-                && typed.pat.to_token_stream().to_string() == "value"
-            {
-                *typed.ty = if name.ends_with("When") {
-                    syn::parse_quote!(impl ::std::convert::Into<::std::vec::Vec<u8>>)
-                } else {
-                    syn::parse_quote!(impl ::std::convert::AsRef<[u8]>)
-                };
-            }
-        }
-        if name.ends_with("When") {
+        let value = function
+            .sig
+            .inputs
+            .iter_mut()
+            .find_map(|input| match input {
+                syn::FnArg::Typed(typed) if typed.pat.to_token_stream().to_string() == "value" => {
+                    Some(typed)
+                }
+                _ => None,
+            });
+        let Some(value) = value else {
+            return Err(format!(
+                "{name}::{}: the raw body of {} has no `value` to take bytes",
+                function.sig.ident, operation.id
+            ));
+        };
+        *value.ty = match side {
+            Side::When => syn::parse_quote!(impl ::std::convert::Into<::std::vec::Vec<u8>>),
+            Side::Then => syn::parse_quote!(impl ::std::convert::AsRef<[u8]>),
+        };
+        if side == Side::When {
             function.block = syn::parse_quote!({
                 let expected: ::std::vec::Vec<u8> = value.into();
                 Self(
@@ -209,6 +234,7 @@ pub fn raw_bodies_as_bytes(file: &mut syn::File) {
             RawAnswer.visit_block_mut(&mut function.block);
         }
     }
+    Ok(())
 }
 
 /// Turns `.header("content-type", "application/json").json_body(value)`
@@ -473,7 +499,17 @@ mod tests {
                 }
             }
         });
-        raw_bodies_as_bytes(&mut file);
+        let bytes = json!({"schema": {"type": "string", "format": "binary"}});
+        let doc = json!({"paths": {"/connections/{id}/loa": {
+            "get": {"operationId": "loa_download", "responses": {
+                "200": {"content": {"application/pdf": bytes}},
+                "404": {"content": {"application/json": {"schema": {}}}}}},
+            "post": {"operationId": "loa_upload",
+                     "requestBody": {"content": {"application/octet-stream": bytes}},
+                     "responses": {}}
+        }}});
+        let operations = Operations::of(&crate::model::Model::of(&doc, &doc).unwrap());
+        raw_bodies_as_bytes(&mut file, &operations).unwrap();
         let printed = squeezed(&file);
         for expected in [
             "pub fn body(self, value: impl ::std::convert::Into<::std::vec::Vec<u8>>) -> Self",

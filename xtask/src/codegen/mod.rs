@@ -41,8 +41,8 @@ pub struct Paths {
     pub spec: PathBuf,
     /// The client's generated module.
     pub generated: PathBuf,
-    /// The sandbox's source directory, for its `spec.json` and `models.rs`;
-    /// `None` leaves them out.
+    /// The sandbox's source directory, for its `spec.json`, `models.rs` and
+    /// `exchange/operations.rs`; `None` leaves them out.
     pub sandbox: Option<PathBuf>,
     /// The command line's generated module; `None` leaves it out.
     pub cli: Option<PathBuf>,
@@ -137,6 +137,8 @@ struct Generated {
     sandbox_facts: Result<String, normalize::PassError>,
     /// The sandbox's `models.rs`, given the client's types.
     sandbox_models: sandbox::Models,
+    /// The sandbox's `exchange/operations.rs`.
+    sandbox_table: String,
 }
 
 /// Every file `paths` names, as the spec produces it.
@@ -148,6 +150,7 @@ pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
         httpmock,
         sandbox_facts,
         sandbox_models,
+        sandbox_table,
     } = generate_client(&paths.spec, paths.httpmock.is_some())?;
     let mut out = vec![(paths.generated.clone(), client)];
     if let Some(file) = &paths.cli {
@@ -164,6 +167,7 @@ pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
             dir.join("models.rs"),
             sandbox_models.emit(&defined).map_err(located)?,
         ));
+        out.push((dir.join("exchange/operations.rs"), sandbox_table));
     }
     Ok(out)
 }
@@ -189,6 +193,7 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
     let shapes = cli::Shapes::of(&model, bodies.tag_values());
     let sandbox_facts = sandbox::facts(&raw, &model);
     let sandbox_models = sandbox::models(&model);
+    let sandbox_table = sandbox::table(&model);
     let paged: BTreeSet<String> = model
         .operations
         .iter()
@@ -282,6 +287,7 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
         httpmock,
         sandbox_facts,
         sandbox_models,
+        sandbox_table,
     })
 }
 

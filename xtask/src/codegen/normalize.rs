@@ -8,7 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::model::document::join;
-use crate::model::walk;
+use crate::model::{is_raw_bytes, walk};
 
 const PROBLEM_RESPONSE: &str = "ProblemResponse";
 
@@ -360,11 +360,6 @@ pub fn merge_patch_bodies_as_json(doc: &mut Value) -> Result<(), PassError> {
 /// The media type progenitor sends raw bytes as.
 pub const OCTET_STREAM: &str = "application/octet-stream";
 
-fn is_binary(media: &Value) -> bool {
-    media.pointer("/schema/type").and_then(Value::as_str) == Some("string")
-        && media.pointer("/schema/format").and_then(Value::as_str) == Some("binary")
-}
-
 /// Defect: a letter of authorisation is uploaded as raw bytes, and IX-API
 /// takes it as `application/octet-stream` or `application/pdf`. Progenitor
 /// 0.15 panics at a request body with more than one media type ("more media
@@ -383,7 +378,7 @@ pub fn binary_bodies_as_one_octet_stream(doc: &mut Value) -> Result<(), PassErro
         else {
             return Ok(());
         };
-        let binary = content.values().filter(|media| is_binary(media)).count();
+        let binary = content.values().filter(|media| is_raw_bytes(media)).count();
         if binary == 0 || (binary == 1 && content.contains_key(OCTET_STREAM) && content.len() == 1)
         {
             return Ok(());

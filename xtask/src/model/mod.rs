@@ -75,6 +75,87 @@ impl Kind {
     }
 }
 
+/// What the sandbox does for an operation (see [`action`]); the sandbox's
+/// `exchange::Action` is generated from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    List,
+    Create,
+    Read,
+    ReadSingleton,
+    Replace,
+    Merge,
+    Destroy,
+    CancellationPolicy,
+    ReadChangeRequest,
+    CreateChangeRequest,
+    DestroyChangeRequest,
+    LoaDownload,
+    LoaUpload,
+    Statistics,
+    Timeseries,
+    PeerStatistics,
+    RttStatistics,
+    CreateToken,
+    RefreshToken,
+}
+
+impl Action {
+    /// Every action, in the order the sandbox's `exchange::Action` lists them.
+    pub const ALL: [Action; 19] = [
+        Self::List,
+        Self::Create,
+        Self::Read,
+        Self::ReadSingleton,
+        Self::Replace,
+        Self::Merge,
+        Self::Destroy,
+        Self::CancellationPolicy,
+        Self::ReadChangeRequest,
+        Self::CreateChangeRequest,
+        Self::DestroyChangeRequest,
+        Self::LoaDownload,
+        Self::LoaUpload,
+        Self::Statistics,
+        Self::Timeseries,
+        Self::PeerStatistics,
+        Self::RttStatistics,
+        Self::CreateToken,
+        Self::RefreshToken,
+    ];
+
+    /// Whether the sandbox's exchange answers it; the HTTP layer answers
+    /// the token operations.
+    pub fn of_the_exchange(self) -> bool {
+        !matches!(self, Self::CreateToken | Self::RefreshToken)
+    }
+
+    /// The variant's name, as the sandbox's `exchange::Action` spells it.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Self::List => "List",
+            Self::Create => "Create",
+            Self::Read => "Read",
+            Self::ReadSingleton => "ReadSingleton",
+            Self::Replace => "Replace",
+            Self::Merge => "Merge",
+            Self::Destroy => "Destroy",
+            Self::CancellationPolicy => "CancellationPolicy",
+            Self::ReadChangeRequest => "ReadChangeRequest",
+            Self::CreateChangeRequest => "CreateChangeRequest",
+            Self::DestroyChangeRequest => "DestroyChangeRequest",
+            Self::LoaDownload => "LoaDownload",
+            Self::LoaUpload => "LoaUpload",
+            Self::Statistics => "Statistics",
+            Self::Timeseries => "Timeseries",
+            Self::PeerStatistics => "PeerStatistics",
+            Self::RttStatistics => "RttStatistics",
+            Self::CreateToken => "CreateToken",
+            Self::RefreshToken => "RefreshToken",
+        }
+    }
+}
+
 /// One operation, with every fact the emitters need.
 #[derive(Debug)]
 pub struct Operation<'a> {
@@ -87,7 +168,7 @@ pub struct Operation<'a> {
     pub id: &'a str,
     pub kind: Kind,
     /// What the sandbox does for it (see [`action`]).
-    pub action: &'static str,
+    pub action: Action,
     /// `ix-api RESOURCE VERB`.
     pub resource: String,
     pub verb: String,
@@ -101,6 +182,9 @@ pub struct Operation<'a> {
     pub raw_body: Vec<String>,
     /// The schema of the JSON body, normalized.
     pub json_body: Option<&'a Value>,
+    /// The answers of raw bytes: each status as written (`200`, `2XX`) and
+    /// its media types.
+    pub raw_answers: Vec<(String, Vec<String>)>,
     /// Whether it is a list that takes `page_limit` and `page_offset`.
     pub paged: bool,
     /// The query parameters whose lists go out comma-separated, as written.
@@ -175,6 +259,13 @@ impl<'a> Model<'a> {
                     .get("application/json")?
                     .get("schema")
             });
+            let raw_answers = operation
+                .responses()
+                .filter_map(|(status, answer)| {
+                    let media = binary_media(answer.get("content")?.as_object()?);
+                    (!media.is_empty()).then(|| (status.to_string(), media))
+                })
+                .collect();
             let parameters = operation.parameters()?;
             let named = |name: &str| {
                 parameters
@@ -233,6 +324,7 @@ impl<'a> Model<'a> {
                 body_media,
                 raw_body,
                 json_body,
+                raw_answers,
                 paged,
                 comma_separated: comma_separated_lists(&parameters),
                 comma_separated_sent,
@@ -325,14 +417,14 @@ fn add_new(found: &mut Vec<String>, values: Vec<String>) {
     }
 }
 
-fn kind(action: &str) -> Kind {
+fn kind(action: Action) -> Kind {
     match action {
-        "list" => Kind::List,
-        "create" => Kind::Create,
-        "read" | "read-singleton" => Kind::Read,
-        "replace" => Kind::Update,
-        "merge" => Kind::PartialUpdate,
-        "destroy" => Kind::Destroy,
+        Action::List => Kind::List,
+        Action::Create => Kind::Create,
+        Action::Read | Action::ReadSingleton => Kind::Read,
+        Action::Replace => Kind::Update,
+        Action::Merge => Kind::PartialUpdate,
+        Action::Destroy => Kind::Destroy,
         _ => Kind::Other,
     }
 }
@@ -340,45 +432,45 @@ fn kind(action: &str) -> Kind {
 /// What the sandbox does for an operation, read off its method, its path
 /// and whether it answers a list:
 ///
-/// - on a collection (`/connections`): `list`, `create`;
-/// - on one object (`/connections/{id}`): `read`, `replace` (PUT), `merge`
-///   (PATCH), `destroy`;
+/// - on a collection (`/connections`): `List`, `Create`;
+/// - on one object (`/connections/{id}`): `Read`, `Replace` (PUT), `Merge`
+///   (PATCH), `Destroy`;
 /// - on a path without an id that answers one object (`/account`,
-///   `/health`, `/implementation`): `read-singleton`;
-/// - below one object: `cancellation-policy`, `read-change-request`,
-///   `create-change-request`, `destroy-change-request`, `loa-download`
-///   and `loa-upload` (the letter of authorisation, raw bytes),
-///   `statistics` (aggregates), `peer-statistics`, `rtt-statistics` and
-///   `timeseries` (one aggregate over time);
-/// - `create-token` and `refresh-token` (`/auth/token`, `/auth/refresh`).
+///   `/health`, `/implementation`): `ReadSingleton`;
+/// - below one object: `CancellationPolicy`, `ReadChangeRequest`,
+///   `CreateChangeRequest`, `DestroyChangeRequest`, `LoaDownload` and
+///   `LoaUpload` (the letter of authorisation, raw bytes), `Statistics`
+///   (aggregates), `PeerStatistics`, `RttStatistics` and `Timeseries` (one
+///   aggregate over time);
+/// - `CreateToken` and `RefreshToken` (`/auth/token`, `/auth/refresh`).
 ///
 /// An operation of none of these shapes is refused, so that a new kind of
 /// operation in the spec is classified here before the sandbox meets it.
-pub fn action(operation: &walk::Operation, lists: bool) -> Result<&'static str, PassError> {
+pub fn action(operation: &walk::Operation, lists: bool) -> Result<Action, PassError> {
     let path = operation.path;
     let method = operation.method;
     let last = path.rsplit('/').next().unwrap_or("");
     let on_item = last.starts_with('{');
     let action = match (method, last) {
-        ("post", _) if path == "/auth/token" => "create-token",
-        ("post", _) if path == "/auth/refresh" => "refresh-token",
-        (_, "cancellation-policy") if method == "get" => "cancellation-policy",
-        ("get", "change-request") => "read-change-request",
-        ("post", "change-request") => "create-change-request",
-        ("delete", "change-request") => "destroy-change-request",
-        ("get", "loa") => "loa-download",
-        ("post", "loa") => "loa-upload",
-        ("get", "statistics") => "statistics",
-        ("get", "peer-statistics") => "peer-statistics",
-        ("get", "rtt-statistics") => "rtt-statistics",
-        ("get", "timeseries") => "timeseries",
-        ("get", _) if !path.contains('{') && lists => "list",
-        ("get", _) if !path.contains('{') => "read-singleton",
-        ("post", _) if !path.contains('{') => "create",
-        ("get", _) if on_item => "read",
-        ("put", _) if on_item => "replace",
-        ("patch", _) if on_item => "merge",
-        ("delete", _) if on_item => "destroy",
+        ("post", _) if path == "/auth/token" => Action::CreateToken,
+        ("post", _) if path == "/auth/refresh" => Action::RefreshToken,
+        (_, "cancellation-policy") if method == "get" => Action::CancellationPolicy,
+        ("get", "change-request") => Action::ReadChangeRequest,
+        ("post", "change-request") => Action::CreateChangeRequest,
+        ("delete", "change-request") => Action::DestroyChangeRequest,
+        ("get", "loa") => Action::LoaDownload,
+        ("post", "loa") => Action::LoaUpload,
+        ("get", "statistics") => Action::Statistics,
+        ("get", "peer-statistics") => Action::PeerStatistics,
+        ("get", "rtt-statistics") => Action::RttStatistics,
+        ("get", "timeseries") => Action::Timeseries,
+        ("get", _) if !path.contains('{') && lists => Action::List,
+        ("get", _) if !path.contains('{') => Action::ReadSingleton,
+        ("post", _) if !path.contains('{') => Action::Create,
+        ("get", _) if on_item => Action::Read,
+        ("put", _) if on_item => Action::Replace,
+        ("patch", _) if on_item => Action::Merge,
+        ("delete", _) if on_item => Action::Destroy,
         _ => {
             return Err(PassError::new(
                 operation.pointer(),
@@ -434,15 +526,21 @@ fn command_name(operation_id: &str, path: &str) -> (String, String) {
     (id.replace('_', "-"), "call".to_string())
 }
 
-/// The media types of a `content` map whose schema is raw bytes (`type:
-/// string, format: binary`), as written.
+/// Whether a media type object of a `content` map carries raw bytes
+/// (`type: string, format: binary`): the one place this is decided, for
+/// the model and the normalization pass that offers such bodies to
+/// progenitor.
+pub fn is_raw_bytes(media: &Value) -> bool {
+    media.pointer("/schema/type").and_then(Value::as_str) == Some("string")
+        && media.pointer("/schema/format").and_then(Value::as_str) == Some("binary")
+}
+
+/// The media types of a `content` map whose schema is raw bytes (see
+/// [`is_raw_bytes`]), as written.
 pub fn binary_media(content: &serde_json::Map<String, Value>) -> Vec<String> {
     content
         .iter()
-        .filter(|(_, media)| {
-            media.pointer("/schema/type").and_then(Value::as_str) == Some("string")
-                && media.pointer("/schema/format").and_then(Value::as_str) == Some("binary")
-        })
+        .filter(|(_, media)| is_raw_bytes(media))
         .map(|(name, _)| name.clone())
         .collect()
 }
@@ -455,16 +553,7 @@ pub fn binary_media(content: &serde_json::Map<String, Value>) -> Vec<String> {
 fn documented_statuses(operation: &walk::Operation<'_>) -> Result<Vec<(u16, u16)>, PassError> {
     let mut statuses = Vec::new();
     for (status, _) in operation.responses() {
-        let range = match status.parse::<u16>() {
-            Ok(code) if (100..600).contains(&code) => Some((code, code)),
-            _ => match status.as_bytes() {
-                [class @ (b'1' | b'2' | b'3' | b'5'), b'X', b'X'] => {
-                    let low = u16::from(class - b'0') * 100;
-                    Some((low, low + 99))
-                }
-                _ => None,
-            },
-        };
+        let range = status_range(status);
         let Some(range) = range.filter(|(low, high)| !(*low..=*high).contains(&499)) else {
             return Err(PassError::new(
                 join(&join(&operation.pointer(), "responses"), status),
@@ -477,6 +566,21 @@ fn documented_statuses(operation: &walk::Operation<'_>) -> Result<Vec<(u16, u16)
     }
     statuses.sort_unstable();
     Ok(statuses)
+}
+
+/// The statuses a response key stands for, as an inclusive range: `200`
+/// is 200 to 200, `2XX` 200 to 299; `None` for `default` or anything else.
+pub fn status_range(status: &str) -> Option<(u16, u16)> {
+    match status.parse::<u16>() {
+        Ok(code) if (100..600).contains(&code) => Some((code, code)),
+        _ => match status.as_bytes() {
+            [class @ b'1'..=b'5', b'X', b'X'] => {
+                let low = u16::from(class - b'0') * 100;
+                Some((low, low + 99))
+            }
+            _ => None,
+        },
+    }
 }
 
 /// Names of the query parameters (of the path item and the operation) that

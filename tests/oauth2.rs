@@ -10,7 +10,7 @@ use std::time::Duration;
 use ix_api_client::spec::BASE_PATH;
 use ix_api_client::{ClientAuthentication, Error, OAuth2, Session};
 use ix_api_sandbox::{OAuth2Endpoint, Sandbox, SandboxConfig};
-use ix_api_tests::{Recorded, Reply, ScriptedServer, advance, implementation};
+use ix_api_tests::{Recorded, Reply, ScriptedServer, advance, eventually, implementation};
 use serde_json::json;
 
 const TOKEN: &str = "/oauth2/token";
@@ -79,11 +79,16 @@ async fn a_thousand_callers_share_one_grant() {
     assert!(session.tokens().is_none(), "no refresh token to save");
 }
 
-/// Tokens that live 4 s (opaque: only `expires_in` says so), calls every
-/// 100 ms for 20 s: renewed ahead of expiry, and no call ever carries an
-/// expired token (the exchange would answer 401 and count it).
+/// Tokens that live 120 s (opaque: only `expires_in` says so), calls every
+/// 3 s for 600 s: renewed ahead of expiry, and no call ever carries an
+/// expired token (the exchange would answer 401 and count it). The 4 s /
+/// 100 ms case scaled by 30 (the margin is a quarter of the life either
+/// way), and a renewal in flight lands before the clock moves on, so that
+/// real time passing between the steps cannot matter, however loaded the
+/// machine.
 #[tokio::test]
 async fn grants_are_renewed_before_expires_in_and_never_served_expired() {
+    const LIFE: Duration = Duration::from_secs(120);
     let issued: Arc<Mutex<Vec<(String, tokio::time::Instant)>>> = Arc::default();
     let expired_seen = Arc::new(AtomicU64::new(0));
     let (log, seen) = (issued.clone(), expired_seen.clone());
@@ -92,14 +97,14 @@ async fn grants_are_renewed_before_expires_in_and_never_served_expired() {
             let mut issued = log.lock().unwrap();
             let token = format!("opaque-{}", issued.len());
             issued.push((token.clone(), tokio::time::Instant::now()));
-            grant(&token, 4)
+            grant(&token, LIFE.as_secs())
         }
         _ => {
             let sent = r.header("authorization").unwrap_or_default();
             let issued = log.lock().unwrap();
-            let alive = issued.iter().any(|(token, at)| {
-                sent == format!("Bearer {token}") && at.elapsed() < Duration::from_secs(4)
-            });
+            let alive = issued
+                .iter()
+                .any(|(token, at)| sent == format!("Bearer {token}") && at.elapsed() < LIFE);
             if alive {
                 implementation()
             } else {
@@ -117,13 +122,14 @@ async fn grants_are_renewed_before_expires_in_and_never_served_expired() {
             .send()
             .await
             .expect("a valid token on every call");
-        advance(Duration::from_millis(100)).await;
+        eventually(Duration::from_secs(20), || !session.renewal().in_flight).await;
+        advance(Duration::from_secs(3)).await;
     }
     assert_eq!(expired_seen.load(Ordering::Relaxed), 0);
     let grants = issued.lock().unwrap().len();
-    // A 4 s token renews from its 2nd second (the background window) and
-    // at its 3rd at the latest: 20 s take 6 to 11 grants.
-    assert!((6..=11).contains(&grants), "{grants} grants in 20 s");
+    // A 120 s token renews from its 60th second (the background window)
+    // and at its 90th at the latest: 600 s take 6 to 11 grants.
+    assert!((6..=11).contains(&grants), "{grants} grants in 600 s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -391,4 +397,190 @@ async fn the_sandbox_grants_tokens_its_api_accepts() {
         "{error:?}"
     );
     assert!(!error.is_authentication());
+}
+
+/// RFC 6749, sections 2.3.1 and 4.4.2, byte for byte: the client id and
+/// secret form-encoded before HTTP Basic joins them, scopes joined by a
+/// space, the form's members in their order, JSON asked for.
+#[tokio::test]
+async fn the_token_request_is_encoded_as_rfc_6749_says() {
+    let server = ScriptedServer::start(|_| grant("opaque", 900)).await;
+    let odd_id = "noc automation/é+1";
+    let basic = OAuth2::client_credentials(token_url(&server), odd_id, CLIENT_SECRET)
+        .scopes(["ix-api", "ix-api:read"]);
+    let unscoped = client_credentials(&server).scopes(Vec::<String>::new());
+    let form = OAuth2::client_credentials(token_url(&server), odd_id, CLIENT_SECRET)
+        .authentication(ClientAuthentication::Form)
+        .scopes(["ix-api"]);
+    for config in [basic, unscoped, form] {
+        oauth2_session(&server, config)
+            .access_token()
+            .await
+            .unwrap();
+    }
+    let sent = server.requests();
+    assert_eq!(sent.len(), 3);
+    for request in &sent {
+        assert_eq!(
+            (request.method.as_str(), request.path.as_str()),
+            ("POST", TOKEN)
+        );
+        assert_eq!(request.header("accept"), Some("application/json"));
+        assert_eq!(
+            request.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert!(request.header("user-agent").is_some());
+    }
+    use base64::Engine as _;
+    let basic = |r: &Recorded| {
+        let header = r.header("authorization").expect("HTTP Basic");
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(header.strip_prefix("Basic ").expect("Basic"))
+            .unwrap();
+        String::from_utf8(decoded).unwrap()
+    };
+    let body = |r: &Recorded| String::from_utf8(r.body.to_vec()).unwrap();
+    assert_eq!(
+        basic(&sent[0]),
+        "noc+automation%2F%C3%A9%2B1:s3cr3t%3Awith%2Fodd%26chars"
+    );
+    assert_eq!(
+        body(&sent[0]),
+        "grant_type=client_credentials&scope=ix-api+ix-api%3Aread"
+    );
+    assert_eq!(
+        basic(&sent[1]),
+        "noc-automation:s3cr3t%3Awith%2Fodd%26chars"
+    );
+    assert_eq!(body(&sent[1]), "grant_type=client_credentials");
+    assert!(sent[2].header("authorization").is_none());
+    assert_eq!(
+        body(&sent[2]),
+        "grant_type=client_credentials&scope=ix-api\
+         &client_id=noc+automation%2F%C3%A9%2B1&client_secret=s3cr3t%3Awith%2Fodd%26chars"
+    );
+}
+
+/// What the identity provider answers, and what the session makes of it:
+/// RFC 6749's error answers (section 5.2) as `OAuth2Rejected` at any
+/// status, other refusals by their status, and a 200 that is no bearer
+/// token answer (section 5.1) as malformed, never quoting the answer.
+#[tokio::test]
+async fn each_token_answer_is_read_as_rfc_6749_says() {
+    let malformed = |status: u16, at: &str, reason: &str| {
+        format!("IX-API's answer to oauth2_token (status {status}) is malformed{at}: {reason}")
+    };
+    let empty = "server returned empty response body";
+    let big = json!({"access_token": "a".repeat(70_000), "token_type": "Bearer"});
+    let cases: Vec<(Reply, Result<&str, String>)> = vec![
+        (
+            Reply::json(
+                400,
+                json!({"error": "invalid_request", "error_description": "grant_type is missing",
+                       "error_uri": "https://id.example.net/errors/invalid_request"}),
+            ),
+            Err("the identity provider refused the OAuth2 grant (invalid_request, status 400): \
+                 grant_type is missing"
+                .into()),
+        ),
+        (
+            Reply::raw(401, Some("text/plain"), r#"{"error": "access_denied"}"#),
+            Err("the identity provider refused the OAuth2 grant (access_denied, status 401)".into()),
+        ),
+        (
+            Reply::json(503, json!({"error": "temporarily_unavailable"})),
+            Err("the identity provider refused the OAuth2 grant (temporarily_unavailable, status 503)"
+                .into()),
+        ),
+        (
+            Reply::raw(503, Some("text/plain"), "Service Unavailable"),
+            Err(Error::UnexpectedStatus { operation: "oauth2_token", status: 503 }.to_string()),
+        ),
+        (
+            Reply::raw(500, None, ""),
+            Err(Error::UnexpectedStatus { operation: "oauth2_token", status: 500 }.to_string()),
+        ),
+        (
+            Reply::json(400, json!({"message": "no OAuth2 error member"})),
+            Err(Error::UnexpectedStatus { operation: "oauth2_token", status: 400 }.to_string()),
+        ),
+        (
+            Reply::json(201, json!({"access_token": "opaque", "token_type": "Bearer"})),
+            Err(malformed(201, "", "not a token answer")),
+        ),
+        (
+            Reply::raw(200, Some("text/html"), "<html>opaque</html>"),
+            Err(malformed(
+                200,
+                "",
+                r#"unexpected response Content-Type: "text/html", should be `application/json`"#,
+            )),
+        ),
+        (Reply::raw(200, Some("application/json"), ""), Err(malformed(200, "", empty))),
+        (Reply::json(200, big), Err(malformed(200, "", empty))),
+        (
+            Reply::json(200, json!({"token_type": "Bearer", "expires_in": 900})),
+            Err(malformed(200, "", "not a token answer")),
+        ),
+        (
+            Reply::json(200, json!({"access_token": 12, "token_type": "Bearer"})),
+            Err(malformed(200, " at access_token", "not a token answer")),
+        ),
+        (
+            Reply::json(200, json!({"access_token": "opaque", "token_type": "Bearer", "expires_in": [900]})),
+            Err(malformed(200, " at expires_in", "not a token answer")),
+        ),
+        (
+            Reply::json(200, json!({"access_token": "opaque", "token_type": "MAC"})),
+            Err(malformed(200, " at token_type", r#"the token type is "MAC", not bearer"#)),
+        ),
+        (Reply::raw(200, Some("application/json"), "[]"), Err(malformed(200, "", "not a token answer"))),
+        (
+            Reply::json(
+                200,
+                json!({"access_token": "opaque-1", "token_type": "BEARER", "expires_in": "900",
+                       "scope": "ix-api", "refresh_token": "unused", "id_token": "unused"}),
+            ),
+            Ok("opaque-1"),
+        ),
+        (
+            Reply::raw(
+                200,
+                Some("Application/JSON; charset=utf-8"),
+                r#"{"access_token": "opaque-2", "token_type": "bearer", "expires_in": null}"#,
+            ),
+            Ok("opaque-2"),
+        ),
+        (
+            Reply::raw(200, None, r#"{"access_token": "opaque-3", "token_type": "Bearer"}"#),
+            Ok("opaque-3"),
+        ),
+    ];
+    for (reply, expected) in cases {
+        let shown = format!("{reply:?}");
+        let server = ScriptedServer::start(move |_| reply.clone()).await;
+        let answer = oauth2_session(&server, client_credentials(&server))
+            .access_token()
+            .await;
+        match (answer, expected) {
+            (Ok(token), Ok(expected)) => assert_eq!(token.expose(), expected, "{shown}"),
+            (Err(error), Err(expected)) => {
+                assert_eq!(error.to_string(), expected, "{shown}");
+                assert!(
+                    error.raw_body().is_none(),
+                    "{shown}: a token answer is never kept"
+                );
+                assert!(
+                    !format!("{error:?}").contains("opaque"),
+                    "{shown}: {error:?}"
+                );
+                assert!(
+                    !format!("{error:?}").contains("s3cr3t"),
+                    "{shown}: {error:?}"
+                );
+            }
+            (answer, expected) => panic!("{shown}: {answer:?}, not {expected:?}"),
+        }
+    }
 }

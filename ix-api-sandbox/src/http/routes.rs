@@ -352,13 +352,7 @@ async fn loa_body(request: Request, facts: &OperationFacts) -> Result<Loa, Probl
             MAX_LOA_BYTES >> 20
         )));
     }
-    let media_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let media_type = media_type(&parts.headers);
     if !facts.request_media.contains(&media_type) {
         return Err(Problem::validation(format!(
             "send the letter of authorisation as {}",
@@ -411,13 +405,7 @@ async fn request_body(
     let value = if bytes.is_empty() {
         Value::Null
     } else {
-        let media_type = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase())
-            .unwrap_or_default();
+        let media_type = media_type(&parts.headers);
         if media_type != "application/json" && !media_type.ends_with("+json") {
             return Err(Problem::validation(
                 "the request body must be JSON (Content-Type: application/json)",
@@ -662,4 +650,14 @@ async fn not_found() -> Problem {
         "Not Found",
         "the sandbox does not implement this path (at the IX-API version it plays)",
     )
+}
+
+/// A request's media type without parameters, lower-cased; empty if none.
+fn media_type(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
 }

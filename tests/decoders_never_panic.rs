@@ -1073,9 +1073,9 @@ fn tagged_unions_decode_any_tag_without_panicking() {
 fn the_unions_tested_are_every_generated_union() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../ix-api-client/src/generated.rs"
+        "/../ix-api-types/src/generated.rs"
     );
-    let generated = std::fs::read_to_string(path).expect("read the generated client");
+    let generated = std::fs::read_to_string(path).expect("read the generated models");
     let marker = "impl crate::tagged::Union for ";
     let found: BTreeSet<&str> = generated
         .match_indices(marker)

@@ -11,11 +11,8 @@ pub mod call;
 // installed toolchain.
 #[rustfmt::skip]
 mod generated;
-pub mod lenient;
 pub mod pages;
 pub mod prelude;
-#[doc(hidden)]
-pub mod tagged;
 mod tls;
 // `wait` imports `ProblemError` for `problem_kind`, which is now `Error`'s
 // own method; the allowance goes with that import.
@@ -43,6 +40,10 @@ pub use generated::{
     ByteStream, Client, ClientInfo, ResponseValue, builder, prelude as operations, spec, types,
 };
 pub use pages::Paginate;
+// The models' crate's own modules, by their paths before it existed.
+pub use ix_api_types::lenient;
+#[doc(hidden)]
+pub use ix_api_types::tagged;
 
 /// The workspace README's examples, compiled as doctests.
 #[cfg(doctest)]

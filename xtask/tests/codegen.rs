@@ -21,12 +21,14 @@ impl TempCopy {
         let paths = Paths {
             spec: dir.join("ix-api.yaml"),
             generated: dir.join("generated.rs"),
+            models: dir.join("models.rs"),
             sandbox: None,
             cli: None,
             httpmock: None,
         };
         std::fs::copy(&workspace.spec, &paths.spec).expect("copy spec");
         std::fs::copy(&workspace.generated, &paths.generated).expect("copy generated.rs");
+        std::fs::copy(&workspace.models, &paths.models).expect("copy the models");
         Self { dir, paths }
     }
 }
@@ -55,9 +57,9 @@ fn a_spec_change_that_was_not_regenerated_fails_the_check() {
     assert!(diff.contains("+        pub peering_policy:"), "{diff}");
     // --check writes nothing.
     let committed =
-        std::fs::read_to_string(Paths::in_workspace(&xtask::workspace_root()).generated).unwrap();
+        std::fs::read_to_string(Paths::in_workspace(&xtask::workspace_root()).models).unwrap();
     assert_eq!(
-        std::fs::read_to_string(&copy.paths.generated).unwrap(),
+        std::fs::read_to_string(&copy.paths.models).unwrap(),
         committed
     );
 

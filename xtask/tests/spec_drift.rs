@@ -149,6 +149,7 @@ fn each_changed_fact_fails_the_check_and_is_named_by_spec_check() {
     let paths = Paths {
         spec: scratch.0.join("ix-api.yaml"),
         generated: workspace.generated.clone(),
+        models: workspace.models.clone(),
         sandbox: None,
         cli: None,
         httpmock: None,

@@ -25,6 +25,7 @@ pub mod cli_bodies;
 pub mod client_tls;
 pub mod facts;
 pub mod httpmock;
+pub mod models_crate;
 pub mod normalize;
 pub mod optional_schemas;
 pub mod polymorphic;
@@ -41,6 +42,8 @@ pub struct Paths {
     pub spec: PathBuf,
     /// The client's generated module.
     pub generated: PathBuf,
+    /// `ix-api-types`' generated module: the models ([`models_crate`]).
+    pub models: PathBuf,
     /// The sandbox's source directory, for its `spec.json`, `models.rs` and
     /// `exchange/operations.rs`; `None` leaves them out.
     pub sandbox: Option<PathBuf>,
@@ -57,6 +60,7 @@ impl Paths {
         Self {
             spec: root.join("spec/ix-api.yaml"),
             generated: root.join("ix-api-client/src/generated.rs"),
+            models: root.join("ix-api-types/src/generated.rs"),
             sandbox: Some(root.join("ix-api-sandbox/src")),
             cli: Some(root.join("ix-api-cli/src/generated.rs")),
             httpmock: Some(root.join("ix-api-httpmock/src/generated.rs")),
@@ -128,6 +132,8 @@ pub fn generate(spec: &Path) -> Result<String, CodegenError> {
 /// What one run of the generator produces.
 struct Generated {
     client: String,
+    /// `ix-api-types`' module.
+    models: String,
     /// The types the client's `types` module defines.
     defined: BTreeSet<String>,
     cli: String,
@@ -145,6 +151,7 @@ struct Generated {
 pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
     let Generated {
         client,
+        models,
         defined,
         cli,
         httpmock,
@@ -152,7 +159,10 @@ pub fn outputs(paths: &Paths) -> Result<Vec<(PathBuf, String)>, CodegenError> {
         sandbox_models,
         sandbox_table,
     } = generate_client(&paths.spec, paths.httpmock.is_some())?;
-    let mut out = vec![(paths.generated.clone(), client)];
+    let mut out = vec![
+        (paths.generated.clone(), client),
+        (paths.models.clone(), models),
+    ];
     if let Some(file) = &paths.cli {
         out.push((file.clone(), cli));
     }
@@ -279,9 +289,10 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
             (Err(e), _) | (_, Err(e)) => Err(e),
         }
     })?;
-    let ((head, defined), httpmock) = client;
+    let ((head, models, defined), httpmock) = client;
     Ok(Generated {
         client: format!("{HEADER}{head}{tail}"),
+        models: format!("{HEADER}{models}"),
         defined,
         cli,
         httpmock,
@@ -300,8 +311,8 @@ struct ModelFacts {
 }
 
 /// The client's generated module up to its `types` module (the rest, as
-/// source text, goes to `tail` to be printed elsewhere), and the types it
-/// defines.
+/// source text, goes to `tail` to be printed elsewhere), `ix-api-types`'
+/// module, and the types the two define.
 fn generate_library(
     spec: &Path,
     raw: &serde_json::Value,
@@ -310,7 +321,7 @@ fn generate_library(
     models: &ModelFacts,
     facts: TokenStream,
     tail: std::sync::mpsc::Sender<String>,
-) -> Result<(String, BTreeSet<String>), CodegenError> {
+) -> Result<(String, String, BTreeSet<String>), CodegenError> {
     let mut tokens = Generator::new(&settings(unions, "crate"))
         .generate_tokens(openapi)
         .map_err(|e| CodegenError::Generator {
@@ -348,7 +359,15 @@ fn generate_library(
     );
     one_line_docs(&mut file);
     let defined = defined_types(&file);
-    Ok((prettyplease::unparse(&file), defined))
+    let split = models_crate::split(file).map_err(|message| CodegenError::Generator {
+        file: spec.to_path_buf(),
+        message,
+    })?;
+    Ok((
+        prettyplease::unparse(&split.client),
+        prettyplease::unparse(&split.models),
+        defined,
+    ))
 }
 
 /// `tokens` split after the `mod types { ... }` item: the items up to it,

@@ -1,4 +1,4 @@
-//! `crate::wait::Stateful` for every model of the client's `types` that has
+//! `crate::Stateful` for every model of the client's `types` that has
 //! a `state` member, so that `Wait::for_state` compiles for those alone.
 //! The states come from the model ([`crate::model::Model::stateful`]); a
 //! polymorphic model's state is its variant's, each variant having a state
@@ -32,7 +32,7 @@ pub fn implement(
         let ident = format_ident!("{}", name);
         let body = body.map_err(|message| format!("{name}: {message}"))?;
         impls.push(quote! {
-            impl crate::wait::Stateful for #ident {
+            impl crate::Stateful for #ident {
                 const STATES: &'static [&'static str] = &[#(#states),*];
                 #body
             }
@@ -91,7 +91,7 @@ fn union_impl(model: &syn::ItemEnum) -> Result<proc_macro2::TokenStream, String>
         } else if let Some(inner) = fields.unnamed.first() {
             let inner = &inner.ty;
             arms.push(quote! {
-                Self::#name(object) => <#inner as crate::wait::Stateful>::state(object)
+                Self::#name(object) => <#inner as crate::Stateful>::state(object)
                     .map(|state| state as &Self::State),
             });
         }
@@ -152,7 +152,7 @@ mod tests {
         assert_eq!(implement(&mut file, &stateful, &unions).unwrap(), 3);
         let printed = prettyplease::unparse(&file);
         assert!(
-            printed.contains("impl crate::wait::Stateful for Port {"),
+            printed.contains("impl crate::Stateful for Port {"),
             "{printed}"
         );
         assert!(printed.contains("type State = PortState;"), "{printed}");
@@ -163,7 +163,7 @@ mod tests {
             "{printed}"
         );
         assert!(
-            printed.contains("<LanService as crate::wait::Stateful>::state(object)"),
+            printed.contains("<LanService as crate::Stateful>::state(object)"),
             "{printed}"
         );
         assert!(!printed.contains("for Contact"), "{printed}");

@@ -31,6 +31,7 @@ pub mod optional_schemas;
 pub mod polymorphic;
 pub mod sandbox;
 pub mod stateful;
+pub mod status_arms;
 
 use crate::model::Model;
 use crate::model::document::{self, DocumentError};
@@ -259,6 +260,7 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
                             file: spec.to_path_buf(),
                             message,
                         })?;
+                    status_arms::merge(&mut file);
                     one_line_docs(&mut file);
                     prettyplease::unparse(&file)
                 }

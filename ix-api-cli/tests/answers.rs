@@ -257,6 +257,81 @@ async fn lists_answered_206_work_with_and_without_a_page_limit() {
     );
 }
 
+/// A list of `len` contacts in pages as asked for: 206 but for the last.
+fn paged_contacts(len: usize) -> impl Fn(&str) -> Answer + Send + Sync + 'static {
+    move |target| {
+        let offset = number(target, "page_offset").unwrap_or(0);
+        let limit = number(target, "page_limit").unwrap_or(len);
+        let end = (offset + limit).min(len);
+        let page: Vec<Value> = (offset.min(end)..end).map(contact).collect();
+        json_answer(if end < len { 206 } else { 200 }, json!(page))
+    }
+}
+
+/// The walk asks for the next page while it prints the current one; the
+/// exchange still sees exactly the pages the walk needs, one after the
+/// other: a short last page ends it, and a list that fills its last page
+/// takes one empty page more, as it always did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_walk_asks_for_no_page_it_does_not_need() {
+    for (len, pages) in [(0, 1), (999, 1), (1000, 2), (2500, 3), (3000, 4)] {
+        let (url, asked) = scripted(paged_contacts(len)).await;
+        let world = World::new("walk-pages").await.at(&url);
+        let output = world.run(&["contacts", "list"], true).await;
+        assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+        let all: Vec<Value> = (0..len).map(contact).collect();
+        assert_eq!(text(&output.stdout), format!("{}\n", json!(all)), "{len}");
+        assert_eq!(asked.load(Ordering::SeqCst), pages, "{len} contacts");
+    }
+}
+
+/// A server that ignores `page_offset` answers its first page again to the
+/// page asked for while the first was printed: that page ends the walk,
+/// unprinted, and nothing more is asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_ignores_the_offset_ends_the_walk_with_the_first_page() {
+    let (url, asked) = scripted(|target| {
+        let limit = number(target, "page_limit").unwrap_or(1000);
+        json_answer(200, json!((0..limit).map(contact).collect::<Vec<_>>()))
+    })
+    .await;
+    let world = World::new("walk-ignored-offset").await.at(&url);
+    let output = world.run(&["contacts", "list"], true).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let first: Vec<Value> = (0..1000).map(contact).collect();
+    assert_eq!(text(&output.stdout), format!("{}\n", json!(first)));
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        2,
+        "the first page and its repeat"
+    );
+}
+
+/// A reader that stops early (`| head -c 10`) ends the walk quietly, with
+/// at most the page already asked for beyond the one being printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_pipe_ends_the_walk_with_no_more_than_one_page_asked_ahead() {
+    use tokio::io::AsyncReadExt;
+    // Pages of about 80 kB, more than a pipe holds.
+    let (url, asked) = scripted(paged_contacts(10_000)).await;
+    let world = World::new("walk-closed-pipe").await.at(&url);
+    let mut child = world
+        .command(&["contacts", "list"], true)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut start = [0u8; 10];
+    stdout.read_exact(&mut start).await.unwrap();
+    assert_eq!(&start[..2], b"[{");
+    drop(stdout);
+    let output = child.wait_with_output().await.unwrap();
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let asked = asked.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&asked), "{asked} pages asked for");
+}
+
 /// A URL without `/api/v2`: every path is a web server's 404 page. The
 /// command says there is no IX-API there and what to try; not "does not
 /// implement".

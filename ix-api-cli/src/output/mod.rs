@@ -12,8 +12,12 @@
 
 mod chart;
 mod jq;
+mod sorted;
 mod svg;
 mod table;
+mod walk;
+
+pub use walk::pages;
 
 use std::cell::Cell;
 use std::io::{IsTerminal, Write};
@@ -21,8 +25,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::StreamExt;
-use ix_api_client::pages::{Cursor, DEFAULT_PAGE_LIMIT};
-use ix_api_client::{ByteStream, Paginate};
+use ix_api_client::ByteStream;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -196,6 +199,11 @@ impl Choice {
         matches!(self.form(list), Form::Json)
     }
 
+    /// Compact JSON on a pipe, as it always was.
+    fn streams_json(&self) -> bool {
+        !self.terminal && self.as_ever(true)
+    }
+
     /// `value` in the chosen form, ended by a newline.
     fn render(&self, value: &Value) -> Result<Vec<u8>, Failure> {
         let text = match self.form(value.is_array()) {
@@ -364,158 +372,12 @@ fn write_as_sent(out: &mut impl Write, body: Option<&[u8]>) -> std::io::Result<(
     out.flush()
 }
 
-/// The items of a JSON array, each as its text came (`body` is known to be
-/// an array).
-fn items_as_sent(body: &[u8]) -> Option<Vec<&str>> {
-    let text = std::str::from_utf8(body).ok()?;
-    serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text).ok()?;
-    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
-    let mut items = Vec::new();
-    let (mut depth, mut in_string, mut escaped, mut start) = (0usize, false, false, 0usize);
-    for (at, c) in inner.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            _ if in_string => {}
-            '[' | '{' => depth += 1,
-            ']' | '}' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                items.push(inner[start..at].trim());
-                start = at + 1;
-            }
-            _ => {}
-        }
-    }
-    let last = inner[start..].trim();
-    if !last.is_empty() {
-        items.push(last);
-    }
-    Some(items)
-}
-
 /// Whether a list command walks every page: unless the command line names
 /// a page (`--page-limit`, `--page-offset` or `--page-token`).
 pub fn all_pages(matches: &clap::ArgMatches) -> bool {
     ["page-limit", "page-offset", "page-token"]
         .iter()
         .all(|name| matches.value_source(name) != Some(clap::parser::ValueSource::CommandLine))
-}
-
-/// Every item of a list, page by page, printed as one JSON array as the
-/// items come (pretty on a terminal, one line otherwise): one page in
-/// memory at a time. A page that breaks the spec is printed as it came
-/// (unless `--strict`). If the walk fails, the array is left open: what
-/// came so far stays, but no complete JSON document is on stdout. In
-/// another form (a table, `--jq`, ...), the list is shown once all of it
-/// has come, and not at all if the walk fails.
-pub async fn pages<B: Paginate>(request: B) -> anyhow::Result<()> {
-    let choice = CHOICE.try_with(Clone::clone).unwrap_or_default();
-    let streamed = choice.as_ever(true);
-    let pretty = streamed && choice.terminal;
-    // The items' JSON texts, when the list is shown whole.
-    let mut kept: Vec<String> = Vec::new();
-    let mut cursor = Cursor::new(DEFAULT_PAGE_LIMIT);
-    let mut out = std::io::stdout().lock();
-    let mut opened = false;
-    let mut first = true;
-    let written: std::io::Result<()> = async {
-        while let Some((limit, offset)) = cursor.next_page() {
-            let texts = match request.clone().page(limit, offset).call().await {
-                Ok(answer) => {
-                    let items = answer.into_inner();
-                    let leading = items
-                        .first()
-                        .and_then(|item| serde_json::to_value(item).ok());
-                    if !cursor.take(items.len(), leading.as_ref()) {
-                        break;
-                    }
-                    items
-                        .iter()
-                        .map(|item| {
-                            if pretty {
-                                serde_json::to_string_pretty(item)
-                            } else {
-                                serde_json::to_string(item)
-                            }
-                        })
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(std::io::Error::other)?
-                }
-                Err(error) => {
-                    let place = match offset {
-                        0 => String::new(),
-                        offset => format!(" (the page from item {offset})"),
-                    };
-                    let sent = error
-                        .raw_body()
-                        .and_then(items_as_sent)
-                        .filter(|_| as_received(&error, &place).is_some());
-                    let Some(sent) = sent else {
-                        return Err(std::io::Error::other(Failure::from(error)));
-                    };
-                    let leading = sent
-                        .first()
-                        .and_then(|item| serde_json::from_str::<Value>(item).ok());
-                    if !cursor.take(sent.len(), leading.as_ref()) {
-                        break;
-                    }
-                    if streamed && !opened && cursor.next_page().is_none() {
-                        // The whole list in one page: byte for byte.
-                        return write_as_sent(&mut out, error.raw_body());
-                    }
-                    sent.into_iter().map(str::to_string).collect()
-                }
-            };
-            if !streamed {
-                kept.extend(texts);
-                continue;
-            }
-            if !opened {
-                out.write_all(b"[")?;
-                opened = true;
-            }
-            for text in texts {
-                if !first {
-                    out.write_all(b",")?;
-                }
-                first = false;
-                if pretty {
-                    out.write_all(b"\n")?;
-                }
-                out.write_all(text.as_bytes())?;
-            }
-        }
-        if !streamed {
-            let items = kept
-                .iter()
-                .map(|text| serde_json::from_str(text))
-                .collect::<Result<Vec<Value>, _>>()
-                .map_err(std::io::Error::other)?;
-            let shown = choice
-                .render(&Value::Array(items))
-                .map_err(std::io::Error::other)?;
-            out.write_all(&shown)?;
-            return out.flush();
-        }
-        if !opened {
-            out.write_all(b"[")?;
-        }
-        out.write_all(b"]\n")?;
-        out.flush()
-    }
-    .await;
-    match written {
-        Ok(()) => Ok(()),
-        Err(error) => {
-            let _ = out.flush();
-            match error.into_inner().map(|inner| inner.downcast::<Failure>()) {
-                Some(Ok(failure)) => Err(anyhow::Error::new(*failure)),
-                // A closed pipe (`| head`) is not a failure.
-                _ => Ok(()),
-            }
-        }
-    }
 }
 
 /// Raw bytes (a letter of authorisation) to standard output, as they come.
@@ -543,6 +405,16 @@ impl CliConfig for Printer {
     where
         T: schemars::JsonSchema + Serialize + std::fmt::Debug,
     {
+        if !self.hold && self.choice.streams_json() {
+            // Piped JSON, the bytes a `Value` prints, without building one:
+            // nothing but `--wait` (which holds) reads `last`.
+            let mut text = Vec::new();
+            if sorted::write(&mut text, value.as_ref()).is_ok() {
+                text.push(b'\n');
+                write_stdout(&text);
+                return;
+            }
+        }
         let json = serde_json::to_value(value.as_ref()).ok();
         if !self.hold {
             match &json {
@@ -593,29 +465,5 @@ impl CliConfig for Printer {
         T: schemars::JsonSchema + Serialize + std::fmt::Debug,
     {
         self.error(error);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_items_of_an_array_keep_their_text() {
-        let body = br#" [ {"a": [1, {"b": "x,]}"}]} ,2,"s\"," , [ ] ,{"id":"7"}]
-"#;
-        assert_eq!(
-            items_as_sent(body),
-            Some(vec![
-                r#"{"a": [1, {"b": "x,]}"}]}"#,
-                "2",
-                r#""s\",""#,
-                "[ ]",
-                r#"{"id":"7"}"#
-            ])
-        );
-        assert_eq!(items_as_sent(b"[]"), Some(vec![]));
-        assert_eq!(items_as_sent(b"{}"), None);
-        assert_eq!(items_as_sent(b"[1,"), None);
     }
 }

@@ -129,7 +129,10 @@ mod tests {
             code.contains("200u16 | 206u16 => ResponseValue::from_response(response).await,"),
             "{code}"
         );
-        assert!(code.contains("400u16 | 401u16 | 404u16 => { Err("), "{code}");
+        assert!(
+            code.contains("400u16 | 401u16 | 404u16 => { Err("),
+            "{code}"
+        );
         assert!(
             code.contains("_ => Err(Error::UnexpectedResponse(response))"),
             "{code}"

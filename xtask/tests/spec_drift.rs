@@ -211,6 +211,7 @@ fn after_regeneration_the_client_and_the_sandbox_enforce_the_changed_facts() {
         ".cargo",
         "spec",
         "xtask",
+        "ix-api-types",
         "ix-api-client",
         "ix-api-sandbox",
         "ix-api-cli",

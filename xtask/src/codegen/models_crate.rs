@@ -38,22 +38,12 @@ pub fn split(mut file: syn::File) -> Result<Split, String> {
     let moved = std::mem::take(types);
     let (models_items, client_items) = divide(moved, &kept, quote!(::ix_api_types::types));
     *types = client_items;
-    let models = syn::File {
-        shebang: None,
-        attrs: vec![],
-        items: vec![
-            syn::parse2(quote! {
-                /// Types used as operation parameters and responses.
-                #[allow(clippy::all)]
-                pub mod types {}
-            })
-            .map_err(|e| e.to_string())?,
-        ],
-    };
-    let mut models = models;
-    if let Some(syn::Item::Mod(module)) = models.items.first_mut() {
-        module.content = Some((Default::default(), models_items));
-    }
+    let models = syn::parse2(quote! {
+        /// Types used as operation parameters and responses.
+        #[allow(clippy::all)]
+        pub mod types { #(#models_items)* }
+    })
+    .map_err(|e| e.to_string())?;
     Ok(Split {
         models,
         client: file,

@@ -83,11 +83,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountId`
@@ -138,11 +134,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountLegalName`
@@ -193,11 +185,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountName`
@@ -248,11 +236,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountRequest`
@@ -331,11 +315,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountRequestLegalName`
@@ -386,11 +366,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountRequestName`
@@ -441,25 +417,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AccountState {
         #[serde(rename = "requested")]
@@ -620,11 +582,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountUpdateLegalName`
@@ -675,11 +633,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountUpdateName`
@@ -730,11 +684,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountUpdatePartial`
@@ -817,11 +767,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountUpdatePartialLegalName`
@@ -873,11 +819,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountUpdatePartialName`
@@ -928,11 +870,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Address`
@@ -1001,11 +939,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AddressLocality`
@@ -1056,11 +990,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AddressPostOfficeBoxNumber`
@@ -1111,11 +1041,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AddressPostalCode`
@@ -1166,11 +1092,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AddressRegion`
@@ -1221,11 +1143,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AddressStreetAddress`
@@ -1276,11 +1194,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///The shape of a timeseries is not known from the evidence: any JSON value.
@@ -1369,11 +1283,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AllowMemberJoiningRuleRequest`
@@ -1449,11 +1359,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AllowMemberJoiningRuleUpdate`
@@ -1526,11 +1432,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AllowMemberJoiningRuleUpdatePartial`
@@ -1609,11 +1511,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ApiExtension`
@@ -1732,11 +1630,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`BillingInformationVatNumber`
@@ -1790,11 +1684,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CancellationPolicy`
@@ -1937,17 +1827,7 @@ pub mod types {
         pub upgrade_allowed: bool,
     }
     ///`CloudNetworkProductOfferingDeliveryMethod`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingDeliveryMethod {
         #[serde(rename = "dedicated")]
@@ -2046,11 +1926,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingId`
@@ -2102,11 +1978,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingName`
@@ -2159,11 +2031,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingPartial`
@@ -2276,17 +2144,7 @@ pub mod types {
         pub upgrade_allowed: ::std::option::Option<bool>,
     }
     ///`CloudNetworkProductOfferingPartialDeliveryMethod`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialDeliveryMethod {
         #[serde(rename = "dedicated")]
@@ -2388,11 +2246,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingPartialId`
@@ -2445,11 +2299,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingPartialName`
@@ -2502,25 +2352,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingPartialProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
@@ -2571,17 +2407,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingPartialResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
@@ -2693,25 +2519,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingPartialServiceProviderWorkflow`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialServiceProviderWorkflow {
         #[serde(rename = "exchange_first")]
@@ -2764,17 +2576,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
@@ -2824,17 +2626,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
@@ -2943,25 +2735,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingServiceProviderWorkflow`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingServiceProviderWorkflow {
         #[serde(rename = "exchange_first")]
@@ -3161,11 +2939,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigExternalRef`
@@ -3218,11 +2992,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigId`
@@ -3273,11 +3043,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigPurchaseOrder`
@@ -3330,11 +3096,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigRequest`
@@ -3437,11 +3199,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigRequestExternalRef`
@@ -3494,11 +3252,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigRequestPurchaseOrder`
@@ -3553,25 +3307,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkServiceConfigState {
         #[serde(rename = "requested")]
@@ -3755,11 +3495,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigUpdateExternalRef`
@@ -3812,11 +3548,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigUpdatePartial`
@@ -3927,11 +3659,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigUpdatePartialExternalRef`
@@ -3986,11 +3714,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigUpdatePartialPurchaseOrder`
@@ -4047,11 +3771,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigUpdatePurchaseOrder`
@@ -4105,11 +3825,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceContractRef`
@@ -4161,11 +3877,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceExternalRef`
@@ -4217,11 +3929,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServicePurchaseOrder`
@@ -4274,11 +3982,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequest`
@@ -4358,11 +4062,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequestExternalRef`
@@ -4415,11 +4115,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequestPartial`
@@ -4509,11 +4205,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequestPartialExternalRef`
@@ -4567,11 +4259,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequestPartialPurchaseOrder`
@@ -4626,11 +4314,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequestPurchaseOrder`
@@ -4683,25 +4367,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkServiceState {
         #[serde(rename = "requested")]
@@ -4892,11 +4562,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionExternalRef`
@@ -4947,11 +4613,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionId`
@@ -5002,25 +4664,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionLacpTimeout`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionLacpTimeout {
         #[serde(rename = "slow")]
@@ -5069,17 +4717,7 @@ pub mod types {
         }
     }
     ///`ConnectionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionMode {
         #[serde(rename = "lag_lacp")]
@@ -5183,25 +4821,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionOuterVlanEthertypesItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionOuterVlanEthertypesItem {
         #[serde(rename = "0x8100")]
@@ -5368,11 +4992,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionRequest`
@@ -5461,11 +5081,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionRequestExternalRef`
@@ -5517,25 +5133,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionRequestLacpTimeout`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionRequestLacpTimeout {
         #[serde(rename = "slow")]
@@ -5585,17 +5187,7 @@ pub mod types {
         }
     }
     ///`ConnectionRequestMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionRequestMode {
         #[serde(rename = "lag_lacp")]
@@ -5700,25 +5292,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionState {
         #[serde(rename = "requested")]
@@ -5879,11 +5457,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionUpdateExternalRef`
@@ -5934,25 +5508,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionUpdateLacpTimeout`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdateLacpTimeout {
         #[serde(rename = "slow")]
@@ -6001,17 +5561,7 @@ pub mod types {
         }
     }
     ///`ConnectionUpdateMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdateMode {
         #[serde(rename = "lag_lacp")]
@@ -6153,11 +5703,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionUpdatePartialExternalRef`
@@ -6210,25 +5756,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionUpdatePartialLacpTimeout`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdatePartialLacpTimeout {
         #[serde(rename = "slow")]
@@ -6278,17 +5810,7 @@ pub mod types {
         }
     }
     ///`ConnectionUpdatePartialMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdatePartialMode {
         #[serde(rename = "lag_lacp")]
@@ -6394,11 +5916,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionUpdatePurchaseOrder`
@@ -6450,25 +5968,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionVlanTypesItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionVlanTypesItem {
         #[serde(rename = "port")]
@@ -6584,11 +6088,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactExternalRef`
@@ -6639,11 +6139,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactName`
@@ -6694,11 +6190,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequest`
@@ -6771,11 +6263,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestExternalRef`
@@ -6826,11 +6314,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestName`
@@ -6881,11 +6365,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestPartial`
@@ -6960,11 +6440,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestPartialExternalRef`
@@ -7017,11 +6493,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestPartialName`
@@ -7072,11 +6544,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestPartialTelephone`
@@ -7128,11 +6596,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestTelephone`
@@ -7183,11 +6647,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactTelephone`
@@ -7238,11 +6698,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DenyMemberJoiningRule`
@@ -7306,11 +6762,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DenyMemberJoiningRuleRequest`
@@ -7380,11 +6832,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DenyMemberJoiningRuleUpdate`
@@ -7453,11 +6901,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DenyMemberJoiningRuleUpdatePartial`
@@ -7532,11 +6976,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Device`
@@ -7612,11 +7052,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DeviceId`
@@ -7667,11 +7103,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DeviceName`
@@ -7722,11 +7154,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOffering`
@@ -7838,11 +7266,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingId`
@@ -7895,11 +7319,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingName`
@@ -7952,11 +7372,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartial`
@@ -8090,11 +7506,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartialId`
@@ -8147,11 +7559,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartialName`
@@ -8205,25 +7613,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartialProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
@@ -8274,17 +7668,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartialResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
@@ -8343,17 +7727,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
@@ -8404,17 +7778,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
@@ -8613,11 +7977,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigExternalRef`
@@ -8670,11 +8030,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigId`
@@ -8727,11 +8083,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigPurchaseOrder`
@@ -8785,11 +8137,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigRequest`
@@ -8902,11 +8250,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigRequestExternalRef`
@@ -8961,11 +8305,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigRequestPurchaseOrder`
@@ -9022,25 +8362,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkServiceConfigState {
         #[serde(rename = "requested")]
@@ -9233,11 +8559,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdateExternalRef`
@@ -9292,11 +8614,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePartial`
@@ -9418,11 +8736,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePartialExternalRef`
@@ -9480,11 +8794,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePartialPurchaseOrder`
@@ -9545,11 +8855,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePurchaseOrder`
@@ -9604,11 +8910,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceExternalRef`
@@ -9661,11 +8963,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceName`
@@ -9717,25 +9015,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkServiceState {
         #[serde(rename = "requested")]
@@ -9889,11 +9173,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityAddressLocality`
@@ -9944,11 +9224,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityAddressRegion`
@@ -9999,11 +9275,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityId`
@@ -10054,11 +9326,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityName`
@@ -10109,11 +9377,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityOrganisationName`
@@ -10164,11 +9428,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityPostalCode`
@@ -10219,11 +9479,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityStreetAddress`
@@ -10274,11 +9530,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`HealthResponse`
@@ -10314,17 +9566,7 @@ pub mod types {
         pub version: ::std::option::Option<crate::lenient::LenientText>,
     }
     ///`HealthResponseStatus`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum HealthResponseStatus {
         #[serde(rename = "pass")]
@@ -10473,11 +9715,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressFqdn`
@@ -10528,11 +9766,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressId`
@@ -10583,11 +9817,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressRequest`
@@ -10667,11 +9897,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressRequestFqdn`
@@ -10722,11 +9948,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressShort`
@@ -10815,11 +10037,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressUpdateFqdn`
@@ -10870,11 +10088,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressUpdatePartial`
@@ -10961,11 +10175,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressUpdatePartialFqdn`
@@ -11016,11 +10226,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IxpSpecificFeatureFlag`
@@ -11096,11 +10302,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IxpSpecificFeatureFlagName`
@@ -11151,11 +10353,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`L3Config`
@@ -11257,11 +10455,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MacAddressId`
@@ -11312,11 +10506,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MacAddressRequest`
@@ -11393,11 +10583,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroArea`
@@ -11459,11 +10645,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaIataCode`
@@ -11514,11 +10696,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaId`
@@ -11569,11 +10747,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaNetwork`
@@ -11634,11 +10808,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaNetworkName`
@@ -11689,11 +10859,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaNetworkServiceProvider`
@@ -11746,11 +10912,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaUnLocode`
@@ -11801,11 +10963,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOffering`
@@ -11915,11 +11073,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingId`
@@ -11971,11 +11125,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingName`
@@ -12028,11 +11178,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingPartial`
@@ -12162,11 +11308,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingPartialId`
@@ -12219,11 +11361,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingPartialName`
@@ -12276,25 +11414,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingPartialProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
@@ -12345,17 +11469,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingPartialResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
@@ -12414,17 +11528,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
@@ -12474,17 +11578,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
@@ -12692,11 +11786,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigExternalRef`
@@ -12749,11 +11839,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigId`
@@ -12804,11 +11890,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigPurchaseOrder`
@@ -12861,11 +11943,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequest`
@@ -12969,11 +12047,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestExternalRef`
@@ -13026,11 +12100,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPartial`
@@ -13143,11 +12213,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPartialExternalRef`
@@ -13202,11 +12268,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPartialPurchaseOrder`
@@ -13263,11 +12325,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPurchaseOrder`
@@ -13322,25 +12380,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkServiceConfigState {
         #[serde(rename = "requested")]
@@ -13474,11 +12518,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceExternalRef`
@@ -13530,11 +12570,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceName`
@@ -13585,11 +12621,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServicePurchaseOrder`
@@ -13642,11 +12674,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequest`
@@ -13733,11 +12761,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestExternalRef`
@@ -13790,11 +12814,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestName`
@@ -13846,11 +12866,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestPartial`
@@ -13946,11 +12962,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestPartialExternalRef`
@@ -14004,11 +13016,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestPartialName`
@@ -14061,11 +13069,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestPartialPurchaseOrder`
@@ -14120,11 +13124,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestPurchaseOrder`
@@ -14177,25 +13177,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkServiceState {
         #[serde(rename = "requested")]
@@ -14280,17 +13266,7 @@ pub mod types {
         }
     }
     ///`NetworkFeatureConfigsListType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkFeatureConfigsListType {
         #[serde(rename = "route_server")]
@@ -14336,17 +13312,7 @@ pub mod types {
         }
     }
     ///`NetworkFeaturesListType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkFeaturesListType {
         #[serde(rename = "route_server")]
@@ -14474,17 +13440,7 @@ pub mod types {
         pub title: ::std::option::Option<::std::string::String>,
     }
     ///`NetworkServiceConfigsListType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkServiceConfigsListType {
         #[serde(rename = "exchange_lan")]
@@ -14546,17 +13502,7 @@ pub mod types {
         }
     }
     ///`NetworkServicesListType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkServicesListType {
         #[serde(rename = "exchange_lan")]
@@ -14723,11 +13669,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingId`
@@ -14779,11 +13721,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingName`
@@ -14835,11 +13773,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingPartial`
@@ -14968,11 +13902,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingPartialId`
@@ -15025,11 +13955,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingPartialName`
@@ -15082,25 +14008,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingPartialProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
@@ -15151,17 +14063,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingPartialResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
@@ -15220,17 +14122,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
@@ -15280,17 +14172,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
@@ -15488,11 +14370,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigExternalRef`
@@ -15545,11 +14423,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigId`
@@ -15600,11 +14474,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigPurchaseOrder`
@@ -15657,11 +14527,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequest`
@@ -15763,11 +14629,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestExternalRef`
@@ -15820,11 +14682,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartial`
@@ -15935,11 +14793,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartialExternalRef`
@@ -15994,11 +14848,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartialPurchaseOrder`
@@ -16055,25 +14905,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartialRole`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigRequestPartialRole {
         #[serde(rename = "root")]
@@ -16173,25 +15009,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestRole`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigRequestRole {
         #[serde(rename = "root")]
@@ -16241,17 +15063,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRole`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigRole {
         #[serde(rename = "root")]
@@ -16301,17 +15113,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigState {
         #[serde(rename = "requested")]
@@ -16445,11 +15247,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceExternalRef`
@@ -16501,11 +15299,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceName`
@@ -16556,11 +15350,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServicePurchaseOrder`
@@ -16613,11 +15403,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequest`
@@ -16700,11 +15486,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestExternalRef`
@@ -16757,11 +15539,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestName`
@@ -16813,11 +15591,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestPartial`
@@ -16908,11 +15682,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestPartialExternalRef`
@@ -16965,11 +15735,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestPartialName`
@@ -17022,11 +15788,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestPartialPurchaseOrder`
@@ -17081,11 +15843,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestPurchaseOrder`
@@ -17138,25 +15896,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceState {
         #[serde(rename = "requested")]
@@ -17347,11 +16091,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingId`
@@ -17402,11 +16142,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingName`
@@ -17458,11 +16194,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingPartial`
@@ -17590,11 +16322,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingPartialId`
@@ -17647,11 +16375,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingPartialName`
@@ -17704,25 +16428,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingPartialProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
@@ -17773,17 +16483,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingPartialResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
@@ -17841,17 +16541,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
@@ -17901,17 +16591,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
@@ -18108,11 +16788,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigExternalRef`
@@ -18165,11 +16841,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigId`
@@ -18220,11 +16892,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigPurchaseOrder`
@@ -18277,11 +16945,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigRequest`
@@ -18381,11 +17045,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigRequestExternalRef`
@@ -18438,11 +17098,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigRequestPurchaseOrder`
@@ -18495,25 +17151,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkServiceConfigState {
         #[serde(rename = "requested")]
@@ -18694,11 +17336,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigUpdateExternalRef`
@@ -18751,11 +17389,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigUpdatePartial`
@@ -18862,11 +17496,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigUpdatePartialExternalRef`
@@ -18921,11 +17551,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigUpdatePartialPurchaseOrder`
@@ -18980,11 +17606,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigUpdatePurchaseOrder`
@@ -19037,11 +17659,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceContractRef`
@@ -19093,11 +17711,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceExternalRef`
@@ -19149,11 +17763,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServicePurchaseOrder`
@@ -19205,11 +17815,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequest`
@@ -19291,11 +17897,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequestExternalRef`
@@ -19348,11 +17950,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequestPartial`
@@ -19445,11 +18043,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequestPartialExternalRef`
@@ -19502,11 +18096,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequestPartialPurchaseOrder`
@@ -19560,11 +18150,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequestPurchaseOrder`
@@ -19617,25 +18203,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkServiceState {
         #[serde(rename = "requested")]
@@ -19832,11 +18404,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PointOfPresenceName`
@@ -19887,11 +18455,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Port`
@@ -19972,11 +18536,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortExternalRef`
@@ -20027,11 +18587,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortId`
@@ -20082,11 +18638,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortMediaType`
@@ -20137,11 +18689,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortName`
@@ -20192,11 +18740,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortPurchaseOrder`
@@ -20247,11 +18791,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortReservation`
@@ -20366,17 +18906,7 @@ pub mod types {
         }
     }
     ///`PortState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum PortState {
         #[serde(rename = "requested")]
@@ -20499,17 +19029,7 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`ProductOfferingsListDeliveryMethod`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListDeliveryMethod {
         #[serde(rename = "dedicated")]
@@ -20559,17 +19079,7 @@ pub mod types {
         }
     }
     ///`ProductOfferingsListDowngradeAllowed`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListDowngradeAllowed {
         #[serde(rename = "true")]
@@ -20619,17 +19129,7 @@ pub mod types {
         }
     }
     ///`ProductOfferingsListType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListType {
         #[serde(rename = "exchange_lan")]
@@ -20698,17 +19198,7 @@ pub mod types {
         }
     }
     ///`ProductOfferingsListUpgradeAllowed`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListUpgradeAllowed {
         #[serde(rename = "true")]
@@ -20844,11 +19334,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RoleRequiredFieldsItem`
@@ -20899,11 +19385,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeature`
@@ -20936,17 +19418,7 @@ pub mod types {
         pub session_mode: RouteServerNetworkFeatureSessionMode,
     }
     ///`RouteServerNetworkFeatureAddressFamiliesItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureAddressFamiliesItem {
         #[serde(rename = "af_inet")]
@@ -20996,17 +19468,7 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureAvailableBgpSessionTypesItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureAvailableBgpSessionTypesItem {
         #[serde(rename = "active")]
@@ -21151,11 +19613,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigAsSetV6`
@@ -21208,25 +19666,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigBgpSessionType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigBgpSessionType {
         #[serde(rename = "active")]
@@ -21326,11 +19770,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigExternalRef`
@@ -21383,11 +19823,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigId`
@@ -21440,11 +19876,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigPassword`
@@ -21497,11 +19929,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigPurchaseOrder`
@@ -21555,11 +19983,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequest`
@@ -21668,11 +20092,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestAsSetV6`
@@ -21727,25 +20147,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestBgpSessionType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigRequestBgpSessionType {
         #[serde(rename = "active")]
@@ -21847,11 +20253,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestExternalRef`
@@ -21906,11 +20308,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestPassword`
@@ -21965,11 +20363,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestPurchaseOrder`
@@ -22026,25 +20420,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestSessionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigRequestSessionMode {
         #[serde(rename = "public")]
@@ -22095,17 +20475,7 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigSessionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigSessionMode {
         #[serde(rename = "public")]
@@ -22155,17 +20525,7 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigState {
         #[serde(rename = "requested")]
@@ -22339,11 +20699,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdateAsSetV6`
@@ -22397,25 +20753,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdateBgpSessionType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdateBgpSessionType {
         #[serde(rename = "active")]
@@ -22517,11 +20859,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartial`
@@ -22626,11 +20964,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialAsSetV6`
@@ -22687,25 +21021,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialBgpSessionType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdatePartialBgpSessionType {
         #[serde(rename = "active")]
@@ -22812,11 +21132,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialPassword`
@@ -22873,25 +21189,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialSessionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdatePartialSessionMode {
         #[serde(rename = "public")]
@@ -22995,25 +21297,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdateSessionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdateSessionMode {
         #[serde(rename = "public")]
@@ -23112,11 +21400,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureName`
@@ -23168,25 +21452,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureSessionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureSessionMode {
         #[serde(rename = "public")]
@@ -23449,17 +21719,7 @@ pub mod types {
         }
     }
     ///`VLanConfigDot1QVlanEthertype`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum VLanConfigDot1QVlanEthertype {
         #[serde(rename = "0x8100")]
@@ -23560,17 +21820,7 @@ pub mod types {
         }
     }
     ///`VLanConfigQinQOuterVlanEthertype`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum VLanConfigQinQOuterVlanEthertype {
         #[serde(rename = "0x8100")]
@@ -40700,6 +38950,842 @@ pub mod types {
                 ..Default::default()
             }
                 .into()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AccountState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "AccountState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkProductOfferingDeliveryMethod {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingDeliveryMethod",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CloudNetworkProductOfferingPartialDeliveryMethod {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingPartialDeliveryMethod",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CloudNetworkProductOfferingPartialProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingPartialProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CloudNetworkProductOfferingPartialResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingPartialResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CloudNetworkProductOfferingPartialServiceProviderWorkflow {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingPartialServiceProviderWorkflow",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkProductOfferingProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkProductOfferingResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CloudNetworkProductOfferingServiceProviderWorkflow {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingServiceProviderWorkflow",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkServiceConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkServiceConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkServiceState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "CloudNetworkServiceState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionLacpTimeout {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionLacpTimeout", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionMode", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionOuterVlanEthertypesItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ConnectionOuterVlanEthertypesItem",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionRequestLacpTimeout {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ConnectionRequestLacpTimeout",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionRequestMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionRequestMode", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionUpdateLacpTimeout {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ConnectionUpdateLacpTimeout",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionUpdateMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionUpdateMode", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionUpdatePartialLacpTimeout {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ConnectionUpdatePartialLacpTimeout",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionUpdatePartialMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ConnectionUpdatePartialMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionVlanTypesItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionVlanTypesItem", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for ExchangeLanNetworkProductOfferingPartialProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkProductOfferingPartialProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for ExchangeLanNetworkProductOfferingPartialResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkProductOfferingPartialResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for ExchangeLanNetworkProductOfferingProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkProductOfferingProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for ExchangeLanNetworkProductOfferingResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkProductOfferingResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExchangeLanNetworkServiceConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkServiceConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExchangeLanNetworkServiceState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkServiceState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for HealthResponseStatus {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "HealthResponseStatus", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for Mp2mpNetworkProductOfferingPartialProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "Mp2mpNetworkProductOfferingPartialProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for Mp2mpNetworkProductOfferingPartialResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "Mp2mpNetworkProductOfferingPartialResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkProductOfferingProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "Mp2mpNetworkProductOfferingProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkProductOfferingResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "Mp2mpNetworkProductOfferingResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkServiceConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "Mp2mpNetworkServiceConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkServiceState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "Mp2mpNetworkServiceState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkFeatureConfigsListType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "NetworkFeatureConfigsListType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkFeaturesListType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "NetworkFeaturesListType", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServiceConfigsListType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "NetworkServiceConfigsListType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServicesListType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "NetworkServicesListType", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for P2mpNetworkProductOfferingPartialProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkProductOfferingPartialProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for P2mpNetworkProductOfferingPartialResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkProductOfferingPartialResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkProductOfferingProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkProductOfferingProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkProductOfferingResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkProductOfferingResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceConfigRequestPartialRole {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkServiceConfigRequestPartialRole",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceConfigRequestRole {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkServiceConfigRequestRole",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceConfigRole {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkServiceConfigRole",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkServiceConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "P2mpNetworkServiceState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for P2pNetworkProductOfferingPartialProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2pNetworkProductOfferingPartialProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for P2pNetworkProductOfferingPartialResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2pNetworkProductOfferingPartialResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkProductOfferingProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2pNetworkProductOfferingProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkProductOfferingResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2pNetworkProductOfferingResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkServiceConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2pNetworkServiceConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkServiceState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "P2pNetworkServiceState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PortState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "PortState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductOfferingsListDeliveryMethod {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ProductOfferingsListDeliveryMethod",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductOfferingsListDowngradeAllowed {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ProductOfferingsListDowngradeAllowed",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductOfferingsListType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ProductOfferingsListType", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductOfferingsListUpgradeAllowed {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ProductOfferingsListUpgradeAllowed",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureAddressFamiliesItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureAddressFamiliesItem",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureAvailableBgpSessionTypesItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureAvailableBgpSessionTypesItem",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigBgpSessionType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigBgpSessionType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigRequestBgpSessionType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigRequestBgpSessionType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigRequestSessionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigRequestSessionMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RouteServerNetworkFeatureConfigSessionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigSessionMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RouteServerNetworkFeatureConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigUpdateBgpSessionType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigUpdateBgpSessionType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigUpdatePartialBgpSessionType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigUpdatePartialBgpSessionType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigUpdatePartialSessionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigUpdatePartialSessionMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigUpdateSessionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigUpdateSessionMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RouteServerNetworkFeatureSessionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureSessionMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VLanConfigDot1QVlanEthertype {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "VLanConfigDot1QVlanEthertype",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VLanConfigQinQOuterVlanEthertype {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "VLanConfigQinQOuterVlanEthertype",
+                Self::Unknown,
+            )
         }
     }
     impl crate::wait::Stateful for Account {

@@ -14,6 +14,7 @@ mod generated;
 pub mod lenient;
 pub mod pages;
 pub mod prelude;
+mod strings;
 #[doc(hidden)]
 pub mod tagged;
 mod tls;

@@ -34,8 +34,13 @@ fn offset(body: &[u8], line: usize, column: usize) -> Option<usize> {
 
 /// A container open at the position.
 enum Frame {
-    List { index: usize },
-    Object { key: Option<String>, expects_key: bool },
+    List {
+        index: usize,
+    },
+    Object {
+        key: Option<String>,
+        expects_key: bool,
+    },
 }
 
 /// The containers open after reading `body[..end]`, outermost first.

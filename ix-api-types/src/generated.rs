@@ -79,11 +79,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountId`
@@ -134,11 +130,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountLegalName`
@@ -189,11 +181,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountName`
@@ -244,11 +232,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountRequest`
@@ -327,11 +311,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountRequestLegalName`
@@ -382,11 +362,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountRequestName`
@@ -437,25 +413,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AccountState {
         #[serde(rename = "requested")]
@@ -616,11 +578,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountUpdateLegalName`
@@ -671,11 +629,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountUpdateName`
@@ -726,11 +680,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountUpdatePartial`
@@ -813,11 +763,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountUpdatePartialLegalName`
@@ -869,11 +815,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AccountUpdatePartialName`
@@ -924,11 +866,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Address`
@@ -997,11 +935,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AddressLocality`
@@ -1052,11 +986,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AddressPostOfficeBoxNumber`
@@ -1107,11 +1037,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AddressPostalCode`
@@ -1162,11 +1088,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AddressRegion`
@@ -1217,11 +1139,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AddressStreetAddress`
@@ -1272,11 +1190,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///The shape of a timeseries is not known from the evidence: any JSON value.
@@ -1365,11 +1279,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AllowMemberJoiningRuleRequest`
@@ -1445,11 +1355,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AllowMemberJoiningRuleUpdate`
@@ -1522,11 +1428,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`AllowMemberJoiningRuleUpdatePartial`
@@ -1605,11 +1507,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ApiExtension`
@@ -1706,11 +1604,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`BillingInformationVatNumber`
@@ -1764,11 +1658,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CancellationPolicy`
@@ -1911,17 +1801,7 @@ pub mod types {
         pub upgrade_allowed: bool,
     }
     ///`CloudNetworkProductOfferingDeliveryMethod`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingDeliveryMethod {
         #[serde(rename = "dedicated")]
@@ -2020,11 +1900,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingId`
@@ -2076,11 +1952,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingName`
@@ -2133,11 +2005,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingPartial`
@@ -2250,17 +2118,7 @@ pub mod types {
         pub upgrade_allowed: ::std::option::Option<bool>,
     }
     ///`CloudNetworkProductOfferingPartialDeliveryMethod`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialDeliveryMethod {
         #[serde(rename = "dedicated")]
@@ -2362,11 +2220,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingPartialId`
@@ -2419,11 +2273,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingPartialName`
@@ -2476,25 +2326,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingPartialProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
@@ -2545,17 +2381,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingPartialResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
@@ -2667,25 +2493,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingPartialServiceProviderWorkflow`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingPartialServiceProviderWorkflow {
         #[serde(rename = "exchange_first")]
@@ -2738,17 +2550,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
@@ -2798,17 +2600,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
@@ -2917,25 +2709,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkProductOfferingServiceProviderWorkflow`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkProductOfferingServiceProviderWorkflow {
         #[serde(rename = "exchange_first")]
@@ -3135,11 +2913,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigExternalRef`
@@ -3192,11 +2966,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigId`
@@ -3247,11 +3017,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigPurchaseOrder`
@@ -3304,11 +3070,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigRequest`
@@ -3411,11 +3173,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigRequestExternalRef`
@@ -3468,11 +3226,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigRequestPurchaseOrder`
@@ -3527,25 +3281,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkServiceConfigState {
         #[serde(rename = "requested")]
@@ -3729,11 +3469,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigUpdateExternalRef`
@@ -3786,11 +3522,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigUpdatePartial`
@@ -3901,11 +3633,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigUpdatePartialExternalRef`
@@ -3960,11 +3688,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigUpdatePartialPurchaseOrder`
@@ -4021,11 +3745,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceConfigUpdatePurchaseOrder`
@@ -4079,11 +3799,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceContractRef`
@@ -4135,11 +3851,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceExternalRef`
@@ -4191,11 +3903,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServicePurchaseOrder`
@@ -4248,11 +3956,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequest`
@@ -4332,11 +4036,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequestExternalRef`
@@ -4389,11 +4089,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequestPartial`
@@ -4483,11 +4179,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequestPartialExternalRef`
@@ -4541,11 +4233,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequestPartialPurchaseOrder`
@@ -4600,11 +4288,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceRequestPurchaseOrder`
@@ -4657,25 +4341,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`CloudNetworkServiceState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CloudNetworkServiceState {
         #[serde(rename = "requested")]
@@ -4866,11 +4536,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionExternalRef`
@@ -4921,11 +4587,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionId`
@@ -4976,25 +4638,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionLacpTimeout`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionLacpTimeout {
         #[serde(rename = "slow")]
@@ -5043,17 +4691,7 @@ pub mod types {
         }
     }
     ///`ConnectionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionMode {
         #[serde(rename = "lag_lacp")]
@@ -5157,25 +4795,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionOuterVlanEthertypesItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionOuterVlanEthertypesItem {
         #[serde(rename = "0x8100")]
@@ -5342,11 +4966,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionRequest`
@@ -5435,11 +5055,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionRequestExternalRef`
@@ -5491,25 +5107,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionRequestLacpTimeout`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionRequestLacpTimeout {
         #[serde(rename = "slow")]
@@ -5559,17 +5161,7 @@ pub mod types {
         }
     }
     ///`ConnectionRequestMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionRequestMode {
         #[serde(rename = "lag_lacp")]
@@ -5674,25 +5266,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionState {
         #[serde(rename = "requested")]
@@ -5853,11 +5431,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionUpdateExternalRef`
@@ -5908,25 +5482,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionUpdateLacpTimeout`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdateLacpTimeout {
         #[serde(rename = "slow")]
@@ -5975,17 +5535,7 @@ pub mod types {
         }
     }
     ///`ConnectionUpdateMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdateMode {
         #[serde(rename = "lag_lacp")]
@@ -6127,11 +5677,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionUpdatePartialExternalRef`
@@ -6184,25 +5730,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionUpdatePartialLacpTimeout`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdatePartialLacpTimeout {
         #[serde(rename = "slow")]
@@ -6252,17 +5784,7 @@ pub mod types {
         }
     }
     ///`ConnectionUpdatePartialMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionUpdatePartialMode {
         #[serde(rename = "lag_lacp")]
@@ -6368,11 +5890,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionUpdatePurchaseOrder`
@@ -6424,25 +5942,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ConnectionVlanTypesItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConnectionVlanTypesItem {
         #[serde(rename = "port")]
@@ -6558,11 +6062,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactExternalRef`
@@ -6613,11 +6113,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactName`
@@ -6668,11 +6164,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequest`
@@ -6745,11 +6237,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestExternalRef`
@@ -6800,11 +6288,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestName`
@@ -6855,11 +6339,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestPartial`
@@ -6934,11 +6414,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestPartialExternalRef`
@@ -6991,11 +6467,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestPartialName`
@@ -7046,11 +6518,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestPartialTelephone`
@@ -7102,11 +6570,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactRequestTelephone`
@@ -7157,11 +6621,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ContactTelephone`
@@ -7212,11 +6672,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DenyMemberJoiningRule`
@@ -7280,11 +6736,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DenyMemberJoiningRuleRequest`
@@ -7354,11 +6806,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DenyMemberJoiningRuleUpdate`
@@ -7427,11 +6875,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DenyMemberJoiningRuleUpdatePartial`
@@ -7506,11 +6950,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Device`
@@ -7586,11 +7026,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DeviceId`
@@ -7641,11 +7077,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`DeviceName`
@@ -7696,11 +7128,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOffering`
@@ -7812,11 +7240,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingId`
@@ -7869,11 +7293,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingName`
@@ -7926,11 +7346,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartial`
@@ -8064,11 +7480,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartialId`
@@ -8121,11 +7533,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartialName`
@@ -8179,25 +7587,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartialProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
@@ -8248,17 +7642,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartialResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
@@ -8317,17 +7701,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
@@ -8378,17 +7752,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
@@ -8587,11 +7951,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigExternalRef`
@@ -8644,11 +8004,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigId`
@@ -8701,11 +8057,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigPurchaseOrder`
@@ -8759,11 +8111,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigRequest`
@@ -8876,11 +8224,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigRequestExternalRef`
@@ -8935,11 +8279,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigRequestPurchaseOrder`
@@ -8996,25 +8336,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkServiceConfigState {
         #[serde(rename = "requested")]
@@ -9207,11 +8533,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdateExternalRef`
@@ -9266,11 +8588,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePartial`
@@ -9392,11 +8710,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePartialExternalRef`
@@ -9454,11 +8768,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePartialPurchaseOrder`
@@ -9519,11 +8829,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePurchaseOrder`
@@ -9578,11 +8884,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceExternalRef`
@@ -9635,11 +8937,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceName`
@@ -9691,25 +8989,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`ExchangeLanNetworkServiceState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ExchangeLanNetworkServiceState {
         #[serde(rename = "requested")]
@@ -9863,11 +9147,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityAddressLocality`
@@ -9918,11 +9198,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityAddressRegion`
@@ -9973,11 +9249,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityId`
@@ -10028,11 +9300,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityName`
@@ -10083,11 +9351,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityOrganisationName`
@@ -10138,11 +9402,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityPostalCode`
@@ -10193,11 +9453,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`FacilityStreetAddress`
@@ -10248,11 +9504,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`HealthResponse`
@@ -10288,17 +9540,7 @@ pub mod types {
         pub version: ::std::option::Option<crate::lenient::LenientText>,
     }
     ///`HealthResponseStatus`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum HealthResponseStatus {
         #[serde(rename = "pass")]
@@ -10447,11 +9689,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressFqdn`
@@ -10502,11 +9740,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressId`
@@ -10557,11 +9791,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressRequest`
@@ -10641,11 +9871,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressRequestFqdn`
@@ -10696,11 +9922,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressShort`
@@ -10789,11 +10011,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressUpdateFqdn`
@@ -10844,11 +10062,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressUpdatePartial`
@@ -10935,11 +10149,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IpAddressUpdatePartialFqdn`
@@ -10990,11 +10200,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IxpSpecificFeatureFlag`
@@ -11070,11 +10276,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`IxpSpecificFeatureFlagName`
@@ -11125,11 +10327,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`L3Config`
@@ -11231,11 +10429,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MacAddressId`
@@ -11286,11 +10480,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MacAddressRequest`
@@ -11367,11 +10557,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroArea`
@@ -11433,11 +10619,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaIataCode`
@@ -11488,11 +10670,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaId`
@@ -11543,11 +10721,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaNetwork`
@@ -11608,11 +10782,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaNetworkName`
@@ -11663,11 +10833,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaNetworkServiceProvider`
@@ -11720,11 +10886,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`MetroAreaUnLocode`
@@ -11775,11 +10937,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOffering`
@@ -11889,11 +11047,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingId`
@@ -11945,11 +11099,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingName`
@@ -12002,11 +11152,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingPartial`
@@ -12136,11 +11282,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingPartialId`
@@ -12193,11 +11335,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingPartialName`
@@ -12250,25 +11388,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkProductOfferingPartialProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
@@ -12319,17 +11443,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingPartialResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
@@ -12388,17 +11502,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
@@ -12448,17 +11552,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
@@ -12666,11 +11760,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigExternalRef`
@@ -12723,11 +11813,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigId`
@@ -12778,11 +11864,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigPurchaseOrder`
@@ -12835,11 +11917,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequest`
@@ -12943,11 +12021,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestExternalRef`
@@ -13000,11 +12074,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPartial`
@@ -13117,11 +12187,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPartialExternalRef`
@@ -13176,11 +12242,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPartialPurchaseOrder`
@@ -13237,11 +12299,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPurchaseOrder`
@@ -13296,25 +12354,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkServiceConfigState {
         #[serde(rename = "requested")]
@@ -13448,11 +12492,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceExternalRef`
@@ -13504,11 +12544,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceName`
@@ -13559,11 +12595,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServicePurchaseOrder`
@@ -13616,11 +12648,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequest`
@@ -13707,11 +12735,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestExternalRef`
@@ -13764,11 +12788,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestName`
@@ -13820,11 +12840,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestPartial`
@@ -13920,11 +12936,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestPartialExternalRef`
@@ -13978,11 +12990,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestPartialName`
@@ -14035,11 +13043,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestPartialPurchaseOrder`
@@ -14094,11 +13098,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceRequestPurchaseOrder`
@@ -14151,25 +13151,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Mp2mpNetworkServiceState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Mp2mpNetworkServiceState {
         #[serde(rename = "requested")]
@@ -14254,17 +13240,7 @@ pub mod types {
         }
     }
     ///`NetworkFeatureConfigsListType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkFeatureConfigsListType {
         #[serde(rename = "route_server")]
@@ -14310,17 +13286,7 @@ pub mod types {
         }
     }
     ///`NetworkFeaturesListType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkFeaturesListType {
         #[serde(rename = "route_server")]
@@ -14448,17 +13414,7 @@ pub mod types {
         pub title: ::std::option::Option<::std::string::String>,
     }
     ///`NetworkServiceConfigsListType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkServiceConfigsListType {
         #[serde(rename = "exchange_lan")]
@@ -14520,17 +13476,7 @@ pub mod types {
         }
     }
     ///`NetworkServicesListType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NetworkServicesListType {
         #[serde(rename = "exchange_lan")]
@@ -14697,11 +13643,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingId`
@@ -14753,11 +13695,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingName`
@@ -14809,11 +13747,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingPartial`
@@ -14942,11 +13876,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingPartialId`
@@ -14999,11 +13929,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingPartialName`
@@ -15056,25 +13982,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkProductOfferingPartialProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
@@ -15125,17 +14037,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingPartialResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
@@ -15194,17 +14096,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
@@ -15254,17 +14146,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
@@ -15462,11 +14344,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigExternalRef`
@@ -15519,11 +14397,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigId`
@@ -15574,11 +14448,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigPurchaseOrder`
@@ -15631,11 +14501,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequest`
@@ -15737,11 +14603,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestExternalRef`
@@ -15794,11 +14656,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartial`
@@ -15909,11 +14767,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartialExternalRef`
@@ -15968,11 +14822,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartialPurchaseOrder`
@@ -16029,25 +14879,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartialRole`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigRequestPartialRole {
         #[serde(rename = "root")]
@@ -16147,25 +14983,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceConfigRequestRole`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigRequestRole {
         #[serde(rename = "root")]
@@ -16215,17 +15037,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRole`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigRole {
         #[serde(rename = "root")]
@@ -16275,17 +15087,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceConfigState {
         #[serde(rename = "requested")]
@@ -16419,11 +15221,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceExternalRef`
@@ -16475,11 +15273,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceName`
@@ -16530,11 +15324,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServicePurchaseOrder`
@@ -16587,11 +15377,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequest`
@@ -16674,11 +15460,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestExternalRef`
@@ -16731,11 +15513,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestName`
@@ -16787,11 +15565,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestPartial`
@@ -16882,11 +15656,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestPartialExternalRef`
@@ -16939,11 +15709,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestPartialName`
@@ -16996,11 +15762,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestPartialPurchaseOrder`
@@ -17055,11 +15817,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceRequestPurchaseOrder`
@@ -17112,25 +15870,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2mpNetworkServiceState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2mpNetworkServiceState {
         #[serde(rename = "requested")]
@@ -17321,11 +16065,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingId`
@@ -17376,11 +16116,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingName`
@@ -17432,11 +16168,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingPartial`
@@ -17564,11 +16296,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingPartialId`
@@ -17621,11 +16349,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingPartialName`
@@ -17678,25 +16402,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkProductOfferingPartialProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingPartialProviderVlans {
         #[serde(rename = "single")]
@@ -17747,17 +16457,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingPartialResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingPartialResourceType {
         #[serde(rename = "connection")]
@@ -17815,17 +16515,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingProviderVlans`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingProviderVlans {
         #[serde(rename = "single")]
@@ -17875,17 +16565,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingResourceType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkProductOfferingResourceType {
         #[serde(rename = "connection")]
@@ -18082,11 +16762,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigExternalRef`
@@ -18139,11 +16815,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigId`
@@ -18194,11 +16866,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigPurchaseOrder`
@@ -18251,11 +16919,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigRequest`
@@ -18355,11 +17019,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigRequestExternalRef`
@@ -18412,11 +17072,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigRequestPurchaseOrder`
@@ -18469,25 +17125,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkServiceConfigState {
         #[serde(rename = "requested")]
@@ -18668,11 +17310,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigUpdateExternalRef`
@@ -18725,11 +17363,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigUpdatePartial`
@@ -18836,11 +17470,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigUpdatePartialExternalRef`
@@ -18895,11 +17525,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigUpdatePartialPurchaseOrder`
@@ -18954,11 +17580,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceConfigUpdatePurchaseOrder`
@@ -19011,11 +17633,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceContractRef`
@@ -19067,11 +17685,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceExternalRef`
@@ -19123,11 +17737,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServicePurchaseOrder`
@@ -19179,11 +17789,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequest`
@@ -19265,11 +17871,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequestExternalRef`
@@ -19322,11 +17924,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequestPartial`
@@ -19419,11 +18017,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequestPartialExternalRef`
@@ -19476,11 +18070,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequestPartialPurchaseOrder`
@@ -19534,11 +18124,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceRequestPurchaseOrder`
@@ -19591,25 +18177,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`P2pNetworkServiceState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum P2pNetworkServiceState {
         #[serde(rename = "requested")]
@@ -19806,11 +18378,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PointOfPresenceName`
@@ -19861,11 +18429,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`Port`
@@ -19946,11 +18510,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortExternalRef`
@@ -20001,11 +18561,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortId`
@@ -20056,11 +18612,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortMediaType`
@@ -20111,11 +18663,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortName`
@@ -20166,11 +18714,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortPurchaseOrder`
@@ -20221,11 +18765,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`PortReservation`
@@ -20340,17 +18880,7 @@ pub mod types {
         }
     }
     ///`PortState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum PortState {
         #[serde(rename = "requested")]
@@ -20448,17 +18978,7 @@ pub mod types {
         pub light_levels_tx: ::std::option::Option<::std::vec::Vec<f64>>,
     }
     ///`ProductOfferingsListDeliveryMethod`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListDeliveryMethod {
         #[serde(rename = "dedicated")]
@@ -20508,17 +19028,7 @@ pub mod types {
         }
     }
     ///`ProductOfferingsListDowngradeAllowed`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListDowngradeAllowed {
         #[serde(rename = "true")]
@@ -20568,17 +19078,7 @@ pub mod types {
         }
     }
     ///`ProductOfferingsListType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListType {
         #[serde(rename = "exchange_lan")]
@@ -20647,17 +19147,7 @@ pub mod types {
         }
     }
     ///`ProductOfferingsListUpgradeAllowed`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ProductOfferingsListUpgradeAllowed {
         #[serde(rename = "true")]
@@ -20782,11 +19272,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RoleRequiredFieldsItem`
@@ -20837,11 +19323,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeature`
@@ -20874,17 +19356,7 @@ pub mod types {
         pub session_mode: RouteServerNetworkFeatureSessionMode,
     }
     ///`RouteServerNetworkFeatureAddressFamiliesItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureAddressFamiliesItem {
         #[serde(rename = "af_inet")]
@@ -20934,17 +19406,7 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureAvailableBgpSessionTypesItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureAvailableBgpSessionTypesItem {
         #[serde(rename = "active")]
@@ -21089,11 +19551,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigAsSetV6`
@@ -21146,25 +19604,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigBgpSessionType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigBgpSessionType {
         #[serde(rename = "active")]
@@ -21264,11 +19708,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigExternalRef`
@@ -21321,11 +19761,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigId`
@@ -21378,11 +19814,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigPassword`
@@ -21435,11 +19867,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigPurchaseOrder`
@@ -21493,11 +19921,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequest`
@@ -21606,11 +20030,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestAsSetV6`
@@ -21665,25 +20085,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestBgpSessionType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigRequestBgpSessionType {
         #[serde(rename = "active")]
@@ -21785,11 +20191,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestExternalRef`
@@ -21844,11 +20246,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestPassword`
@@ -21903,11 +20301,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestPurchaseOrder`
@@ -21964,25 +20358,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigRequestSessionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigRequestSessionMode {
         #[serde(rename = "public")]
@@ -22033,17 +20413,7 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigSessionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigSessionMode {
         #[serde(rename = "public")]
@@ -22093,17 +20463,7 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigState`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigState {
         #[serde(rename = "requested")]
@@ -22277,11 +20637,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdateAsSetV6`
@@ -22335,25 +20691,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdateBgpSessionType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdateBgpSessionType {
         #[serde(rename = "active")]
@@ -22455,11 +20797,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartial`
@@ -22564,11 +20902,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialAsSetV6`
@@ -22625,25 +20959,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialBgpSessionType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdatePartialBgpSessionType {
         #[serde(rename = "active")]
@@ -22750,11 +21070,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialPassword`
@@ -22811,25 +21127,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartialSessionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdatePartialSessionMode {
         #[serde(rename = "public")]
@@ -22933,25 +21235,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdateSessionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureConfigUpdateSessionMode {
         #[serde(rename = "public")]
@@ -23050,11 +21338,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureName`
@@ -23106,25 +21390,11 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::strings::parsed(deserializer)
         }
     }
     ///`RouteServerNetworkFeatureSessionMode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum RouteServerNetworkFeatureSessionMode {
         #[serde(rename = "public")]
@@ -23387,17 +21657,7 @@ pub mod types {
         }
     }
     ///`VLanConfigDot1QVlanEthertype`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum VLanConfigDot1QVlanEthertype {
         #[serde(rename = "0x8100")]
@@ -23498,17 +21758,7 @@ pub mod types {
         }
     }
     ///`VLanConfigQinQOuterVlanEthertype`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum VLanConfigQinQOuterVlanEthertype {
         #[serde(rename = "0x8100")]
@@ -40528,6 +38778,842 @@ pub mod types {
                 ..Default::default()
             }
                 .into()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AccountState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "AccountState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkProductOfferingDeliveryMethod {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingDeliveryMethod",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CloudNetworkProductOfferingPartialDeliveryMethod {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingPartialDeliveryMethod",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CloudNetworkProductOfferingPartialProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingPartialProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CloudNetworkProductOfferingPartialResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingPartialResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CloudNetworkProductOfferingPartialServiceProviderWorkflow {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingPartialServiceProviderWorkflow",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkProductOfferingProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkProductOfferingResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CloudNetworkProductOfferingServiceProviderWorkflow {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkProductOfferingServiceProviderWorkflow",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkServiceConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "CloudNetworkServiceConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkServiceState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "CloudNetworkServiceState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionLacpTimeout {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionLacpTimeout", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionMode", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionOuterVlanEthertypesItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ConnectionOuterVlanEthertypesItem",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionRequestLacpTimeout {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ConnectionRequestLacpTimeout",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionRequestMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionRequestMode", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionUpdateLacpTimeout {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ConnectionUpdateLacpTimeout",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionUpdateMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionUpdateMode", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionUpdatePartialLacpTimeout {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ConnectionUpdatePartialLacpTimeout",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionUpdatePartialMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ConnectionUpdatePartialMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionVlanTypesItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ConnectionVlanTypesItem", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for ExchangeLanNetworkProductOfferingPartialProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkProductOfferingPartialProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for ExchangeLanNetworkProductOfferingPartialResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkProductOfferingPartialResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for ExchangeLanNetworkProductOfferingProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkProductOfferingProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for ExchangeLanNetworkProductOfferingResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkProductOfferingResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExchangeLanNetworkServiceConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkServiceConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExchangeLanNetworkServiceState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ExchangeLanNetworkServiceState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for HealthResponseStatus {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "HealthResponseStatus", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for Mp2mpNetworkProductOfferingPartialProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "Mp2mpNetworkProductOfferingPartialProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for Mp2mpNetworkProductOfferingPartialResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "Mp2mpNetworkProductOfferingPartialResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkProductOfferingProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "Mp2mpNetworkProductOfferingProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkProductOfferingResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "Mp2mpNetworkProductOfferingResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkServiceConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "Mp2mpNetworkServiceConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkServiceState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "Mp2mpNetworkServiceState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkFeatureConfigsListType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "NetworkFeatureConfigsListType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkFeaturesListType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "NetworkFeaturesListType", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServiceConfigsListType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "NetworkServiceConfigsListType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServicesListType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "NetworkServicesListType", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for P2mpNetworkProductOfferingPartialProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkProductOfferingPartialProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for P2mpNetworkProductOfferingPartialResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkProductOfferingPartialResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkProductOfferingProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkProductOfferingProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkProductOfferingResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkProductOfferingResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceConfigRequestPartialRole {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkServiceConfigRequestPartialRole",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceConfigRequestRole {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkServiceConfigRequestRole",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceConfigRole {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkServiceConfigRole",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2mpNetworkServiceConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "P2mpNetworkServiceState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for P2pNetworkProductOfferingPartialProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2pNetworkProductOfferingPartialProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for P2pNetworkProductOfferingPartialResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2pNetworkProductOfferingPartialResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkProductOfferingProviderVlans {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2pNetworkProductOfferingProviderVlans",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkProductOfferingResourceType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2pNetworkProductOfferingResourceType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkServiceConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "P2pNetworkServiceConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkServiceState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "P2pNetworkServiceState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PortState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "PortState", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductOfferingsListDeliveryMethod {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ProductOfferingsListDeliveryMethod",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductOfferingsListDowngradeAllowed {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ProductOfferingsListDowngradeAllowed",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductOfferingsListType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(deserializer, "ProductOfferingsListType", Self::Unknown)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductOfferingsListUpgradeAllowed {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "ProductOfferingsListUpgradeAllowed",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureAddressFamiliesItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureAddressFamiliesItem",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureAvailableBgpSessionTypesItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureAvailableBgpSessionTypesItem",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigBgpSessionType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigBgpSessionType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigRequestBgpSessionType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigRequestBgpSessionType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigRequestSessionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigRequestSessionMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RouteServerNetworkFeatureConfigSessionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigSessionMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RouteServerNetworkFeatureConfigState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigState",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigUpdateBgpSessionType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigUpdateBgpSessionType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigUpdatePartialBgpSessionType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigUpdatePartialBgpSessionType",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigUpdatePartialSessionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigUpdatePartialSessionMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigUpdateSessionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureConfigUpdateSessionMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RouteServerNetworkFeatureSessionMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "RouteServerNetworkFeatureSessionMode",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VLanConfigDot1QVlanEthertype {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "VLanConfigDot1QVlanEthertype",
+                Self::Unknown,
+            )
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VLanConfigQinQOuterVlanEthertype {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::strings::open(
+                deserializer,
+                "VLanConfigQinQOuterVlanEthertype",
+                Self::Unknown,
+            )
         }
     }
     impl crate::Stateful for Account {

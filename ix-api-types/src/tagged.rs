@@ -5,13 +5,17 @@
 //! newer server's new types do not fail a list.
 //!
 //! The members before the tag are held as JSON values and replayed; the
-//! tag usually comes early, so little is held.
+//! tag usually comes early, so little is held. A held member that fails to
+//! decode has no position of its own: the rest of the object is read
+//! before the error goes up, so that serde_json's error points at the
+//! object's end and the member path of a malformed answer names the
+//! object (the stream stood just after the tag).
 
 use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, IntoDeserializer, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -91,23 +95,34 @@ impl<'de, U: Union> Visitor<'de> for UnionVisitor<U> {
         let Some(tag) = tag else {
             return Err(de::Error::missing_field(U::TAG));
         };
+        let mut held_failed = false;
         let rest = Replay {
             before: before.into_iter(),
             pending: None,
-            map,
+            held_failed: &mut held_failed,
+            map: &mut map,
         };
-        U::decode(tag, MapAccessDeserializer::new(rest))
+        let decoded = U::decode(tag, MapAccessDeserializer::new(rest));
+        if decoded.is_err() && held_failed {
+            // Never after a streamed member's error: the stream is then
+            // mid-value, and that error has its position already. A
+            // syntax error further on leaves the first error standing.
+            while let Ok(Some(_)) = map.next_entry::<IgnoredAny, IgnoredAny>() {}
+        }
+        decoded
     }
 }
 
 /// The members read before the tag, then the rest of the object.
-struct Replay<A> {
+struct Replay<'a, A> {
     before: std::vec::IntoIter<(String, Value)>,
     pending: Option<Value>,
-    map: A,
+    /// Set when a held member failed to decode.
+    held_failed: &'a mut bool,
+    map: &'a mut A,
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'_, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -125,7 +140,10 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         match self.pending.take() {
-            Some(value) => seed.deserialize(value).map_err(de::Error::custom),
+            Some(value) => seed.deserialize(value).map_err(|error| {
+                *self.held_failed = true;
+                de::Error::custom(error)
+            }),
             None => self.map.next_value_seed(seed),
         }
     }

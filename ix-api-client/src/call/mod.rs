@@ -22,6 +22,7 @@ mod answered;
 pub mod dry_run;
 pub(crate) mod error;
 pub(crate) mod hooks;
+pub(crate) mod member_path;
 pub mod problem;
 pub mod raw;
 mod wire;
@@ -33,12 +34,9 @@ pub use error::{Error, OperationError, RawBody, TransportCause, Unimplemented};
 /// (`[3].state`, `connection.vlan_config`), `None` if it decodes or the
 /// answer as a whole is wrong. For [`Call::locate`].
 pub(crate) fn locate<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<String> {
-    let mut json = serde_json::Deserializer::from_slice(body);
-    let error = serde_path_to_error::deserialize::<_, T>(&mut json).err()?;
-    let path = error.path();
-    // The top of the answer: no member to name.
-    path.iter().next()?;
-    Some(path.to_string())
+    // The same decode as the operation's own: no second decoder per model.
+    let cause = serde_json::from_slice::<T>(body).err()?;
+    member_path::at_error(body, &cause)
 }
 
 /// A generated operation's builder (every `client.<operation>()`); codegen

@@ -32,6 +32,7 @@ pub mod polymorphic;
 pub mod sandbox;
 pub mod stateful;
 pub mod status_arms;
+pub mod string_visitors;
 
 use crate::model::Model;
 use crate::model::document::{self, DocumentError};
@@ -344,6 +345,7 @@ fn generate_library(
         }
     })?;
     open_string_enums(&mut file);
+    string_visitors::decode_strings(&mut file);
     optional_schemas::gate(&mut file);
     builders::prune(&mut file, &models.answer_only).map_err(|message| CodegenError::Generator {
         file: spec.to_path_buf(),

@@ -129,9 +129,9 @@ pub(super) fn read(
         body: None,
     };
     // serde's message may quote the answer: only the member path is kept.
-    let unreadable = |error: serde_path_to_error::Error<serde_json::Error>| {
+    let unreadable = |error: serde_json::Error| {
         malformed(
-            Some(error.path().to_string()).filter(|path| path != "."),
+            crate::call::member_path::at_error(body, &error),
             "not a token answer".into(),
         )
     };
@@ -186,10 +186,8 @@ pub(super) fn read(
 }
 
 /// The first JSON value of `body` (what follows it is not read).
-fn parse<T: serde::de::DeserializeOwned>(
-    body: &[u8],
-) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
-    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(body))
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    T::deserialize(&mut serde_json::Deserializer::from_slice(body))
 }
 
 #[cfg(test)]

@@ -40029,3 +40029,70 @@ pub mod types {
         }
     }
 }
+/// The client's answer decoders, compiled with the models (the
+/// client's unoptimized build uses them from here).
+#[cfg(debug_assertions)]
+#[doc(hidden)]
+pub fn answer_decoders() -> usize {
+    fn decoder<T: ::serde::de::DeserializeOwned>() -> *const () {
+        ::serde_json::from_slice::<T> as fn(&'static [u8]) -> ::serde_json::Result<T>
+            as *const ()
+    }
+    [
+        decoder::<::std::vec::Vec<crate::types::Account>>(),
+        decoder::<::std::vec::Vec<crate::types::ApiExtension>>(),
+        decoder::<::std::vec::Vec<crate::types::AvailabilityZone>>(),
+        decoder::<::std::vec::Vec<crate::types::Connection>>(),
+        decoder::<::std::vec::Vec<crate::types::Contact>>(),
+        decoder::<::std::vec::Vec<crate::types::Device>>(),
+        decoder::<::std::vec::Vec<crate::types::Facility>>(),
+        decoder::<::std::vec::Vec<crate::types::IpAddress>>(),
+        decoder::<::std::vec::Vec<crate::types::MacAddress>>(),
+        decoder::<::std::vec::Vec<crate::types::MemberJoiningRule>>(),
+        decoder::<::std::vec::Vec<crate::types::MetroArea>>(),
+        decoder::<::std::vec::Vec<crate::types::MetroAreaNetwork>>(),
+        decoder::<::std::vec::Vec<crate::types::NetworkFeature>>(),
+        decoder::<::std::vec::Vec<crate::types::NetworkFeatureConfig>>(),
+        decoder::<::std::vec::Vec<crate::types::NetworkService>>(),
+        decoder::<::std::vec::Vec<crate::types::NetworkServiceConfig>>(),
+        decoder::<::std::vec::Vec<crate::types::PeerAggregate>>(),
+        decoder::<::std::vec::Vec<crate::types::PeerRtt>>(),
+        decoder::<::std::vec::Vec<crate::types::PointOfPresence>>(),
+        decoder::<::std::vec::Vec<crate::types::Port>>(),
+        decoder::<::std::vec::Vec<crate::types::PortReservation>>(),
+        decoder::<::std::vec::Vec<crate::types::ProductOfferingPartial>>(),
+        decoder::<::std::vec::Vec<crate::types::Role>>(),
+        decoder::<::std::vec::Vec<crate::types::RoleAssignment>>(),
+        decoder::<::std::vec::Vec<crate::types::RoutingFunction>>(),
+        decoder::<crate::types::Account>(),
+        decoder::<crate::types::AggregateTimeseries>(),
+        decoder::<crate::types::AvailabilityZone>(),
+        decoder::<crate::types::CancellationPolicy>(),
+        decoder::<crate::types::Connection>(),
+        decoder::<crate::types::Contact>(),
+        decoder::<crate::types::Device>(),
+        decoder::<crate::types::Facility>(),
+        decoder::<crate::types::HealthResponse>(),
+        decoder::<crate::types::ImplementationResponse>(),
+        decoder::<crate::types::IpAddress>(),
+        decoder::<crate::types::MacAddress>(),
+        decoder::<crate::types::MemberJoiningRule>(),
+        decoder::<crate::types::MetroArea>(),
+        decoder::<crate::types::MetroAreaNetwork>(),
+        decoder::<crate::types::NetworkFeature>(),
+        decoder::<crate::types::NetworkFeatureConfig>(),
+        decoder::<crate::types::NetworkService>(),
+        decoder::<crate::types::NetworkServiceChangeRequest>(),
+        decoder::<crate::types::NetworkServiceConfig>(),
+        decoder::<crate::types::NetworkServiceConfigAggregate>(),
+        decoder::<crate::types::PointOfPresence>(),
+        decoder::<crate::types::Port>(),
+        decoder::<crate::types::PortReservation>(),
+        decoder::<crate::types::PortStatistics>(),
+        decoder::<crate::types::ProductOffering>(),
+        decoder::<crate::types::Role>(),
+        decoder::<crate::types::RoleAssignment>(),
+        decoder::<crate::types::RoutingFunction>(),
+    ]
+        .len()
+}

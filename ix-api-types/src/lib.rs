@@ -16,6 +16,10 @@ mod strings;
 pub mod tagged;
 
 pub use generated::types;
+// The client's answer decoders, compiled here (see the generated file).
+#[cfg(debug_assertions)]
+#[doc(hidden)]
+pub use generated::answer_decoders;
 
 /// A model with a `state`: what `ix_api_client::wait::Wait::for_state`
 /// waits on. Implemented for every answer model of the spec that has a

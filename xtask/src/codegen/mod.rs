@@ -30,6 +30,7 @@ pub mod normalize;
 pub mod optional_schemas;
 pub mod polymorphic;
 pub mod sandbox;
+pub mod shared_decoders;
 pub mod stateful;
 pub mod status_arms;
 pub mod string_visitors;
@@ -333,6 +334,7 @@ fn generate_library(
         })?;
     tokens.extend(facts);
     let (head, rest) = split_after_types(tokens);
+    let answers = shared_decoders::answers(&rest);
     // The receiver is gone only if the other thread failed; its error is
     // reported.
     let _ = tail.send(rest.to_string());
@@ -363,9 +365,15 @@ fn generate_library(
     );
     one_line_docs(&mut file);
     let defined = defined_types(&file);
-    let split = models_crate::split(file).map_err(|message| CodegenError::Generator {
+    let mut split = models_crate::split(file).map_err(|message| CodegenError::Generator {
         file: spec.to_path_buf(),
         message,
+    })?;
+    shared_decoders::add(answers, &mut split.models).map_err(|message| {
+        CodegenError::Generator {
+            file: spec.to_path_buf(),
+            message,
+        }
     })?;
     Ok((
         prettyplease::unparse(&split.client),

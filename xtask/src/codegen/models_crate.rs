@@ -166,7 +166,7 @@ fn divide(
 
 /// A copy of a syntax node (syn's `Clone` impls are a feature xtask does
 /// not compile).
-fn copy<T: ToTokens + syn::parse::Parse>(node: &T) -> T {
+pub(super) fn copy<T: ToTokens + syn::parse::Parse>(node: &T) -> T {
     syn::parse2(node.to_token_stream()).expect("printed syntax parses again")
 }
 

@@ -4,13 +4,14 @@
 //! a tag this client does not know keeps the whole object as it came, so a
 //! newer server's new types do not fail a list.
 //!
-//! The members before the tag are held ([`held`]: strings and names
+//! The members before the tag are held (in `held`: strings and names
 //! borrowed from the input, no JSON values built) and replayed to the
 //! variant; a server that writes members by name sends most of them before
-//! `type`. A held member that fails to decode has no position of its own: the rest of the object is read
-//! before the error goes up, so that serde_json's error points at the
-//! object's end and the member path of a malformed answer names the
-//! object (the stream stood just after the tag).
+//! `type`. A held member that fails to decode has no position of its
+//! own: the rest of the object is read before the error goes up, so that
+//! serde_json's error points at the object's end and the member path of a
+//! malformed answer names the object (the stream stood just after the
+//! tag).
 
 use std::fmt;
 use std::marker::PhantomData;

@@ -6,7 +6,7 @@
 #[allow(clippy::all)]
 pub mod types {
     ///`Account`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Account {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -236,7 +236,7 @@ pub mod types {
         }
     }
     ///`AccountRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountRequest {
         pub address: Address,
@@ -506,7 +506,7 @@ pub mod types {
         }
     }
     ///`AccountUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountUpdate {
         pub address: Address,
@@ -684,7 +684,7 @@ pub mod types {
         }
     }
     ///`AccountUpdatePartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccountUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -870,7 +870,7 @@ pub mod types {
         }
     }
     ///`Address`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Address {
         pub country: AddressCountry,
@@ -1215,7 +1215,7 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRule`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRule {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1283,7 +1283,7 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRuleRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRuleRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1359,7 +1359,7 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRuleUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRuleUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1432,7 +1432,7 @@ pub mod types {
         }
     }
     ///`AllowMemberJoiningRuleUpdatePartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowMemberJoiningRuleUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1511,7 +1511,7 @@ pub mod types {
         }
     }
     ///`ApiExtension`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ApiExtension {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1526,14 +1526,14 @@ pub mod types {
         pub spec_url: ::std::option::Option<::std::string::String>,
     }
     ///`ApiFeatures`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ApiFeatures {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pagination: ::std::option::Option<bool>,
     }
     ///`AvailabilityZone`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AvailabilityZone {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1542,7 +1542,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
     }
     ///`BillingInformation`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct BillingInformation {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1662,14 +1662,14 @@ pub mod types {
         }
     }
     ///`CancellationPolicy`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CancellationPolicy {
         pub charged_until: ::chrono::naive::NaiveDate,
         pub decommission_at: ::chrono::naive::NaiveDate,
     }
     ///`CancellationRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CancellationRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1681,7 +1681,7 @@ pub mod types {
         }
     }
     ///`CloudConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1717,7 +1717,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOffering`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOffering {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -2009,7 +2009,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkProductOfferingPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkProductOfferingPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2764,7 +2764,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkService`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkService {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2813,7 +2813,7 @@ pub mod types {
         pub status: ::std::option::Option<::std::vec::Vec<Status>>,
     }
     ///`CloudNetworkServiceConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3074,7 +3074,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3371,7 +3371,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3526,7 +3526,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceConfigUpdatePartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceConfigUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3960,7 +3960,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceRequest {
         pub billing_account: ::std::string::String,
@@ -4093,7 +4093,7 @@ pub mod types {
         }
     }
     ///`CloudNetworkServiceRequestPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudNetworkServiceRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4430,7 +4430,7 @@ pub mod types {
         }
     }
     ///`Connection`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Connection {
         pub billing_account: ::std::string::String,
@@ -4858,7 +4858,7 @@ pub mod types {
         }
     }
     ///`ConnectionProductOffering`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionProductOffering {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4970,7 +4970,7 @@ pub mod types {
         }
     }
     ///`ConnectionRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionRequest {
         pub billing_account: ::std::string::String,
@@ -5355,7 +5355,7 @@ pub mod types {
         }
     }
     ///`ConnectionUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionUpdate {
         pub billing_account: ::std::string::String,
@@ -5592,7 +5592,7 @@ pub mod types {
         }
     }
     ///`ConnectionUpdatePartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConnectionUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5999,7 +5999,7 @@ pub mod types {
         }
     }
     ///`Contact`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Contact {
         pub consuming_account: ::std::string::String,
@@ -6168,7 +6168,7 @@ pub mod types {
         }
     }
     ///`ContactRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequest {
         pub consuming_account: ::std::string::String,
@@ -6343,7 +6343,7 @@ pub mod types {
         }
     }
     ///`ContactRequestPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6676,7 +6676,7 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRule`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRule {
         pub consuming_account: ::std::string::String,
@@ -6740,7 +6740,7 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRuleRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRuleRequest {
         pub consuming_account: ::std::string::String,
@@ -6810,7 +6810,7 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRuleUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRuleUpdate {
         pub consuming_account: ::std::string::String,
@@ -6879,7 +6879,7 @@ pub mod types {
         }
     }
     ///`DenyMemberJoiningRuleUpdatePartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DenyMemberJoiningRuleUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6954,7 +6954,7 @@ pub mod types {
         }
     }
     ///`Device`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Device {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6966,7 +6966,7 @@ pub mod types {
         pub pop: ::std::string::String,
     }
     ///`DeviceCapability`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DeviceCapability {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7132,7 +7132,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOffering`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkProductOffering {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -7350,7 +7350,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkProductOfferingPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkProductOfferingPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7811,7 +7811,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkService`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkService {
         pub consuming_account: ::std::string::String,
@@ -7839,7 +7839,7 @@ pub mod types {
         pub subnet_v6: ::std::string::String,
     }
     ///`ExchangeLanNetworkServiceConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfig {
         pub asns: ::std::vec::Vec<i64>,
@@ -8115,7 +8115,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigRequest {
         pub asns: ::std::vec::Vec<i64>,
@@ -8426,7 +8426,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigUpdate {
         pub asns: ::std::vec::Vec<i64>,
@@ -8592,7 +8592,7 @@ pub mod types {
         }
     }
     ///`ExchangeLanNetworkServiceConfigUpdatePartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeLanNetworkServiceConfigUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9079,7 +9079,7 @@ pub mod types {
         }
     }
     ///`Facility`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Facility {
         pub address_country: FacilityAddressCountry,
@@ -9508,7 +9508,7 @@ pub mod types {
         }
     }
     ///`HealthResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct HealthResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9593,7 +9593,7 @@ pub mod types {
         }
     }
     ///What an IX-API server implements.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ImplementationResponse {
         ///The IX-API schema version implemented, e.g. `2.1.0`.
@@ -9619,7 +9619,7 @@ pub mod types {
         pub supported_operations: ::std::vec::Vec<::std::string::String>,
     }
     ///`IpAddress`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddress {
         pub address: ::std::string::String,
@@ -9795,7 +9795,7 @@ pub mod types {
         }
     }
     ///`IpAddressRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressRequest {
         pub address: ::std::string::String,
@@ -9926,7 +9926,7 @@ pub mod types {
         }
     }
     ///`IpAddressShort`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressShort {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9935,7 +9935,7 @@ pub mod types {
         pub version: ::std::option::Option<i64>,
     }
     ///`IpAddressUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressUpdate {
         pub address: ::std::string::String,
@@ -10066,7 +10066,7 @@ pub mod types {
         }
     }
     ///`IpAddressUpdatePartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpAddressUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10204,7 +10204,7 @@ pub mod types {
         }
     }
     ///`IxpSpecificFeatureFlag`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IxpSpecificFeatureFlag {
         pub description: IxpSpecificFeatureFlagDescription,
@@ -10213,7 +10213,7 @@ pub mod types {
         pub name: IxpSpecificFeatureFlagName,
     }
     ///`IxpSpecificFeatureFlagConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IxpSpecificFeatureFlagConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10331,7 +10331,7 @@ pub mod types {
         }
     }
     ///`L3Config`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct L3Config {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10363,7 +10363,7 @@ pub mod types {
         }
     }
     ///`MacAddress`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MacAddress {
         pub address: ::std::string::String,
@@ -10484,7 +10484,7 @@ pub mod types {
         }
     }
     ///`MacAddressRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MacAddressRequest {
         pub address: ::std::string::String,
@@ -10561,7 +10561,7 @@ pub mod types {
         }
     }
     ///`MetroArea`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MetroArea {
         pub display_name: MetroAreaDisplayName,
@@ -10725,7 +10725,7 @@ pub mod types {
         }
     }
     ///`MetroAreaNetwork`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MetroAreaNetwork {
         pub id: MetroAreaNetworkId,
@@ -10941,7 +10941,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOffering`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkProductOffering {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -11156,7 +11156,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkProductOfferingPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkProductOfferingPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -11610,7 +11610,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkService`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkService {
         pub billing_account: ::std::string::String,
@@ -11659,7 +11659,7 @@ pub mod types {
         pub subnet_v6: ::std::option::Option<::std::string::String>,
     }
     ///`Mp2mpNetworkServiceConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -11921,7 +11921,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -12078,7 +12078,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceConfigRequestPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceConfigRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -12652,7 +12652,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequest {
         pub billing_account: ::std::string::String,
@@ -12844,7 +12844,7 @@ pub mod types {
         }
     }
     ///`Mp2mpNetworkServiceRequestPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Mp2mpNetworkServiceRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -13331,7 +13331,7 @@ pub mod types {
         }
     }
     ///`NetworkServiceChangeRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NetworkServiceChangeRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -13344,7 +13344,7 @@ pub mod types {
         }
     }
     ///`NetworkServiceConfigAggregate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NetworkServiceConfigAggregate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -13353,7 +13353,7 @@ pub mod types {
         >,
     }
     ///`NetworkServiceConfigAggregateStatistics`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NetworkServiceConfigAggregateStatistics {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -13537,7 +13537,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOffering`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkProductOffering {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -13751,7 +13751,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkProductOfferingPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkProductOfferingPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -14204,7 +14204,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkService`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkService {
         pub billing_account: ::std::string::String,
@@ -14247,7 +14247,7 @@ pub mod types {
         pub status: ::std::option::Option<::std::vec::Vec<Status>>,
     }
     ///`P2mpNetworkServiceConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfig {
         pub billing_account: ::std::string::String,
@@ -14505,7 +14505,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigRequest {
         pub billing_account: ::std::string::String,
@@ -14660,7 +14660,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceConfigRequestPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceConfigRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -15381,7 +15381,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequest {
         pub billing_account: ::std::string::String,
@@ -15569,7 +15569,7 @@ pub mod types {
         }
     }
     ///`P2mpNetworkServiceRequestPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2mpNetworkServiceRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -15959,7 +15959,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOffering`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkProductOffering {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -16172,7 +16172,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkProductOfferingPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkProductOfferingPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -16623,7 +16623,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkService`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkService {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -16667,7 +16667,7 @@ pub mod types {
         pub status: ::std::option::Option<::std::vec::Vec<Status>>,
     }
     ///`P2pNetworkServiceConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfig {
         pub billing_account: ::std::string::String,
@@ -16923,7 +16923,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigRequest {
         pub billing_account: ::std::string::String,
@@ -17215,7 +17215,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigUpdate {
         pub billing_account: ::std::string::String,
@@ -17367,7 +17367,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceConfigUpdatePartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceConfigUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -17793,7 +17793,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -17928,7 +17928,7 @@ pub mod types {
         }
     }
     ///`P2pNetworkServiceRequestPartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct P2pNetworkServiceRequestPartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -18266,7 +18266,7 @@ pub mod types {
         }
     }
     ///`Peer`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Peer {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -18277,7 +18277,7 @@ pub mod types {
         pub mac_address: ::std::option::Option<::std::string::String>,
     }
     ///`PeerAggregate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PeerAggregate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -18288,7 +18288,7 @@ pub mod types {
         pub peer: ::std::option::Option<Peer>,
     }
     ///`PeerRtt`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PeerRtt {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -18319,7 +18319,7 @@ pub mod types {
         pub tx: ::std::option::Option<i64>,
     }
     ///`PointOfPresence`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PointOfPresence {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -18433,7 +18433,7 @@ pub mod types {
         }
     }
     ///`Port`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Port {
         pub billing_account: ::std::string::String,
@@ -18769,7 +18769,7 @@ pub mod types {
         }
     }
     ///`PortReservation`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortReservation {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -18806,7 +18806,7 @@ pub mod types {
         pub subscriber_side_demarc: ::std::option::Option<::std::string::String>,
     }
     ///`PortReservationPatch`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortReservationPatch {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -18830,7 +18830,7 @@ pub mod types {
         }
     }
     ///`PortReservationRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortReservationRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -18856,7 +18856,7 @@ pub mod types {
         }
     }
     ///`PortReservationUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortReservationUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -18965,7 +18965,7 @@ pub mod types {
         }
     }
     ///`PortStatistics`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PortStatistics {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -19197,7 +19197,7 @@ pub mod types {
         }
     }
     ///`Role`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Role {
         pub id: ::std::string::String,
@@ -19205,7 +19205,7 @@ pub mod types {
         pub required_fields: ::std::vec::Vec<RoleRequiredFieldsItem>,
     }
     ///`RoleAssignment`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoleAssignment {
         pub contact: ::std::string::String,
@@ -19213,7 +19213,7 @@ pub mod types {
         pub role: ::std::string::String,
     }
     ///`RoleAssignmentRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoleAssignmentRequest {
         pub contact: ::std::string::String,
@@ -19327,7 +19327,7 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeature`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeature {
         pub address_families: ::std::vec::Vec<
@@ -19457,7 +19457,7 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -19925,7 +19925,7 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -20549,7 +20549,7 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -20801,7 +20801,7 @@ pub mod types {
         }
     }
     ///`RouteServerNetworkFeatureConfigUpdatePartial`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteServerNetworkFeatureConfigUpdatePartial {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -21444,7 +21444,7 @@ pub mod types {
         }
     }
     ///`RoutingFunction`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoutingFunction {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -21473,7 +21473,7 @@ pub mod types {
         pub status: ::std::option::Option<::std::vec::Vec<Status>>,
     }
     ///`RoutingFunctionPatch`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoutingFunctionPatch {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -21503,7 +21503,7 @@ pub mod types {
         }
     }
     ///`RoutingFunctionProductOffering`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoutingFunctionProductOffering {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -21558,7 +21558,7 @@ pub mod types {
         pub upgrade_allowed: ::std::option::Option<bool>,
     }
     ///`RoutingFunctionRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RoutingFunctionRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -21588,7 +21588,7 @@ pub mod types {
         }
     }
     ///`ServiceExchangePop`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ServiceExchangePop {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -21597,7 +21597,7 @@ pub mod types {
         pub pop: ::std::option::Option<::std::string::String>,
     }
     ///`SharedStatisticsConfigAllow`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SharedStatisticsConfigAllow {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -21615,7 +21615,7 @@ pub mod types {
         }
     }
     ///`SharedStatisticsConfigDeny`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SharedStatisticsConfigDeny {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -21633,7 +21633,7 @@ pub mod types {
         }
     }
     ///`Status`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Status {
         pub attrs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -21643,7 +21643,7 @@ pub mod types {
         pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
     }
     ///`VLanConfigDot1Q`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct VLanConfigDot1Q {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -21741,7 +21741,7 @@ pub mod types {
         }
     }
     ///`VLanConfigQinQ`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct VLanConfigQinQ {
         pub inner_vlan: ::std::num::NonZeroU32,
@@ -40026,6 +40026,14295 @@ pub mod types {
         type State = ::std::string::String;
         fn state(&self) -> ::std::option::Option<&Self::State> {
             self.state.as_ref()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Account {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Account {
+        const NAME: &'static str = "Account";
+        const MEMBERS: &'static [&'static str] = &[
+            "address",
+            "asns",
+            "billing_information",
+            "discoverable",
+            "external_ref",
+            "id",
+            "legal_name",
+            "managing_account",
+            "metro_area_network_presence",
+            "name",
+            "state",
+            "status",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<Address>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<i64>>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<BillingInformation>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<AccountExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<AccountId> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::option::Option<AccountLegalName>> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<AccountName> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<AccountState>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => crate::records::put(&mut m1, "asns", &mut map),
+                    2usize => {
+                        crate::records::put(&mut m2, "billing_information", &mut map)
+                    }
+                    3usize => crate::records::put(&mut m3, "discoverable", &mut map),
+                    4usize => crate::records::put(&mut m4, "external_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "id", &mut map),
+                    6usize => crate::records::put(&mut m6, "legal_name", &mut map),
+                    7usize => crate::records::put(&mut m7, "managing_account", &mut map),
+                    8usize => {
+                        crate::records::put(
+                            &mut m8,
+                            "metro_area_network_presence",
+                            &mut map,
+                        )
+                    }
+                    9usize => crate::records::put(&mut m9, "name", &mut map),
+                    10usize => crate::records::put(&mut m10, "state", &mut map),
+                    11usize => crate::records::put(&mut m11, "status", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m5, m8, m9) {
+                (
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m9),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        address: m0.unwrap_or(::std::option::Option::None),
+                        asns: m1.unwrap_or(::std::option::Option::None),
+                        billing_information: m2.unwrap_or(::std::option::Option::None),
+                        discoverable: m3.unwrap_or(::std::option::Option::None),
+                        external_ref: m4.unwrap_or(::std::option::Option::None),
+                        id: m5,
+                        legal_name: m6.unwrap_or(::std::option::Option::None),
+                        managing_account: m7.unwrap_or(::std::option::Option::None),
+                        metro_area_network_presence: m8,
+                        name: m9,
+                        state: m10.unwrap_or(::std::option::Option::None),
+                        status: m11.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m5, m8, m9) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m5.is_none(), "id"),
+                                (m8.is_none(), "metro_area_network_presence"),
+                                (m9.is_none(), "name"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AccountRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for AccountRequest {
+        const NAME: &'static str = "AccountRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "address",
+            "billing_information",
+            "discoverable",
+            "external_ref",
+            "id",
+            "legal_name",
+            "managing_account",
+            "metro_area_network_presence",
+            "name",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<Address> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<BillingInformation>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<AccountRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<AccountRequestLegalName>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<AccountRequestName> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => {
+                        crate::records::put(&mut m1, "billing_information", &mut map)
+                    }
+                    2usize => crate::records::put(&mut m2, "discoverable", &mut map),
+                    3usize => crate::records::put(&mut m3, "external_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "legal_name", &mut map),
+                    6usize => crate::records::put(&mut m6, "managing_account", &mut map),
+                    7usize => {
+                        crate::records::put(
+                            &mut m7,
+                            "metro_area_network_presence",
+                            &mut map,
+                        )
+                    }
+                    8usize => crate::records::put(&mut m8, "name", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m8) {
+                (::std::option::Option::Some(m0), ::std::option::Option::Some(m8)) => {
+                    ::std::result::Result::Ok(Self {
+                        address: m0,
+                        billing_information: m1.unwrap_or(::std::option::Option::None),
+                        discoverable: m2.unwrap_or(::std::option::Option::None),
+                        external_ref: m3.unwrap_or(::std::option::Option::None),
+                        id: m4.unwrap_or(::std::option::Option::None),
+                        legal_name: m5.unwrap_or(::std::option::Option::None),
+                        managing_account: m6.unwrap_or(::std::option::Option::None),
+                        metro_area_network_presence: m7
+                            .unwrap_or(::std::option::Option::None),
+                        name: m8,
+                    })
+                }
+                (m0, m8) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[(m0.is_none(), "address"), (m8.is_none(), "name")],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AccountUpdate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for AccountUpdate {
+        const NAME: &'static str = "AccountUpdate";
+        const MEMBERS: &'static [&'static str] = &[
+            "address",
+            "billing_information",
+            "discoverable",
+            "external_ref",
+            "id",
+            "legal_name",
+            "managing_account",
+            "metro_area_network_presence",
+            "name",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<Address> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<BillingInformation>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<AccountUpdateExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<AccountUpdateLegalName>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<AccountUpdateName> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => {
+                        crate::records::put(&mut m1, "billing_information", &mut map)
+                    }
+                    2usize => crate::records::put(&mut m2, "discoverable", &mut map),
+                    3usize => crate::records::put(&mut m3, "external_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "legal_name", &mut map),
+                    6usize => crate::records::put(&mut m6, "managing_account", &mut map),
+                    7usize => {
+                        crate::records::put(
+                            &mut m7,
+                            "metro_area_network_presence",
+                            &mut map,
+                        )
+                    }
+                    8usize => crate::records::put(&mut m8, "name", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m7, m8) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        address: m0,
+                        billing_information: m1.unwrap_or(::std::option::Option::None),
+                        discoverable: m2.unwrap_or(::std::option::Option::None),
+                        external_ref: m3.unwrap_or(::std::option::Option::None),
+                        id: m4.unwrap_or(::std::option::Option::None),
+                        legal_name: m5.unwrap_or(::std::option::Option::None),
+                        managing_account: m6.unwrap_or(::std::option::Option::None),
+                        metro_area_network_presence: m7,
+                        name: m8,
+                    })
+                }
+                (m0, m7, m8) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "address"),
+                                (m7.is_none(), "metro_area_network_presence"),
+                                (m8.is_none(), "name"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AccountUpdatePartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for AccountUpdatePartial {
+        const NAME: &'static str = "AccountUpdatePartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "address",
+            "billing_information",
+            "discoverable",
+            "external_ref",
+            "id",
+            "legal_name",
+            "managing_account",
+            "metro_area_network_presence",
+            "name",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<Address>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<BillingInformation>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<AccountUpdatePartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<AccountUpdatePartialLegalName>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<AccountUpdatePartialName>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => {
+                        crate::records::put(&mut m1, "billing_information", &mut map)
+                    }
+                    2usize => crate::records::put(&mut m2, "discoverable", &mut map),
+                    3usize => crate::records::put(&mut m3, "external_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "legal_name", &mut map),
+                    6usize => crate::records::put(&mut m6, "managing_account", &mut map),
+                    7usize => {
+                        crate::records::put(
+                            &mut m7,
+                            "metro_area_network_presence",
+                            &mut map,
+                        )
+                    }
+                    8usize => crate::records::put(&mut m8, "name", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                address: m0.unwrap_or(::std::option::Option::None),
+                billing_information: m1.unwrap_or(::std::option::Option::None),
+                discoverable: m2.unwrap_or(::std::option::Option::None),
+                external_ref: m3.unwrap_or(::std::option::Option::None),
+                id: m4.unwrap_or(::std::option::Option::None),
+                legal_name: m5.unwrap_or(::std::option::Option::None),
+                managing_account: m6.unwrap_or(::std::option::Option::None),
+                metro_area_network_presence: m7.unwrap_or(::std::option::Option::None),
+                name: m8.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Address {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Address {
+        const NAME: &'static str = "Address";
+        const MEMBERS: &'static [&'static str] = &[
+            "country",
+            "locality",
+            "post_office_box_number",
+            "postal_code",
+            "region",
+            "street_address",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<AddressCountry> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<AddressLocality> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<AddressPostOfficeBoxNumber>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<AddressPostalCode> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::option::Option<AddressRegion>> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<AddressStreetAddress> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "country", &mut map),
+                    1usize => crate::records::put(&mut m1, "locality", &mut map),
+                    2usize => {
+                        crate::records::put(&mut m2, "post_office_box_number", &mut map)
+                    }
+                    3usize => crate::records::put(&mut m3, "postal_code", &mut map),
+                    4usize => crate::records::put(&mut m4, "region", &mut map),
+                    5usize => crate::records::put(&mut m5, "street_address", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m3, m5) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m5),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        country: m0,
+                        locality: m1,
+                        post_office_box_number: m2
+                            .unwrap_or(::std::option::Option::None),
+                        postal_code: m3,
+                        region: m4.unwrap_or(::std::option::Option::None),
+                        street_address: m5,
+                    })
+                }
+                (m0, m1, m3, m5) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "country"),
+                                (m1.is_none(), "locality"),
+                                (m3.is_none(), "postal_code"),
+                                (m5.is_none(), "street_address"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AllowMemberJoiningRule {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for AllowMemberJoiningRule {
+        const NAME: &'static str = "AllowMemberJoiningRule";
+        const MEMBERS: &'static [&'static str] = &[
+            "capacity_max",
+            "capacity_min",
+            "consuming_account",
+            "external_ref",
+            "id",
+            "managing_account",
+            "network_service",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<AllowMemberJoiningRuleExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "capacity_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity_min", &mut map),
+                    2usize => crate::records::put(&mut m2, "consuming_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "external_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "managing_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "network_service", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m2, m4, m5, m6) {
+                (
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m6),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        capacity_max: m0.unwrap_or(::std::option::Option::None),
+                        capacity_min: m1.unwrap_or(::std::option::Option::None),
+                        consuming_account: m2,
+                        external_ref: m3.unwrap_or(::std::option::Option::None),
+                        id: m4,
+                        managing_account: m5,
+                        network_service: m6,
+                    })
+                }
+                (m2, m4, m5, m6) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m2.is_none(), "consuming_account"),
+                                (m4.is_none(), "id"),
+                                (m5.is_none(), "managing_account"),
+                                (m6.is_none(), "network_service"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AllowMemberJoiningRuleRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for AllowMemberJoiningRuleRequest {
+        const NAME: &'static str = "AllowMemberJoiningRuleRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "capacity_max",
+            "capacity_min",
+            "consuming_account",
+            "external_ref",
+            "id",
+            "managing_account",
+            "network_service",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<AllowMemberJoiningRuleRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "capacity_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity_min", &mut map),
+                    2usize => crate::records::put(&mut m2, "consuming_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "external_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "managing_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "network_service", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m2, m5, m6) {
+                (
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m6),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        capacity_max: m0.unwrap_or(::std::option::Option::None),
+                        capacity_min: m1.unwrap_or(::std::option::Option::None),
+                        consuming_account: m2,
+                        external_ref: m3.unwrap_or(::std::option::Option::None),
+                        id: m4.unwrap_or(::std::option::Option::None),
+                        managing_account: m5,
+                        network_service: m6,
+                    })
+                }
+                (m2, m5, m6) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m2.is_none(), "consuming_account"),
+                                (m5.is_none(), "managing_account"),
+                                (m6.is_none(), "network_service"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AllowMemberJoiningRuleUpdate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for AllowMemberJoiningRuleUpdate {
+        const NAME: &'static str = "AllowMemberJoiningRuleUpdate";
+        const MEMBERS: &'static [&'static str] = &[
+            "capacity_max",
+            "capacity_min",
+            "consuming_account",
+            "external_ref",
+            "id",
+            "managing_account",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<AllowMemberJoiningRuleUpdateExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "capacity_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity_min", &mut map),
+                    2usize => crate::records::put(&mut m2, "consuming_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "external_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "managing_account", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m2, m5) {
+                (::std::option::Option::Some(m2), ::std::option::Option::Some(m5)) => {
+                    ::std::result::Result::Ok(Self {
+                        capacity_max: m0.unwrap_or(::std::option::Option::None),
+                        capacity_min: m1.unwrap_or(::std::option::Option::None),
+                        consuming_account: m2,
+                        external_ref: m3.unwrap_or(::std::option::Option::None),
+                        id: m4.unwrap_or(::std::option::Option::None),
+                        managing_account: m5,
+                    })
+                }
+                (m2, m5) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m2.is_none(), "consuming_account"),
+                                (m5.is_none(), "managing_account"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AllowMemberJoiningRuleUpdatePartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for AllowMemberJoiningRuleUpdatePartial {
+        const NAME: &'static str = "AllowMemberJoiningRuleUpdatePartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "capacity_max",
+            "capacity_min",
+            "consuming_account",
+            "external_ref",
+            "id",
+            "managing_account",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<AllowMemberJoiningRuleUpdatePartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "capacity_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity_min", &mut map),
+                    2usize => crate::records::put(&mut m2, "consuming_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "external_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "managing_account", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                capacity_max: m0.unwrap_or(::std::option::Option::None),
+                capacity_min: m1.unwrap_or(::std::option::Option::None),
+                consuming_account: m2.unwrap_or(::std::option::Option::None),
+                external_ref: m3.unwrap_or(::std::option::Option::None),
+                id: m4.unwrap_or(::std::option::Option::None),
+                managing_account: m5.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ApiExtension {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ApiExtension {
+        const NAME: &'static str = "ApiExtension";
+        const MEMBERS: &'static [&'static str] = &[
+            "base_url",
+            "documentation_url",
+            "name",
+            "publisher",
+            "spec_url",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "base_url", &mut map),
+                    1usize => crate::records::put(&mut m1, "documentation_url", &mut map),
+                    2usize => crate::records::put(&mut m2, "name", &mut map),
+                    3usize => crate::records::put(&mut m3, "publisher", &mut map),
+                    4usize => crate::records::put(&mut m4, "spec_url", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                base_url: m0.unwrap_or(::std::option::Option::None),
+                documentation_url: m1.unwrap_or(::std::option::Option::None),
+                name: m2.unwrap_or(::std::option::Option::None),
+                publisher: m3.unwrap_or(::std::option::Option::None),
+                spec_url: m4.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ApiFeatures {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ApiFeatures {
+        const NAME: &'static str = "ApiFeatures";
+        const MEMBERS: &'static [&'static str] = &["pagination"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "pagination", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                pagination: m0.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AvailabilityZone {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for AvailabilityZone {
+        const NAME: &'static str = "AvailabilityZone";
+        const MEMBERS: &'static [&'static str] = &["id", "name"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "id", &mut map),
+                    1usize => crate::records::put(&mut m1, "name", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                id: m0.unwrap_or(::std::option::Option::None),
+                name: m1.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BillingInformation {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for BillingInformation {
+        const NAME: &'static str = "BillingInformation";
+        const MEMBERS: &'static [&'static str] = &["address", "name", "vat_number"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<Address>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<BillingInformationName> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<BillingInformationVatNumber>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => crate::records::put(&mut m1, "name", &mut map),
+                    2usize => crate::records::put(&mut m2, "vat_number", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m1,) {
+                (::std::option::Option::Some(m1),) => {
+                    ::std::result::Result::Ok(Self {
+                        address: m0.unwrap_or(::std::option::Option::None),
+                        name: m1,
+                        vat_number: m2.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m1,) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(&[(m1.is_none(), "name")]),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CancellationPolicy {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CancellationPolicy {
+        const NAME: &'static str = "CancellationPolicy";
+        const MEMBERS: &'static [&'static str] = &["charged_until", "decommission_at"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::chrono::naive::NaiveDate> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::chrono::naive::NaiveDate> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "charged_until", &mut map),
+                    1usize => crate::records::put(&mut m1, "decommission_at", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1) {
+                (::std::option::Option::Some(m0), ::std::option::Option::Some(m1)) => {
+                    ::std::result::Result::Ok(Self {
+                        charged_until: m0,
+                        decommission_at: m1,
+                    })
+                }
+                (m0, m1) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "charged_until"),
+                                (m1.is_none(), "decommission_at"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CancellationRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CancellationRequest {
+        const NAME: &'static str = "CancellationRequest";
+        const MEMBERS: &'static [&'static str] = &["decommission_at"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "decommission_at", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                decommission_at: m0.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudConfig {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CloudConfig {
+        const NAME: &'static str = "CloudConfig";
+        const MEMBERS: &'static [&'static str] = &[
+            "bfd",
+            "bgp_address_family",
+            "bgp_neighbor_address",
+            "bgp_neighbor_address_primary",
+            "bgp_neighbor_address_secondary",
+            "bgp_neighbor_asn",
+            "bgp_password",
+            "local_address",
+            "local_address_primary",
+            "local_address_secondary",
+            "local_asn",
+            "peering_type",
+            "vlan",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bfd", &mut map),
+                    1usize => {
+                        crate::records::put(&mut m1, "bgp_address_family", &mut map)
+                    }
+                    2usize => {
+                        crate::records::put(&mut m2, "bgp_neighbor_address", &mut map)
+                    }
+                    3usize => {
+                        crate::records::put(
+                            &mut m3,
+                            "bgp_neighbor_address_primary",
+                            &mut map,
+                        )
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "bgp_neighbor_address_secondary",
+                            &mut map,
+                        )
+                    }
+                    5usize => crate::records::put(&mut m5, "bgp_neighbor_asn", &mut map),
+                    6usize => crate::records::put(&mut m6, "bgp_password", &mut map),
+                    7usize => crate::records::put(&mut m7, "local_address", &mut map),
+                    8usize => {
+                        crate::records::put(&mut m8, "local_address_primary", &mut map)
+                    }
+                    9usize => {
+                        crate::records::put(&mut m9, "local_address_secondary", &mut map)
+                    }
+                    10usize => crate::records::put(&mut m10, "local_asn", &mut map),
+                    11usize => crate::records::put(&mut m11, "peering_type", &mut map),
+                    12usize => crate::records::put(&mut m12, "vlan", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                bfd: m0.unwrap_or(::std::option::Option::None),
+                bgp_address_family: m1.unwrap_or(::std::option::Option::None),
+                bgp_neighbor_address: m2.unwrap_or(::std::option::Option::None),
+                bgp_neighbor_address_primary: m3.unwrap_or(::std::option::Option::None),
+                bgp_neighbor_address_secondary: m4
+                    .unwrap_or(::std::option::Option::None),
+                bgp_neighbor_asn: m5.unwrap_or(::std::option::Option::None),
+                bgp_password: m6.unwrap_or(::std::option::Option::None),
+                local_address: m7.unwrap_or(::std::option::Option::None),
+                local_address_primary: m8.unwrap_or(::std::option::Option::None),
+                local_address_secondary: m9.unwrap_or(::std::option::Option::None),
+                local_asn: m10.unwrap_or(::std::option::Option::None),
+                peering_type: m11.unwrap_or(::std::option::Option::None),
+                vlan: m12.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkProductOffering {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CloudNetworkProductOffering {
+        const NAME: &'static str = "CloudNetworkProductOffering";
+        const MEMBERS: &'static [&'static str] = &[
+            "bandwidth_max",
+            "bandwidth_min",
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "delivery_method",
+            "display_name",
+            "diversity",
+            "downgrade_allowed",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "id",
+            "name",
+            "notice_period",
+            "nsc_required_cloud_config_fields",
+            "nsc_required_l3_config_fields",
+            "nsc_supported_cloud_config_fields",
+            "nsc_supported_cloud_config_peering_types",
+            "nsc_supported_l3_config_fields",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "provider_vlans",
+            "resource_type",
+            "service_exchange_pops",
+            "service_metro_area",
+            "service_metro_area_network",
+            "service_provider",
+            "service_provider_logo",
+            "service_provider_pop",
+            "service_provider_pop_name",
+            "service_provider_region",
+            "service_provider_workflow",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                CloudNetworkProductOfferingDeliveryMethod,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<CloudNetworkProductOfferingDisplayName> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::num::NonZeroU64> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<CloudNetworkProductOfferingId> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<CloudNetworkProductOfferingName> = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<
+                CloudNetworkProductOfferingProviderVlans,
+            > = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<
+                CloudNetworkProductOfferingResourceType,
+            > = ::std::option::Option::None;
+            let mut m28: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<ServiceExchangePop>>,
+            > = ::std::option::Option::None;
+            let mut m29: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m30: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m31: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m32: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m33: ::std::option::Option<
+                ::std::option::Option<CloudNetworkProductOfferingServiceProviderPop>,
+            > = ::std::option::Option::None;
+            let mut m34: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m35: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m36: ::std::option::Option<
+                CloudNetworkProductOfferingServiceProviderWorkflow,
+            > = ::std::option::Option::None;
+            let mut m37: ::std::option::Option<bool> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "bandwidth_min", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_initial_period", &mut map)
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(&mut m5, "contract_renewal_period", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "contract_terms", &mut map),
+                    7usize => crate::records::put(&mut m7, "delivery_method", &mut map),
+                    8usize => crate::records::put(&mut m8, "display_name", &mut map),
+                    9usize => crate::records::put(&mut m9, "diversity", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "downgrade_allowed", &mut map)
+                    }
+                    11usize => crate::records::put(&mut m11, "exchange_logo", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "handover_metro_area", &mut map)
+                    }
+                    13usize => {
+                        crate::records::put(
+                            &mut m13,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    14usize => crate::records::put(&mut m14, "id", &mut map),
+                    15usize => crate::records::put(&mut m15, "name", &mut map),
+                    16usize => crate::records::put(&mut m16, "notice_period", &mut map),
+                    17usize => {
+                        crate::records::put(
+                            &mut m17,
+                            "nsc_required_cloud_config_fields",
+                            &mut map,
+                        )
+                    }
+                    18usize => {
+                        crate::records::put(
+                            &mut m18,
+                            "nsc_required_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    19usize => {
+                        crate::records::put(
+                            &mut m19,
+                            "nsc_supported_cloud_config_fields",
+                            &mut map,
+                        )
+                    }
+                    20usize => {
+                        crate::records::put(
+                            &mut m20,
+                            "nsc_supported_cloud_config_peering_types",
+                            &mut map,
+                        )
+                    }
+                    21usize => {
+                        crate::records::put(
+                            &mut m21,
+                            "nsc_supported_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    22usize => {
+                        crate::records::put(&mut m22, "orderable_not_after", &mut map)
+                    }
+                    23usize => {
+                        crate::records::put(&mut m23, "orderable_not_before", &mut map)
+                    }
+                    24usize => {
+                        crate::records::put(&mut m24, "physical_port_speed", &mut map)
+                    }
+                    25usize => crate::records::put(&mut m25, "product_logo", &mut map),
+                    26usize => crate::records::put(&mut m26, "provider_vlans", &mut map),
+                    27usize => crate::records::put(&mut m27, "resource_type", &mut map),
+                    28usize => {
+                        crate::records::put(&mut m28, "service_exchange_pops", &mut map)
+                    }
+                    29usize => {
+                        crate::records::put(&mut m29, "service_metro_area", &mut map)
+                    }
+                    30usize => {
+                        crate::records::put(
+                            &mut m30,
+                            "service_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    31usize => {
+                        crate::records::put(&mut m31, "service_provider", &mut map)
+                    }
+                    32usize => {
+                        crate::records::put(&mut m32, "service_provider_logo", &mut map)
+                    }
+                    33usize => {
+                        crate::records::put(&mut m33, "service_provider_pop", &mut map)
+                    }
+                    34usize => {
+                        crate::records::put(
+                            &mut m34,
+                            "service_provider_pop_name",
+                            &mut map,
+                        )
+                    }
+                    35usize => {
+                        crate::records::put(
+                            &mut m35,
+                            "service_provider_region",
+                            &mut map,
+                        )
+                    }
+                    36usize => {
+                        crate::records::put(
+                            &mut m36,
+                            "service_provider_workflow",
+                            &mut map,
+                        )
+                    }
+                    37usize => crate::records::put(&mut m37, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (
+                m0,
+                m1,
+                m7,
+                m8,
+                m9,
+                m10,
+                m12,
+                m13,
+                m14,
+                m15,
+                m24,
+                m26,
+                m27,
+                m29,
+                m30,
+                m31,
+                m33,
+                m35,
+                m36,
+                m37,
+            ) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m10),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m13),
+                    ::std::option::Option::Some(m14),
+                    ::std::option::Option::Some(m15),
+                    ::std::option::Option::Some(m24),
+                    ::std::option::Option::Some(m26),
+                    ::std::option::Option::Some(m27),
+                    ::std::option::Option::Some(m29),
+                    ::std::option::Option::Some(m30),
+                    ::std::option::Option::Some(m31),
+                    ::std::option::Option::Some(m33),
+                    ::std::option::Option::Some(m35),
+                    ::std::option::Option::Some(m36),
+                    ::std::option::Option::Some(m37),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        bandwidth_max: m0,
+                        bandwidth_min: m1,
+                        contract_initial_notice_period: m2
+                            .unwrap_or(::std::option::Option::None),
+                        contract_initial_period: m3
+                            .unwrap_or(::std::option::Option::None),
+                        contract_renewal_notice_period: m4
+                            .unwrap_or(::std::option::Option::None),
+                        contract_renewal_period: m5
+                            .unwrap_or(::std::option::Option::None),
+                        contract_terms: m6.unwrap_or(::std::option::Option::None),
+                        delivery_method: m7,
+                        display_name: m8,
+                        diversity: m9,
+                        downgrade_allowed: m10,
+                        exchange_logo: m11.unwrap_or(::std::option::Option::None),
+                        handover_metro_area: m12,
+                        handover_metro_area_network: m13,
+                        id: m14,
+                        name: m15,
+                        notice_period: m16.unwrap_or(::std::option::Option::None),
+                        nsc_required_cloud_config_fields: m17
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_required_l3_config_fields: m18
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_supported_cloud_config_fields: m19
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_supported_cloud_config_peering_types: m20
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_supported_l3_config_fields: m21
+                            .unwrap_or(::std::option::Option::None),
+                        orderable_not_after: m22.unwrap_or(::std::option::Option::None),
+                        orderable_not_before: m23.unwrap_or(::std::option::Option::None),
+                        physical_port_speed: m24,
+                        product_logo: m25.unwrap_or(::std::option::Option::None),
+                        provider_vlans: m26,
+                        resource_type: m27,
+                        service_exchange_pops: m28
+                            .unwrap_or(::std::option::Option::None),
+                        service_metro_area: m29,
+                        service_metro_area_network: m30,
+                        service_provider: m31,
+                        service_provider_logo: m32
+                            .unwrap_or(::std::option::Option::None),
+                        service_provider_pop: m33,
+                        service_provider_pop_name: m34
+                            .unwrap_or(::std::option::Option::None),
+                        service_provider_region: m35,
+                        service_provider_workflow: m36,
+                        upgrade_allowed: m37,
+                    })
+                }
+                (
+                    m0,
+                    m1,
+                    m7,
+                    m8,
+                    m9,
+                    m10,
+                    m12,
+                    m13,
+                    m14,
+                    m15,
+                    m24,
+                    m26,
+                    m27,
+                    m29,
+                    m30,
+                    m31,
+                    m33,
+                    m35,
+                    m36,
+                    m37,
+                ) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "bandwidth_max"),
+                                (m1.is_none(), "bandwidth_min"),
+                                (m7.is_none(), "delivery_method"),
+                                (m8.is_none(), "display_name"),
+                                (m9.is_none(), "diversity"),
+                                (m10.is_none(), "downgrade_allowed"),
+                                (m12.is_none(), "handover_metro_area"),
+                                (m13.is_none(), "handover_metro_area_network"),
+                                (m14.is_none(), "id"),
+                                (m15.is_none(), "name"),
+                                (m24.is_none(), "physical_port_speed"),
+                                (m26.is_none(), "provider_vlans"),
+                                (m27.is_none(), "resource_type"),
+                                (m29.is_none(), "service_metro_area"),
+                                (m30.is_none(), "service_metro_area_network"),
+                                (m31.is_none(), "service_provider"),
+                                (m33.is_none(), "service_provider_pop"),
+                                (m35.is_none(), "service_provider_region"),
+                                (m36.is_none(), "service_provider_workflow"),
+                                (m37.is_none(), "upgrade_allowed"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkProductOfferingPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CloudNetworkProductOfferingPartial {
+        const NAME: &'static str = "CloudNetworkProductOfferingPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "bandwidth_max",
+            "bandwidth_min",
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "delivery_method",
+            "display_name",
+            "diversity",
+            "downgrade_allowed",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "id",
+            "name",
+            "notice_period",
+            "nsc_required_cloud_config_fields",
+            "nsc_required_l3_config_fields",
+            "nsc_supported_cloud_config_fields",
+            "nsc_supported_cloud_config_peering_types",
+            "nsc_supported_l3_config_fields",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "provider_vlans",
+            "resource_type",
+            "service_exchange_pops",
+            "service_metro_area",
+            "service_metro_area_network",
+            "service_provider",
+            "service_provider_logo",
+            "service_provider_pop",
+            "service_provider_pop_name",
+            "service_provider_region",
+            "service_provider_workflow",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<CloudNetworkProductOfferingPartialDeliveryMethod>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<CloudNetworkProductOfferingPartialDisplayName>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<CloudNetworkProductOfferingPartialId>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<CloudNetworkProductOfferingPartialName>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<
+                ::std::option::Option<CloudNetworkProductOfferingPartialProviderVlans>,
+            > = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<
+                ::std::option::Option<CloudNetworkProductOfferingPartialResourceType>,
+            > = ::std::option::Option::None;
+            let mut m28: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<ServiceExchangePop>>,
+            > = ::std::option::Option::None;
+            let mut m29: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m30: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m31: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m32: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m33: ::std::option::Option<
+                ::std::option::Option<
+                    CloudNetworkProductOfferingPartialServiceProviderPop,
+                >,
+            > = ::std::option::Option::None;
+            let mut m34: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m35: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m36: ::std::option::Option<
+                ::std::option::Option<
+                    CloudNetworkProductOfferingPartialServiceProviderWorkflow,
+                >,
+            > = ::std::option::Option::None;
+            let mut m37: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "bandwidth_min", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_initial_period", &mut map)
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(&mut m5, "contract_renewal_period", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "contract_terms", &mut map),
+                    7usize => crate::records::put(&mut m7, "delivery_method", &mut map),
+                    8usize => crate::records::put(&mut m8, "display_name", &mut map),
+                    9usize => crate::records::put(&mut m9, "diversity", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "downgrade_allowed", &mut map)
+                    }
+                    11usize => crate::records::put(&mut m11, "exchange_logo", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "handover_metro_area", &mut map)
+                    }
+                    13usize => {
+                        crate::records::put(
+                            &mut m13,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    14usize => crate::records::put(&mut m14, "id", &mut map),
+                    15usize => crate::records::put(&mut m15, "name", &mut map),
+                    16usize => crate::records::put(&mut m16, "notice_period", &mut map),
+                    17usize => {
+                        crate::records::put(
+                            &mut m17,
+                            "nsc_required_cloud_config_fields",
+                            &mut map,
+                        )
+                    }
+                    18usize => {
+                        crate::records::put(
+                            &mut m18,
+                            "nsc_required_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    19usize => {
+                        crate::records::put(
+                            &mut m19,
+                            "nsc_supported_cloud_config_fields",
+                            &mut map,
+                        )
+                    }
+                    20usize => {
+                        crate::records::put(
+                            &mut m20,
+                            "nsc_supported_cloud_config_peering_types",
+                            &mut map,
+                        )
+                    }
+                    21usize => {
+                        crate::records::put(
+                            &mut m21,
+                            "nsc_supported_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    22usize => {
+                        crate::records::put(&mut m22, "orderable_not_after", &mut map)
+                    }
+                    23usize => {
+                        crate::records::put(&mut m23, "orderable_not_before", &mut map)
+                    }
+                    24usize => {
+                        crate::records::put(&mut m24, "physical_port_speed", &mut map)
+                    }
+                    25usize => crate::records::put(&mut m25, "product_logo", &mut map),
+                    26usize => crate::records::put(&mut m26, "provider_vlans", &mut map),
+                    27usize => crate::records::put(&mut m27, "resource_type", &mut map),
+                    28usize => {
+                        crate::records::put(&mut m28, "service_exchange_pops", &mut map)
+                    }
+                    29usize => {
+                        crate::records::put(&mut m29, "service_metro_area", &mut map)
+                    }
+                    30usize => {
+                        crate::records::put(
+                            &mut m30,
+                            "service_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    31usize => {
+                        crate::records::put(&mut m31, "service_provider", &mut map)
+                    }
+                    32usize => {
+                        crate::records::put(&mut m32, "service_provider_logo", &mut map)
+                    }
+                    33usize => {
+                        crate::records::put(&mut m33, "service_provider_pop", &mut map)
+                    }
+                    34usize => {
+                        crate::records::put(
+                            &mut m34,
+                            "service_provider_pop_name",
+                            &mut map,
+                        )
+                    }
+                    35usize => {
+                        crate::records::put(
+                            &mut m35,
+                            "service_provider_region",
+                            &mut map,
+                        )
+                    }
+                    36usize => {
+                        crate::records::put(
+                            &mut m36,
+                            "service_provider_workflow",
+                            &mut map,
+                        )
+                    }
+                    37usize => crate::records::put(&mut m37, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                bandwidth_max: m0.unwrap_or(::std::option::Option::None),
+                bandwidth_min: m1.unwrap_or(::std::option::Option::None),
+                contract_initial_notice_period: m2
+                    .unwrap_or(::std::option::Option::None),
+                contract_initial_period: m3.unwrap_or(::std::option::Option::None),
+                contract_renewal_notice_period: m4
+                    .unwrap_or(::std::option::Option::None),
+                contract_renewal_period: m5.unwrap_or(::std::option::Option::None),
+                contract_terms: m6.unwrap_or(::std::option::Option::None),
+                delivery_method: m7.unwrap_or(::std::option::Option::None),
+                display_name: m8.unwrap_or(::std::option::Option::None),
+                diversity: m9.unwrap_or(::std::option::Option::None),
+                downgrade_allowed: m10.unwrap_or(::std::option::Option::None),
+                exchange_logo: m11.unwrap_or(::std::option::Option::None),
+                handover_metro_area: m12.unwrap_or(::std::option::Option::None),
+                handover_metro_area_network: m13.unwrap_or(::std::option::Option::None),
+                id: m14.unwrap_or(::std::option::Option::None),
+                name: m15.unwrap_or(::std::option::Option::None),
+                notice_period: m16.unwrap_or(::std::option::Option::None),
+                nsc_required_cloud_config_fields: m17
+                    .unwrap_or(::std::option::Option::None),
+                nsc_required_l3_config_fields: m18
+                    .unwrap_or(::std::option::Option::None),
+                nsc_supported_cloud_config_fields: m19
+                    .unwrap_or(::std::option::Option::None),
+                nsc_supported_cloud_config_peering_types: m20
+                    .unwrap_or(::std::option::Option::None),
+                nsc_supported_l3_config_fields: m21
+                    .unwrap_or(::std::option::Option::None),
+                orderable_not_after: m22.unwrap_or(::std::option::Option::None),
+                orderable_not_before: m23.unwrap_or(::std::option::Option::None),
+                physical_port_speed: m24.unwrap_or(::std::option::Option::None),
+                product_logo: m25.unwrap_or(::std::option::Option::None),
+                provider_vlans: m26.unwrap_or(::std::option::Option::None),
+                resource_type: m27.unwrap_or(::std::option::Option::None),
+                service_exchange_pops: m28.unwrap_or(::std::option::Option::None),
+                service_metro_area: m29.unwrap_or(::std::option::Option::None),
+                service_metro_area_network: m30.unwrap_or(::std::option::Option::None),
+                service_provider: m31.unwrap_or(::std::option::Option::None),
+                service_provider_logo: m32.unwrap_or(::std::option::Option::None),
+                service_provider_pop: m33.unwrap_or(::std::option::Option::None),
+                service_provider_pop_name: m34.unwrap_or(::std::option::Option::None),
+                service_provider_region: m35.unwrap_or(::std::option::Option::None),
+                service_provider_workflow: m36.unwrap_or(::std::option::Option::None),
+                upgrade_allowed: m37.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkService {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CloudNetworkService {
+        const NAME: &'static str = "CloudNetworkService";
+        const MEMBERS: &'static [&'static str] = &[
+            "availability_zones",
+            "billing_account",
+            "capacity",
+            "charged_until",
+            "cloud_key",
+            "consuming_account",
+            "contract_ref",
+            "current_billing_start_date",
+            "decommission_at",
+            "diversity",
+            "external_ref",
+            "id",
+            "managing_account",
+            "network_features",
+            "nsc_product_offerings",
+            "nsc_required_contact_roles",
+            "product_offering",
+            "provider_ref",
+            "purchase_order",
+            "state",
+            "status",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceContractRef>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::num::NonZeroU64> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServicePurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<CloudNetworkServiceState> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => {
+                        crate::records::put(&mut m0, "availability_zones", &mut map)
+                    }
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "capacity", &mut map),
+                    3usize => crate::records::put(&mut m3, "charged_until", &mut map),
+                    4usize => crate::records::put(&mut m4, "cloud_key", &mut map),
+                    5usize => crate::records::put(&mut m5, "consuming_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "contract_ref", &mut map),
+                    7usize => {
+                        crate::records::put(
+                            &mut m7,
+                            "current_billing_start_date",
+                            &mut map,
+                        )
+                    }
+                    8usize => crate::records::put(&mut m8, "decommission_at", &mut map),
+                    9usize => crate::records::put(&mut m9, "diversity", &mut map),
+                    10usize => crate::records::put(&mut m10, "external_ref", &mut map),
+                    11usize => crate::records::put(&mut m11, "id", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "managing_account", &mut map)
+                    }
+                    13usize => {
+                        crate::records::put(&mut m13, "network_features", &mut map)
+                    }
+                    14usize => {
+                        crate::records::put(&mut m14, "nsc_product_offerings", &mut map)
+                    }
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "nsc_required_contact_roles",
+                            &mut map,
+                        )
+                    }
+                    16usize => {
+                        crate::records::put(&mut m16, "product_offering", &mut map)
+                    }
+                    17usize => crate::records::put(&mut m17, "provider_ref", &mut map),
+                    18usize => crate::records::put(&mut m18, "purchase_order", &mut map),
+                    19usize => crate::records::put(&mut m19, "state", &mut map),
+                    20usize => crate::records::put(&mut m20, "status", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m1, m4, m5, m9, m11, m12, m16, m17, m19) {
+                (
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m16),
+                    ::std::option::Option::Some(m17),
+                    ::std::option::Option::Some(m19),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        availability_zones: m0.unwrap_or(::std::option::Option::None),
+                        billing_account: m1,
+                        capacity: m2.unwrap_or(::std::option::Option::None),
+                        charged_until: m3.unwrap_or(::std::option::Option::None),
+                        cloud_key: m4,
+                        consuming_account: m5,
+                        contract_ref: m6.unwrap_or(::std::option::Option::None),
+                        current_billing_start_date: m7
+                            .unwrap_or(::std::option::Option::None),
+                        decommission_at: m8.unwrap_or(::std::option::Option::None),
+                        diversity: m9,
+                        external_ref: m10.unwrap_or(::std::option::Option::None),
+                        id: m11,
+                        managing_account: m12,
+                        network_features: m13.unwrap_or(::std::option::Option::None),
+                        nsc_product_offerings: m14
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_required_contact_roles: m15
+                            .unwrap_or(::std::option::Option::None),
+                        product_offering: m16,
+                        provider_ref: m17,
+                        purchase_order: m18.unwrap_or(::std::option::Option::None),
+                        state: m19,
+                        status: m20.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m1, m4, m5, m9, m11, m12, m16, m17, m19) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m1.is_none(), "billing_account"),
+                                (m4.is_none(), "cloud_key"),
+                                (m5.is_none(), "consuming_account"),
+                                (m9.is_none(), "diversity"),
+                                (m11.is_none(), "id"),
+                                (m12.is_none(), "managing_account"),
+                                (m16.is_none(), "product_offering"),
+                                (m17.is_none(), "provider_ref"),
+                                (m19.is_none(), "state"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkServiceConfig {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CloudNetworkServiceConfig {
+        const NAME: &'static str = "CloudNetworkServiceConfig";
+        const MEMBERS: &'static [&'static str] = &[
+            "availability_zone",
+            "billing_account",
+            "charged_until",
+            "cloud_config",
+            "cloud_vlan",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "current_billing_start_date",
+            "decommission_at",
+            "external_ref",
+            "handover",
+            "id",
+            "l3_config",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "state",
+            "status",
+            "vlan_config",
+        ];
+        const DEFAULTED: &'static [usize] = &[4usize];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::option::Option<CloudConfig>> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU32>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceConfigContractRef>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceConfigExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::num::NonZeroU64> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<CloudNetworkServiceConfigId> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceConfigPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<CloudNetworkServiceConfigState> = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "availability_zone", &mut map),
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "charged_until", &mut map),
+                    3usize => crate::records::put(&mut m3, "cloud_config", &mut map),
+                    4usize => crate::records::put(&mut m4, "cloud_vlan", &mut map),
+                    5usize => crate::records::put(&mut m5, "connection", &mut map),
+                    6usize => crate::records::put(&mut m6, "consuming_account", &mut map),
+                    7usize => crate::records::put(&mut m7, "contract_ref", &mut map),
+                    8usize => {
+                        crate::records::put(
+                            &mut m8,
+                            "current_billing_start_date",
+                            &mut map,
+                        )
+                    }
+                    9usize => crate::records::put(&mut m9, "decommission_at", &mut map),
+                    10usize => crate::records::put(&mut m10, "external_ref", &mut map),
+                    11usize => crate::records::put(&mut m11, "handover", &mut map),
+                    12usize => crate::records::put(&mut m12, "id", &mut map),
+                    13usize => crate::records::put(&mut m13, "l3_config", &mut map),
+                    14usize => {
+                        crate::records::put(&mut m14, "managing_account", &mut map)
+                    }
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    16usize => crate::records::put(&mut m16, "network_service", &mut map),
+                    17usize => {
+                        crate::records::put(&mut m17, "product_offering", &mut map)
+                    }
+                    18usize => crate::records::put(&mut m18, "purchase_order", &mut map),
+                    19usize => {
+                        crate::records::put(&mut m19, "role_assignments", &mut map)
+                    }
+                    20usize => {
+                        crate::records::put(&mut m20, "routing_function", &mut map)
+                    }
+                    21usize => crate::records::put(&mut m21, "state", &mut map),
+                    22usize => crate::records::put(&mut m22, "status", &mut map),
+                    23usize => crate::records::put(&mut m23, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m1, m6, m11, m12, m14, m16, m19, m21) {
+                (
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m14),
+                    ::std::option::Option::Some(m16),
+                    ::std::option::Option::Some(m19),
+                    ::std::option::Option::Some(m21),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        availability_zone: m0.unwrap_or(::std::option::Option::None),
+                        billing_account: m1,
+                        charged_until: m2.unwrap_or(::std::option::Option::None),
+                        cloud_config: m3.unwrap_or(::std::option::Option::None),
+                        cloud_vlan: m4.unwrap_or_default(),
+                        connection: m5.unwrap_or(::std::option::Option::None),
+                        consuming_account: m6,
+                        contract_ref: m7.unwrap_or(::std::option::Option::None),
+                        current_billing_start_date: m8
+                            .unwrap_or(::std::option::Option::None),
+                        decommission_at: m9.unwrap_or(::std::option::Option::None),
+                        external_ref: m10.unwrap_or(::std::option::Option::None),
+                        handover: m11,
+                        id: m12,
+                        l3_config: m13.unwrap_or(::std::option::Option::None),
+                        managing_account: m14,
+                        network_feature_configs: m15
+                            .unwrap_or(::std::option::Option::None),
+                        network_service: m16,
+                        product_offering: m17.unwrap_or(::std::option::Option::None),
+                        purchase_order: m18.unwrap_or(::std::option::Option::None),
+                        role_assignments: m19,
+                        routing_function: m20.unwrap_or(::std::option::Option::None),
+                        state: m21,
+                        status: m22.unwrap_or(::std::option::Option::None),
+                        vlan_config: m23.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m1, m6, m11, m12, m14, m16, m19, m21) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m1.is_none(), "billing_account"),
+                                (m6.is_none(), "consuming_account"),
+                                (m11.is_none(), "handover"),
+                                (m12.is_none(), "id"),
+                                (m14.is_none(), "managing_account"),
+                                (m16.is_none(), "network_service"),
+                                (m19.is_none(), "role_assignments"),
+                                (m21.is_none(), "state"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkServiceConfigRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CloudNetworkServiceConfigRequest {
+        const NAME: &'static str = "CloudNetworkServiceConfigRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "availability_zone",
+            "billing_account",
+            "cloud_config",
+            "cloud_vlan",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "handover",
+            "id",
+            "l3_config",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<CloudConfig>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU32>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceConfigRequestContractRef>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceConfigRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::num::NonZeroU64> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceConfigRequestPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "availability_zone", &mut map),
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "cloud_config", &mut map),
+                    3usize => crate::records::put(&mut m3, "cloud_vlan", &mut map),
+                    4usize => crate::records::put(&mut m4, "connection", &mut map),
+                    5usize => crate::records::put(&mut m5, "consuming_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "contract_ref", &mut map),
+                    7usize => crate::records::put(&mut m7, "external_ref", &mut map),
+                    8usize => crate::records::put(&mut m8, "handover", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "l3_config", &mut map),
+                    11usize => {
+                        crate::records::put(&mut m11, "managing_account", &mut map)
+                    }
+                    12usize => {
+                        crate::records::put(
+                            &mut m12,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    13usize => crate::records::put(&mut m13, "network_service", &mut map),
+                    14usize => {
+                        crate::records::put(&mut m14, "product_offering", &mut map)
+                    }
+                    15usize => crate::records::put(&mut m15, "purchase_order", &mut map),
+                    16usize => {
+                        crate::records::put(&mut m16, "role_assignments", &mut map)
+                    }
+                    17usize => {
+                        crate::records::put(&mut m17, "routing_function", &mut map)
+                    }
+                    18usize => crate::records::put(&mut m18, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m1, m3, m5, m8, m11, m13, m16) {
+                (
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m13),
+                    ::std::option::Option::Some(m16),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        availability_zone: m0.unwrap_or(::std::option::Option::None),
+                        billing_account: m1,
+                        cloud_config: m2.unwrap_or(::std::option::Option::None),
+                        cloud_vlan: m3,
+                        connection: m4.unwrap_or(::std::option::Option::None),
+                        consuming_account: m5,
+                        contract_ref: m6.unwrap_or(::std::option::Option::None),
+                        external_ref: m7.unwrap_or(::std::option::Option::None),
+                        handover: m8,
+                        id: m9.unwrap_or(::std::option::Option::None),
+                        l3_config: m10.unwrap_or(::std::option::Option::None),
+                        managing_account: m11,
+                        network_feature_configs: m12
+                            .unwrap_or(::std::option::Option::None),
+                        network_service: m13,
+                        product_offering: m14.unwrap_or(::std::option::Option::None),
+                        purchase_order: m15.unwrap_or(::std::option::Option::None),
+                        role_assignments: m16,
+                        routing_function: m17.unwrap_or(::std::option::Option::None),
+                        vlan_config: m18.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m1, m3, m5, m8, m11, m13, m16) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m1.is_none(), "billing_account"),
+                                (m3.is_none(), "cloud_vlan"),
+                                (m5.is_none(), "consuming_account"),
+                                (m8.is_none(), "handover"),
+                                (m11.is_none(), "managing_account"),
+                                (m13.is_none(), "network_service"),
+                                (m16.is_none(), "role_assignments"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkServiceConfigUpdate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CloudNetworkServiceConfigUpdate {
+        const NAME: &'static str = "CloudNetworkServiceConfigUpdate";
+        const MEMBERS: &'static [&'static str] = &[
+            "availability_zone",
+            "billing_account",
+            "cloud_config",
+            "cloud_vlan",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "handover",
+            "id",
+            "l3_config",
+            "managing_account",
+            "network_feature_configs",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<CloudConfig>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU32>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceConfigUpdateContractRef>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceConfigUpdateExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::num::NonZeroU64> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceConfigUpdatePurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "availability_zone", &mut map),
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "cloud_config", &mut map),
+                    3usize => crate::records::put(&mut m3, "cloud_vlan", &mut map),
+                    4usize => crate::records::put(&mut m4, "connection", &mut map),
+                    5usize => crate::records::put(&mut m5, "consuming_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "contract_ref", &mut map),
+                    7usize => crate::records::put(&mut m7, "external_ref", &mut map),
+                    8usize => crate::records::put(&mut m8, "handover", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "l3_config", &mut map),
+                    11usize => {
+                        crate::records::put(&mut m11, "managing_account", &mut map)
+                    }
+                    12usize => {
+                        crate::records::put(
+                            &mut m12,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    13usize => {
+                        crate::records::put(&mut m13, "product_offering", &mut map)
+                    }
+                    14usize => crate::records::put(&mut m14, "purchase_order", &mut map),
+                    15usize => {
+                        crate::records::put(&mut m15, "role_assignments", &mut map)
+                    }
+                    16usize => {
+                        crate::records::put(&mut m16, "routing_function", &mut map)
+                    }
+                    17usize => crate::records::put(&mut m17, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m1, m3, m5, m8, m11, m15) {
+                (
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m15),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        availability_zone: m0.unwrap_or(::std::option::Option::None),
+                        billing_account: m1,
+                        cloud_config: m2.unwrap_or(::std::option::Option::None),
+                        cloud_vlan: m3,
+                        connection: m4.unwrap_or(::std::option::Option::None),
+                        consuming_account: m5,
+                        contract_ref: m6.unwrap_or(::std::option::Option::None),
+                        external_ref: m7.unwrap_or(::std::option::Option::None),
+                        handover: m8,
+                        id: m9.unwrap_or(::std::option::Option::None),
+                        l3_config: m10.unwrap_or(::std::option::Option::None),
+                        managing_account: m11,
+                        network_feature_configs: m12
+                            .unwrap_or(::std::option::Option::None),
+                        product_offering: m13.unwrap_or(::std::option::Option::None),
+                        purchase_order: m14.unwrap_or(::std::option::Option::None),
+                        role_assignments: m15,
+                        routing_function: m16.unwrap_or(::std::option::Option::None),
+                        vlan_config: m17.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m1, m3, m5, m8, m11, m15) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m1.is_none(), "billing_account"),
+                                (m3.is_none(), "cloud_vlan"),
+                                (m5.is_none(), "consuming_account"),
+                                (m8.is_none(), "handover"),
+                                (m11.is_none(), "managing_account"),
+                                (m15.is_none(), "role_assignments"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkServiceConfigUpdatePartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CloudNetworkServiceConfigUpdatePartial {
+        const NAME: &'static str = "CloudNetworkServiceConfigUpdatePartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "availability_zone",
+            "billing_account",
+            "cloud_config",
+            "cloud_vlan",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "handover",
+            "id",
+            "l3_config",
+            "managing_account",
+            "network_feature_configs",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<CloudConfig>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU32>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceConfigUpdatePartialContractRef>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceConfigUpdatePartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<
+                    CloudNetworkServiceConfigUpdatePartialPurchaseOrder,
+                >,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "availability_zone", &mut map),
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "cloud_config", &mut map),
+                    3usize => crate::records::put(&mut m3, "cloud_vlan", &mut map),
+                    4usize => crate::records::put(&mut m4, "connection", &mut map),
+                    5usize => crate::records::put(&mut m5, "consuming_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "contract_ref", &mut map),
+                    7usize => crate::records::put(&mut m7, "external_ref", &mut map),
+                    8usize => crate::records::put(&mut m8, "handover", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "l3_config", &mut map),
+                    11usize => {
+                        crate::records::put(&mut m11, "managing_account", &mut map)
+                    }
+                    12usize => {
+                        crate::records::put(
+                            &mut m12,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    13usize => {
+                        crate::records::put(&mut m13, "product_offering", &mut map)
+                    }
+                    14usize => crate::records::put(&mut m14, "purchase_order", &mut map),
+                    15usize => {
+                        crate::records::put(&mut m15, "role_assignments", &mut map)
+                    }
+                    16usize => {
+                        crate::records::put(&mut m16, "routing_function", &mut map)
+                    }
+                    17usize => crate::records::put(&mut m17, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                availability_zone: m0.unwrap_or(::std::option::Option::None),
+                billing_account: m1.unwrap_or(::std::option::Option::None),
+                cloud_config: m2.unwrap_or(::std::option::Option::None),
+                cloud_vlan: m3.unwrap_or(::std::option::Option::None),
+                connection: m4.unwrap_or(::std::option::Option::None),
+                consuming_account: m5.unwrap_or(::std::option::Option::None),
+                contract_ref: m6.unwrap_or(::std::option::Option::None),
+                external_ref: m7.unwrap_or(::std::option::Option::None),
+                handover: m8.unwrap_or(::std::option::Option::None),
+                id: m9.unwrap_or(::std::option::Option::None),
+                l3_config: m10.unwrap_or(::std::option::Option::None),
+                managing_account: m11.unwrap_or(::std::option::Option::None),
+                network_feature_configs: m12.unwrap_or(::std::option::Option::None),
+                product_offering: m13.unwrap_or(::std::option::Option::None),
+                purchase_order: m14.unwrap_or(::std::option::Option::None),
+                role_assignments: m15.unwrap_or(::std::option::Option::None),
+                routing_function: m16.unwrap_or(::std::option::Option::None),
+                vlan_config: m17.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkServiceRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CloudNetworkServiceRequest {
+        const NAME: &'static str = "CloudNetworkServiceRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "capacity",
+            "cloud_key",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "managing_account",
+            "product_offering",
+            "purchase_order",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceRequestContractRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceRequestPurchaseOrder>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity", &mut map),
+                    2usize => crate::records::put(&mut m2, "cloud_key", &mut map),
+                    3usize => crate::records::put(&mut m3, "consuming_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "contract_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => crate::records::put(&mut m7, "managing_account", &mut map),
+                    8usize => crate::records::put(&mut m8, "product_offering", &mut map),
+                    9usize => crate::records::put(&mut m9, "purchase_order", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m2, m3, m7, m8) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        capacity: m1.unwrap_or(::std::option::Option::None),
+                        cloud_key: m2,
+                        consuming_account: m3,
+                        contract_ref: m4.unwrap_or(::std::option::Option::None),
+                        external_ref: m5.unwrap_or(::std::option::Option::None),
+                        id: m6.unwrap_or(::std::option::Option::None),
+                        managing_account: m7,
+                        product_offering: m8,
+                        purchase_order: m9.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m2, m3, m7, m8) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m2.is_none(), "cloud_key"),
+                                (m3.is_none(), "consuming_account"),
+                                (m7.is_none(), "managing_account"),
+                                (m8.is_none(), "product_offering"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CloudNetworkServiceRequestPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for CloudNetworkServiceRequestPartial {
+        const NAME: &'static str = "CloudNetworkServiceRequestPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "capacity",
+            "cloud_key",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "managing_account",
+            "product_offering",
+            "purchase_order",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceRequestPartialContractRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceRequestPartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<CloudNetworkServiceRequestPartialPurchaseOrder>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity", &mut map),
+                    2usize => crate::records::put(&mut m2, "cloud_key", &mut map),
+                    3usize => crate::records::put(&mut m3, "consuming_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "contract_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => crate::records::put(&mut m7, "managing_account", &mut map),
+                    8usize => crate::records::put(&mut m8, "product_offering", &mut map),
+                    9usize => crate::records::put(&mut m9, "purchase_order", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                billing_account: m0.unwrap_or(::std::option::Option::None),
+                capacity: m1.unwrap_or(::std::option::Option::None),
+                cloud_key: m2.unwrap_or(::std::option::Option::None),
+                consuming_account: m3.unwrap_or(::std::option::Option::None),
+                contract_ref: m4.unwrap_or(::std::option::Option::None),
+                external_ref: m5.unwrap_or(::std::option::Option::None),
+                id: m6.unwrap_or(::std::option::Option::None),
+                managing_account: m7.unwrap_or(::std::option::Option::None),
+                product_offering: m8.unwrap_or(::std::option::Option::None),
+                purchase_order: m9.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Connection {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Connection {
+        const NAME: &'static str = "Connection";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "capacity_allocated",
+            "capacity_allocation_limit",
+            "charged_until",
+            "consuming_account",
+            "contract_ref",
+            "current_billing_start_date",
+            "decommission_at",
+            "external_ref",
+            "id",
+            "lacp_timeout",
+            "managing_account",
+            "metro_area",
+            "metro_area_network",
+            "mode",
+            "name",
+            "outer_vlan_ethertypes",
+            "pop",
+            "port_quantity",
+            "port_reservations",
+            "ports",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "speed",
+            "state",
+            "status",
+            "subscriber_side_demarcs",
+            "vlan_types",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<ConnectionContractRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<ConnectionExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<ConnectionId> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<ConnectionLacpTimeout>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<ConnectionMode> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<ConnectionName> = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::vec::Vec<ConnectionOuterVlanEthertypesItem>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<ConnectionPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<ConnectionState> = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m28: ::std::option::Option<
+                ::std::vec::Vec<ConnectionVlanTypesItem>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => {
+                        crate::records::put(&mut m1, "capacity_allocated", &mut map)
+                    }
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "capacity_allocation_limit",
+                            &mut map,
+                        )
+                    }
+                    3usize => crate::records::put(&mut m3, "charged_until", &mut map),
+                    4usize => crate::records::put(&mut m4, "consuming_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "contract_ref", &mut map),
+                    6usize => {
+                        crate::records::put(
+                            &mut m6,
+                            "current_billing_start_date",
+                            &mut map,
+                        )
+                    }
+                    7usize => crate::records::put(&mut m7, "decommission_at", &mut map),
+                    8usize => crate::records::put(&mut m8, "external_ref", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "lacp_timeout", &mut map),
+                    11usize => {
+                        crate::records::put(&mut m11, "managing_account", &mut map)
+                    }
+                    12usize => crate::records::put(&mut m12, "metro_area", &mut map),
+                    13usize => {
+                        crate::records::put(&mut m13, "metro_area_network", &mut map)
+                    }
+                    14usize => crate::records::put(&mut m14, "mode", &mut map),
+                    15usize => crate::records::put(&mut m15, "name", &mut map),
+                    16usize => {
+                        crate::records::put(&mut m16, "outer_vlan_ethertypes", &mut map)
+                    }
+                    17usize => crate::records::put(&mut m17, "pop", &mut map),
+                    18usize => crate::records::put(&mut m18, "port_quantity", &mut map),
+                    19usize => {
+                        crate::records::put(&mut m19, "port_reservations", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "ports", &mut map),
+                    21usize => {
+                        crate::records::put(&mut m21, "product_offering", &mut map)
+                    }
+                    22usize => crate::records::put(&mut m22, "purchase_order", &mut map),
+                    23usize => {
+                        crate::records::put(&mut m23, "role_assignments", &mut map)
+                    }
+                    24usize => crate::records::put(&mut m24, "speed", &mut map),
+                    25usize => crate::records::put(&mut m25, "state", &mut map),
+                    26usize => crate::records::put(&mut m26, "status", &mut map),
+                    27usize => {
+                        crate::records::put(
+                            &mut m27,
+                            "subscriber_side_demarcs",
+                            &mut map,
+                        )
+                    }
+                    28usize => crate::records::put(&mut m28, "vlan_types", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m4, m9, m11, m14, m15, m16, m23, m25, m28) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m14),
+                    ::std::option::Option::Some(m15),
+                    ::std::option::Option::Some(m16),
+                    ::std::option::Option::Some(m23),
+                    ::std::option::Option::Some(m25),
+                    ::std::option::Option::Some(m28),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        capacity_allocated: m1.unwrap_or(::std::option::Option::None),
+                        capacity_allocation_limit: m2
+                            .unwrap_or(::std::option::Option::None),
+                        charged_until: m3.unwrap_or(::std::option::Option::None),
+                        consuming_account: m4,
+                        contract_ref: m5.unwrap_or(::std::option::Option::None),
+                        current_billing_start_date: m6
+                            .unwrap_or(::std::option::Option::None),
+                        decommission_at: m7.unwrap_or(::std::option::Option::None),
+                        external_ref: m8.unwrap_or(::std::option::Option::None),
+                        id: m9,
+                        lacp_timeout: m10.unwrap_or(::std::option::Option::None),
+                        managing_account: m11,
+                        metro_area: m12.unwrap_or(::std::option::Option::None),
+                        metro_area_network: m13.unwrap_or(::std::option::Option::None),
+                        mode: m14,
+                        name: m15,
+                        outer_vlan_ethertypes: m16,
+                        pop: m17.unwrap_or(::std::option::Option::None),
+                        port_quantity: m18.unwrap_or(::std::option::Option::None),
+                        port_reservations: m19.unwrap_or(::std::option::Option::None),
+                        ports: m20.unwrap_or(::std::option::Option::None),
+                        product_offering: m21.unwrap_or(::std::option::Option::None),
+                        purchase_order: m22.unwrap_or(::std::option::Option::None),
+                        role_assignments: m23,
+                        speed: m24.unwrap_or(::std::option::Option::None),
+                        state: m25,
+                        status: m26.unwrap_or(::std::option::Option::None),
+                        subscriber_side_demarcs: m27
+                            .unwrap_or(::std::option::Option::None),
+                        vlan_types: m28,
+                    })
+                }
+                (m0, m4, m9, m11, m14, m15, m16, m23, m25, m28) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m4.is_none(), "consuming_account"),
+                                (m9.is_none(), "id"),
+                                (m11.is_none(), "managing_account"),
+                                (m14.is_none(), "mode"),
+                                (m15.is_none(), "name"),
+                                (m16.is_none(), "outer_vlan_ethertypes"),
+                                (m23.is_none(), "role_assignments"),
+                                (m25.is_none(), "state"),
+                                (m28.is_none(), "vlan_types"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionProductOffering {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ConnectionProductOffering {
+        const NAME: &'static str = "ConnectionProductOffering";
+        const MEMBERS: &'static [&'static str] = &[
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "cross_connect_initiator",
+            "display_name",
+            "downgrade_allowed",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "handover_pop",
+            "id",
+            "maximum_port_quantity",
+            "name",
+            "notice_period",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "required_contact_roles",
+            "resource_type",
+            "service_provider",
+            "service_provider_logo",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => {
+                        crate::records::put(
+                            &mut m0,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    1usize => {
+                        crate::records::put(&mut m1, "contract_initial_period", &mut map)
+                    }
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_renewal_period", &mut map)
+                    }
+                    4usize => crate::records::put(&mut m4, "contract_terms", &mut map),
+                    5usize => {
+                        crate::records::put(&mut m5, "cross_connect_initiator", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "display_name", &mut map),
+                    7usize => crate::records::put(&mut m7, "downgrade_allowed", &mut map),
+                    8usize => crate::records::put(&mut m8, "exchange_logo", &mut map),
+                    9usize => {
+                        crate::records::put(&mut m9, "handover_metro_area", &mut map)
+                    }
+                    10usize => {
+                        crate::records::put(
+                            &mut m10,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    11usize => crate::records::put(&mut m11, "handover_pop", &mut map),
+                    12usize => crate::records::put(&mut m12, "id", &mut map),
+                    13usize => {
+                        crate::records::put(&mut m13, "maximum_port_quantity", &mut map)
+                    }
+                    14usize => crate::records::put(&mut m14, "name", &mut map),
+                    15usize => crate::records::put(&mut m15, "notice_period", &mut map),
+                    16usize => {
+                        crate::records::put(&mut m16, "orderable_not_after", &mut map)
+                    }
+                    17usize => {
+                        crate::records::put(&mut m17, "orderable_not_before", &mut map)
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "physical_port_speed", &mut map)
+                    }
+                    19usize => crate::records::put(&mut m19, "product_logo", &mut map),
+                    20usize => {
+                        crate::records::put(&mut m20, "required_contact_roles", &mut map)
+                    }
+                    21usize => crate::records::put(&mut m21, "resource_type", &mut map),
+                    22usize => {
+                        crate::records::put(&mut m22, "service_provider", &mut map)
+                    }
+                    23usize => {
+                        crate::records::put(&mut m23, "service_provider_logo", &mut map)
+                    }
+                    24usize => crate::records::put(&mut m24, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                contract_initial_notice_period: m0
+                    .unwrap_or(::std::option::Option::None),
+                contract_initial_period: m1.unwrap_or(::std::option::Option::None),
+                contract_renewal_notice_period: m2
+                    .unwrap_or(::std::option::Option::None),
+                contract_renewal_period: m3.unwrap_or(::std::option::Option::None),
+                contract_terms: m4.unwrap_or(::std::option::Option::None),
+                cross_connect_initiator: m5.unwrap_or(::std::option::Option::None),
+                display_name: m6.unwrap_or(::std::option::Option::None),
+                downgrade_allowed: m7.unwrap_or(::std::option::Option::None),
+                exchange_logo: m8.unwrap_or(::std::option::Option::None),
+                handover_metro_area: m9.unwrap_or(::std::option::Option::None),
+                handover_metro_area_network: m10.unwrap_or(::std::option::Option::None),
+                handover_pop: m11.unwrap_or(::std::option::Option::None),
+                id: m12.unwrap_or(::std::option::Option::None),
+                maximum_port_quantity: m13.unwrap_or(::std::option::Option::None),
+                name: m14.unwrap_or(::std::option::Option::None),
+                notice_period: m15.unwrap_or(::std::option::Option::None),
+                orderable_not_after: m16.unwrap_or(::std::option::Option::None),
+                orderable_not_before: m17.unwrap_or(::std::option::Option::None),
+                physical_port_speed: m18.unwrap_or(::std::option::Option::None),
+                product_logo: m19.unwrap_or(::std::option::Option::None),
+                required_contact_roles: m20.unwrap_or(::std::option::Option::None),
+                resource_type: m21.unwrap_or(::std::option::Option::None),
+                service_provider: m22.unwrap_or(::std::option::Option::None),
+                service_provider_logo: m23.unwrap_or(::std::option::Option::None),
+                upgrade_allowed: m24.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ConnectionRequest {
+        const NAME: &'static str = "ConnectionRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "connecting_party",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "lacp_timeout",
+            "managing_account",
+            "mode",
+            "port_quantity",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "speed",
+            "subscriber_side_demarcs",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<ConnectionRequestContractRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<ConnectionRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<ConnectionRequestLacpTimeout>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<ConnectionRequestMode> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<ConnectionRequestPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "connecting_party", &mut map),
+                    2usize => crate::records::put(&mut m2, "consuming_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "contract_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "external_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "id", &mut map),
+                    6usize => crate::records::put(&mut m6, "lacp_timeout", &mut map),
+                    7usize => crate::records::put(&mut m7, "managing_account", &mut map),
+                    8usize => crate::records::put(&mut m8, "mode", &mut map),
+                    9usize => crate::records::put(&mut m9, "port_quantity", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "product_offering", &mut map)
+                    }
+                    11usize => crate::records::put(&mut m11, "purchase_order", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "role_assignments", &mut map)
+                    }
+                    13usize => crate::records::put(&mut m13, "speed", &mut map),
+                    14usize => {
+                        crate::records::put(
+                            &mut m14,
+                            "subscriber_side_demarcs",
+                            &mut map,
+                        )
+                    }
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m2, m7, m8, m12) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m12),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        connecting_party: m1.unwrap_or(::std::option::Option::None),
+                        consuming_account: m2,
+                        contract_ref: m3.unwrap_or(::std::option::Option::None),
+                        external_ref: m4.unwrap_or(::std::option::Option::None),
+                        id: m5.unwrap_or(::std::option::Option::None),
+                        lacp_timeout: m6.unwrap_or(::std::option::Option::None),
+                        managing_account: m7,
+                        mode: m8,
+                        port_quantity: m9.unwrap_or(::std::option::Option::None),
+                        product_offering: m10.unwrap_or(::std::option::Option::None),
+                        purchase_order: m11.unwrap_or(::std::option::Option::None),
+                        role_assignments: m12,
+                        speed: m13.unwrap_or(::std::option::Option::None),
+                        subscriber_side_demarcs: m14
+                            .unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m2, m7, m8, m12) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m2.is_none(), "consuming_account"),
+                                (m7.is_none(), "managing_account"),
+                                (m8.is_none(), "mode"),
+                                (m12.is_none(), "role_assignments"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionUpdate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ConnectionUpdate {
+        const NAME: &'static str = "ConnectionUpdate";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "lacp_timeout",
+            "managing_account",
+            "mode",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "speed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<ConnectionUpdateContractRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<ConnectionUpdateExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<ConnectionUpdateLacpTimeout>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<ConnectionUpdateMode> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<ConnectionUpdatePurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "contract_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "external_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "lacp_timeout", &mut map),
+                    6usize => crate::records::put(&mut m6, "managing_account", &mut map),
+                    7usize => crate::records::put(&mut m7, "mode", &mut map),
+                    8usize => crate::records::put(&mut m8, "product_offering", &mut map),
+                    9usize => crate::records::put(&mut m9, "purchase_order", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "role_assignments", &mut map)
+                    }
+                    11usize => crate::records::put(&mut m11, "speed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m6, m7, m10) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m10),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        consuming_account: m1,
+                        contract_ref: m2.unwrap_or(::std::option::Option::None),
+                        external_ref: m3.unwrap_or(::std::option::Option::None),
+                        id: m4.unwrap_or(::std::option::Option::None),
+                        lacp_timeout: m5.unwrap_or(::std::option::Option::None),
+                        managing_account: m6,
+                        mode: m7,
+                        product_offering: m8.unwrap_or(::std::option::Option::None),
+                        purchase_order: m9.unwrap_or(::std::option::Option::None),
+                        role_assignments: m10,
+                        speed: m11.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m1, m6, m7, m10) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m1.is_none(), "consuming_account"),
+                                (m6.is_none(), "managing_account"),
+                                (m7.is_none(), "mode"),
+                                (m10.is_none(), "role_assignments"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConnectionUpdatePartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ConnectionUpdatePartial {
+        const NAME: &'static str = "ConnectionUpdatePartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "lacp_timeout",
+            "managing_account",
+            "mode",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "speed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<ConnectionUpdatePartialContractRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<ConnectionUpdatePartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<ConnectionUpdatePartialLacpTimeout>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<ConnectionUpdatePartialMode>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<ConnectionUpdatePartialPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "contract_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "external_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "lacp_timeout", &mut map),
+                    6usize => crate::records::put(&mut m6, "managing_account", &mut map),
+                    7usize => crate::records::put(&mut m7, "mode", &mut map),
+                    8usize => crate::records::put(&mut m8, "product_offering", &mut map),
+                    9usize => crate::records::put(&mut m9, "purchase_order", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "role_assignments", &mut map)
+                    }
+                    11usize => crate::records::put(&mut m11, "speed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                billing_account: m0.unwrap_or(::std::option::Option::None),
+                consuming_account: m1.unwrap_or(::std::option::Option::None),
+                contract_ref: m2.unwrap_or(::std::option::Option::None),
+                external_ref: m3.unwrap_or(::std::option::Option::None),
+                id: m4.unwrap_or(::std::option::Option::None),
+                lacp_timeout: m5.unwrap_or(::std::option::Option::None),
+                managing_account: m6.unwrap_or(::std::option::Option::None),
+                mode: m7.unwrap_or(::std::option::Option::None),
+                product_offering: m8.unwrap_or(::std::option::Option::None),
+                purchase_order: m9.unwrap_or(::std::option::Option::None),
+                role_assignments: m10.unwrap_or(::std::option::Option::None),
+                speed: m11.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Contact {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Contact {
+        const NAME: &'static str = "Contact";
+        const MEMBERS: &'static [&'static str] = &[
+            "consuming_account",
+            "email",
+            "external_ref",
+            "id",
+            "managing_account",
+            "name",
+            "telephone",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<ContactEmail>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<ContactExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::option::Option<ContactName>> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::option::Option<ContactTelephone>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "email", &mut map),
+                    2usize => crate::records::put(&mut m2, "external_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "id", &mut map),
+                    4usize => crate::records::put(&mut m4, "managing_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "name", &mut map),
+                    6usize => crate::records::put(&mut m6, "telephone", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m3, m4) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        consuming_account: m0,
+                        email: m1.unwrap_or(::std::option::Option::None),
+                        external_ref: m2.unwrap_or(::std::option::Option::None),
+                        id: m3,
+                        managing_account: m4,
+                        name: m5.unwrap_or(::std::option::Option::None),
+                        telephone: m6.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m3, m4) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "consuming_account"),
+                                (m3.is_none(), "id"),
+                                (m4.is_none(), "managing_account"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ContactRequest {
+        const NAME: &'static str = "ContactRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "consuming_account",
+            "email",
+            "external_ref",
+            "id",
+            "managing_account",
+            "name",
+            "telephone",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<ContactRequestEmail>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<ContactRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<ContactRequestName>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<ContactRequestTelephone>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "email", &mut map),
+                    2usize => crate::records::put(&mut m2, "external_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "id", &mut map),
+                    4usize => crate::records::put(&mut m4, "managing_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "name", &mut map),
+                    6usize => crate::records::put(&mut m6, "telephone", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m4) {
+                (::std::option::Option::Some(m0), ::std::option::Option::Some(m4)) => {
+                    ::std::result::Result::Ok(Self {
+                        consuming_account: m0,
+                        email: m1.unwrap_or(::std::option::Option::None),
+                        external_ref: m2.unwrap_or(::std::option::Option::None),
+                        id: m3.unwrap_or(::std::option::Option::None),
+                        managing_account: m4,
+                        name: m5.unwrap_or(::std::option::Option::None),
+                        telephone: m6.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m4) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "consuming_account"),
+                                (m4.is_none(), "managing_account"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactRequestPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ContactRequestPartial {
+        const NAME: &'static str = "ContactRequestPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "consuming_account",
+            "email",
+            "external_ref",
+            "id",
+            "managing_account",
+            "name",
+            "telephone",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<ContactRequestPartialEmail>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<ContactRequestPartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<ContactRequestPartialName>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<ContactRequestPartialTelephone>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "email", &mut map),
+                    2usize => crate::records::put(&mut m2, "external_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "id", &mut map),
+                    4usize => crate::records::put(&mut m4, "managing_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "name", &mut map),
+                    6usize => crate::records::put(&mut m6, "telephone", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                consuming_account: m0.unwrap_or(::std::option::Option::None),
+                email: m1.unwrap_or(::std::option::Option::None),
+                external_ref: m2.unwrap_or(::std::option::Option::None),
+                id: m3.unwrap_or(::std::option::Option::None),
+                managing_account: m4.unwrap_or(::std::option::Option::None),
+                name: m5.unwrap_or(::std::option::Option::None),
+                telephone: m6.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DenyMemberJoiningRule {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for DenyMemberJoiningRule {
+        const NAME: &'static str = "DenyMemberJoiningRule";
+        const MEMBERS: &'static [&'static str] = &[
+            "consuming_account",
+            "external_ref",
+            "id",
+            "managing_account",
+            "network_service",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<DenyMemberJoiningRuleExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "external_ref", &mut map),
+                    2usize => crate::records::put(&mut m2, "id", &mut map),
+                    3usize => crate::records::put(&mut m3, "managing_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "network_service", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m2, m3, m4) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        consuming_account: m0,
+                        external_ref: m1.unwrap_or(::std::option::Option::None),
+                        id: m2,
+                        managing_account: m3,
+                        network_service: m4,
+                    })
+                }
+                (m0, m2, m3, m4) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "consuming_account"),
+                                (m2.is_none(), "id"),
+                                (m3.is_none(), "managing_account"),
+                                (m4.is_none(), "network_service"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DenyMemberJoiningRuleRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for DenyMemberJoiningRuleRequest {
+        const NAME: &'static str = "DenyMemberJoiningRuleRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "consuming_account",
+            "external_ref",
+            "id",
+            "managing_account",
+            "network_service",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<DenyMemberJoiningRuleRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "external_ref", &mut map),
+                    2usize => crate::records::put(&mut m2, "id", &mut map),
+                    3usize => crate::records::put(&mut m3, "managing_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "network_service", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m3, m4) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        consuming_account: m0,
+                        external_ref: m1.unwrap_or(::std::option::Option::None),
+                        id: m2.unwrap_or(::std::option::Option::None),
+                        managing_account: m3,
+                        network_service: m4,
+                    })
+                }
+                (m0, m3, m4) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "consuming_account"),
+                                (m3.is_none(), "managing_account"),
+                                (m4.is_none(), "network_service"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DenyMemberJoiningRuleUpdate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for DenyMemberJoiningRuleUpdate {
+        const NAME: &'static str = "DenyMemberJoiningRuleUpdate";
+        const MEMBERS: &'static [&'static str] = &[
+            "consuming_account",
+            "external_ref",
+            "id",
+            "managing_account",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<DenyMemberJoiningRuleUpdateExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "external_ref", &mut map),
+                    2usize => crate::records::put(&mut m2, "id", &mut map),
+                    3usize => crate::records::put(&mut m3, "managing_account", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m3) {
+                (::std::option::Option::Some(m0), ::std::option::Option::Some(m3)) => {
+                    ::std::result::Result::Ok(Self {
+                        consuming_account: m0,
+                        external_ref: m1.unwrap_or(::std::option::Option::None),
+                        id: m2.unwrap_or(::std::option::Option::None),
+                        managing_account: m3,
+                    })
+                }
+                (m0, m3) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "consuming_account"),
+                                (m3.is_none(), "managing_account"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DenyMemberJoiningRuleUpdatePartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for DenyMemberJoiningRuleUpdatePartial {
+        const NAME: &'static str = "DenyMemberJoiningRuleUpdatePartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "consuming_account",
+            "external_ref",
+            "id",
+            "managing_account",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<DenyMemberJoiningRuleUpdatePartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "external_ref", &mut map),
+                    2usize => crate::records::put(&mut m2, "id", &mut map),
+                    3usize => crate::records::put(&mut m3, "managing_account", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                consuming_account: m0.unwrap_or(::std::option::Option::None),
+                external_ref: m1.unwrap_or(::std::option::Option::None),
+                id: m2.unwrap_or(::std::option::Option::None),
+                managing_account: m3.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Device {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Device {
+        const NAME: &'static str = "Device";
+        const MEMBERS: &'static [&'static str] = &[
+            "capabilities",
+            "facility",
+            "id",
+            "name",
+            "pop",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<DeviceCapability>>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<DeviceId> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<DeviceName> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "capabilities", &mut map),
+                    1usize => crate::records::put(&mut m1, "facility", &mut map),
+                    2usize => crate::records::put(&mut m2, "id", &mut map),
+                    3usize => crate::records::put(&mut m3, "name", &mut map),
+                    4usize => crate::records::put(&mut m4, "pop", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m2, m3, m4) {
+                (
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        capabilities: m0.unwrap_or(::std::option::Option::None),
+                        facility: m1.unwrap_or(::std::option::Option::None),
+                        id: m2,
+                        name: m3,
+                        pop: m4,
+                    })
+                }
+                (m2, m3, m4) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m2.is_none(), "id"),
+                                (m3.is_none(), "name"),
+                                (m4.is_none(), "pop"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeviceCapability {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for DeviceCapability {
+        const NAME: &'static str = "DeviceCapability";
+        const MEMBERS: &'static [&'static str] = &[
+            "availability",
+            "max_lag",
+            "media_type",
+            "speed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<i32>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<i32>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<DeviceCapabilityMediaType>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "availability", &mut map),
+                    1usize => crate::records::put(&mut m1, "max_lag", &mut map),
+                    2usize => crate::records::put(&mut m2, "media_type", &mut map),
+                    3usize => crate::records::put(&mut m3, "speed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                availability: m0.unwrap_or(::std::option::Option::None),
+                max_lag: m1.unwrap_or(::std::option::Option::None),
+                media_type: m2.unwrap_or(::std::option::Option::None),
+                speed: m3.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExchangeLanNetworkProductOffering {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ExchangeLanNetworkProductOffering {
+        const NAME: &'static str = "ExchangeLanNetworkProductOffering";
+        const MEMBERS: &'static [&'static str] = &[
+            "bandwidth_max",
+            "bandwidth_min",
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "display_name",
+            "downgrade_allowed",
+            "exchange_lan_network_service",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "id",
+            "name",
+            "notice_period",
+            "nsc_required_l3_config_fields",
+            "nsc_supported_l3_config_fields",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "provider_vlans",
+            "resource_type",
+            "service_metro_area",
+            "service_metro_area_network",
+            "service_provider",
+            "service_provider_logo",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ExchangeLanNetworkProductOfferingDisplayName,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<ExchangeLanNetworkProductOfferingId> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<ExchangeLanNetworkProductOfferingName> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ExchangeLanNetworkProductOfferingProviderVlans,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ExchangeLanNetworkProductOfferingResourceType,
+            > = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m28: ::std::option::Option<bool> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "bandwidth_min", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_initial_period", &mut map)
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(&mut m5, "contract_renewal_period", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "contract_terms", &mut map),
+                    7usize => crate::records::put(&mut m7, "display_name", &mut map),
+                    8usize => crate::records::put(&mut m8, "downgrade_allowed", &mut map),
+                    9usize => {
+                        crate::records::put(
+                            &mut m9,
+                            "exchange_lan_network_service",
+                            &mut map,
+                        )
+                    }
+                    10usize => crate::records::put(&mut m10, "exchange_logo", &mut map),
+                    11usize => {
+                        crate::records::put(&mut m11, "handover_metro_area", &mut map)
+                    }
+                    12usize => {
+                        crate::records::put(
+                            &mut m12,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    13usize => crate::records::put(&mut m13, "id", &mut map),
+                    14usize => crate::records::put(&mut m14, "name", &mut map),
+                    15usize => crate::records::put(&mut m15, "notice_period", &mut map),
+                    16usize => {
+                        crate::records::put(
+                            &mut m16,
+                            "nsc_required_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    17usize => {
+                        crate::records::put(
+                            &mut m17,
+                            "nsc_supported_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "orderable_not_after", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(&mut m19, "orderable_not_before", &mut map)
+                    }
+                    20usize => {
+                        crate::records::put(&mut m20, "physical_port_speed", &mut map)
+                    }
+                    21usize => crate::records::put(&mut m21, "product_logo", &mut map),
+                    22usize => crate::records::put(&mut m22, "provider_vlans", &mut map),
+                    23usize => crate::records::put(&mut m23, "resource_type", &mut map),
+                    24usize => {
+                        crate::records::put(&mut m24, "service_metro_area", &mut map)
+                    }
+                    25usize => {
+                        crate::records::put(
+                            &mut m25,
+                            "service_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    26usize => {
+                        crate::records::put(&mut m26, "service_provider", &mut map)
+                    }
+                    27usize => {
+                        crate::records::put(&mut m27, "service_provider_logo", &mut map)
+                    }
+                    28usize => crate::records::put(&mut m28, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (
+                m0,
+                m1,
+                m7,
+                m8,
+                m9,
+                m11,
+                m12,
+                m13,
+                m14,
+                m20,
+                m22,
+                m23,
+                m24,
+                m25,
+                m26,
+                m28,
+            ) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m13),
+                    ::std::option::Option::Some(m14),
+                    ::std::option::Option::Some(m20),
+                    ::std::option::Option::Some(m22),
+                    ::std::option::Option::Some(m23),
+                    ::std::option::Option::Some(m24),
+                    ::std::option::Option::Some(m25),
+                    ::std::option::Option::Some(m26),
+                    ::std::option::Option::Some(m28),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        bandwidth_max: m0,
+                        bandwidth_min: m1,
+                        contract_initial_notice_period: m2
+                            .unwrap_or(::std::option::Option::None),
+                        contract_initial_period: m3
+                            .unwrap_or(::std::option::Option::None),
+                        contract_renewal_notice_period: m4
+                            .unwrap_or(::std::option::Option::None),
+                        contract_renewal_period: m5
+                            .unwrap_or(::std::option::Option::None),
+                        contract_terms: m6.unwrap_or(::std::option::Option::None),
+                        display_name: m7,
+                        downgrade_allowed: m8,
+                        exchange_lan_network_service: m9,
+                        exchange_logo: m10.unwrap_or(::std::option::Option::None),
+                        handover_metro_area: m11,
+                        handover_metro_area_network: m12,
+                        id: m13,
+                        name: m14,
+                        notice_period: m15.unwrap_or(::std::option::Option::None),
+                        nsc_required_l3_config_fields: m16
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_supported_l3_config_fields: m17
+                            .unwrap_or(::std::option::Option::None),
+                        orderable_not_after: m18.unwrap_or(::std::option::Option::None),
+                        orderable_not_before: m19.unwrap_or(::std::option::Option::None),
+                        physical_port_speed: m20,
+                        product_logo: m21.unwrap_or(::std::option::Option::None),
+                        provider_vlans: m22,
+                        resource_type: m23,
+                        service_metro_area: m24,
+                        service_metro_area_network: m25,
+                        service_provider: m26,
+                        service_provider_logo: m27
+                            .unwrap_or(::std::option::Option::None),
+                        upgrade_allowed: m28,
+                    })
+                }
+                (
+                    m0,
+                    m1,
+                    m7,
+                    m8,
+                    m9,
+                    m11,
+                    m12,
+                    m13,
+                    m14,
+                    m20,
+                    m22,
+                    m23,
+                    m24,
+                    m25,
+                    m26,
+                    m28,
+                ) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "bandwidth_max"),
+                                (m1.is_none(), "bandwidth_min"),
+                                (m7.is_none(), "display_name"),
+                                (m8.is_none(), "downgrade_allowed"),
+                                (m9.is_none(), "exchange_lan_network_service"),
+                                (m11.is_none(), "handover_metro_area"),
+                                (m12.is_none(), "handover_metro_area_network"),
+                                (m13.is_none(), "id"),
+                                (m14.is_none(), "name"),
+                                (m20.is_none(), "physical_port_speed"),
+                                (m22.is_none(), "provider_vlans"),
+                                (m23.is_none(), "resource_type"),
+                                (m24.is_none(), "service_metro_area"),
+                                (m25.is_none(), "service_metro_area_network"),
+                                (m26.is_none(), "service_provider"),
+                                (m28.is_none(), "upgrade_allowed"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExchangeLanNetworkProductOfferingPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ExchangeLanNetworkProductOfferingPartial {
+        const NAME: &'static str = "ExchangeLanNetworkProductOfferingPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "bandwidth_max",
+            "bandwidth_min",
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "display_name",
+            "downgrade_allowed",
+            "exchange_lan_network_service",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "id",
+            "name",
+            "notice_period",
+            "nsc_required_l3_config_fields",
+            "nsc_supported_l3_config_fields",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "provider_vlans",
+            "resource_type",
+            "service_metro_area",
+            "service_metro_area_network",
+            "service_provider",
+            "service_provider_logo",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<
+                    ExchangeLanNetworkProductOfferingPartialDisplayName,
+                >,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<ExchangeLanNetworkProductOfferingPartialId>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<ExchangeLanNetworkProductOfferingPartialName>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<
+                    ExchangeLanNetworkProductOfferingPartialProviderVlans,
+                >,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ::std::option::Option<
+                    ExchangeLanNetworkProductOfferingPartialResourceType,
+                >,
+            > = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m28: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "bandwidth_min", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_initial_period", &mut map)
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(&mut m5, "contract_renewal_period", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "contract_terms", &mut map),
+                    7usize => crate::records::put(&mut m7, "display_name", &mut map),
+                    8usize => crate::records::put(&mut m8, "downgrade_allowed", &mut map),
+                    9usize => {
+                        crate::records::put(
+                            &mut m9,
+                            "exchange_lan_network_service",
+                            &mut map,
+                        )
+                    }
+                    10usize => crate::records::put(&mut m10, "exchange_logo", &mut map),
+                    11usize => {
+                        crate::records::put(&mut m11, "handover_metro_area", &mut map)
+                    }
+                    12usize => {
+                        crate::records::put(
+                            &mut m12,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    13usize => crate::records::put(&mut m13, "id", &mut map),
+                    14usize => crate::records::put(&mut m14, "name", &mut map),
+                    15usize => crate::records::put(&mut m15, "notice_period", &mut map),
+                    16usize => {
+                        crate::records::put(
+                            &mut m16,
+                            "nsc_required_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    17usize => {
+                        crate::records::put(
+                            &mut m17,
+                            "nsc_supported_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "orderable_not_after", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(&mut m19, "orderable_not_before", &mut map)
+                    }
+                    20usize => {
+                        crate::records::put(&mut m20, "physical_port_speed", &mut map)
+                    }
+                    21usize => crate::records::put(&mut m21, "product_logo", &mut map),
+                    22usize => crate::records::put(&mut m22, "provider_vlans", &mut map),
+                    23usize => crate::records::put(&mut m23, "resource_type", &mut map),
+                    24usize => {
+                        crate::records::put(&mut m24, "service_metro_area", &mut map)
+                    }
+                    25usize => {
+                        crate::records::put(
+                            &mut m25,
+                            "service_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    26usize => {
+                        crate::records::put(&mut m26, "service_provider", &mut map)
+                    }
+                    27usize => {
+                        crate::records::put(&mut m27, "service_provider_logo", &mut map)
+                    }
+                    28usize => crate::records::put(&mut m28, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                bandwidth_max: m0.unwrap_or(::std::option::Option::None),
+                bandwidth_min: m1.unwrap_or(::std::option::Option::None),
+                contract_initial_notice_period: m2
+                    .unwrap_or(::std::option::Option::None),
+                contract_initial_period: m3.unwrap_or(::std::option::Option::None),
+                contract_renewal_notice_period: m4
+                    .unwrap_or(::std::option::Option::None),
+                contract_renewal_period: m5.unwrap_or(::std::option::Option::None),
+                contract_terms: m6.unwrap_or(::std::option::Option::None),
+                display_name: m7.unwrap_or(::std::option::Option::None),
+                downgrade_allowed: m8.unwrap_or(::std::option::Option::None),
+                exchange_lan_network_service: m9.unwrap_or(::std::option::Option::None),
+                exchange_logo: m10.unwrap_or(::std::option::Option::None),
+                handover_metro_area: m11.unwrap_or(::std::option::Option::None),
+                handover_metro_area_network: m12.unwrap_or(::std::option::Option::None),
+                id: m13.unwrap_or(::std::option::Option::None),
+                name: m14.unwrap_or(::std::option::Option::None),
+                notice_period: m15.unwrap_or(::std::option::Option::None),
+                nsc_required_l3_config_fields: m16
+                    .unwrap_or(::std::option::Option::None),
+                nsc_supported_l3_config_fields: m17
+                    .unwrap_or(::std::option::Option::None),
+                orderable_not_after: m18.unwrap_or(::std::option::Option::None),
+                orderable_not_before: m19.unwrap_or(::std::option::Option::None),
+                physical_port_speed: m20.unwrap_or(::std::option::Option::None),
+                product_logo: m21.unwrap_or(::std::option::Option::None),
+                provider_vlans: m22.unwrap_or(::std::option::Option::None),
+                resource_type: m23.unwrap_or(::std::option::Option::None),
+                service_metro_area: m24.unwrap_or(::std::option::Option::None),
+                service_metro_area_network: m25.unwrap_or(::std::option::Option::None),
+                service_provider: m26.unwrap_or(::std::option::Option::None),
+                service_provider_logo: m27.unwrap_or(::std::option::Option::None),
+                upgrade_allowed: m28.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExchangeLanNetworkService {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ExchangeLanNetworkService {
+        const NAME: &'static str = "ExchangeLanNetworkService";
+        const MEMBERS: &'static [&'static str] = &[
+            "consuming_account",
+            "external_ref",
+            "id",
+            "ixfdb_ixid",
+            "managing_account",
+            "metro_area_network",
+            "name",
+            "network_features",
+            "nsc_required_contact_roles",
+            "peeringdb_ixid",
+            "product_offering",
+            "state",
+            "status",
+            "subnet_v4",
+            "subnet_v6",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<ExchangeLanNetworkServiceExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<ExchangeLanNetworkServiceName> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<ExchangeLanNetworkServiceState> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "external_ref", &mut map),
+                    2usize => crate::records::put(&mut m2, "id", &mut map),
+                    3usize => crate::records::put(&mut m3, "ixfdb_ixid", &mut map),
+                    4usize => crate::records::put(&mut m4, "managing_account", &mut map),
+                    5usize => {
+                        crate::records::put(&mut m5, "metro_area_network", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "name", &mut map),
+                    7usize => crate::records::put(&mut m7, "network_features", &mut map),
+                    8usize => {
+                        crate::records::put(
+                            &mut m8,
+                            "nsc_required_contact_roles",
+                            &mut map,
+                        )
+                    }
+                    9usize => crate::records::put(&mut m9, "peeringdb_ixid", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "product_offering", &mut map)
+                    }
+                    11usize => crate::records::put(&mut m11, "state", &mut map),
+                    12usize => crate::records::put(&mut m12, "status", &mut map),
+                    13usize => crate::records::put(&mut m13, "subnet_v4", &mut map),
+                    14usize => crate::records::put(&mut m14, "subnet_v6", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m2, m4, m5, m6, m7, m11, m13, m14) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m13),
+                    ::std::option::Option::Some(m14),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        consuming_account: m0,
+                        external_ref: m1.unwrap_or(::std::option::Option::None),
+                        id: m2,
+                        ixfdb_ixid: m3.unwrap_or(::std::option::Option::None),
+                        managing_account: m4,
+                        metro_area_network: m5,
+                        name: m6,
+                        network_features: m7,
+                        nsc_required_contact_roles: m8
+                            .unwrap_or(::std::option::Option::None),
+                        peeringdb_ixid: m9.unwrap_or(::std::option::Option::None),
+                        product_offering: m10.unwrap_or(::std::option::Option::None),
+                        state: m11,
+                        status: m12.unwrap_or(::std::option::Option::None),
+                        subnet_v4: m13,
+                        subnet_v6: m14,
+                    })
+                }
+                (m0, m2, m4, m5, m6, m7, m11, m13, m14) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "consuming_account"),
+                                (m2.is_none(), "id"),
+                                (m4.is_none(), "managing_account"),
+                                (m5.is_none(), "metro_area_network"),
+                                (m6.is_none(), "name"),
+                                (m7.is_none(), "network_features"),
+                                (m11.is_none(), "state"),
+                                (m13.is_none(), "subnet_v4"),
+                                (m14.is_none(), "subnet_v6"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExchangeLanNetworkServiceConfig {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ExchangeLanNetworkServiceConfig {
+        const NAME: &'static str = "ExchangeLanNetworkServiceConfig";
+        const MEMBERS: &'static [&'static str] = &[
+            "asns",
+            "availability_zone",
+            "billing_account",
+            "capacity",
+            "charged_until",
+            "connection",
+            "consumer_side_ready",
+            "consuming_account",
+            "contract_ref",
+            "current_billing_start_date",
+            "decommission_at",
+            "external_ref",
+            "id",
+            "ips",
+            "l3_config",
+            "listed",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "shared_statistics",
+            "state",
+            "status",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::vec::Vec<i64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<ExchangeLanNetworkServiceConfigContractRef>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<ExchangeLanNetworkServiceConfigExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<ExchangeLanNetworkServiceConfigId> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<ExchangeLanNetworkServiceConfigPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<
+                ::std::option::Option<crate::types::SharedStatisticsConfig>,
+            > = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<ExchangeLanNetworkServiceConfigState> = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asns", &mut map),
+                    1usize => crate::records::put(&mut m1, "availability_zone", &mut map),
+                    2usize => crate::records::put(&mut m2, "billing_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "capacity", &mut map),
+                    4usize => crate::records::put(&mut m4, "charged_until", &mut map),
+                    5usize => crate::records::put(&mut m5, "connection", &mut map),
+                    6usize => {
+                        crate::records::put(&mut m6, "consumer_side_ready", &mut map)
+                    }
+                    7usize => crate::records::put(&mut m7, "consuming_account", &mut map),
+                    8usize => crate::records::put(&mut m8, "contract_ref", &mut map),
+                    9usize => {
+                        crate::records::put(
+                            &mut m9,
+                            "current_billing_start_date",
+                            &mut map,
+                        )
+                    }
+                    10usize => crate::records::put(&mut m10, "decommission_at", &mut map),
+                    11usize => crate::records::put(&mut m11, "external_ref", &mut map),
+                    12usize => crate::records::put(&mut m12, "id", &mut map),
+                    13usize => crate::records::put(&mut m13, "ips", &mut map),
+                    14usize => crate::records::put(&mut m14, "l3_config", &mut map),
+                    15usize => crate::records::put(&mut m15, "listed", &mut map),
+                    16usize => crate::records::put(&mut m16, "macs", &mut map),
+                    17usize => {
+                        crate::records::put(&mut m17, "managing_account", &mut map)
+                    }
+                    18usize => {
+                        crate::records::put(
+                            &mut m18,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    19usize => crate::records::put(&mut m19, "network_service", &mut map),
+                    20usize => {
+                        crate::records::put(&mut m20, "product_offering", &mut map)
+                    }
+                    21usize => crate::records::put(&mut m21, "purchase_order", &mut map),
+                    22usize => {
+                        crate::records::put(&mut m22, "role_assignments", &mut map)
+                    }
+                    23usize => {
+                        crate::records::put(&mut m23, "routing_function", &mut map)
+                    }
+                    24usize => {
+                        crate::records::put(&mut m24, "shared_statistics", &mut map)
+                    }
+                    25usize => crate::records::put(&mut m25, "state", &mut map),
+                    26usize => crate::records::put(&mut m26, "status", &mut map),
+                    27usize => crate::records::put(&mut m27, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m2, m7, m12, m15, m17, m19, m20, m22, m25) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m15),
+                    ::std::option::Option::Some(m17),
+                    ::std::option::Option::Some(m19),
+                    ::std::option::Option::Some(m20),
+                    ::std::option::Option::Some(m22),
+                    ::std::option::Option::Some(m25),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        asns: m0,
+                        availability_zone: m1.unwrap_or(::std::option::Option::None),
+                        billing_account: m2,
+                        capacity: m3.unwrap_or(::std::option::Option::None),
+                        charged_until: m4.unwrap_or(::std::option::Option::None),
+                        connection: m5.unwrap_or(::std::option::Option::None),
+                        consumer_side_ready: m6.unwrap_or(::std::option::Option::None),
+                        consuming_account: m7,
+                        contract_ref: m8.unwrap_or(::std::option::Option::None),
+                        current_billing_start_date: m9
+                            .unwrap_or(::std::option::Option::None),
+                        decommission_at: m10.unwrap_or(::std::option::Option::None),
+                        external_ref: m11.unwrap_or(::std::option::Option::None),
+                        id: m12,
+                        ips: m13.unwrap_or(::std::option::Option::None),
+                        l3_config: m14.unwrap_or(::std::option::Option::None),
+                        listed: m15,
+                        macs: m16.unwrap_or(::std::option::Option::None),
+                        managing_account: m17,
+                        network_feature_configs: m18
+                            .unwrap_or(::std::option::Option::None),
+                        network_service: m19,
+                        product_offering: m20,
+                        purchase_order: m21.unwrap_or(::std::option::Option::None),
+                        role_assignments: m22,
+                        routing_function: m23.unwrap_or(::std::option::Option::None),
+                        shared_statistics: m24.unwrap_or(::std::option::Option::None),
+                        state: m25,
+                        status: m26.unwrap_or(::std::option::Option::None),
+                        vlan_config: m27.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m2, m7, m12, m15, m17, m19, m20, m22, m25) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "asns"),
+                                (m2.is_none(), "billing_account"),
+                                (m7.is_none(), "consuming_account"),
+                                (m12.is_none(), "id"),
+                                (m15.is_none(), "listed"),
+                                (m17.is_none(), "managing_account"),
+                                (m19.is_none(), "network_service"),
+                                (m20.is_none(), "product_offering"),
+                                (m22.is_none(), "role_assignments"),
+                                (m25.is_none(), "state"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExchangeLanNetworkServiceConfigRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ExchangeLanNetworkServiceConfigRequest {
+        const NAME: &'static str = "ExchangeLanNetworkServiceConfigRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "asns",
+            "availability_zone",
+            "billing_account",
+            "capacity",
+            "connection",
+            "consumer_side_ready",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "ips",
+            "l3_config",
+            "listed",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "shared_statistics",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::vec::Vec<i64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<ExchangeLanNetworkServiceConfigRequestContractRef>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<ExchangeLanNetworkServiceConfigRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<
+                    ExchangeLanNetworkServiceConfigRequestPurchaseOrder,
+                >,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<crate::types::SharedStatisticsConfig>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asns", &mut map),
+                    1usize => crate::records::put(&mut m1, "availability_zone", &mut map),
+                    2usize => crate::records::put(&mut m2, "billing_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "capacity", &mut map),
+                    4usize => crate::records::put(&mut m4, "connection", &mut map),
+                    5usize => {
+                        crate::records::put(&mut m5, "consumer_side_ready", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "consuming_account", &mut map),
+                    7usize => crate::records::put(&mut m7, "contract_ref", &mut map),
+                    8usize => crate::records::put(&mut m8, "external_ref", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "ips", &mut map),
+                    11usize => crate::records::put(&mut m11, "l3_config", &mut map),
+                    12usize => crate::records::put(&mut m12, "listed", &mut map),
+                    13usize => crate::records::put(&mut m13, "macs", &mut map),
+                    14usize => {
+                        crate::records::put(&mut m14, "managing_account", &mut map)
+                    }
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    16usize => crate::records::put(&mut m16, "network_service", &mut map),
+                    17usize => {
+                        crate::records::put(&mut m17, "product_offering", &mut map)
+                    }
+                    18usize => crate::records::put(&mut m18, "purchase_order", &mut map),
+                    19usize => {
+                        crate::records::put(&mut m19, "role_assignments", &mut map)
+                    }
+                    20usize => {
+                        crate::records::put(&mut m20, "routing_function", &mut map)
+                    }
+                    21usize => {
+                        crate::records::put(&mut m21, "shared_statistics", &mut map)
+                    }
+                    22usize => crate::records::put(&mut m22, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m2, m6, m12, m14, m16, m17, m19) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m14),
+                    ::std::option::Option::Some(m16),
+                    ::std::option::Option::Some(m17),
+                    ::std::option::Option::Some(m19),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        asns: m0,
+                        availability_zone: m1.unwrap_or(::std::option::Option::None),
+                        billing_account: m2,
+                        capacity: m3.unwrap_or(::std::option::Option::None),
+                        connection: m4.unwrap_or(::std::option::Option::None),
+                        consumer_side_ready: m5.unwrap_or(::std::option::Option::None),
+                        consuming_account: m6,
+                        contract_ref: m7.unwrap_or(::std::option::Option::None),
+                        external_ref: m8.unwrap_or(::std::option::Option::None),
+                        id: m9.unwrap_or(::std::option::Option::None),
+                        ips: m10.unwrap_or(::std::option::Option::None),
+                        l3_config: m11.unwrap_or(::std::option::Option::None),
+                        listed: m12,
+                        macs: m13.unwrap_or(::std::option::Option::None),
+                        managing_account: m14,
+                        network_feature_configs: m15
+                            .unwrap_or(::std::option::Option::None),
+                        network_service: m16,
+                        product_offering: m17,
+                        purchase_order: m18.unwrap_or(::std::option::Option::None),
+                        role_assignments: m19,
+                        routing_function: m20.unwrap_or(::std::option::Option::None),
+                        shared_statistics: m21.unwrap_or(::std::option::Option::None),
+                        vlan_config: m22.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m2, m6, m12, m14, m16, m17, m19) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "asns"),
+                                (m2.is_none(), "billing_account"),
+                                (m6.is_none(), "consuming_account"),
+                                (m12.is_none(), "listed"),
+                                (m14.is_none(), "managing_account"),
+                                (m16.is_none(), "network_service"),
+                                (m17.is_none(), "product_offering"),
+                                (m19.is_none(), "role_assignments"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExchangeLanNetworkServiceConfigUpdate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ExchangeLanNetworkServiceConfigUpdate {
+        const NAME: &'static str = "ExchangeLanNetworkServiceConfigUpdate";
+        const MEMBERS: &'static [&'static str] = &[
+            "asns",
+            "availability_zone",
+            "billing_account",
+            "capacity",
+            "connection",
+            "consumer_side_ready",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "ips",
+            "l3_config",
+            "listed",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "shared_statistics",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::vec::Vec<i64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<ExchangeLanNetworkServiceConfigUpdateContractRef>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<ExchangeLanNetworkServiceConfigUpdateExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<ExchangeLanNetworkServiceConfigUpdatePurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<
+                ::std::option::Option<crate::types::SharedStatisticsConfig>,
+            > = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asns", &mut map),
+                    1usize => crate::records::put(&mut m1, "availability_zone", &mut map),
+                    2usize => crate::records::put(&mut m2, "billing_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "capacity", &mut map),
+                    4usize => crate::records::put(&mut m4, "connection", &mut map),
+                    5usize => {
+                        crate::records::put(&mut m5, "consumer_side_ready", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "consuming_account", &mut map),
+                    7usize => crate::records::put(&mut m7, "contract_ref", &mut map),
+                    8usize => crate::records::put(&mut m8, "external_ref", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "ips", &mut map),
+                    11usize => crate::records::put(&mut m11, "l3_config", &mut map),
+                    12usize => crate::records::put(&mut m12, "listed", &mut map),
+                    13usize => crate::records::put(&mut m13, "macs", &mut map),
+                    14usize => {
+                        crate::records::put(&mut m14, "managing_account", &mut map)
+                    }
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    16usize => crate::records::put(&mut m16, "purchase_order", &mut map),
+                    17usize => {
+                        crate::records::put(&mut m17, "role_assignments", &mut map)
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "routing_function", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(&mut m19, "shared_statistics", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m2, m6, m12, m14, m17) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m14),
+                    ::std::option::Option::Some(m17),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        asns: m0,
+                        availability_zone: m1.unwrap_or(::std::option::Option::None),
+                        billing_account: m2,
+                        capacity: m3.unwrap_or(::std::option::Option::None),
+                        connection: m4.unwrap_or(::std::option::Option::None),
+                        consumer_side_ready: m5.unwrap_or(::std::option::Option::None),
+                        consuming_account: m6,
+                        contract_ref: m7.unwrap_or(::std::option::Option::None),
+                        external_ref: m8.unwrap_or(::std::option::Option::None),
+                        id: m9.unwrap_or(::std::option::Option::None),
+                        ips: m10.unwrap_or(::std::option::Option::None),
+                        l3_config: m11.unwrap_or(::std::option::Option::None),
+                        listed: m12,
+                        macs: m13.unwrap_or(::std::option::Option::None),
+                        managing_account: m14,
+                        network_feature_configs: m15
+                            .unwrap_or(::std::option::Option::None),
+                        purchase_order: m16.unwrap_or(::std::option::Option::None),
+                        role_assignments: m17,
+                        routing_function: m18.unwrap_or(::std::option::Option::None),
+                        shared_statistics: m19.unwrap_or(::std::option::Option::None),
+                        vlan_config: m20.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m2, m6, m12, m14, m17) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "asns"),
+                                (m2.is_none(), "billing_account"),
+                                (m6.is_none(), "consuming_account"),
+                                (m12.is_none(), "listed"),
+                                (m14.is_none(), "managing_account"),
+                                (m17.is_none(), "role_assignments"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for ExchangeLanNetworkServiceConfigUpdatePartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ExchangeLanNetworkServiceConfigUpdatePartial {
+        const NAME: &'static str = "ExchangeLanNetworkServiceConfigUpdatePartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "asns",
+            "availability_zone",
+            "billing_account",
+            "capacity",
+            "connection",
+            "consumer_side_ready",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "ips",
+            "l3_config",
+            "listed",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "shared_statistics",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<i64>>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<
+                    ExchangeLanNetworkServiceConfigUpdatePartialContractRef,
+                >,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<
+                    ExchangeLanNetworkServiceConfigUpdatePartialExternalRef,
+                >,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<
+                    ExchangeLanNetworkServiceConfigUpdatePartialPurchaseOrder,
+                >,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<
+                ::std::option::Option<crate::types::SharedStatisticsConfig>,
+            > = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asns", &mut map),
+                    1usize => crate::records::put(&mut m1, "availability_zone", &mut map),
+                    2usize => crate::records::put(&mut m2, "billing_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "capacity", &mut map),
+                    4usize => crate::records::put(&mut m4, "connection", &mut map),
+                    5usize => {
+                        crate::records::put(&mut m5, "consumer_side_ready", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "consuming_account", &mut map),
+                    7usize => crate::records::put(&mut m7, "contract_ref", &mut map),
+                    8usize => crate::records::put(&mut m8, "external_ref", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "ips", &mut map),
+                    11usize => crate::records::put(&mut m11, "l3_config", &mut map),
+                    12usize => crate::records::put(&mut m12, "listed", &mut map),
+                    13usize => crate::records::put(&mut m13, "macs", &mut map),
+                    14usize => {
+                        crate::records::put(&mut m14, "managing_account", &mut map)
+                    }
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    16usize => crate::records::put(&mut m16, "purchase_order", &mut map),
+                    17usize => {
+                        crate::records::put(&mut m17, "role_assignments", &mut map)
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "routing_function", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(&mut m19, "shared_statistics", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                asns: m0.unwrap_or(::std::option::Option::None),
+                availability_zone: m1.unwrap_or(::std::option::Option::None),
+                billing_account: m2.unwrap_or(::std::option::Option::None),
+                capacity: m3.unwrap_or(::std::option::Option::None),
+                connection: m4.unwrap_or(::std::option::Option::None),
+                consumer_side_ready: m5.unwrap_or(::std::option::Option::None),
+                consuming_account: m6.unwrap_or(::std::option::Option::None),
+                contract_ref: m7.unwrap_or(::std::option::Option::None),
+                external_ref: m8.unwrap_or(::std::option::Option::None),
+                id: m9.unwrap_or(::std::option::Option::None),
+                ips: m10.unwrap_or(::std::option::Option::None),
+                l3_config: m11.unwrap_or(::std::option::Option::None),
+                listed: m12.unwrap_or(::std::option::Option::None),
+                macs: m13.unwrap_or(::std::option::Option::None),
+                managing_account: m14.unwrap_or(::std::option::Option::None),
+                network_feature_configs: m15.unwrap_or(::std::option::Option::None),
+                purchase_order: m16.unwrap_or(::std::option::Option::None),
+                role_assignments: m17.unwrap_or(::std::option::Option::None),
+                routing_function: m18.unwrap_or(::std::option::Option::None),
+                shared_statistics: m19.unwrap_or(::std::option::Option::None),
+                vlan_config: m20.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Facility {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Facility {
+        const NAME: &'static str = "Facility";
+        const MEMBERS: &'static [&'static str] = &[
+            "address_country",
+            "address_locality",
+            "address_region",
+            "id",
+            "latitude",
+            "longitude",
+            "metro_area",
+            "name",
+            "organisation_name",
+            "peeringdb_facility_id",
+            "pops",
+            "postal_code",
+            "street_address",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<FacilityAddressCountry> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<FacilityAddressLocality> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<FacilityAddressRegion> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<FacilityId> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<FacilityName> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<FacilityOrganisationName> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<i32>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<FacilityPostalCode> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<FacilityStreetAddress> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address_country", &mut map),
+                    1usize => crate::records::put(&mut m1, "address_locality", &mut map),
+                    2usize => crate::records::put(&mut m2, "address_region", &mut map),
+                    3usize => crate::records::put(&mut m3, "id", &mut map),
+                    4usize => crate::records::put(&mut m4, "latitude", &mut map),
+                    5usize => crate::records::put(&mut m5, "longitude", &mut map),
+                    6usize => crate::records::put(&mut m6, "metro_area", &mut map),
+                    7usize => crate::records::put(&mut m7, "name", &mut map),
+                    8usize => crate::records::put(&mut m8, "organisation_name", &mut map),
+                    9usize => {
+                        crate::records::put(&mut m9, "peeringdb_facility_id", &mut map)
+                    }
+                    10usize => crate::records::put(&mut m10, "pops", &mut map),
+                    11usize => crate::records::put(&mut m11, "postal_code", &mut map),
+                    12usize => crate::records::put(&mut m12, "street_address", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m2, m3, m6, m7, m8, m10, m11, m12) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m10),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m12),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        address_country: m0,
+                        address_locality: m1,
+                        address_region: m2,
+                        id: m3,
+                        latitude: m4.unwrap_or(::std::option::Option::None),
+                        longitude: m5.unwrap_or(::std::option::Option::None),
+                        metro_area: m6,
+                        name: m7,
+                        organisation_name: m8,
+                        peeringdb_facility_id: m9.unwrap_or(::std::option::Option::None),
+                        pops: m10,
+                        postal_code: m11,
+                        street_address: m12,
+                    })
+                }
+                (m0, m1, m2, m3, m6, m7, m8, m10, m11, m12) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "address_country"),
+                                (m1.is_none(), "address_locality"),
+                                (m2.is_none(), "address_region"),
+                                (m3.is_none(), "id"),
+                                (m6.is_none(), "metro_area"),
+                                (m7.is_none(), "name"),
+                                (m8.is_none(), "organisation_name"),
+                                (m10.is_none(), "pops"),
+                                (m11.is_none(), "postal_code"),
+                                (m12.is_none(), "street_address"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for HealthResponse {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for HealthResponse {
+        const NAME: &'static str = "HealthResponse";
+        const MEMBERS: &'static [&'static str] = &[
+            "checks",
+            "description",
+            "links",
+            "notes",
+            "output",
+            "releaseId",
+            "serviceId",
+            "status",
+            "version",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<crate::lenient::LenientText>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<HealthResponseStatus> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<crate::lenient::LenientText>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "checks", &mut map),
+                    1usize => crate::records::put(&mut m1, "description", &mut map),
+                    2usize => crate::records::put(&mut m2, "links", &mut map),
+                    3usize => crate::records::put(&mut m3, "notes", &mut map),
+                    4usize => crate::records::put(&mut m4, "output", &mut map),
+                    5usize => crate::records::put(&mut m5, "releaseId", &mut map),
+                    6usize => crate::records::put(&mut m6, "serviceId", &mut map),
+                    7usize => crate::records::put(&mut m7, "status", &mut map),
+                    8usize => crate::records::put(&mut m8, "version", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m7,) {
+                (::std::option::Option::Some(m7),) => {
+                    ::std::result::Result::Ok(Self {
+                        checks: m0.unwrap_or(::std::option::Option::None),
+                        description: m1.unwrap_or(::std::option::Option::None),
+                        links: m2.unwrap_or(::std::option::Option::None),
+                        notes: m3.unwrap_or(::std::option::Option::None),
+                        output: m4.unwrap_or(::std::option::Option::None),
+                        release_id: m5.unwrap_or(::std::option::Option::None),
+                        service_id: m6.unwrap_or(::std::option::Option::None),
+                        status: m7,
+                        version: m8.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m7,) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(&[(m7.is_none(), "status")]),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ImplementationResponse {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ImplementationResponse {
+        const NAME: &'static str = "ImplementationResponse";
+        const MEMBERS: &'static [&'static str] = &[
+            "schema_version",
+            "service_version",
+            "supported_features",
+            "supported_network_feature_config_types",
+            "supported_network_feature_types",
+            "supported_network_service_config_types",
+            "supported_network_service_types",
+            "supported_operations",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<ApiFeatures>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "schema_version", &mut map),
+                    1usize => crate::records::put(&mut m1, "service_version", &mut map),
+                    2usize => {
+                        crate::records::put(&mut m2, "supported_features", &mut map)
+                    }
+                    3usize => {
+                        crate::records::put(
+                            &mut m3,
+                            "supported_network_feature_config_types",
+                            &mut map,
+                        )
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "supported_network_feature_types",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(
+                            &mut m5,
+                            "supported_network_service_config_types",
+                            &mut map,
+                        )
+                    }
+                    6usize => {
+                        crate::records::put(
+                            &mut m6,
+                            "supported_network_service_types",
+                            &mut map,
+                        )
+                    }
+                    7usize => {
+                        crate::records::put(&mut m7, "supported_operations", &mut map)
+                    }
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m3, m4, m5, m6, m7) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m7),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        schema_version: m0,
+                        service_version: m1.unwrap_or(::std::option::Option::None),
+                        supported_features: m2.unwrap_or(::std::option::Option::None),
+                        supported_network_feature_config_types: m3,
+                        supported_network_feature_types: m4,
+                        supported_network_service_config_types: m5,
+                        supported_network_service_types: m6,
+                        supported_operations: m7,
+                    })
+                }
+                (m0, m3, m4, m5, m6, m7) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "schema_version"),
+                                (m3.is_none(), "supported_network_feature_config_types"),
+                                (m4.is_none(), "supported_network_feature_types"),
+                                (m5.is_none(), "supported_network_service_config_types"),
+                                (m6.is_none(), "supported_network_service_types"),
+                                (m7.is_none(), "supported_operations"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IpAddress {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for IpAddress {
+        const NAME: &'static str = "IpAddress";
+        const MEMBERS: &'static [&'static str] = &[
+            "address",
+            "consuming_account",
+            "external_ref",
+            "fqdn",
+            "id",
+            "managing_account",
+            "prefix_length",
+            "valid_not_after",
+            "valid_not_before",
+            "version",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<IpAddressExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::option::Option<IpAddressFqdn>> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<IpAddressId> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<i32> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<i64> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "external_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "fqdn", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "managing_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "prefix_length", &mut map),
+                    7usize => crate::records::put(&mut m7, "valid_not_after", &mut map),
+                    8usize => crate::records::put(&mut m8, "valid_not_before", &mut map),
+                    9usize => crate::records::put(&mut m9, "version", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m4, m5, m6, m9) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m9),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        address: m0,
+                        consuming_account: m1,
+                        external_ref: m2.unwrap_or(::std::option::Option::None),
+                        fqdn: m3.unwrap_or(::std::option::Option::None),
+                        id: m4,
+                        managing_account: m5,
+                        prefix_length: m6,
+                        valid_not_after: m7.unwrap_or(::std::option::Option::None),
+                        valid_not_before: m8.unwrap_or(::std::option::Option::None),
+                        version: m9,
+                    })
+                }
+                (m0, m1, m4, m5, m6, m9) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "address"),
+                                (m1.is_none(), "consuming_account"),
+                                (m4.is_none(), "id"),
+                                (m5.is_none(), "managing_account"),
+                                (m6.is_none(), "prefix_length"),
+                                (m9.is_none(), "version"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IpAddressRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for IpAddressRequest {
+        const NAME: &'static str = "IpAddressRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "address",
+            "consuming_account",
+            "external_ref",
+            "fqdn",
+            "id",
+            "managing_account",
+            "prefix_length",
+            "valid_not_after",
+            "valid_not_before",
+            "version",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<IpAddressRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<IpAddressRequestFqdn>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<i32> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<i64> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "external_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "fqdn", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "managing_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "prefix_length", &mut map),
+                    7usize => crate::records::put(&mut m7, "valid_not_after", &mut map),
+                    8usize => crate::records::put(&mut m8, "valid_not_before", &mut map),
+                    9usize => crate::records::put(&mut m9, "version", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m5, m6, m9) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m9),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        address: m0,
+                        consuming_account: m1,
+                        external_ref: m2.unwrap_or(::std::option::Option::None),
+                        fqdn: m3.unwrap_or(::std::option::Option::None),
+                        id: m4.unwrap_or(::std::option::Option::None),
+                        managing_account: m5,
+                        prefix_length: m6,
+                        valid_not_after: m7.unwrap_or(::std::option::Option::None),
+                        valid_not_before: m8.unwrap_or(::std::option::Option::None),
+                        version: m9,
+                    })
+                }
+                (m0, m1, m5, m6, m9) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "address"),
+                                (m1.is_none(), "consuming_account"),
+                                (m5.is_none(), "managing_account"),
+                                (m6.is_none(), "prefix_length"),
+                                (m9.is_none(), "version"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IpAddressShort {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for IpAddressShort {
+        const NAME: &'static str = "IpAddressShort";
+        const MEMBERS: &'static [&'static str] = &["address", "version"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => crate::records::put(&mut m1, "version", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                address: m0.unwrap_or(::std::option::Option::None),
+                version: m1.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IpAddressUpdate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for IpAddressUpdate {
+        const NAME: &'static str = "IpAddressUpdate";
+        const MEMBERS: &'static [&'static str] = &[
+            "address",
+            "consuming_account",
+            "external_ref",
+            "fqdn",
+            "id",
+            "managing_account",
+            "prefix_length",
+            "valid_not_after",
+            "valid_not_before",
+            "version",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<IpAddressUpdateExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<IpAddressUpdateFqdn>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<i32> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<i64> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "external_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "fqdn", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "managing_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "prefix_length", &mut map),
+                    7usize => crate::records::put(&mut m7, "valid_not_after", &mut map),
+                    8usize => crate::records::put(&mut m8, "valid_not_before", &mut map),
+                    9usize => crate::records::put(&mut m9, "version", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m5, m6, m9) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m9),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        address: m0,
+                        consuming_account: m1,
+                        external_ref: m2.unwrap_or(::std::option::Option::None),
+                        fqdn: m3.unwrap_or(::std::option::Option::None),
+                        id: m4.unwrap_or(::std::option::Option::None),
+                        managing_account: m5,
+                        prefix_length: m6,
+                        valid_not_after: m7.unwrap_or(::std::option::Option::None),
+                        valid_not_before: m8.unwrap_or(::std::option::Option::None),
+                        version: m9,
+                    })
+                }
+                (m0, m1, m5, m6, m9) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "address"),
+                                (m1.is_none(), "consuming_account"),
+                                (m5.is_none(), "managing_account"),
+                                (m6.is_none(), "prefix_length"),
+                                (m9.is_none(), "version"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IpAddressUpdatePartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for IpAddressUpdatePartial {
+        const NAME: &'static str = "IpAddressUpdatePartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "address",
+            "consuming_account",
+            "external_ref",
+            "fqdn",
+            "id",
+            "managing_account",
+            "prefix_length",
+            "valid_not_after",
+            "valid_not_before",
+            "version",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<IpAddressUpdatePartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<IpAddressUpdatePartialFqdn>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::option::Option<i32>> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "external_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "fqdn", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "managing_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "prefix_length", &mut map),
+                    7usize => crate::records::put(&mut m7, "valid_not_after", &mut map),
+                    8usize => crate::records::put(&mut m8, "valid_not_before", &mut map),
+                    9usize => crate::records::put(&mut m9, "version", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                address: m0.unwrap_or(::std::option::Option::None),
+                consuming_account: m1.unwrap_or(::std::option::Option::None),
+                external_ref: m2.unwrap_or(::std::option::Option::None),
+                fqdn: m3.unwrap_or(::std::option::Option::None),
+                id: m4.unwrap_or(::std::option::Option::None),
+                managing_account: m5.unwrap_or(::std::option::Option::None),
+                prefix_length: m6.unwrap_or(::std::option::Option::None),
+                valid_not_after: m7.unwrap_or(::std::option::Option::None),
+                valid_not_before: m8.unwrap_or(::std::option::Option::None),
+                version: m9.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IxpSpecificFeatureFlag {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for IxpSpecificFeatureFlag {
+        const NAME: &'static str = "IxpSpecificFeatureFlag";
+        const MEMBERS: &'static [&'static str] = &["description", "mandatory", "name"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<IxpSpecificFeatureFlagDescription> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<IxpSpecificFeatureFlagName> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "description", &mut map),
+                    1usize => crate::records::put(&mut m1, "mandatory", &mut map),
+                    2usize => crate::records::put(&mut m2, "name", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m2) {
+                (::std::option::Option::Some(m0), ::std::option::Option::Some(m2)) => {
+                    ::std::result::Result::Ok(Self {
+                        description: m0,
+                        mandatory: m1.unwrap_or(::std::option::Option::None),
+                        name: m2,
+                    })
+                }
+                (m0, m2) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[(m0.is_none(), "description"), (m2.is_none(), "name")],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IxpSpecificFeatureFlagConfig {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for IxpSpecificFeatureFlagConfig {
+        const NAME: &'static str = "IxpSpecificFeatureFlagConfig";
+        const MEMBERS: &'static [&'static str] = &["enabled", "name"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "enabled", &mut map),
+                    1usize => crate::records::put(&mut m1, "name", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                enabled: m0.unwrap_or(::std::option::Option::None),
+                name: m1.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for L3Config {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for L3Config {
+        const NAME: &'static str = "L3Config";
+        const MEMBERS: &'static [&'static str] = &[
+            "bfd",
+            "bgp_address_family",
+            "bgp_neighbor_address",
+            "bgp_neighbor_address_primary",
+            "bgp_neighbor_address_secondary",
+            "bgp_neighbor_asn",
+            "bgp_password",
+            "local_address",
+            "local_address_primary",
+            "local_address_secondary",
+            "local_asn",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bfd", &mut map),
+                    1usize => {
+                        crate::records::put(&mut m1, "bgp_address_family", &mut map)
+                    }
+                    2usize => {
+                        crate::records::put(&mut m2, "bgp_neighbor_address", &mut map)
+                    }
+                    3usize => {
+                        crate::records::put(
+                            &mut m3,
+                            "bgp_neighbor_address_primary",
+                            &mut map,
+                        )
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "bgp_neighbor_address_secondary",
+                            &mut map,
+                        )
+                    }
+                    5usize => crate::records::put(&mut m5, "bgp_neighbor_asn", &mut map),
+                    6usize => crate::records::put(&mut m6, "bgp_password", &mut map),
+                    7usize => crate::records::put(&mut m7, "local_address", &mut map),
+                    8usize => {
+                        crate::records::put(&mut m8, "local_address_primary", &mut map)
+                    }
+                    9usize => {
+                        crate::records::put(&mut m9, "local_address_secondary", &mut map)
+                    }
+                    10usize => crate::records::put(&mut m10, "local_asn", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                bfd: m0.unwrap_or(::std::option::Option::None),
+                bgp_address_family: m1.unwrap_or(::std::option::Option::None),
+                bgp_neighbor_address: m2.unwrap_or(::std::option::Option::None),
+                bgp_neighbor_address_primary: m3.unwrap_or(::std::option::Option::None),
+                bgp_neighbor_address_secondary: m4
+                    .unwrap_or(::std::option::Option::None),
+                bgp_neighbor_asn: m5.unwrap_or(::std::option::Option::None),
+                bgp_password: m6.unwrap_or(::std::option::Option::None),
+                local_address: m7.unwrap_or(::std::option::Option::None),
+                local_address_primary: m8.unwrap_or(::std::option::Option::None),
+                local_address_secondary: m9.unwrap_or(::std::option::Option::None),
+                local_asn: m10.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MacAddress {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for MacAddress {
+        const NAME: &'static str = "MacAddress";
+        const MEMBERS: &'static [&'static str] = &[
+            "address",
+            "consuming_account",
+            "external_ref",
+            "id",
+            "managing_account",
+            "valid_not_after",
+            "valid_not_before",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<MacAddressExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<MacAddressId> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "external_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "id", &mut map),
+                    4usize => crate::records::put(&mut m4, "managing_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "valid_not_after", &mut map),
+                    6usize => crate::records::put(&mut m6, "valid_not_before", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m3, m4) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        address: m0,
+                        consuming_account: m1,
+                        external_ref: m2.unwrap_or(::std::option::Option::None),
+                        id: m3,
+                        managing_account: m4,
+                        valid_not_after: m5.unwrap_or(::std::option::Option::None),
+                        valid_not_before: m6.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m1, m3, m4) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "address"),
+                                (m1.is_none(), "consuming_account"),
+                                (m3.is_none(), "id"),
+                                (m4.is_none(), "managing_account"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MacAddressRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for MacAddressRequest {
+        const NAME: &'static str = "MacAddressRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "address",
+            "consuming_account",
+            "external_ref",
+            "id",
+            "managing_account",
+            "valid_not_after",
+            "valid_not_before",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<MacAddressRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "external_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "id", &mut map),
+                    4usize => crate::records::put(&mut m4, "managing_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "valid_not_after", &mut map),
+                    6usize => crate::records::put(&mut m6, "valid_not_before", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m4) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m4),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        address: m0,
+                        consuming_account: m1,
+                        external_ref: m2.unwrap_or(::std::option::Option::None),
+                        id: m3.unwrap_or(::std::option::Option::None),
+                        managing_account: m4,
+                        valid_not_after: m5.unwrap_or(::std::option::Option::None),
+                        valid_not_before: m6.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m1, m4) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "address"),
+                                (m1.is_none(), "consuming_account"),
+                                (m4.is_none(), "managing_account"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MetroArea {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for MetroArea {
+        const NAME: &'static str = "MetroArea";
+        const MEMBERS: &'static [&'static str] = &[
+            "display_name",
+            "facilities",
+            "iata_code",
+            "id",
+            "metro_area_networks",
+            "un_locode",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<MetroAreaDisplayName> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<MetroAreaIataCode> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<MetroAreaId> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<MetroAreaUnLocode> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "display_name", &mut map),
+                    1usize => crate::records::put(&mut m1, "facilities", &mut map),
+                    2usize => crate::records::put(&mut m2, "iata_code", &mut map),
+                    3usize => crate::records::put(&mut m3, "id", &mut map),
+                    4usize => {
+                        crate::records::put(&mut m4, "metro_area_networks", &mut map)
+                    }
+                    5usize => crate::records::put(&mut m5, "un_locode", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m2, m3, m4, m5) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m5),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        display_name: m0,
+                        facilities: m1,
+                        iata_code: m2,
+                        id: m3,
+                        metro_area_networks: m4,
+                        un_locode: m5,
+                    })
+                }
+                (m0, m1, m2, m3, m4, m5) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "display_name"),
+                                (m1.is_none(), "facilities"),
+                                (m2.is_none(), "iata_code"),
+                                (m3.is_none(), "id"),
+                                (m4.is_none(), "metro_area_networks"),
+                                (m5.is_none(), "un_locode"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MetroAreaNetwork {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for MetroAreaNetwork {
+        const NAME: &'static str = "MetroAreaNetwork";
+        const MEMBERS: &'static [&'static str] = &[
+            "id",
+            "metro_area",
+            "name",
+            "pops",
+            "service_provider",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<MetroAreaNetworkId> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<MetroAreaNetworkName> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<MetroAreaNetworkServiceProvider> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "id", &mut map),
+                    1usize => crate::records::put(&mut m1, "metro_area", &mut map),
+                    2usize => crate::records::put(&mut m2, "name", &mut map),
+                    3usize => crate::records::put(&mut m3, "pops", &mut map),
+                    4usize => crate::records::put(&mut m4, "service_provider", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m2, m3, m4) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        id: m0,
+                        metro_area: m1,
+                        name: m2,
+                        pops: m3,
+                        service_provider: m4,
+                    })
+                }
+                (m0, m1, m2, m3, m4) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "id"),
+                                (m1.is_none(), "metro_area"),
+                                (m2.is_none(), "name"),
+                                (m3.is_none(), "pops"),
+                                (m4.is_none(), "service_provider"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkProductOffering {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Mp2mpNetworkProductOffering {
+        const NAME: &'static str = "Mp2mpNetworkProductOffering";
+        const MEMBERS: &'static [&'static str] = &[
+            "bandwidth_max",
+            "bandwidth_min",
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "display_name",
+            "downgrade_allowed",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "id",
+            "name",
+            "notice_period",
+            "nsc_required_l3_config_fields",
+            "nsc_supported_l3_config_fields",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "provider_vlans",
+            "resource_type",
+            "service_metro_area",
+            "service_metro_area_network",
+            "service_provider",
+            "service_provider_logo",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<Mp2mpNetworkProductOfferingDisplayName> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<Mp2mpNetworkProductOfferingId> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<Mp2mpNetworkProductOfferingName> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                Mp2mpNetworkProductOfferingProviderVlans,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                Mp2mpNetworkProductOfferingResourceType,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<bool> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "bandwidth_min", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_initial_period", &mut map)
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(&mut m5, "contract_renewal_period", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "contract_terms", &mut map),
+                    7usize => crate::records::put(&mut m7, "display_name", &mut map),
+                    8usize => crate::records::put(&mut m8, "downgrade_allowed", &mut map),
+                    9usize => crate::records::put(&mut m9, "exchange_logo", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "handover_metro_area", &mut map)
+                    }
+                    11usize => {
+                        crate::records::put(
+                            &mut m11,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    12usize => crate::records::put(&mut m12, "id", &mut map),
+                    13usize => crate::records::put(&mut m13, "name", &mut map),
+                    14usize => crate::records::put(&mut m14, "notice_period", &mut map),
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "nsc_required_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    16usize => {
+                        crate::records::put(
+                            &mut m16,
+                            "nsc_supported_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    17usize => {
+                        crate::records::put(&mut m17, "orderable_not_after", &mut map)
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "orderable_not_before", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(&mut m19, "physical_port_speed", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "product_logo", &mut map),
+                    21usize => crate::records::put(&mut m21, "provider_vlans", &mut map),
+                    22usize => crate::records::put(&mut m22, "resource_type", &mut map),
+                    23usize => {
+                        crate::records::put(&mut m23, "service_metro_area", &mut map)
+                    }
+                    24usize => {
+                        crate::records::put(
+                            &mut m24,
+                            "service_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    25usize => {
+                        crate::records::put(&mut m25, "service_provider", &mut map)
+                    }
+                    26usize => {
+                        crate::records::put(&mut m26, "service_provider_logo", &mut map)
+                    }
+                    27usize => crate::records::put(&mut m27, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (
+                m0,
+                m1,
+                m7,
+                m8,
+                m10,
+                m11,
+                m12,
+                m13,
+                m19,
+                m21,
+                m22,
+                m23,
+                m24,
+                m25,
+                m27,
+            ) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m10),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m13),
+                    ::std::option::Option::Some(m19),
+                    ::std::option::Option::Some(m21),
+                    ::std::option::Option::Some(m22),
+                    ::std::option::Option::Some(m23),
+                    ::std::option::Option::Some(m24),
+                    ::std::option::Option::Some(m25),
+                    ::std::option::Option::Some(m27),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        bandwidth_max: m0,
+                        bandwidth_min: m1,
+                        contract_initial_notice_period: m2
+                            .unwrap_or(::std::option::Option::None),
+                        contract_initial_period: m3
+                            .unwrap_or(::std::option::Option::None),
+                        contract_renewal_notice_period: m4
+                            .unwrap_or(::std::option::Option::None),
+                        contract_renewal_period: m5
+                            .unwrap_or(::std::option::Option::None),
+                        contract_terms: m6.unwrap_or(::std::option::Option::None),
+                        display_name: m7,
+                        downgrade_allowed: m8,
+                        exchange_logo: m9.unwrap_or(::std::option::Option::None),
+                        handover_metro_area: m10,
+                        handover_metro_area_network: m11,
+                        id: m12,
+                        name: m13,
+                        notice_period: m14.unwrap_or(::std::option::Option::None),
+                        nsc_required_l3_config_fields: m15
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_supported_l3_config_fields: m16
+                            .unwrap_or(::std::option::Option::None),
+                        orderable_not_after: m17.unwrap_or(::std::option::Option::None),
+                        orderable_not_before: m18.unwrap_or(::std::option::Option::None),
+                        physical_port_speed: m19,
+                        product_logo: m20.unwrap_or(::std::option::Option::None),
+                        provider_vlans: m21,
+                        resource_type: m22,
+                        service_metro_area: m23,
+                        service_metro_area_network: m24,
+                        service_provider: m25,
+                        service_provider_logo: m26
+                            .unwrap_or(::std::option::Option::None),
+                        upgrade_allowed: m27,
+                    })
+                }
+                (
+                    m0,
+                    m1,
+                    m7,
+                    m8,
+                    m10,
+                    m11,
+                    m12,
+                    m13,
+                    m19,
+                    m21,
+                    m22,
+                    m23,
+                    m24,
+                    m25,
+                    m27,
+                ) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "bandwidth_max"),
+                                (m1.is_none(), "bandwidth_min"),
+                                (m7.is_none(), "display_name"),
+                                (m8.is_none(), "downgrade_allowed"),
+                                (m10.is_none(), "handover_metro_area"),
+                                (m11.is_none(), "handover_metro_area_network"),
+                                (m12.is_none(), "id"),
+                                (m13.is_none(), "name"),
+                                (m19.is_none(), "physical_port_speed"),
+                                (m21.is_none(), "provider_vlans"),
+                                (m22.is_none(), "resource_type"),
+                                (m23.is_none(), "service_metro_area"),
+                                (m24.is_none(), "service_metro_area_network"),
+                                (m25.is_none(), "service_provider"),
+                                (m27.is_none(), "upgrade_allowed"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkProductOfferingPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Mp2mpNetworkProductOfferingPartial {
+        const NAME: &'static str = "Mp2mpNetworkProductOfferingPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "bandwidth_max",
+            "bandwidth_min",
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "display_name",
+            "downgrade_allowed",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "id",
+            "name",
+            "notice_period",
+            "nsc_required_l3_config_fields",
+            "nsc_supported_l3_config_fields",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "provider_vlans",
+            "resource_type",
+            "service_metro_area",
+            "service_metro_area_network",
+            "service_provider",
+            "service_provider_logo",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkProductOfferingPartialDisplayName>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkProductOfferingPartialId>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkProductOfferingPartialName>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkProductOfferingPartialProviderVlans>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkProductOfferingPartialResourceType>,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "bandwidth_min", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_initial_period", &mut map)
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(&mut m5, "contract_renewal_period", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "contract_terms", &mut map),
+                    7usize => crate::records::put(&mut m7, "display_name", &mut map),
+                    8usize => crate::records::put(&mut m8, "downgrade_allowed", &mut map),
+                    9usize => crate::records::put(&mut m9, "exchange_logo", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "handover_metro_area", &mut map)
+                    }
+                    11usize => {
+                        crate::records::put(
+                            &mut m11,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    12usize => crate::records::put(&mut m12, "id", &mut map),
+                    13usize => crate::records::put(&mut m13, "name", &mut map),
+                    14usize => crate::records::put(&mut m14, "notice_period", &mut map),
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "nsc_required_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    16usize => {
+                        crate::records::put(
+                            &mut m16,
+                            "nsc_supported_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    17usize => {
+                        crate::records::put(&mut m17, "orderable_not_after", &mut map)
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "orderable_not_before", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(&mut m19, "physical_port_speed", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "product_logo", &mut map),
+                    21usize => crate::records::put(&mut m21, "provider_vlans", &mut map),
+                    22usize => crate::records::put(&mut m22, "resource_type", &mut map),
+                    23usize => {
+                        crate::records::put(&mut m23, "service_metro_area", &mut map)
+                    }
+                    24usize => {
+                        crate::records::put(
+                            &mut m24,
+                            "service_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    25usize => {
+                        crate::records::put(&mut m25, "service_provider", &mut map)
+                    }
+                    26usize => {
+                        crate::records::put(&mut m26, "service_provider_logo", &mut map)
+                    }
+                    27usize => crate::records::put(&mut m27, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                bandwidth_max: m0.unwrap_or(::std::option::Option::None),
+                bandwidth_min: m1.unwrap_or(::std::option::Option::None),
+                contract_initial_notice_period: m2
+                    .unwrap_or(::std::option::Option::None),
+                contract_initial_period: m3.unwrap_or(::std::option::Option::None),
+                contract_renewal_notice_period: m4
+                    .unwrap_or(::std::option::Option::None),
+                contract_renewal_period: m5.unwrap_or(::std::option::Option::None),
+                contract_terms: m6.unwrap_or(::std::option::Option::None),
+                display_name: m7.unwrap_or(::std::option::Option::None),
+                downgrade_allowed: m8.unwrap_or(::std::option::Option::None),
+                exchange_logo: m9.unwrap_or(::std::option::Option::None),
+                handover_metro_area: m10.unwrap_or(::std::option::Option::None),
+                handover_metro_area_network: m11.unwrap_or(::std::option::Option::None),
+                id: m12.unwrap_or(::std::option::Option::None),
+                name: m13.unwrap_or(::std::option::Option::None),
+                notice_period: m14.unwrap_or(::std::option::Option::None),
+                nsc_required_l3_config_fields: m15
+                    .unwrap_or(::std::option::Option::None),
+                nsc_supported_l3_config_fields: m16
+                    .unwrap_or(::std::option::Option::None),
+                orderable_not_after: m17.unwrap_or(::std::option::Option::None),
+                orderable_not_before: m18.unwrap_or(::std::option::Option::None),
+                physical_port_speed: m19.unwrap_or(::std::option::Option::None),
+                product_logo: m20.unwrap_or(::std::option::Option::None),
+                provider_vlans: m21.unwrap_or(::std::option::Option::None),
+                resource_type: m22.unwrap_or(::std::option::Option::None),
+                service_metro_area: m23.unwrap_or(::std::option::Option::None),
+                service_metro_area_network: m24.unwrap_or(::std::option::Option::None),
+                service_provider: m25.unwrap_or(::std::option::Option::None),
+                service_provider_logo: m26.unwrap_or(::std::option::Option::None),
+                upgrade_allowed: m27.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkService {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Mp2mpNetworkService {
+        const NAME: &'static str = "Mp2mpNetworkService";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "charged_until",
+            "consuming_account",
+            "contract_ref",
+            "current_billing_start_date",
+            "decommission_at",
+            "display_name",
+            "external_ref",
+            "id",
+            "mac_acl_protection",
+            "managing_account",
+            "member_joining_rules",
+            "name",
+            "network_features",
+            "nsc_product_offerings",
+            "nsc_required_contact_roles",
+            "product_offering",
+            "public",
+            "purchase_order",
+            "state",
+            "status",
+            "subnet_v4",
+            "subnet_v6",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceContractRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceName>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServicePurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<Mp2mpNetworkServiceState> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "charged_until", &mut map),
+                    2usize => crate::records::put(&mut m2, "consuming_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "contract_ref", &mut map),
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "current_billing_start_date",
+                            &mut map,
+                        )
+                    }
+                    5usize => crate::records::put(&mut m5, "decommission_at", &mut map),
+                    6usize => crate::records::put(&mut m6, "display_name", &mut map),
+                    7usize => crate::records::put(&mut m7, "external_ref", &mut map),
+                    8usize => crate::records::put(&mut m8, "id", &mut map),
+                    9usize => {
+                        crate::records::put(&mut m9, "mac_acl_protection", &mut map)
+                    }
+                    10usize => {
+                        crate::records::put(&mut m10, "managing_account", &mut map)
+                    }
+                    11usize => {
+                        crate::records::put(&mut m11, "member_joining_rules", &mut map)
+                    }
+                    12usize => crate::records::put(&mut m12, "name", &mut map),
+                    13usize => {
+                        crate::records::put(&mut m13, "network_features", &mut map)
+                    }
+                    14usize => {
+                        crate::records::put(&mut m14, "nsc_product_offerings", &mut map)
+                    }
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "nsc_required_contact_roles",
+                            &mut map,
+                        )
+                    }
+                    16usize => {
+                        crate::records::put(&mut m16, "product_offering", &mut map)
+                    }
+                    17usize => crate::records::put(&mut m17, "public", &mut map),
+                    18usize => crate::records::put(&mut m18, "purchase_order", &mut map),
+                    19usize => crate::records::put(&mut m19, "state", &mut map),
+                    20usize => crate::records::put(&mut m20, "status", &mut map),
+                    21usize => crate::records::put(&mut m21, "subnet_v4", &mut map),
+                    22usize => crate::records::put(&mut m22, "subnet_v6", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m2, m8, m10, m11, m13, m16, m19) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m10),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m13),
+                    ::std::option::Option::Some(m16),
+                    ::std::option::Option::Some(m19),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        charged_until: m1.unwrap_or(::std::option::Option::None),
+                        consuming_account: m2,
+                        contract_ref: m3.unwrap_or(::std::option::Option::None),
+                        current_billing_start_date: m4
+                            .unwrap_or(::std::option::Option::None),
+                        decommission_at: m5.unwrap_or(::std::option::Option::None),
+                        display_name: m6.unwrap_or(::std::option::Option::None),
+                        external_ref: m7.unwrap_or(::std::option::Option::None),
+                        id: m8,
+                        mac_acl_protection: m9.unwrap_or(::std::option::Option::None),
+                        managing_account: m10,
+                        member_joining_rules: m11,
+                        name: m12.unwrap_or(::std::option::Option::None),
+                        network_features: m13,
+                        nsc_product_offerings: m14
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_required_contact_roles: m15
+                            .unwrap_or(::std::option::Option::None),
+                        product_offering: m16,
+                        public: m17.unwrap_or(::std::option::Option::None),
+                        purchase_order: m18.unwrap_or(::std::option::Option::None),
+                        state: m19,
+                        status: m20.unwrap_or(::std::option::Option::None),
+                        subnet_v4: m21.unwrap_or(::std::option::Option::None),
+                        subnet_v6: m22.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m2, m8, m10, m11, m13, m16, m19) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m2.is_none(), "consuming_account"),
+                                (m8.is_none(), "id"),
+                                (m10.is_none(), "managing_account"),
+                                (m11.is_none(), "member_joining_rules"),
+                                (m13.is_none(), "network_features"),
+                                (m16.is_none(), "product_offering"),
+                                (m19.is_none(), "state"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkServiceConfig {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Mp2mpNetworkServiceConfig {
+        const NAME: &'static str = "Mp2mpNetworkServiceConfig";
+        const MEMBERS: &'static [&'static str] = &[
+            "asns",
+            "billing_account",
+            "capacity",
+            "charged_until",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "current_billing_start_date",
+            "decommission_at",
+            "external_ref",
+            "id",
+            "ips",
+            "l3_config",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "state",
+            "status",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<i64>>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceConfigContractRef>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceConfigExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<Mp2mpNetworkServiceConfigId> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceConfigPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<Mp2mpNetworkServiceConfigState> = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asns", &mut map),
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "capacity", &mut map),
+                    3usize => crate::records::put(&mut m3, "charged_until", &mut map),
+                    4usize => crate::records::put(&mut m4, "connection", &mut map),
+                    5usize => crate::records::put(&mut m5, "consuming_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "contract_ref", &mut map),
+                    7usize => {
+                        crate::records::put(
+                            &mut m7,
+                            "current_billing_start_date",
+                            &mut map,
+                        )
+                    }
+                    8usize => crate::records::put(&mut m8, "decommission_at", &mut map),
+                    9usize => crate::records::put(&mut m9, "external_ref", &mut map),
+                    10usize => crate::records::put(&mut m10, "id", &mut map),
+                    11usize => crate::records::put(&mut m11, "ips", &mut map),
+                    12usize => crate::records::put(&mut m12, "l3_config", &mut map),
+                    13usize => crate::records::put(&mut m13, "macs", &mut map),
+                    14usize => {
+                        crate::records::put(&mut m14, "managing_account", &mut map)
+                    }
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    16usize => crate::records::put(&mut m16, "network_service", &mut map),
+                    17usize => {
+                        crate::records::put(&mut m17, "product_offering", &mut map)
+                    }
+                    18usize => crate::records::put(&mut m18, "purchase_order", &mut map),
+                    19usize => {
+                        crate::records::put(&mut m19, "role_assignments", &mut map)
+                    }
+                    20usize => {
+                        crate::records::put(&mut m20, "routing_function", &mut map)
+                    }
+                    21usize => crate::records::put(&mut m21, "state", &mut map),
+                    22usize => crate::records::put(&mut m22, "status", &mut map),
+                    23usize => crate::records::put(&mut m23, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m1, m5, m10, m14, m16, m19, m21) {
+                (
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m10),
+                    ::std::option::Option::Some(m14),
+                    ::std::option::Option::Some(m16),
+                    ::std::option::Option::Some(m19),
+                    ::std::option::Option::Some(m21),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        asns: m0.unwrap_or(::std::option::Option::None),
+                        billing_account: m1,
+                        capacity: m2.unwrap_or(::std::option::Option::None),
+                        charged_until: m3.unwrap_or(::std::option::Option::None),
+                        connection: m4.unwrap_or(::std::option::Option::None),
+                        consuming_account: m5,
+                        contract_ref: m6.unwrap_or(::std::option::Option::None),
+                        current_billing_start_date: m7
+                            .unwrap_or(::std::option::Option::None),
+                        decommission_at: m8.unwrap_or(::std::option::Option::None),
+                        external_ref: m9.unwrap_or(::std::option::Option::None),
+                        id: m10,
+                        ips: m11.unwrap_or(::std::option::Option::None),
+                        l3_config: m12.unwrap_or(::std::option::Option::None),
+                        macs: m13.unwrap_or(::std::option::Option::None),
+                        managing_account: m14,
+                        network_feature_configs: m15
+                            .unwrap_or(::std::option::Option::None),
+                        network_service: m16,
+                        product_offering: m17.unwrap_or(::std::option::Option::None),
+                        purchase_order: m18.unwrap_or(::std::option::Option::None),
+                        role_assignments: m19,
+                        routing_function: m20.unwrap_or(::std::option::Option::None),
+                        state: m21,
+                        status: m22.unwrap_or(::std::option::Option::None),
+                        vlan_config: m23.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m1, m5, m10, m14, m16, m19, m21) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m1.is_none(), "billing_account"),
+                                (m5.is_none(), "consuming_account"),
+                                (m10.is_none(), "id"),
+                                (m14.is_none(), "managing_account"),
+                                (m16.is_none(), "network_service"),
+                                (m19.is_none(), "role_assignments"),
+                                (m21.is_none(), "state"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkServiceConfigRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Mp2mpNetworkServiceConfigRequest {
+        const NAME: &'static str = "Mp2mpNetworkServiceConfigRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "asns",
+            "billing_account",
+            "capacity",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "ips",
+            "l3_config",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<i64>>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceConfigRequestContractRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceConfigRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceConfigRequestPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asns", &mut map),
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "capacity", &mut map),
+                    3usize => crate::records::put(&mut m3, "connection", &mut map),
+                    4usize => crate::records::put(&mut m4, "consuming_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "contract_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "external_ref", &mut map),
+                    7usize => crate::records::put(&mut m7, "id", &mut map),
+                    8usize => crate::records::put(&mut m8, "ips", &mut map),
+                    9usize => crate::records::put(&mut m9, "l3_config", &mut map),
+                    10usize => crate::records::put(&mut m10, "macs", &mut map),
+                    11usize => {
+                        crate::records::put(&mut m11, "managing_account", &mut map)
+                    }
+                    12usize => {
+                        crate::records::put(
+                            &mut m12,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    13usize => crate::records::put(&mut m13, "network_service", &mut map),
+                    14usize => {
+                        crate::records::put(&mut m14, "product_offering", &mut map)
+                    }
+                    15usize => crate::records::put(&mut m15, "purchase_order", &mut map),
+                    16usize => {
+                        crate::records::put(&mut m16, "role_assignments", &mut map)
+                    }
+                    17usize => {
+                        crate::records::put(&mut m17, "routing_function", &mut map)
+                    }
+                    18usize => crate::records::put(&mut m18, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m1, m4, m11, m13, m16) {
+                (
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m13),
+                    ::std::option::Option::Some(m16),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        asns: m0.unwrap_or(::std::option::Option::None),
+                        billing_account: m1,
+                        capacity: m2.unwrap_or(::std::option::Option::None),
+                        connection: m3.unwrap_or(::std::option::Option::None),
+                        consuming_account: m4,
+                        contract_ref: m5.unwrap_or(::std::option::Option::None),
+                        external_ref: m6.unwrap_or(::std::option::Option::None),
+                        id: m7.unwrap_or(::std::option::Option::None),
+                        ips: m8.unwrap_or(::std::option::Option::None),
+                        l3_config: m9.unwrap_or(::std::option::Option::None),
+                        macs: m10.unwrap_or(::std::option::Option::None),
+                        managing_account: m11,
+                        network_feature_configs: m12
+                            .unwrap_or(::std::option::Option::None),
+                        network_service: m13,
+                        product_offering: m14.unwrap_or(::std::option::Option::None),
+                        purchase_order: m15.unwrap_or(::std::option::Option::None),
+                        role_assignments: m16,
+                        routing_function: m17.unwrap_or(::std::option::Option::None),
+                        vlan_config: m18.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m1, m4, m11, m13, m16) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m1.is_none(), "billing_account"),
+                                (m4.is_none(), "consuming_account"),
+                                (m11.is_none(), "managing_account"),
+                                (m13.is_none(), "network_service"),
+                                (m16.is_none(), "role_assignments"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkServiceConfigRequestPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Mp2mpNetworkServiceConfigRequestPartial {
+        const NAME: &'static str = "Mp2mpNetworkServiceConfigRequestPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "asns",
+            "billing_account",
+            "capacity",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "ips",
+            "l3_config",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<i64>>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceConfigRequestPartialContractRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceConfigRequestPartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<
+                    Mp2mpNetworkServiceConfigRequestPartialPurchaseOrder,
+                >,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asns", &mut map),
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "capacity", &mut map),
+                    3usize => crate::records::put(&mut m3, "connection", &mut map),
+                    4usize => crate::records::put(&mut m4, "consuming_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "contract_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "external_ref", &mut map),
+                    7usize => crate::records::put(&mut m7, "id", &mut map),
+                    8usize => crate::records::put(&mut m8, "ips", &mut map),
+                    9usize => crate::records::put(&mut m9, "l3_config", &mut map),
+                    10usize => crate::records::put(&mut m10, "macs", &mut map),
+                    11usize => {
+                        crate::records::put(&mut m11, "managing_account", &mut map)
+                    }
+                    12usize => {
+                        crate::records::put(
+                            &mut m12,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    13usize => crate::records::put(&mut m13, "network_service", &mut map),
+                    14usize => {
+                        crate::records::put(&mut m14, "product_offering", &mut map)
+                    }
+                    15usize => crate::records::put(&mut m15, "purchase_order", &mut map),
+                    16usize => {
+                        crate::records::put(&mut m16, "role_assignments", &mut map)
+                    }
+                    17usize => {
+                        crate::records::put(&mut m17, "routing_function", &mut map)
+                    }
+                    18usize => crate::records::put(&mut m18, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                asns: m0.unwrap_or(::std::option::Option::None),
+                billing_account: m1.unwrap_or(::std::option::Option::None),
+                capacity: m2.unwrap_or(::std::option::Option::None),
+                connection: m3.unwrap_or(::std::option::Option::None),
+                consuming_account: m4.unwrap_or(::std::option::Option::None),
+                contract_ref: m5.unwrap_or(::std::option::Option::None),
+                external_ref: m6.unwrap_or(::std::option::Option::None),
+                id: m7.unwrap_or(::std::option::Option::None),
+                ips: m8.unwrap_or(::std::option::Option::None),
+                l3_config: m9.unwrap_or(::std::option::Option::None),
+                macs: m10.unwrap_or(::std::option::Option::None),
+                managing_account: m11.unwrap_or(::std::option::Option::None),
+                network_feature_configs: m12.unwrap_or(::std::option::Option::None),
+                network_service: m13.unwrap_or(::std::option::Option::None),
+                product_offering: m14.unwrap_or(::std::option::Option::None),
+                purchase_order: m15.unwrap_or(::std::option::Option::None),
+                role_assignments: m16.unwrap_or(::std::option::Option::None),
+                routing_function: m17.unwrap_or(::std::option::Option::None),
+                vlan_config: m18.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkServiceRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Mp2mpNetworkServiceRequest {
+        const NAME: &'static str = "Mp2mpNetworkServiceRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "consuming_account",
+            "contract_ref",
+            "display_name",
+            "external_ref",
+            "id",
+            "managing_account",
+            "name",
+            "product_offering",
+            "public",
+            "purchase_order",
+            "subnet_v4",
+            "subnet_v6",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceRequestContractRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceRequestName>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceRequestPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "contract_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "display_name", &mut map),
+                    4usize => crate::records::put(&mut m4, "external_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "id", &mut map),
+                    6usize => crate::records::put(&mut m6, "managing_account", &mut map),
+                    7usize => crate::records::put(&mut m7, "name", &mut map),
+                    8usize => crate::records::put(&mut m8, "product_offering", &mut map),
+                    9usize => crate::records::put(&mut m9, "public", &mut map),
+                    10usize => crate::records::put(&mut m10, "purchase_order", &mut map),
+                    11usize => crate::records::put(&mut m11, "subnet_v4", &mut map),
+                    12usize => crate::records::put(&mut m12, "subnet_v6", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m6, m8) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m8),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        consuming_account: m1,
+                        contract_ref: m2.unwrap_or(::std::option::Option::None),
+                        display_name: m3.unwrap_or(::std::option::Option::None),
+                        external_ref: m4.unwrap_or(::std::option::Option::None),
+                        id: m5.unwrap_or(::std::option::Option::None),
+                        managing_account: m6,
+                        name: m7.unwrap_or(::std::option::Option::None),
+                        product_offering: m8,
+                        public: m9.unwrap_or(::std::option::Option::None),
+                        purchase_order: m10.unwrap_or(::std::option::Option::None),
+                        subnet_v4: m11.unwrap_or(::std::option::Option::None),
+                        subnet_v6: m12.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m1, m6, m8) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m1.is_none(), "consuming_account"),
+                                (m6.is_none(), "managing_account"),
+                                (m8.is_none(), "product_offering"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Mp2mpNetworkServiceRequestPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Mp2mpNetworkServiceRequestPartial {
+        const NAME: &'static str = "Mp2mpNetworkServiceRequestPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "consuming_account",
+            "contract_ref",
+            "display_name",
+            "external_ref",
+            "id",
+            "managing_account",
+            "name",
+            "product_offering",
+            "public",
+            "purchase_order",
+            "subnet_v4",
+            "subnet_v6",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceRequestPartialContractRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceRequestPartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceRequestPartialName>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<Mp2mpNetworkServiceRequestPartialPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "contract_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "display_name", &mut map),
+                    4usize => crate::records::put(&mut m4, "external_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "id", &mut map),
+                    6usize => crate::records::put(&mut m6, "managing_account", &mut map),
+                    7usize => crate::records::put(&mut m7, "name", &mut map),
+                    8usize => crate::records::put(&mut m8, "product_offering", &mut map),
+                    9usize => crate::records::put(&mut m9, "public", &mut map),
+                    10usize => crate::records::put(&mut m10, "purchase_order", &mut map),
+                    11usize => crate::records::put(&mut m11, "subnet_v4", &mut map),
+                    12usize => crate::records::put(&mut m12, "subnet_v6", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                billing_account: m0.unwrap_or(::std::option::Option::None),
+                consuming_account: m1.unwrap_or(::std::option::Option::None),
+                contract_ref: m2.unwrap_or(::std::option::Option::None),
+                display_name: m3.unwrap_or(::std::option::Option::None),
+                external_ref: m4.unwrap_or(::std::option::Option::None),
+                id: m5.unwrap_or(::std::option::Option::None),
+                managing_account: m6.unwrap_or(::std::option::Option::None),
+                name: m7.unwrap_or(::std::option::Option::None),
+                product_offering: m8.unwrap_or(::std::option::Option::None),
+                public: m9.unwrap_or(::std::option::Option::None),
+                purchase_order: m10.unwrap_or(::std::option::Option::None),
+                subnet_v4: m11.unwrap_or(::std::option::Option::None),
+                subnet_v6: m12.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServiceChangeRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for NetworkServiceChangeRequest {
+        const NAME: &'static str = "NetworkServiceChangeRequest";
+        const MEMBERS: &'static [&'static str] = &["capacity", "product_offering"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "capacity", &mut map),
+                    1usize => crate::records::put(&mut m1, "product_offering", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m1,) {
+                (::std::option::Option::Some(m1),) => {
+                    ::std::result::Result::Ok(Self {
+                        capacity: m0.unwrap_or(::std::option::Option::None),
+                        product_offering: m1,
+                    })
+                }
+                (m1,) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(&[(m1.is_none(), "product_offering")]),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServiceConfigAggregate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for NetworkServiceConfigAggregate {
+        const NAME: &'static str = "NetworkServiceConfigAggregate";
+        const MEMBERS: &'static [&'static str] = &["aggregates"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "aggregates", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                aggregates: m0.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NetworkServiceConfigAggregateStatistics {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for NetworkServiceConfigAggregateStatistics {
+        const NAME: &'static str = "NetworkServiceConfigAggregateStatistics";
+        const MEMBERS: &'static [&'static str] = &[
+            "accuracy",
+            "average_dps_in",
+            "average_dps_out",
+            "average_eps_in",
+            "average_eps_out",
+            "average_ops_in",
+            "average_ops_out",
+            "average_pps_in",
+            "average_pps_out",
+            "created_at",
+            "end",
+            "maximum_in_at",
+            "maximum_ops_in",
+            "maximum_ops_out",
+            "maximum_out_at",
+            "maximum_pps_in",
+            "maximum_pps_out",
+            "next_update_at",
+            "nsc_available_capacity",
+            "nsc_available_capacity_change_perc",
+            "percentile95_ops_out",
+            "percentile95_pps_in",
+            "percentile95_pps_out",
+            "start",
+            "title",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "accuracy", &mut map),
+                    1usize => crate::records::put(&mut m1, "average_dps_in", &mut map),
+                    2usize => crate::records::put(&mut m2, "average_dps_out", &mut map),
+                    3usize => crate::records::put(&mut m3, "average_eps_in", &mut map),
+                    4usize => crate::records::put(&mut m4, "average_eps_out", &mut map),
+                    5usize => crate::records::put(&mut m5, "average_ops_in", &mut map),
+                    6usize => crate::records::put(&mut m6, "average_ops_out", &mut map),
+                    7usize => crate::records::put(&mut m7, "average_pps_in", &mut map),
+                    8usize => crate::records::put(&mut m8, "average_pps_out", &mut map),
+                    9usize => crate::records::put(&mut m9, "created_at", &mut map),
+                    10usize => crate::records::put(&mut m10, "end", &mut map),
+                    11usize => crate::records::put(&mut m11, "maximum_in_at", &mut map),
+                    12usize => crate::records::put(&mut m12, "maximum_ops_in", &mut map),
+                    13usize => crate::records::put(&mut m13, "maximum_ops_out", &mut map),
+                    14usize => crate::records::put(&mut m14, "maximum_out_at", &mut map),
+                    15usize => crate::records::put(&mut m15, "maximum_pps_in", &mut map),
+                    16usize => crate::records::put(&mut m16, "maximum_pps_out", &mut map),
+                    17usize => crate::records::put(&mut m17, "next_update_at", &mut map),
+                    18usize => {
+                        crate::records::put(&mut m18, "nsc_available_capacity", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(
+                            &mut m19,
+                            "nsc_available_capacity_change_perc",
+                            &mut map,
+                        )
+                    }
+                    20usize => {
+                        crate::records::put(&mut m20, "percentile95_ops_out", &mut map)
+                    }
+                    21usize => {
+                        crate::records::put(&mut m21, "percentile95_pps_in", &mut map)
+                    }
+                    22usize => {
+                        crate::records::put(&mut m22, "percentile95_pps_out", &mut map)
+                    }
+                    23usize => crate::records::put(&mut m23, "start", &mut map),
+                    24usize => crate::records::put(&mut m24, "title", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                accuracy: m0.unwrap_or(::std::option::Option::None),
+                average_dps_in: m1.unwrap_or(::std::option::Option::None),
+                average_dps_out: m2.unwrap_or(::std::option::Option::None),
+                average_eps_in: m3.unwrap_or(::std::option::Option::None),
+                average_eps_out: m4.unwrap_or(::std::option::Option::None),
+                average_ops_in: m5.unwrap_or(::std::option::Option::None),
+                average_ops_out: m6.unwrap_or(::std::option::Option::None),
+                average_pps_in: m7.unwrap_or(::std::option::Option::None),
+                average_pps_out: m8.unwrap_or(::std::option::Option::None),
+                created_at: m9.unwrap_or(::std::option::Option::None),
+                end: m10.unwrap_or(::std::option::Option::None),
+                maximum_in_at: m11.unwrap_or(::std::option::Option::None),
+                maximum_ops_in: m12.unwrap_or(::std::option::Option::None),
+                maximum_ops_out: m13.unwrap_or(::std::option::Option::None),
+                maximum_out_at: m14.unwrap_or(::std::option::Option::None),
+                maximum_pps_in: m15.unwrap_or(::std::option::Option::None),
+                maximum_pps_out: m16.unwrap_or(::std::option::Option::None),
+                next_update_at: m17.unwrap_or(::std::option::Option::None),
+                nsc_available_capacity: m18.unwrap_or(::std::option::Option::None),
+                nsc_available_capacity_change_perc: m19
+                    .unwrap_or(::std::option::Option::None),
+                percentile95_ops_out: m20.unwrap_or(::std::option::Option::None),
+                percentile95_pps_in: m21.unwrap_or(::std::option::Option::None),
+                percentile95_pps_out: m22.unwrap_or(::std::option::Option::None),
+                start: m23.unwrap_or(::std::option::Option::None),
+                title: m24.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkProductOffering {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2mpNetworkProductOffering {
+        const NAME: &'static str = "P2mpNetworkProductOffering";
+        const MEMBERS: &'static [&'static str] = &[
+            "bandwidth_max",
+            "bandwidth_min",
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "display_name",
+            "downgrade_allowed",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "id",
+            "name",
+            "notice_period",
+            "nsc_required_l3_config_fields",
+            "nsc_supported_l3_config_fields",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "provider_vlans",
+            "resource_type",
+            "service_metro_area",
+            "service_metro_area_network",
+            "service_provider",
+            "service_provider_logo",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<P2mpNetworkProductOfferingDisplayName> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<P2mpNetworkProductOfferingId> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<P2mpNetworkProductOfferingName> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                P2mpNetworkProductOfferingProviderVlans,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<P2mpNetworkProductOfferingResourceType> = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<bool> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "bandwidth_min", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_initial_period", &mut map)
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(&mut m5, "contract_renewal_period", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "contract_terms", &mut map),
+                    7usize => crate::records::put(&mut m7, "display_name", &mut map),
+                    8usize => crate::records::put(&mut m8, "downgrade_allowed", &mut map),
+                    9usize => crate::records::put(&mut m9, "exchange_logo", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "handover_metro_area", &mut map)
+                    }
+                    11usize => {
+                        crate::records::put(
+                            &mut m11,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    12usize => crate::records::put(&mut m12, "id", &mut map),
+                    13usize => crate::records::put(&mut m13, "name", &mut map),
+                    14usize => crate::records::put(&mut m14, "notice_period", &mut map),
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "nsc_required_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    16usize => {
+                        crate::records::put(
+                            &mut m16,
+                            "nsc_supported_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    17usize => {
+                        crate::records::put(&mut m17, "orderable_not_after", &mut map)
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "orderable_not_before", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(&mut m19, "physical_port_speed", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "product_logo", &mut map),
+                    21usize => crate::records::put(&mut m21, "provider_vlans", &mut map),
+                    22usize => crate::records::put(&mut m22, "resource_type", &mut map),
+                    23usize => {
+                        crate::records::put(&mut m23, "service_metro_area", &mut map)
+                    }
+                    24usize => {
+                        crate::records::put(
+                            &mut m24,
+                            "service_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    25usize => {
+                        crate::records::put(&mut m25, "service_provider", &mut map)
+                    }
+                    26usize => {
+                        crate::records::put(&mut m26, "service_provider_logo", &mut map)
+                    }
+                    27usize => crate::records::put(&mut m27, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (
+                m0,
+                m1,
+                m7,
+                m8,
+                m10,
+                m11,
+                m12,
+                m13,
+                m19,
+                m21,
+                m22,
+                m23,
+                m24,
+                m25,
+                m27,
+            ) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m10),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m13),
+                    ::std::option::Option::Some(m19),
+                    ::std::option::Option::Some(m21),
+                    ::std::option::Option::Some(m22),
+                    ::std::option::Option::Some(m23),
+                    ::std::option::Option::Some(m24),
+                    ::std::option::Option::Some(m25),
+                    ::std::option::Option::Some(m27),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        bandwidth_max: m0,
+                        bandwidth_min: m1,
+                        contract_initial_notice_period: m2
+                            .unwrap_or(::std::option::Option::None),
+                        contract_initial_period: m3
+                            .unwrap_or(::std::option::Option::None),
+                        contract_renewal_notice_period: m4
+                            .unwrap_or(::std::option::Option::None),
+                        contract_renewal_period: m5
+                            .unwrap_or(::std::option::Option::None),
+                        contract_terms: m6.unwrap_or(::std::option::Option::None),
+                        display_name: m7,
+                        downgrade_allowed: m8,
+                        exchange_logo: m9.unwrap_or(::std::option::Option::None),
+                        handover_metro_area: m10,
+                        handover_metro_area_network: m11,
+                        id: m12,
+                        name: m13,
+                        notice_period: m14.unwrap_or(::std::option::Option::None),
+                        nsc_required_l3_config_fields: m15
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_supported_l3_config_fields: m16
+                            .unwrap_or(::std::option::Option::None),
+                        orderable_not_after: m17.unwrap_or(::std::option::Option::None),
+                        orderable_not_before: m18.unwrap_or(::std::option::Option::None),
+                        physical_port_speed: m19,
+                        product_logo: m20.unwrap_or(::std::option::Option::None),
+                        provider_vlans: m21,
+                        resource_type: m22,
+                        service_metro_area: m23,
+                        service_metro_area_network: m24,
+                        service_provider: m25,
+                        service_provider_logo: m26
+                            .unwrap_or(::std::option::Option::None),
+                        upgrade_allowed: m27,
+                    })
+                }
+                (
+                    m0,
+                    m1,
+                    m7,
+                    m8,
+                    m10,
+                    m11,
+                    m12,
+                    m13,
+                    m19,
+                    m21,
+                    m22,
+                    m23,
+                    m24,
+                    m25,
+                    m27,
+                ) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "bandwidth_max"),
+                                (m1.is_none(), "bandwidth_min"),
+                                (m7.is_none(), "display_name"),
+                                (m8.is_none(), "downgrade_allowed"),
+                                (m10.is_none(), "handover_metro_area"),
+                                (m11.is_none(), "handover_metro_area_network"),
+                                (m12.is_none(), "id"),
+                                (m13.is_none(), "name"),
+                                (m19.is_none(), "physical_port_speed"),
+                                (m21.is_none(), "provider_vlans"),
+                                (m22.is_none(), "resource_type"),
+                                (m23.is_none(), "service_metro_area"),
+                                (m24.is_none(), "service_metro_area_network"),
+                                (m25.is_none(), "service_provider"),
+                                (m27.is_none(), "upgrade_allowed"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkProductOfferingPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2mpNetworkProductOfferingPartial {
+        const NAME: &'static str = "P2mpNetworkProductOfferingPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "bandwidth_max",
+            "bandwidth_min",
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "display_name",
+            "downgrade_allowed",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "id",
+            "name",
+            "notice_period",
+            "nsc_required_l3_config_fields",
+            "nsc_supported_l3_config_fields",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "provider_vlans",
+            "resource_type",
+            "service_metro_area",
+            "service_metro_area_network",
+            "service_provider",
+            "service_provider_logo",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkProductOfferingPartialDisplayName>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkProductOfferingPartialId>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkProductOfferingPartialName>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkProductOfferingPartialProviderVlans>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkProductOfferingPartialResourceType>,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "bandwidth_min", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_initial_period", &mut map)
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(&mut m5, "contract_renewal_period", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "contract_terms", &mut map),
+                    7usize => crate::records::put(&mut m7, "display_name", &mut map),
+                    8usize => crate::records::put(&mut m8, "downgrade_allowed", &mut map),
+                    9usize => crate::records::put(&mut m9, "exchange_logo", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "handover_metro_area", &mut map)
+                    }
+                    11usize => {
+                        crate::records::put(
+                            &mut m11,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    12usize => crate::records::put(&mut m12, "id", &mut map),
+                    13usize => crate::records::put(&mut m13, "name", &mut map),
+                    14usize => crate::records::put(&mut m14, "notice_period", &mut map),
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "nsc_required_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    16usize => {
+                        crate::records::put(
+                            &mut m16,
+                            "nsc_supported_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    17usize => {
+                        crate::records::put(&mut m17, "orderable_not_after", &mut map)
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "orderable_not_before", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(&mut m19, "physical_port_speed", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "product_logo", &mut map),
+                    21usize => crate::records::put(&mut m21, "provider_vlans", &mut map),
+                    22usize => crate::records::put(&mut m22, "resource_type", &mut map),
+                    23usize => {
+                        crate::records::put(&mut m23, "service_metro_area", &mut map)
+                    }
+                    24usize => {
+                        crate::records::put(
+                            &mut m24,
+                            "service_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    25usize => {
+                        crate::records::put(&mut m25, "service_provider", &mut map)
+                    }
+                    26usize => {
+                        crate::records::put(&mut m26, "service_provider_logo", &mut map)
+                    }
+                    27usize => crate::records::put(&mut m27, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                bandwidth_max: m0.unwrap_or(::std::option::Option::None),
+                bandwidth_min: m1.unwrap_or(::std::option::Option::None),
+                contract_initial_notice_period: m2
+                    .unwrap_or(::std::option::Option::None),
+                contract_initial_period: m3.unwrap_or(::std::option::Option::None),
+                contract_renewal_notice_period: m4
+                    .unwrap_or(::std::option::Option::None),
+                contract_renewal_period: m5.unwrap_or(::std::option::Option::None),
+                contract_terms: m6.unwrap_or(::std::option::Option::None),
+                display_name: m7.unwrap_or(::std::option::Option::None),
+                downgrade_allowed: m8.unwrap_or(::std::option::Option::None),
+                exchange_logo: m9.unwrap_or(::std::option::Option::None),
+                handover_metro_area: m10.unwrap_or(::std::option::Option::None),
+                handover_metro_area_network: m11.unwrap_or(::std::option::Option::None),
+                id: m12.unwrap_or(::std::option::Option::None),
+                name: m13.unwrap_or(::std::option::Option::None),
+                notice_period: m14.unwrap_or(::std::option::Option::None),
+                nsc_required_l3_config_fields: m15
+                    .unwrap_or(::std::option::Option::None),
+                nsc_supported_l3_config_fields: m16
+                    .unwrap_or(::std::option::Option::None),
+                orderable_not_after: m17.unwrap_or(::std::option::Option::None),
+                orderable_not_before: m18.unwrap_or(::std::option::Option::None),
+                physical_port_speed: m19.unwrap_or(::std::option::Option::None),
+                product_logo: m20.unwrap_or(::std::option::Option::None),
+                provider_vlans: m21.unwrap_or(::std::option::Option::None),
+                resource_type: m22.unwrap_or(::std::option::Option::None),
+                service_metro_area: m23.unwrap_or(::std::option::Option::None),
+                service_metro_area_network: m24.unwrap_or(::std::option::Option::None),
+                service_provider: m25.unwrap_or(::std::option::Option::None),
+                service_provider_logo: m26.unwrap_or(::std::option::Option::None),
+                upgrade_allowed: m27.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkService {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2mpNetworkService {
+        const NAME: &'static str = "P2mpNetworkService";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "charged_until",
+            "consuming_account",
+            "contract_ref",
+            "current_billing_start_date",
+            "decommission_at",
+            "display_name",
+            "external_ref",
+            "id",
+            "managing_account",
+            "member_joining_rules",
+            "name",
+            "network_features",
+            "nsc_product_offerings",
+            "nsc_required_contact_roles",
+            "product_offering",
+            "public",
+            "purchase_order",
+            "state",
+            "status",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceContractRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceName>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServicePurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<P2mpNetworkServiceState> = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "charged_until", &mut map),
+                    2usize => crate::records::put(&mut m2, "consuming_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "contract_ref", &mut map),
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "current_billing_start_date",
+                            &mut map,
+                        )
+                    }
+                    5usize => crate::records::put(&mut m5, "decommission_at", &mut map),
+                    6usize => crate::records::put(&mut m6, "display_name", &mut map),
+                    7usize => crate::records::put(&mut m7, "external_ref", &mut map),
+                    8usize => crate::records::put(&mut m8, "id", &mut map),
+                    9usize => crate::records::put(&mut m9, "managing_account", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "member_joining_rules", &mut map)
+                    }
+                    11usize => crate::records::put(&mut m11, "name", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "network_features", &mut map)
+                    }
+                    13usize => {
+                        crate::records::put(&mut m13, "nsc_product_offerings", &mut map)
+                    }
+                    14usize => {
+                        crate::records::put(
+                            &mut m14,
+                            "nsc_required_contact_roles",
+                            &mut map,
+                        )
+                    }
+                    15usize => {
+                        crate::records::put(&mut m15, "product_offering", &mut map)
+                    }
+                    16usize => crate::records::put(&mut m16, "public", &mut map),
+                    17usize => crate::records::put(&mut m17, "purchase_order", &mut map),
+                    18usize => crate::records::put(&mut m18, "state", &mut map),
+                    19usize => crate::records::put(&mut m19, "status", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m2, m8, m9, m10, m12, m15, m18) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m10),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m15),
+                    ::std::option::Option::Some(m18),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        charged_until: m1.unwrap_or(::std::option::Option::None),
+                        consuming_account: m2,
+                        contract_ref: m3.unwrap_or(::std::option::Option::None),
+                        current_billing_start_date: m4
+                            .unwrap_or(::std::option::Option::None),
+                        decommission_at: m5.unwrap_or(::std::option::Option::None),
+                        display_name: m6.unwrap_or(::std::option::Option::None),
+                        external_ref: m7.unwrap_or(::std::option::Option::None),
+                        id: m8,
+                        managing_account: m9,
+                        member_joining_rules: m10,
+                        name: m11.unwrap_or(::std::option::Option::None),
+                        network_features: m12,
+                        nsc_product_offerings: m13
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_required_contact_roles: m14
+                            .unwrap_or(::std::option::Option::None),
+                        product_offering: m15,
+                        public: m16.unwrap_or(::std::option::Option::None),
+                        purchase_order: m17.unwrap_or(::std::option::Option::None),
+                        state: m18,
+                        status: m19.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m2, m8, m9, m10, m12, m15, m18) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m2.is_none(), "consuming_account"),
+                                (m8.is_none(), "id"),
+                                (m9.is_none(), "managing_account"),
+                                (m10.is_none(), "member_joining_rules"),
+                                (m12.is_none(), "network_features"),
+                                (m15.is_none(), "product_offering"),
+                                (m18.is_none(), "state"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceConfig {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2mpNetworkServiceConfig {
+        const NAME: &'static str = "P2mpNetworkServiceConfig";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "capacity",
+            "charged_until",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "current_billing_start_date",
+            "decommission_at",
+            "external_ref",
+            "id",
+            "l3_config",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role",
+            "role_assignments",
+            "routing_function",
+            "state",
+            "status",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceConfigContractRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceConfigExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<P2mpNetworkServiceConfigId> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceConfigPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceConfigRole>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<P2mpNetworkServiceConfigState> = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity", &mut map),
+                    2usize => crate::records::put(&mut m2, "charged_until", &mut map),
+                    3usize => crate::records::put(&mut m3, "connection", &mut map),
+                    4usize => crate::records::put(&mut m4, "consuming_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "contract_ref", &mut map),
+                    6usize => {
+                        crate::records::put(
+                            &mut m6,
+                            "current_billing_start_date",
+                            &mut map,
+                        )
+                    }
+                    7usize => crate::records::put(&mut m7, "decommission_at", &mut map),
+                    8usize => crate::records::put(&mut m8, "external_ref", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "l3_config", &mut map),
+                    11usize => crate::records::put(&mut m11, "macs", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "managing_account", &mut map)
+                    }
+                    13usize => {
+                        crate::records::put(
+                            &mut m13,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    14usize => crate::records::put(&mut m14, "network_service", &mut map),
+                    15usize => {
+                        crate::records::put(&mut m15, "product_offering", &mut map)
+                    }
+                    16usize => crate::records::put(&mut m16, "purchase_order", &mut map),
+                    17usize => crate::records::put(&mut m17, "role", &mut map),
+                    18usize => {
+                        crate::records::put(&mut m18, "role_assignments", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(&mut m19, "routing_function", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "state", &mut map),
+                    21usize => crate::records::put(&mut m21, "status", &mut map),
+                    22usize => crate::records::put(&mut m22, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m4, m9, m12, m14, m18, m20) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m14),
+                    ::std::option::Option::Some(m18),
+                    ::std::option::Option::Some(m20),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        capacity: m1.unwrap_or(::std::option::Option::None),
+                        charged_until: m2.unwrap_or(::std::option::Option::None),
+                        connection: m3.unwrap_or(::std::option::Option::None),
+                        consuming_account: m4,
+                        contract_ref: m5.unwrap_or(::std::option::Option::None),
+                        current_billing_start_date: m6
+                            .unwrap_or(::std::option::Option::None),
+                        decommission_at: m7.unwrap_or(::std::option::Option::None),
+                        external_ref: m8.unwrap_or(::std::option::Option::None),
+                        id: m9,
+                        l3_config: m10.unwrap_or(::std::option::Option::None),
+                        macs: m11.unwrap_or(::std::option::Option::None),
+                        managing_account: m12,
+                        network_feature_configs: m13
+                            .unwrap_or(::std::option::Option::None),
+                        network_service: m14,
+                        product_offering: m15.unwrap_or(::std::option::Option::None),
+                        purchase_order: m16.unwrap_or(::std::option::Option::None),
+                        role: m17.unwrap_or(::std::option::Option::None),
+                        role_assignments: m18,
+                        routing_function: m19.unwrap_or(::std::option::Option::None),
+                        state: m20,
+                        status: m21.unwrap_or(::std::option::Option::None),
+                        vlan_config: m22.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m4, m9, m12, m14, m18, m20) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m4.is_none(), "consuming_account"),
+                                (m9.is_none(), "id"),
+                                (m12.is_none(), "managing_account"),
+                                (m14.is_none(), "network_service"),
+                                (m18.is_none(), "role_assignments"),
+                                (m20.is_none(), "state"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceConfigRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2mpNetworkServiceConfigRequest {
+        const NAME: &'static str = "P2mpNetworkServiceConfigRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "capacity",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "l3_config",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role",
+            "role_assignments",
+            "routing_function",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceConfigRequestContractRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceConfigRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceConfigRequestPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceConfigRequestRole>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity", &mut map),
+                    2usize => crate::records::put(&mut m2, "connection", &mut map),
+                    3usize => crate::records::put(&mut m3, "consuming_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "contract_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => crate::records::put(&mut m7, "l3_config", &mut map),
+                    8usize => crate::records::put(&mut m8, "macs", &mut map),
+                    9usize => crate::records::put(&mut m9, "managing_account", &mut map),
+                    10usize => {
+                        crate::records::put(
+                            &mut m10,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    11usize => crate::records::put(&mut m11, "network_service", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "product_offering", &mut map)
+                    }
+                    13usize => crate::records::put(&mut m13, "purchase_order", &mut map),
+                    14usize => crate::records::put(&mut m14, "role", &mut map),
+                    15usize => {
+                        crate::records::put(&mut m15, "role_assignments", &mut map)
+                    }
+                    16usize => {
+                        crate::records::put(&mut m16, "routing_function", &mut map)
+                    }
+                    17usize => crate::records::put(&mut m17, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m3, m9, m11, m15) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m15),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        capacity: m1.unwrap_or(::std::option::Option::None),
+                        connection: m2.unwrap_or(::std::option::Option::None),
+                        consuming_account: m3,
+                        contract_ref: m4.unwrap_or(::std::option::Option::None),
+                        external_ref: m5.unwrap_or(::std::option::Option::None),
+                        id: m6.unwrap_or(::std::option::Option::None),
+                        l3_config: m7.unwrap_or(::std::option::Option::None),
+                        macs: m8.unwrap_or(::std::option::Option::None),
+                        managing_account: m9,
+                        network_feature_configs: m10
+                            .unwrap_or(::std::option::Option::None),
+                        network_service: m11,
+                        product_offering: m12.unwrap_or(::std::option::Option::None),
+                        purchase_order: m13.unwrap_or(::std::option::Option::None),
+                        role: m14.unwrap_or(::std::option::Option::None),
+                        role_assignments: m15,
+                        routing_function: m16.unwrap_or(::std::option::Option::None),
+                        vlan_config: m17.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m3, m9, m11, m15) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m3.is_none(), "consuming_account"),
+                                (m9.is_none(), "managing_account"),
+                                (m11.is_none(), "network_service"),
+                                (m15.is_none(), "role_assignments"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceConfigRequestPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2mpNetworkServiceConfigRequestPartial {
+        const NAME: &'static str = "P2mpNetworkServiceConfigRequestPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "capacity",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "l3_config",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role",
+            "role_assignments",
+            "routing_function",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceConfigRequestPartialContractRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceConfigRequestPartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<
+                    P2mpNetworkServiceConfigRequestPartialPurchaseOrder,
+                >,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceConfigRequestPartialRole>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity", &mut map),
+                    2usize => crate::records::put(&mut m2, "connection", &mut map),
+                    3usize => crate::records::put(&mut m3, "consuming_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "contract_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => crate::records::put(&mut m7, "l3_config", &mut map),
+                    8usize => crate::records::put(&mut m8, "macs", &mut map),
+                    9usize => crate::records::put(&mut m9, "managing_account", &mut map),
+                    10usize => {
+                        crate::records::put(
+                            &mut m10,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    11usize => crate::records::put(&mut m11, "network_service", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "product_offering", &mut map)
+                    }
+                    13usize => crate::records::put(&mut m13, "purchase_order", &mut map),
+                    14usize => crate::records::put(&mut m14, "role", &mut map),
+                    15usize => {
+                        crate::records::put(&mut m15, "role_assignments", &mut map)
+                    }
+                    16usize => {
+                        crate::records::put(&mut m16, "routing_function", &mut map)
+                    }
+                    17usize => crate::records::put(&mut m17, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                billing_account: m0.unwrap_or(::std::option::Option::None),
+                capacity: m1.unwrap_or(::std::option::Option::None),
+                connection: m2.unwrap_or(::std::option::Option::None),
+                consuming_account: m3.unwrap_or(::std::option::Option::None),
+                contract_ref: m4.unwrap_or(::std::option::Option::None),
+                external_ref: m5.unwrap_or(::std::option::Option::None),
+                id: m6.unwrap_or(::std::option::Option::None),
+                l3_config: m7.unwrap_or(::std::option::Option::None),
+                macs: m8.unwrap_or(::std::option::Option::None),
+                managing_account: m9.unwrap_or(::std::option::Option::None),
+                network_feature_configs: m10.unwrap_or(::std::option::Option::None),
+                network_service: m11.unwrap_or(::std::option::Option::None),
+                product_offering: m12.unwrap_or(::std::option::Option::None),
+                purchase_order: m13.unwrap_or(::std::option::Option::None),
+                role: m14.unwrap_or(::std::option::Option::None),
+                role_assignments: m15.unwrap_or(::std::option::Option::None),
+                routing_function: m16.unwrap_or(::std::option::Option::None),
+                vlan_config: m17.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2mpNetworkServiceRequest {
+        const NAME: &'static str = "P2mpNetworkServiceRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "consuming_account",
+            "contract_ref",
+            "display_name",
+            "external_ref",
+            "id",
+            "managing_account",
+            "name",
+            "product_offering",
+            "public",
+            "purchase_order",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceRequestContractRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceRequestName>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceRequestPurchaseOrder>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "contract_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "display_name", &mut map),
+                    4usize => crate::records::put(&mut m4, "external_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "id", &mut map),
+                    6usize => crate::records::put(&mut m6, "managing_account", &mut map),
+                    7usize => crate::records::put(&mut m7, "name", &mut map),
+                    8usize => crate::records::put(&mut m8, "product_offering", &mut map),
+                    9usize => crate::records::put(&mut m9, "public", &mut map),
+                    10usize => crate::records::put(&mut m10, "purchase_order", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m6, m8) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m8),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        consuming_account: m1,
+                        contract_ref: m2.unwrap_or(::std::option::Option::None),
+                        display_name: m3.unwrap_or(::std::option::Option::None),
+                        external_ref: m4.unwrap_or(::std::option::Option::None),
+                        id: m5.unwrap_or(::std::option::Option::None),
+                        managing_account: m6,
+                        name: m7.unwrap_or(::std::option::Option::None),
+                        product_offering: m8,
+                        public: m9.unwrap_or(::std::option::Option::None),
+                        purchase_order: m10.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m1, m6, m8) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m1.is_none(), "consuming_account"),
+                                (m6.is_none(), "managing_account"),
+                                (m8.is_none(), "product_offering"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2mpNetworkServiceRequestPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2mpNetworkServiceRequestPartial {
+        const NAME: &'static str = "P2mpNetworkServiceRequestPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "consuming_account",
+            "contract_ref",
+            "display_name",
+            "external_ref",
+            "id",
+            "managing_account",
+            "name",
+            "product_offering",
+            "public",
+            "purchase_order",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceRequestPartialContractRef>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceRequestPartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceRequestPartialName>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<P2mpNetworkServiceRequestPartialPurchaseOrder>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "consuming_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "contract_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "display_name", &mut map),
+                    4usize => crate::records::put(&mut m4, "external_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "id", &mut map),
+                    6usize => crate::records::put(&mut m6, "managing_account", &mut map),
+                    7usize => crate::records::put(&mut m7, "name", &mut map),
+                    8usize => crate::records::put(&mut m8, "product_offering", &mut map),
+                    9usize => crate::records::put(&mut m9, "public", &mut map),
+                    10usize => crate::records::put(&mut m10, "purchase_order", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                billing_account: m0.unwrap_or(::std::option::Option::None),
+                consuming_account: m1.unwrap_or(::std::option::Option::None),
+                contract_ref: m2.unwrap_or(::std::option::Option::None),
+                display_name: m3.unwrap_or(::std::option::Option::None),
+                external_ref: m4.unwrap_or(::std::option::Option::None),
+                id: m5.unwrap_or(::std::option::Option::None),
+                managing_account: m6.unwrap_or(::std::option::Option::None),
+                name: m7.unwrap_or(::std::option::Option::None),
+                product_offering: m8.unwrap_or(::std::option::Option::None),
+                public: m9.unwrap_or(::std::option::Option::None),
+                purchase_order: m10.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkProductOffering {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2pNetworkProductOffering {
+        const NAME: &'static str = "P2pNetworkProductOffering";
+        const MEMBERS: &'static [&'static str] = &[
+            "bandwidth_max",
+            "bandwidth_min",
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "display_name",
+            "downgrade_allowed",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "id",
+            "name",
+            "notice_period",
+            "nsc_required_l3_config_fields",
+            "nsc_supported_l3_config_fields",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "provider_vlans",
+            "resource_type",
+            "service_metro_area",
+            "service_metro_area_network",
+            "service_provider",
+            "service_provider_logo",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<P2pNetworkProductOfferingDisplayName> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<P2pNetworkProductOfferingId> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<P2pNetworkProductOfferingName> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<P2pNetworkProductOfferingProviderVlans> = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<P2pNetworkProductOfferingResourceType> = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<bool> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "bandwidth_min", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_initial_period", &mut map)
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(&mut m5, "contract_renewal_period", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "contract_terms", &mut map),
+                    7usize => crate::records::put(&mut m7, "display_name", &mut map),
+                    8usize => crate::records::put(&mut m8, "downgrade_allowed", &mut map),
+                    9usize => crate::records::put(&mut m9, "exchange_logo", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "handover_metro_area", &mut map)
+                    }
+                    11usize => {
+                        crate::records::put(
+                            &mut m11,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    12usize => crate::records::put(&mut m12, "id", &mut map),
+                    13usize => crate::records::put(&mut m13, "name", &mut map),
+                    14usize => crate::records::put(&mut m14, "notice_period", &mut map),
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "nsc_required_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    16usize => {
+                        crate::records::put(
+                            &mut m16,
+                            "nsc_supported_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    17usize => {
+                        crate::records::put(&mut m17, "orderable_not_after", &mut map)
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "orderable_not_before", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(&mut m19, "physical_port_speed", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "product_logo", &mut map),
+                    21usize => crate::records::put(&mut m21, "provider_vlans", &mut map),
+                    22usize => crate::records::put(&mut m22, "resource_type", &mut map),
+                    23usize => {
+                        crate::records::put(&mut m23, "service_metro_area", &mut map)
+                    }
+                    24usize => {
+                        crate::records::put(
+                            &mut m24,
+                            "service_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    25usize => {
+                        crate::records::put(&mut m25, "service_provider", &mut map)
+                    }
+                    26usize => {
+                        crate::records::put(&mut m26, "service_provider_logo", &mut map)
+                    }
+                    27usize => crate::records::put(&mut m27, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (
+                m0,
+                m1,
+                m7,
+                m8,
+                m10,
+                m11,
+                m12,
+                m13,
+                m19,
+                m21,
+                m22,
+                m23,
+                m24,
+                m25,
+                m27,
+            ) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m10),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m13),
+                    ::std::option::Option::Some(m19),
+                    ::std::option::Option::Some(m21),
+                    ::std::option::Option::Some(m22),
+                    ::std::option::Option::Some(m23),
+                    ::std::option::Option::Some(m24),
+                    ::std::option::Option::Some(m25),
+                    ::std::option::Option::Some(m27),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        bandwidth_max: m0,
+                        bandwidth_min: m1,
+                        contract_initial_notice_period: m2
+                            .unwrap_or(::std::option::Option::None),
+                        contract_initial_period: m3
+                            .unwrap_or(::std::option::Option::None),
+                        contract_renewal_notice_period: m4
+                            .unwrap_or(::std::option::Option::None),
+                        contract_renewal_period: m5
+                            .unwrap_or(::std::option::Option::None),
+                        contract_terms: m6.unwrap_or(::std::option::Option::None),
+                        display_name: m7,
+                        downgrade_allowed: m8,
+                        exchange_logo: m9.unwrap_or(::std::option::Option::None),
+                        handover_metro_area: m10,
+                        handover_metro_area_network: m11,
+                        id: m12,
+                        name: m13,
+                        notice_period: m14.unwrap_or(::std::option::Option::None),
+                        nsc_required_l3_config_fields: m15
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_supported_l3_config_fields: m16
+                            .unwrap_or(::std::option::Option::None),
+                        orderable_not_after: m17.unwrap_or(::std::option::Option::None),
+                        orderable_not_before: m18.unwrap_or(::std::option::Option::None),
+                        physical_port_speed: m19,
+                        product_logo: m20.unwrap_or(::std::option::Option::None),
+                        provider_vlans: m21,
+                        resource_type: m22,
+                        service_metro_area: m23,
+                        service_metro_area_network: m24,
+                        service_provider: m25,
+                        service_provider_logo: m26
+                            .unwrap_or(::std::option::Option::None),
+                        upgrade_allowed: m27,
+                    })
+                }
+                (
+                    m0,
+                    m1,
+                    m7,
+                    m8,
+                    m10,
+                    m11,
+                    m12,
+                    m13,
+                    m19,
+                    m21,
+                    m22,
+                    m23,
+                    m24,
+                    m25,
+                    m27,
+                ) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "bandwidth_max"),
+                                (m1.is_none(), "bandwidth_min"),
+                                (m7.is_none(), "display_name"),
+                                (m8.is_none(), "downgrade_allowed"),
+                                (m10.is_none(), "handover_metro_area"),
+                                (m11.is_none(), "handover_metro_area_network"),
+                                (m12.is_none(), "id"),
+                                (m13.is_none(), "name"),
+                                (m19.is_none(), "physical_port_speed"),
+                                (m21.is_none(), "provider_vlans"),
+                                (m22.is_none(), "resource_type"),
+                                (m23.is_none(), "service_metro_area"),
+                                (m24.is_none(), "service_metro_area_network"),
+                                (m25.is_none(), "service_provider"),
+                                (m27.is_none(), "upgrade_allowed"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkProductOfferingPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2pNetworkProductOfferingPartial {
+        const NAME: &'static str = "P2pNetworkProductOfferingPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "bandwidth_max",
+            "bandwidth_min",
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "display_name",
+            "downgrade_allowed",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "id",
+            "name",
+            "notice_period",
+            "nsc_required_l3_config_fields",
+            "nsc_supported_l3_config_fields",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "provider_vlans",
+            "resource_type",
+            "service_metro_area",
+            "service_metro_area_network",
+            "service_provider",
+            "service_provider_logo",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<P2pNetworkProductOfferingPartialDisplayName>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<P2pNetworkProductOfferingPartialId>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<P2pNetworkProductOfferingPartialName>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<P2pNetworkProductOfferingPartialProviderVlans>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<P2pNetworkProductOfferingPartialResourceType>,
+            > = ::std::option::Option::None;
+            let mut m23: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m24: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m25: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m26: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m27: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "bandwidth_min", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_initial_period", &mut map)
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(&mut m5, "contract_renewal_period", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "contract_terms", &mut map),
+                    7usize => crate::records::put(&mut m7, "display_name", &mut map),
+                    8usize => crate::records::put(&mut m8, "downgrade_allowed", &mut map),
+                    9usize => crate::records::put(&mut m9, "exchange_logo", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "handover_metro_area", &mut map)
+                    }
+                    11usize => {
+                        crate::records::put(
+                            &mut m11,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    12usize => crate::records::put(&mut m12, "id", &mut map),
+                    13usize => crate::records::put(&mut m13, "name", &mut map),
+                    14usize => crate::records::put(&mut m14, "notice_period", &mut map),
+                    15usize => {
+                        crate::records::put(
+                            &mut m15,
+                            "nsc_required_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    16usize => {
+                        crate::records::put(
+                            &mut m16,
+                            "nsc_supported_l3_config_fields",
+                            &mut map,
+                        )
+                    }
+                    17usize => {
+                        crate::records::put(&mut m17, "orderable_not_after", &mut map)
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "orderable_not_before", &mut map)
+                    }
+                    19usize => {
+                        crate::records::put(&mut m19, "physical_port_speed", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "product_logo", &mut map),
+                    21usize => crate::records::put(&mut m21, "provider_vlans", &mut map),
+                    22usize => crate::records::put(&mut m22, "resource_type", &mut map),
+                    23usize => {
+                        crate::records::put(&mut m23, "service_metro_area", &mut map)
+                    }
+                    24usize => {
+                        crate::records::put(
+                            &mut m24,
+                            "service_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    25usize => {
+                        crate::records::put(&mut m25, "service_provider", &mut map)
+                    }
+                    26usize => {
+                        crate::records::put(&mut m26, "service_provider_logo", &mut map)
+                    }
+                    27usize => crate::records::put(&mut m27, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                bandwidth_max: m0.unwrap_or(::std::option::Option::None),
+                bandwidth_min: m1.unwrap_or(::std::option::Option::None),
+                contract_initial_notice_period: m2
+                    .unwrap_or(::std::option::Option::None),
+                contract_initial_period: m3.unwrap_or(::std::option::Option::None),
+                contract_renewal_notice_period: m4
+                    .unwrap_or(::std::option::Option::None),
+                contract_renewal_period: m5.unwrap_or(::std::option::Option::None),
+                contract_terms: m6.unwrap_or(::std::option::Option::None),
+                display_name: m7.unwrap_or(::std::option::Option::None),
+                downgrade_allowed: m8.unwrap_or(::std::option::Option::None),
+                exchange_logo: m9.unwrap_or(::std::option::Option::None),
+                handover_metro_area: m10.unwrap_or(::std::option::Option::None),
+                handover_metro_area_network: m11.unwrap_or(::std::option::Option::None),
+                id: m12.unwrap_or(::std::option::Option::None),
+                name: m13.unwrap_or(::std::option::Option::None),
+                notice_period: m14.unwrap_or(::std::option::Option::None),
+                nsc_required_l3_config_fields: m15
+                    .unwrap_or(::std::option::Option::None),
+                nsc_supported_l3_config_fields: m16
+                    .unwrap_or(::std::option::Option::None),
+                orderable_not_after: m17.unwrap_or(::std::option::Option::None),
+                orderable_not_before: m18.unwrap_or(::std::option::Option::None),
+                physical_port_speed: m19.unwrap_or(::std::option::Option::None),
+                product_logo: m20.unwrap_or(::std::option::Option::None),
+                provider_vlans: m21.unwrap_or(::std::option::Option::None),
+                resource_type: m22.unwrap_or(::std::option::Option::None),
+                service_metro_area: m23.unwrap_or(::std::option::Option::None),
+                service_metro_area_network: m24.unwrap_or(::std::option::Option::None),
+                service_provider: m25.unwrap_or(::std::option::Option::None),
+                service_provider_logo: m26.unwrap_or(::std::option::Option::None),
+                upgrade_allowed: m27.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkService {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2pNetworkService {
+        const NAME: &'static str = "P2pNetworkService";
+        const MEMBERS: &'static [&'static str] = &[
+            "availability_zones",
+            "billing_account",
+            "capacity",
+            "charged_until",
+            "consuming_account",
+            "contract_ref",
+            "current_billing_start_date",
+            "decommission_at",
+            "display_name",
+            "external_ref",
+            "id",
+            "joining_member_account",
+            "managing_account",
+            "nsc_product_offerings",
+            "nsc_required_contact_roles",
+            "product_offering",
+            "purchase_order",
+            "state",
+            "status",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceContractRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServicePurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<P2pNetworkServiceState> = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => {
+                        crate::records::put(&mut m0, "availability_zones", &mut map)
+                    }
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "capacity", &mut map),
+                    3usize => crate::records::put(&mut m3, "charged_until", &mut map),
+                    4usize => crate::records::put(&mut m4, "consuming_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "contract_ref", &mut map),
+                    6usize => {
+                        crate::records::put(
+                            &mut m6,
+                            "current_billing_start_date",
+                            &mut map,
+                        )
+                    }
+                    7usize => crate::records::put(&mut m7, "decommission_at", &mut map),
+                    8usize => crate::records::put(&mut m8, "display_name", &mut map),
+                    9usize => crate::records::put(&mut m9, "external_ref", &mut map),
+                    10usize => crate::records::put(&mut m10, "id", &mut map),
+                    11usize => {
+                        crate::records::put(&mut m11, "joining_member_account", &mut map)
+                    }
+                    12usize => {
+                        crate::records::put(&mut m12, "managing_account", &mut map)
+                    }
+                    13usize => {
+                        crate::records::put(&mut m13, "nsc_product_offerings", &mut map)
+                    }
+                    14usize => {
+                        crate::records::put(
+                            &mut m14,
+                            "nsc_required_contact_roles",
+                            &mut map,
+                        )
+                    }
+                    15usize => {
+                        crate::records::put(&mut m15, "product_offering", &mut map)
+                    }
+                    16usize => crate::records::put(&mut m16, "purchase_order", &mut map),
+                    17usize => crate::records::put(&mut m17, "state", &mut map),
+                    18usize => crate::records::put(&mut m18, "status", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m1, m4, m10, m11, m12, m15, m17) {
+                (
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m10),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m15),
+                    ::std::option::Option::Some(m17),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        availability_zones: m0.unwrap_or(::std::option::Option::None),
+                        billing_account: m1,
+                        capacity: m2.unwrap_or(::std::option::Option::None),
+                        charged_until: m3.unwrap_or(::std::option::Option::None),
+                        consuming_account: m4,
+                        contract_ref: m5.unwrap_or(::std::option::Option::None),
+                        current_billing_start_date: m6
+                            .unwrap_or(::std::option::Option::None),
+                        decommission_at: m7.unwrap_or(::std::option::Option::None),
+                        display_name: m8.unwrap_or(::std::option::Option::None),
+                        external_ref: m9.unwrap_or(::std::option::Option::None),
+                        id: m10,
+                        joining_member_account: m11,
+                        managing_account: m12,
+                        nsc_product_offerings: m13
+                            .unwrap_or(::std::option::Option::None),
+                        nsc_required_contact_roles: m14
+                            .unwrap_or(::std::option::Option::None),
+                        product_offering: m15,
+                        purchase_order: m16.unwrap_or(::std::option::Option::None),
+                        state: m17,
+                        status: m18.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m1, m4, m10, m11, m12, m15, m17) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m1.is_none(), "billing_account"),
+                                (m4.is_none(), "consuming_account"),
+                                (m10.is_none(), "id"),
+                                (m11.is_none(), "joining_member_account"),
+                                (m12.is_none(), "managing_account"),
+                                (m15.is_none(), "product_offering"),
+                                (m17.is_none(), "state"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkServiceConfig {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2pNetworkServiceConfig {
+        const NAME: &'static str = "P2pNetworkServiceConfig";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "capacity",
+            "charged_until",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "current_billing_start_date",
+            "decommission_at",
+            "external_ref",
+            "id",
+            "l3_config",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "state",
+            "status",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigContractRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<P2pNetworkServiceConfigId> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<P2pNetworkServiceConfigState> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity", &mut map),
+                    2usize => crate::records::put(&mut m2, "charged_until", &mut map),
+                    3usize => crate::records::put(&mut m3, "connection", &mut map),
+                    4usize => crate::records::put(&mut m4, "consuming_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "contract_ref", &mut map),
+                    6usize => {
+                        crate::records::put(
+                            &mut m6,
+                            "current_billing_start_date",
+                            &mut map,
+                        )
+                    }
+                    7usize => crate::records::put(&mut m7, "decommission_at", &mut map),
+                    8usize => crate::records::put(&mut m8, "external_ref", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "l3_config", &mut map),
+                    11usize => crate::records::put(&mut m11, "macs", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "managing_account", &mut map)
+                    }
+                    13usize => {
+                        crate::records::put(
+                            &mut m13,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    14usize => crate::records::put(&mut m14, "network_service", &mut map),
+                    15usize => {
+                        crate::records::put(&mut m15, "product_offering", &mut map)
+                    }
+                    16usize => crate::records::put(&mut m16, "purchase_order", &mut map),
+                    17usize => {
+                        crate::records::put(&mut m17, "role_assignments", &mut map)
+                    }
+                    18usize => {
+                        crate::records::put(&mut m18, "routing_function", &mut map)
+                    }
+                    19usize => crate::records::put(&mut m19, "state", &mut map),
+                    20usize => crate::records::put(&mut m20, "status", &mut map),
+                    21usize => crate::records::put(&mut m21, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m4, m9, m12, m14, m17, m19) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m14),
+                    ::std::option::Option::Some(m17),
+                    ::std::option::Option::Some(m19),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        capacity: m1.unwrap_or(::std::option::Option::None),
+                        charged_until: m2.unwrap_or(::std::option::Option::None),
+                        connection: m3.unwrap_or(::std::option::Option::None),
+                        consuming_account: m4,
+                        contract_ref: m5.unwrap_or(::std::option::Option::None),
+                        current_billing_start_date: m6
+                            .unwrap_or(::std::option::Option::None),
+                        decommission_at: m7.unwrap_or(::std::option::Option::None),
+                        external_ref: m8.unwrap_or(::std::option::Option::None),
+                        id: m9,
+                        l3_config: m10.unwrap_or(::std::option::Option::None),
+                        macs: m11.unwrap_or(::std::option::Option::None),
+                        managing_account: m12,
+                        network_feature_configs: m13
+                            .unwrap_or(::std::option::Option::None),
+                        network_service: m14,
+                        product_offering: m15.unwrap_or(::std::option::Option::None),
+                        purchase_order: m16.unwrap_or(::std::option::Option::None),
+                        role_assignments: m17,
+                        routing_function: m18.unwrap_or(::std::option::Option::None),
+                        state: m19,
+                        status: m20.unwrap_or(::std::option::Option::None),
+                        vlan_config: m21.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m4, m9, m12, m14, m17, m19) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m4.is_none(), "consuming_account"),
+                                (m9.is_none(), "id"),
+                                (m12.is_none(), "managing_account"),
+                                (m14.is_none(), "network_service"),
+                                (m17.is_none(), "role_assignments"),
+                                (m19.is_none(), "state"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkServiceConfigRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2pNetworkServiceConfigRequest {
+        const NAME: &'static str = "P2pNetworkServiceConfigRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "capacity",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "l3_config",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "network_service",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigRequestContractRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigRequestPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity", &mut map),
+                    2usize => crate::records::put(&mut m2, "connection", &mut map),
+                    3usize => crate::records::put(&mut m3, "consuming_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "contract_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => crate::records::put(&mut m7, "l3_config", &mut map),
+                    8usize => crate::records::put(&mut m8, "macs", &mut map),
+                    9usize => crate::records::put(&mut m9, "managing_account", &mut map),
+                    10usize => {
+                        crate::records::put(
+                            &mut m10,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    11usize => crate::records::put(&mut m11, "network_service", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "product_offering", &mut map)
+                    }
+                    13usize => crate::records::put(&mut m13, "purchase_order", &mut map),
+                    14usize => {
+                        crate::records::put(&mut m14, "role_assignments", &mut map)
+                    }
+                    15usize => {
+                        crate::records::put(&mut m15, "routing_function", &mut map)
+                    }
+                    16usize => crate::records::put(&mut m16, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m3, m9, m11, m14) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m14),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        capacity: m1.unwrap_or(::std::option::Option::None),
+                        connection: m2.unwrap_or(::std::option::Option::None),
+                        consuming_account: m3,
+                        contract_ref: m4.unwrap_or(::std::option::Option::None),
+                        external_ref: m5.unwrap_or(::std::option::Option::None),
+                        id: m6.unwrap_or(::std::option::Option::None),
+                        l3_config: m7.unwrap_or(::std::option::Option::None),
+                        macs: m8.unwrap_or(::std::option::Option::None),
+                        managing_account: m9,
+                        network_feature_configs: m10
+                            .unwrap_or(::std::option::Option::None),
+                        network_service: m11,
+                        product_offering: m12.unwrap_or(::std::option::Option::None),
+                        purchase_order: m13.unwrap_or(::std::option::Option::None),
+                        role_assignments: m14,
+                        routing_function: m15.unwrap_or(::std::option::Option::None),
+                        vlan_config: m16.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m3, m9, m11, m14) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m3.is_none(), "consuming_account"),
+                                (m9.is_none(), "managing_account"),
+                                (m11.is_none(), "network_service"),
+                                (m14.is_none(), "role_assignments"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkServiceConfigUpdate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2pNetworkServiceConfigUpdate {
+        const NAME: &'static str = "P2pNetworkServiceConfigUpdate";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "capacity",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "l3_config",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigUpdateContractRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigUpdateExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigUpdatePurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity", &mut map),
+                    2usize => crate::records::put(&mut m2, "connection", &mut map),
+                    3usize => crate::records::put(&mut m3, "consuming_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "contract_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => crate::records::put(&mut m7, "l3_config", &mut map),
+                    8usize => crate::records::put(&mut m8, "macs", &mut map),
+                    9usize => crate::records::put(&mut m9, "managing_account", &mut map),
+                    10usize => {
+                        crate::records::put(
+                            &mut m10,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    11usize => {
+                        crate::records::put(&mut m11, "product_offering", &mut map)
+                    }
+                    12usize => crate::records::put(&mut m12, "purchase_order", &mut map),
+                    13usize => {
+                        crate::records::put(&mut m13, "role_assignments", &mut map)
+                    }
+                    14usize => {
+                        crate::records::put(&mut m14, "routing_function", &mut map)
+                    }
+                    15usize => crate::records::put(&mut m15, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m3, m9, m13) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m13),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        capacity: m1.unwrap_or(::std::option::Option::None),
+                        connection: m2.unwrap_or(::std::option::Option::None),
+                        consuming_account: m3,
+                        contract_ref: m4.unwrap_or(::std::option::Option::None),
+                        external_ref: m5.unwrap_or(::std::option::Option::None),
+                        id: m6.unwrap_or(::std::option::Option::None),
+                        l3_config: m7.unwrap_or(::std::option::Option::None),
+                        macs: m8.unwrap_or(::std::option::Option::None),
+                        managing_account: m9,
+                        network_feature_configs: m10
+                            .unwrap_or(::std::option::Option::None),
+                        product_offering: m11.unwrap_or(::std::option::Option::None),
+                        purchase_order: m12.unwrap_or(::std::option::Option::None),
+                        role_assignments: m13,
+                        routing_function: m14.unwrap_or(::std::option::Option::None),
+                        vlan_config: m15.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m3, m9, m13) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m3.is_none(), "consuming_account"),
+                                (m9.is_none(), "managing_account"),
+                                (m13.is_none(), "role_assignments"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkServiceConfigUpdatePartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2pNetworkServiceConfigUpdatePartial {
+        const NAME: &'static str = "P2pNetworkServiceConfigUpdatePartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "capacity",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "l3_config",
+            "macs",
+            "managing_account",
+            "network_feature_configs",
+            "product_offering",
+            "purchase_order",
+            "role_assignments",
+            "routing_function",
+            "vlan_config",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU64>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigUpdatePartialContractRef>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigUpdatePartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::option::Option<L3Config>> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceConfigUpdatePartialPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<crate::types::VlanConfig>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "capacity", &mut map),
+                    2usize => crate::records::put(&mut m2, "connection", &mut map),
+                    3usize => crate::records::put(&mut m3, "consuming_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "contract_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => crate::records::put(&mut m7, "l3_config", &mut map),
+                    8usize => crate::records::put(&mut m8, "macs", &mut map),
+                    9usize => crate::records::put(&mut m9, "managing_account", &mut map),
+                    10usize => {
+                        crate::records::put(
+                            &mut m10,
+                            "network_feature_configs",
+                            &mut map,
+                        )
+                    }
+                    11usize => {
+                        crate::records::put(&mut m11, "product_offering", &mut map)
+                    }
+                    12usize => crate::records::put(&mut m12, "purchase_order", &mut map),
+                    13usize => {
+                        crate::records::put(&mut m13, "role_assignments", &mut map)
+                    }
+                    14usize => {
+                        crate::records::put(&mut m14, "routing_function", &mut map)
+                    }
+                    15usize => crate::records::put(&mut m15, "vlan_config", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                billing_account: m0.unwrap_or(::std::option::Option::None),
+                capacity: m1.unwrap_or(::std::option::Option::None),
+                connection: m2.unwrap_or(::std::option::Option::None),
+                consuming_account: m3.unwrap_or(::std::option::Option::None),
+                contract_ref: m4.unwrap_or(::std::option::Option::None),
+                external_ref: m5.unwrap_or(::std::option::Option::None),
+                id: m6.unwrap_or(::std::option::Option::None),
+                l3_config: m7.unwrap_or(::std::option::Option::None),
+                macs: m8.unwrap_or(::std::option::Option::None),
+                managing_account: m9.unwrap_or(::std::option::Option::None),
+                network_feature_configs: m10.unwrap_or(::std::option::Option::None),
+                product_offering: m11.unwrap_or(::std::option::Option::None),
+                purchase_order: m12.unwrap_or(::std::option::Option::None),
+                role_assignments: m13.unwrap_or(::std::option::Option::None),
+                routing_function: m14.unwrap_or(::std::option::Option::None),
+                vlan_config: m15.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkServiceRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2pNetworkServiceRequest {
+        const NAME: &'static str = "P2pNetworkServiceRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "availability_zones",
+            "billing_account",
+            "consuming_account",
+            "contract_ref",
+            "display_name",
+            "external_ref",
+            "id",
+            "joining_member_account",
+            "managing_account",
+            "product_offering",
+            "purchase_order",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceRequestContractRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceRequestPurchaseOrder>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => {
+                        crate::records::put(&mut m0, "availability_zones", &mut map)
+                    }
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "consuming_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "contract_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "display_name", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => {
+                        crate::records::put(&mut m7, "joining_member_account", &mut map)
+                    }
+                    8usize => crate::records::put(&mut m8, "managing_account", &mut map),
+                    9usize => crate::records::put(&mut m9, "product_offering", &mut map),
+                    10usize => crate::records::put(&mut m10, "purchase_order", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m1, m2, m7, m8, m9) {
+                (
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m9),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        availability_zones: m0.unwrap_or(::std::option::Option::None),
+                        billing_account: m1,
+                        consuming_account: m2,
+                        contract_ref: m3.unwrap_or(::std::option::Option::None),
+                        display_name: m4.unwrap_or(::std::option::Option::None),
+                        external_ref: m5.unwrap_or(::std::option::Option::None),
+                        id: m6.unwrap_or(::std::option::Option::None),
+                        joining_member_account: m7,
+                        managing_account: m8,
+                        product_offering: m9,
+                        purchase_order: m10.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m1, m2, m7, m8, m9) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m1.is_none(), "billing_account"),
+                                (m2.is_none(), "consuming_account"),
+                                (m7.is_none(), "joining_member_account"),
+                                (m8.is_none(), "managing_account"),
+                                (m9.is_none(), "product_offering"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for P2pNetworkServiceRequestPartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for P2pNetworkServiceRequestPartial {
+        const NAME: &'static str = "P2pNetworkServiceRequestPartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "availability_zones",
+            "billing_account",
+            "consuming_account",
+            "contract_ref",
+            "display_name",
+            "external_ref",
+            "id",
+            "joining_member_account",
+            "managing_account",
+            "product_offering",
+            "purchase_order",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceRequestPartialContractRef>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceRequestPartialExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<P2pNetworkServiceRequestPartialPurchaseOrder>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => {
+                        crate::records::put(&mut m0, "availability_zones", &mut map)
+                    }
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "consuming_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "contract_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "display_name", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => {
+                        crate::records::put(&mut m7, "joining_member_account", &mut map)
+                    }
+                    8usize => crate::records::put(&mut m8, "managing_account", &mut map),
+                    9usize => crate::records::put(&mut m9, "product_offering", &mut map),
+                    10usize => crate::records::put(&mut m10, "purchase_order", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                availability_zones: m0.unwrap_or(::std::option::Option::None),
+                billing_account: m1.unwrap_or(::std::option::Option::None),
+                consuming_account: m2.unwrap_or(::std::option::Option::None),
+                contract_ref: m3.unwrap_or(::std::option::Option::None),
+                display_name: m4.unwrap_or(::std::option::Option::None),
+                external_ref: m5.unwrap_or(::std::option::Option::None),
+                id: m6.unwrap_or(::std::option::Option::None),
+                joining_member_account: m7.unwrap_or(::std::option::Option::None),
+                managing_account: m8.unwrap_or(::std::option::Option::None),
+                product_offering: m9.unwrap_or(::std::option::Option::None),
+                purchase_order: m10.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Peer {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Peer {
+        const NAME: &'static str = "Peer";
+        const MEMBERS: &'static [&'static str] = &["asn", "ip", "mac_address"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<IpAddressShort>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asn", &mut map),
+                    1usize => crate::records::put(&mut m1, "ip", &mut map),
+                    2usize => crate::records::put(&mut m2, "mac_address", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                asn: m0.unwrap_or(::std::option::Option::None),
+                ip: m1.unwrap_or(::std::option::Option::None),
+                mac_address: m2.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PeerAggregate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for PeerAggregate {
+        const NAME: &'static str = "PeerAggregate";
+        const MEMBERS: &'static [&'static str] = &["aggregates", "peer"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<Peer>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "aggregates", &mut map),
+                    1usize => crate::records::put(&mut m1, "peer", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                aggregates: m0.unwrap_or(::std::option::Option::None),
+                peer: m1.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PeerRtt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for PeerRtt {
+        const NAME: &'static str = "PeerRtt";
+        const MEMBERS: &'static [&'static str] = &[
+            "asn",
+            "ip",
+            "loss",
+            "neighbor",
+            "rtt_avg_ms",
+            "rtt_max_ms",
+            "rtt_mdev_ms",
+            "rtt_min_ms",
+            "rx",
+            "serial",
+            "time_ms",
+            "timestamp",
+            "tx",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::option::Option<f64>> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asn", &mut map),
+                    1usize => crate::records::put(&mut m1, "ip", &mut map),
+                    2usize => crate::records::put(&mut m2, "loss", &mut map),
+                    3usize => crate::records::put(&mut m3, "neighbor", &mut map),
+                    4usize => crate::records::put(&mut m4, "rtt_avg_ms", &mut map),
+                    5usize => crate::records::put(&mut m5, "rtt_max_ms", &mut map),
+                    6usize => crate::records::put(&mut m6, "rtt_mdev_ms", &mut map),
+                    7usize => crate::records::put(&mut m7, "rtt_min_ms", &mut map),
+                    8usize => crate::records::put(&mut m8, "rx", &mut map),
+                    9usize => crate::records::put(&mut m9, "serial", &mut map),
+                    10usize => crate::records::put(&mut m10, "time_ms", &mut map),
+                    11usize => crate::records::put(&mut m11, "timestamp", &mut map),
+                    12usize => crate::records::put(&mut m12, "tx", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                asn: m0.unwrap_or(::std::option::Option::None),
+                ip: m1.unwrap_or(::std::option::Option::None),
+                loss: m2.unwrap_or(::std::option::Option::None),
+                neighbor: m3.unwrap_or(::std::option::Option::None),
+                rtt_avg_ms: m4.unwrap_or(::std::option::Option::None),
+                rtt_max_ms: m5.unwrap_or(::std::option::Option::None),
+                rtt_mdev_ms: m6.unwrap_or(::std::option::Option::None),
+                rtt_min_ms: m7.unwrap_or(::std::option::Option::None),
+                rx: m8.unwrap_or(::std::option::Option::None),
+                serial: m9.unwrap_or(::std::option::Option::None),
+                time_ms: m10.unwrap_or(::std::option::Option::None),
+                timestamp: m11.unwrap_or(::std::option::Option::None),
+                tx: m12.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PointOfPresence {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for PointOfPresence {
+        const NAME: &'static str = "PointOfPresence";
+        const MEMBERS: &'static [&'static str] = &[
+            "availability_zone",
+            "devices",
+            "facility",
+            "id",
+            "metro_area_network",
+            "name",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<PointOfPresenceId> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<PointOfPresenceName> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "availability_zone", &mut map),
+                    1usize => crate::records::put(&mut m1, "devices", &mut map),
+                    2usize => crate::records::put(&mut m2, "facility", &mut map),
+                    3usize => crate::records::put(&mut m3, "id", &mut map),
+                    4usize => {
+                        crate::records::put(&mut m4, "metro_area_network", &mut map)
+                    }
+                    5usize => crate::records::put(&mut m5, "name", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m1, m2, m3, m4, m5) {
+                (
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m5),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        availability_zone: m0.unwrap_or(::std::option::Option::None),
+                        devices: m1,
+                        facility: m2,
+                        id: m3,
+                        metro_area_network: m4,
+                        name: m5,
+                    })
+                }
+                (m1, m2, m3, m4, m5) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m1.is_none(), "devices"),
+                                (m2.is_none(), "facility"),
+                                (m3.is_none(), "id"),
+                                (m4.is_none(), "metro_area_network"),
+                                (m5.is_none(), "name"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Port {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Port {
+        const NAME: &'static str = "Port";
+        const MEMBERS: &'static [&'static str] = &[
+            "billing_account",
+            "connection",
+            "consuming_account",
+            "contract_ref",
+            "device",
+            "external_ref",
+            "id",
+            "managing_account",
+            "media_type",
+            "name",
+            "operational_state",
+            "pop",
+            "purchase_order",
+            "role_assignments",
+            "speed",
+            "state",
+            "status",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::option::Option<PortContractRef>> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::option::Option<PortExternalRef>> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<PortId> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<PortMediaType> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<PortName>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<PortPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<PortState> = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "billing_account", &mut map),
+                    1usize => crate::records::put(&mut m1, "connection", &mut map),
+                    2usize => crate::records::put(&mut m2, "consuming_account", &mut map),
+                    3usize => crate::records::put(&mut m3, "contract_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "device", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => crate::records::put(&mut m7, "managing_account", &mut map),
+                    8usize => crate::records::put(&mut m8, "media_type", &mut map),
+                    9usize => crate::records::put(&mut m9, "name", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "operational_state", &mut map)
+                    }
+                    11usize => crate::records::put(&mut m11, "pop", &mut map),
+                    12usize => crate::records::put(&mut m12, "purchase_order", &mut map),
+                    13usize => {
+                        crate::records::put(&mut m13, "role_assignments", &mut map)
+                    }
+                    14usize => crate::records::put(&mut m14, "speed", &mut map),
+                    15usize => crate::records::put(&mut m15, "state", &mut map),
+                    16usize => crate::records::put(&mut m16, "status", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m2, m4, m6, m7, m8, m11, m13, m15) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m6),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m13),
+                    ::std::option::Option::Some(m15),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        billing_account: m0,
+                        connection: m1.unwrap_or(::std::option::Option::None),
+                        consuming_account: m2,
+                        contract_ref: m3.unwrap_or(::std::option::Option::None),
+                        device: m4,
+                        external_ref: m5.unwrap_or(::std::option::Option::None),
+                        id: m6,
+                        managing_account: m7,
+                        media_type: m8,
+                        name: m9.unwrap_or(::std::option::Option::None),
+                        operational_state: m10.unwrap_or(::std::option::Option::None),
+                        pop: m11,
+                        purchase_order: m12.unwrap_or(::std::option::Option::None),
+                        role_assignments: m13,
+                        speed: m14.unwrap_or(::std::option::Option::None),
+                        state: m15,
+                        status: m16.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0, m2, m4, m6, m7, m8, m11, m13, m15) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "billing_account"),
+                                (m2.is_none(), "consuming_account"),
+                                (m4.is_none(), "device"),
+                                (m6.is_none(), "id"),
+                                (m7.is_none(), "managing_account"),
+                                (m8.is_none(), "media_type"),
+                                (m11.is_none(), "pop"),
+                                (m13.is_none(), "role_assignments"),
+                                (m15.is_none(), "state"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PortReservation {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for PortReservation {
+        const NAME: &'static str = "PortReservation";
+        const MEMBERS: &'static [&'static str] = &[
+            "charged_until",
+            "connecting_party",
+            "connection",
+            "contract_ref",
+            "cross_connect_id",
+            "current_billing_start_date",
+            "decommission_at",
+            "exchange_side_demarc",
+            "external_ref",
+            "id",
+            "port",
+            "purchase_order",
+            "state",
+            "status",
+            "subscriber_side_demarc",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "charged_until", &mut map),
+                    1usize => crate::records::put(&mut m1, "connecting_party", &mut map),
+                    2usize => crate::records::put(&mut m2, "connection", &mut map),
+                    3usize => crate::records::put(&mut m3, "contract_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "cross_connect_id", &mut map),
+                    5usize => {
+                        crate::records::put(
+                            &mut m5,
+                            "current_billing_start_date",
+                            &mut map,
+                        )
+                    }
+                    6usize => crate::records::put(&mut m6, "decommission_at", &mut map),
+                    7usize => {
+                        crate::records::put(&mut m7, "exchange_side_demarc", &mut map)
+                    }
+                    8usize => crate::records::put(&mut m8, "external_ref", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "port", &mut map),
+                    11usize => crate::records::put(&mut m11, "purchase_order", &mut map),
+                    12usize => crate::records::put(&mut m12, "state", &mut map),
+                    13usize => crate::records::put(&mut m13, "status", &mut map),
+                    14usize => {
+                        crate::records::put(&mut m14, "subscriber_side_demarc", &mut map)
+                    }
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                charged_until: m0.unwrap_or(::std::option::Option::None),
+                connecting_party: m1.unwrap_or(::std::option::Option::None),
+                connection: m2.unwrap_or(::std::option::Option::None),
+                contract_ref: m3.unwrap_or(::std::option::Option::None),
+                cross_connect_id: m4.unwrap_or(::std::option::Option::None),
+                current_billing_start_date: m5.unwrap_or(::std::option::Option::None),
+                decommission_at: m6.unwrap_or(::std::option::Option::None),
+                exchange_side_demarc: m7.unwrap_or(::std::option::Option::None),
+                external_ref: m8.unwrap_or(::std::option::Option::None),
+                id: m9.unwrap_or(::std::option::Option::None),
+                port: m10.unwrap_or(::std::option::Option::None),
+                purchase_order: m11.unwrap_or(::std::option::Option::None),
+                state: m12.unwrap_or(::std::option::Option::None),
+                status: m13.unwrap_or(::std::option::Option::None),
+                subscriber_side_demarc: m14.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PortReservationPatch {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for PortReservationPatch {
+        const NAME: &'static str = "PortReservationPatch";
+        const MEMBERS: &'static [&'static str] = &[
+            "connecting_party",
+            "contract_ref",
+            "cross_connect_id",
+            "external_ref",
+            "id",
+            "purchase_order",
+            "subscriber_side_demarc",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "connecting_party", &mut map),
+                    1usize => crate::records::put(&mut m1, "contract_ref", &mut map),
+                    2usize => crate::records::put(&mut m2, "cross_connect_id", &mut map),
+                    3usize => crate::records::put(&mut m3, "external_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "purchase_order", &mut map),
+                    6usize => {
+                        crate::records::put(&mut m6, "subscriber_side_demarc", &mut map)
+                    }
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                connecting_party: m0.unwrap_or(::std::option::Option::None),
+                contract_ref: m1.unwrap_or(::std::option::Option::None),
+                cross_connect_id: m2.unwrap_or(::std::option::Option::None),
+                external_ref: m3.unwrap_or(::std::option::Option::None),
+                id: m4.unwrap_or(::std::option::Option::None),
+                purchase_order: m5.unwrap_or(::std::option::Option::None),
+                subscriber_side_demarc: m6.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PortReservationRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for PortReservationRequest {
+        const NAME: &'static str = "PortReservationRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "connecting_party",
+            "connection",
+            "contract_ref",
+            "cross_connect_id",
+            "external_ref",
+            "id",
+            "purchase_order",
+            "subscriber_side_demarc",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "connecting_party", &mut map),
+                    1usize => crate::records::put(&mut m1, "connection", &mut map),
+                    2usize => crate::records::put(&mut m2, "contract_ref", &mut map),
+                    3usize => crate::records::put(&mut m3, "cross_connect_id", &mut map),
+                    4usize => crate::records::put(&mut m4, "external_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "id", &mut map),
+                    6usize => crate::records::put(&mut m6, "purchase_order", &mut map),
+                    7usize => {
+                        crate::records::put(&mut m7, "subscriber_side_demarc", &mut map)
+                    }
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                connecting_party: m0.unwrap_or(::std::option::Option::None),
+                connection: m1.unwrap_or(::std::option::Option::None),
+                contract_ref: m2.unwrap_or(::std::option::Option::None),
+                cross_connect_id: m3.unwrap_or(::std::option::Option::None),
+                external_ref: m4.unwrap_or(::std::option::Option::None),
+                id: m5.unwrap_or(::std::option::Option::None),
+                purchase_order: m6.unwrap_or(::std::option::Option::None),
+                subscriber_side_demarc: m7.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PortReservationUpdate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for PortReservationUpdate {
+        const NAME: &'static str = "PortReservationUpdate";
+        const MEMBERS: &'static [&'static str] = &[
+            "connecting_party",
+            "contract_ref",
+            "cross_connect_id",
+            "external_ref",
+            "id",
+            "purchase_order",
+            "subscriber_side_demarc",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "connecting_party", &mut map),
+                    1usize => crate::records::put(&mut m1, "contract_ref", &mut map),
+                    2usize => crate::records::put(&mut m2, "cross_connect_id", &mut map),
+                    3usize => crate::records::put(&mut m3, "external_ref", &mut map),
+                    4usize => crate::records::put(&mut m4, "id", &mut map),
+                    5usize => crate::records::put(&mut m5, "purchase_order", &mut map),
+                    6usize => {
+                        crate::records::put(&mut m6, "subscriber_side_demarc", &mut map)
+                    }
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                connecting_party: m0.unwrap_or(::std::option::Option::None),
+                contract_ref: m1.unwrap_or(::std::option::Option::None),
+                cross_connect_id: m2.unwrap_or(::std::option::Option::None),
+                external_ref: m3.unwrap_or(::std::option::Option::None),
+                id: m4.unwrap_or(::std::option::Option::None),
+                purchase_order: m5.unwrap_or(::std::option::Option::None),
+                subscriber_side_demarc: m6.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PortStatistics {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for PortStatistics {
+        const NAME: &'static str = "PortStatistics";
+        const MEMBERS: &'static [&'static str] = &[
+            "aggregates",
+            "light_levels_rx",
+            "light_levels_tx",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<f64>>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<f64>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "aggregates", &mut map),
+                    1usize => crate::records::put(&mut m1, "light_levels_rx", &mut map),
+                    2usize => crate::records::put(&mut m2, "light_levels_tx", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                aggregates: m0.unwrap_or(::std::option::Option::None),
+                light_levels_rx: m1.unwrap_or(::std::option::Option::None),
+                light_levels_tx: m2.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Role {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Role {
+        const NAME: &'static str = "Role";
+        const MEMBERS: &'static [&'static str] = &["id", "name", "required_fields"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<RoleName> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::vec::Vec<RoleRequiredFieldsItem>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "id", &mut map),
+                    1usize => crate::records::put(&mut m1, "name", &mut map),
+                    2usize => crate::records::put(&mut m2, "required_fields", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m2) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m2),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        id: m0,
+                        name: m1,
+                        required_fields: m2,
+                    })
+                }
+                (m0, m1, m2) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "id"),
+                                (m1.is_none(), "name"),
+                                (m2.is_none(), "required_fields"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RoleAssignment {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for RoleAssignment {
+        const NAME: &'static str = "RoleAssignment";
+        const MEMBERS: &'static [&'static str] = &["contact", "id", "role"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "contact", &mut map),
+                    1usize => crate::records::put(&mut m1, "id", &mut map),
+                    2usize => crate::records::put(&mut m2, "role", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m2) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m2),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        contact: m0,
+                        id: m1,
+                        role: m2,
+                    })
+                }
+                (m0, m1, m2) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "contact"),
+                                (m1.is_none(), "id"),
+                                (m2.is_none(), "role"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RoleAssignmentRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for RoleAssignmentRequest {
+        const NAME: &'static str = "RoleAssignmentRequest";
+        const MEMBERS: &'static [&'static str] = &["contact", "role"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "contact", &mut map),
+                    1usize => crate::records::put(&mut m1, "role", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1) {
+                (::std::option::Option::Some(m0), ::std::option::Option::Some(m1)) => {
+                    ::std::result::Result::Ok(Self { contact: m0, role: m1 })
+                }
+                (m0, m1) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[(m0.is_none(), "contact"), (m1.is_none(), "role")],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RouteServerNetworkFeature {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for RouteServerNetworkFeature {
+        const NAME: &'static str = "RouteServerNetworkFeature";
+        const MEMBERS: &'static [&'static str] = &[
+            "address_families",
+            "asn",
+            "available_bgp_session_types",
+            "flags",
+            "fqdn",
+            "id",
+            "ip_v4",
+            "ip_v6",
+            "looking_glass_url",
+            "name",
+            "network_service",
+            "nfc_required_contact_roles",
+            "required",
+            "session_mode",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::vec::Vec<RouteServerNetworkFeatureAddressFamiliesItem>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<u64> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::vec::Vec<RouteServerNetworkFeatureAvailableBgpSessionTypesItem>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::vec::Vec<IxpSpecificFeatureFlag>> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<RouteServerNetworkFeatureFqdn> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<RouteServerNetworkFeatureName> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<RouteServerNetworkFeatureSessionMode> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "address_families", &mut map),
+                    1usize => crate::records::put(&mut m1, "asn", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "available_bgp_session_types",
+                            &mut map,
+                        )
+                    }
+                    3usize => crate::records::put(&mut m3, "flags", &mut map),
+                    4usize => crate::records::put(&mut m4, "fqdn", &mut map),
+                    5usize => crate::records::put(&mut m5, "id", &mut map),
+                    6usize => crate::records::put(&mut m6, "ip_v4", &mut map),
+                    7usize => crate::records::put(&mut m7, "ip_v6", &mut map),
+                    8usize => crate::records::put(&mut m8, "looking_glass_url", &mut map),
+                    9usize => crate::records::put(&mut m9, "name", &mut map),
+                    10usize => crate::records::put(&mut m10, "network_service", &mut map),
+                    11usize => {
+                        crate::records::put(
+                            &mut m11,
+                            "nfc_required_contact_roles",
+                            &mut map,
+                        )
+                    }
+                    12usize => crate::records::put(&mut m12, "required", &mut map),
+                    13usize => crate::records::put(&mut m13, "session_mode", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m2, m3, m4, m5, m9, m10, m12, m13) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m10),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m13),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        address_families: m0,
+                        asn: m1,
+                        available_bgp_session_types: m2,
+                        flags: m3,
+                        fqdn: m4,
+                        id: m5,
+                        ip_v4: m6.unwrap_or(::std::option::Option::None),
+                        ip_v6: m7.unwrap_or(::std::option::Option::None),
+                        looking_glass_url: m8.unwrap_or(::std::option::Option::None),
+                        name: m9,
+                        network_service: m10,
+                        nfc_required_contact_roles: m11
+                            .unwrap_or(::std::option::Option::None),
+                        required: m12,
+                        session_mode: m13,
+                    })
+                }
+                (m0, m1, m2, m3, m4, m5, m9, m10, m12, m13) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "address_families"),
+                                (m1.is_none(), "asn"),
+                                (m2.is_none(), "available_bgp_session_types"),
+                                (m3.is_none(), "flags"),
+                                (m4.is_none(), "fqdn"),
+                                (m5.is_none(), "id"),
+                                (m9.is_none(), "name"),
+                                (m10.is_none(), "network_service"),
+                                (m12.is_none(), "required"),
+                                (m13.is_none(), "session_mode"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RouteServerNetworkFeatureConfig {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for RouteServerNetworkFeatureConfig {
+        const NAME: &'static str = "RouteServerNetworkFeatureConfig";
+        const MEMBERS: &'static [&'static str] = &[
+            "as_set_v4",
+            "as_set_v6",
+            "asn",
+            "bgp_session_type",
+            "billing_account",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "flags",
+            "id",
+            "insert_ixp_asn",
+            "ip",
+            "managing_account",
+            "max_prefix_v4",
+            "max_prefix_v6",
+            "network_feature",
+            "network_service_config",
+            "password",
+            "purchase_order",
+            "role_assignments",
+            "session_mode",
+            "state",
+            "status",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigAsSetV4>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigAsSetV6>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<i64> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                RouteServerNetworkFeatureConfigBgpSessionType,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigContractRef>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<IxpSpecificFeatureFlagConfig>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<RouteServerNetworkFeatureConfigId> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigPassword>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigPurchaseOrder>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                RouteServerNetworkFeatureConfigSessionMode,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<RouteServerNetworkFeatureConfigState> = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "as_set_v4", &mut map),
+                    1usize => crate::records::put(&mut m1, "as_set_v6", &mut map),
+                    2usize => crate::records::put(&mut m2, "asn", &mut map),
+                    3usize => crate::records::put(&mut m3, "bgp_session_type", &mut map),
+                    4usize => crate::records::put(&mut m4, "billing_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "consuming_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "contract_ref", &mut map),
+                    7usize => crate::records::put(&mut m7, "external_ref", &mut map),
+                    8usize => crate::records::put(&mut m8, "flags", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "insert_ixp_asn", &mut map),
+                    11usize => crate::records::put(&mut m11, "ip", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "managing_account", &mut map)
+                    }
+                    13usize => crate::records::put(&mut m13, "max_prefix_v4", &mut map),
+                    14usize => crate::records::put(&mut m14, "max_prefix_v6", &mut map),
+                    15usize => crate::records::put(&mut m15, "network_feature", &mut map),
+                    16usize => {
+                        crate::records::put(&mut m16, "network_service_config", &mut map)
+                    }
+                    17usize => crate::records::put(&mut m17, "password", &mut map),
+                    18usize => crate::records::put(&mut m18, "purchase_order", &mut map),
+                    19usize => {
+                        crate::records::put(&mut m19, "role_assignments", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "session_mode", &mut map),
+                    21usize => crate::records::put(&mut m21, "state", &mut map),
+                    22usize => crate::records::put(&mut m22, "status", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m2, m3, m4, m5, m9, m11, m12, m15, m16, m19, m20, m21) {
+                (
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m9),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m15),
+                    ::std::option::Option::Some(m16),
+                    ::std::option::Option::Some(m19),
+                    ::std::option::Option::Some(m20),
+                    ::std::option::Option::Some(m21),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        as_set_v4: m0.unwrap_or(::std::option::Option::None),
+                        as_set_v6: m1.unwrap_or(::std::option::Option::None),
+                        asn: m2,
+                        bgp_session_type: m3,
+                        billing_account: m4,
+                        consuming_account: m5,
+                        contract_ref: m6.unwrap_or(::std::option::Option::None),
+                        external_ref: m7.unwrap_or(::std::option::Option::None),
+                        flags: m8.unwrap_or(::std::option::Option::None),
+                        id: m9,
+                        insert_ixp_asn: m10.unwrap_or(::std::option::Option::None),
+                        ip: m11,
+                        managing_account: m12,
+                        max_prefix_v4: m13.unwrap_or(::std::option::Option::None),
+                        max_prefix_v6: m14.unwrap_or(::std::option::Option::None),
+                        network_feature: m15,
+                        network_service_config: m16,
+                        password: m17.unwrap_or(::std::option::Option::None),
+                        purchase_order: m18.unwrap_or(::std::option::Option::None),
+                        role_assignments: m19,
+                        session_mode: m20,
+                        state: m21,
+                        status: m22.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m2, m3, m4, m5, m9, m11, m12, m15, m16, m19, m20, m21) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m2.is_none(), "asn"),
+                                (m3.is_none(), "bgp_session_type"),
+                                (m4.is_none(), "billing_account"),
+                                (m5.is_none(), "consuming_account"),
+                                (m9.is_none(), "id"),
+                                (m11.is_none(), "ip"),
+                                (m12.is_none(), "managing_account"),
+                                (m15.is_none(), "network_feature"),
+                                (m16.is_none(), "network_service_config"),
+                                (m19.is_none(), "role_assignments"),
+                                (m20.is_none(), "session_mode"),
+                                (m21.is_none(), "state"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RouteServerNetworkFeatureConfigRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for RouteServerNetworkFeatureConfigRequest {
+        const NAME: &'static str = "RouteServerNetworkFeatureConfigRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "as_set_v4",
+            "as_set_v6",
+            "asn",
+            "bgp_session_type",
+            "billing_account",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "flags",
+            "id",
+            "insert_ixp_asn",
+            "ip",
+            "managing_account",
+            "max_prefix_v4",
+            "max_prefix_v6",
+            "network_feature",
+            "network_service_config",
+            "password",
+            "purchase_order",
+            "role_assignments",
+            "session_mode",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigRequestAsSetV4>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigRequestAsSetV6>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<i64> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                RouteServerNetworkFeatureConfigRequestBgpSessionType,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigRequestContractRef>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigRequestExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<IxpSpecificFeatureFlagConfig>>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigRequestPassword>,
+            > = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<
+                    RouteServerNetworkFeatureConfigRequestPurchaseOrder,
+                >,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                RouteServerNetworkFeatureConfigRequestSessionMode,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "as_set_v4", &mut map),
+                    1usize => crate::records::put(&mut m1, "as_set_v6", &mut map),
+                    2usize => crate::records::put(&mut m2, "asn", &mut map),
+                    3usize => crate::records::put(&mut m3, "bgp_session_type", &mut map),
+                    4usize => crate::records::put(&mut m4, "billing_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "consuming_account", &mut map),
+                    6usize => crate::records::put(&mut m6, "contract_ref", &mut map),
+                    7usize => crate::records::put(&mut m7, "external_ref", &mut map),
+                    8usize => crate::records::put(&mut m8, "flags", &mut map),
+                    9usize => crate::records::put(&mut m9, "id", &mut map),
+                    10usize => crate::records::put(&mut m10, "insert_ixp_asn", &mut map),
+                    11usize => crate::records::put(&mut m11, "ip", &mut map),
+                    12usize => {
+                        crate::records::put(&mut m12, "managing_account", &mut map)
+                    }
+                    13usize => crate::records::put(&mut m13, "max_prefix_v4", &mut map),
+                    14usize => crate::records::put(&mut m14, "max_prefix_v6", &mut map),
+                    15usize => crate::records::put(&mut m15, "network_feature", &mut map),
+                    16usize => {
+                        crate::records::put(&mut m16, "network_service_config", &mut map)
+                    }
+                    17usize => crate::records::put(&mut m17, "password", &mut map),
+                    18usize => crate::records::put(&mut m18, "purchase_order", &mut map),
+                    19usize => {
+                        crate::records::put(&mut m19, "role_assignments", &mut map)
+                    }
+                    20usize => crate::records::put(&mut m20, "session_mode", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m2, m3, m4, m5, m11, m12, m15, m16, m19, m20) {
+                (
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m5),
+                    ::std::option::Option::Some(m11),
+                    ::std::option::Option::Some(m12),
+                    ::std::option::Option::Some(m15),
+                    ::std::option::Option::Some(m16),
+                    ::std::option::Option::Some(m19),
+                    ::std::option::Option::Some(m20),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        as_set_v4: m0.unwrap_or(::std::option::Option::None),
+                        as_set_v6: m1.unwrap_or(::std::option::Option::None),
+                        asn: m2,
+                        bgp_session_type: m3,
+                        billing_account: m4,
+                        consuming_account: m5,
+                        contract_ref: m6.unwrap_or(::std::option::Option::None),
+                        external_ref: m7.unwrap_or(::std::option::Option::None),
+                        flags: m8.unwrap_or(::std::option::Option::None),
+                        id: m9.unwrap_or(::std::option::Option::None),
+                        insert_ixp_asn: m10.unwrap_or(::std::option::Option::None),
+                        ip: m11,
+                        managing_account: m12,
+                        max_prefix_v4: m13.unwrap_or(::std::option::Option::None),
+                        max_prefix_v6: m14.unwrap_or(::std::option::Option::None),
+                        network_feature: m15,
+                        network_service_config: m16,
+                        password: m17.unwrap_or(::std::option::Option::None),
+                        purchase_order: m18.unwrap_or(::std::option::Option::None),
+                        role_assignments: m19,
+                        session_mode: m20,
+                    })
+                }
+                (m2, m3, m4, m5, m11, m12, m15, m16, m19, m20) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m2.is_none(), "asn"),
+                                (m3.is_none(), "bgp_session_type"),
+                                (m4.is_none(), "billing_account"),
+                                (m5.is_none(), "consuming_account"),
+                                (m11.is_none(), "ip"),
+                                (m12.is_none(), "managing_account"),
+                                (m15.is_none(), "network_feature"),
+                                (m16.is_none(), "network_service_config"),
+                                (m19.is_none(), "role_assignments"),
+                                (m20.is_none(), "session_mode"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RouteServerNetworkFeatureConfigUpdate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for RouteServerNetworkFeatureConfigUpdate {
+        const NAME: &'static str = "RouteServerNetworkFeatureConfigUpdate";
+        const MEMBERS: &'static [&'static str] = &[
+            "as_set_v4",
+            "as_set_v6",
+            "asn",
+            "bgp_session_type",
+            "consuming_account",
+            "external_ref",
+            "insert_ixp_asn",
+            "ip",
+            "managing_account",
+            "max_prefix_v4",
+            "max_prefix_v6",
+            "password",
+            "session_mode",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigUpdateAsSetV4>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigUpdateAsSetV6>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<i64> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                RouteServerNetworkFeatureConfigUpdateBgpSessionType,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigUpdateExternalRef>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<RouteServerNetworkFeatureConfigUpdatePassword>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                RouteServerNetworkFeatureConfigUpdateSessionMode,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "as_set_v4", &mut map),
+                    1usize => crate::records::put(&mut m1, "as_set_v6", &mut map),
+                    2usize => crate::records::put(&mut m2, "asn", &mut map),
+                    3usize => crate::records::put(&mut m3, "bgp_session_type", &mut map),
+                    4usize => crate::records::put(&mut m4, "consuming_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "insert_ixp_asn", &mut map),
+                    7usize => crate::records::put(&mut m7, "ip", &mut map),
+                    8usize => crate::records::put(&mut m8, "managing_account", &mut map),
+                    9usize => crate::records::put(&mut m9, "max_prefix_v4", &mut map),
+                    10usize => crate::records::put(&mut m10, "max_prefix_v6", &mut map),
+                    11usize => crate::records::put(&mut m11, "password", &mut map),
+                    12usize => crate::records::put(&mut m12, "session_mode", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m2, m3, m4, m7, m8, m12) {
+                (
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                    ::std::option::Option::Some(m7),
+                    ::std::option::Option::Some(m8),
+                    ::std::option::Option::Some(m12),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        as_set_v4: m0.unwrap_or(::std::option::Option::None),
+                        as_set_v6: m1.unwrap_or(::std::option::Option::None),
+                        asn: m2,
+                        bgp_session_type: m3,
+                        consuming_account: m4,
+                        external_ref: m5.unwrap_or(::std::option::Option::None),
+                        insert_ixp_asn: m6.unwrap_or(::std::option::Option::None),
+                        ip: m7,
+                        managing_account: m8,
+                        max_prefix_v4: m9.unwrap_or(::std::option::Option::None),
+                        max_prefix_v6: m10.unwrap_or(::std::option::Option::None),
+                        password: m11.unwrap_or(::std::option::Option::None),
+                        session_mode: m12,
+                    })
+                }
+                (m2, m3, m4, m7, m8, m12) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m2.is_none(), "asn"),
+                                (m3.is_none(), "bgp_session_type"),
+                                (m4.is_none(), "consuming_account"),
+                                (m7.is_none(), "ip"),
+                                (m8.is_none(), "managing_account"),
+                                (m12.is_none(), "session_mode"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for RouteServerNetworkFeatureConfigUpdatePartial {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for RouteServerNetworkFeatureConfigUpdatePartial {
+        const NAME: &'static str = "RouteServerNetworkFeatureConfigUpdatePartial";
+        const MEMBERS: &'static [&'static str] = &[
+            "as_set_v4",
+            "as_set_v6",
+            "asn",
+            "bgp_session_type",
+            "consuming_account",
+            "external_ref",
+            "insert_ixp_asn",
+            "ip",
+            "managing_account",
+            "max_prefix_v4",
+            "max_prefix_v6",
+            "password",
+            "session_mode",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<
+                    RouteServerNetworkFeatureConfigUpdatePartialAsSetV4,
+                >,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<
+                    RouteServerNetworkFeatureConfigUpdatePartialAsSetV6,
+                >,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<
+                    RouteServerNetworkFeatureConfigUpdatePartialBgpSessionType,
+                >,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<
+                    RouteServerNetworkFeatureConfigUpdatePartialExternalRef,
+                >,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<
+                    RouteServerNetworkFeatureConfigUpdatePartialPassword,
+                >,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<
+                    RouteServerNetworkFeatureConfigUpdatePartialSessionMode,
+                >,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "as_set_v4", &mut map),
+                    1usize => crate::records::put(&mut m1, "as_set_v6", &mut map),
+                    2usize => crate::records::put(&mut m2, "asn", &mut map),
+                    3usize => crate::records::put(&mut m3, "bgp_session_type", &mut map),
+                    4usize => crate::records::put(&mut m4, "consuming_account", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "insert_ixp_asn", &mut map),
+                    7usize => crate::records::put(&mut m7, "ip", &mut map),
+                    8usize => crate::records::put(&mut m8, "managing_account", &mut map),
+                    9usize => crate::records::put(&mut m9, "max_prefix_v4", &mut map),
+                    10usize => crate::records::put(&mut m10, "max_prefix_v6", &mut map),
+                    11usize => crate::records::put(&mut m11, "password", &mut map),
+                    12usize => crate::records::put(&mut m12, "session_mode", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                as_set_v4: m0.unwrap_or(::std::option::Option::None),
+                as_set_v6: m1.unwrap_or(::std::option::Option::None),
+                asn: m2.unwrap_or(::std::option::Option::None),
+                bgp_session_type: m3.unwrap_or(::std::option::Option::None),
+                consuming_account: m4.unwrap_or(::std::option::Option::None),
+                external_ref: m5.unwrap_or(::std::option::Option::None),
+                insert_ixp_asn: m6.unwrap_or(::std::option::Option::None),
+                ip: m7.unwrap_or(::std::option::Option::None),
+                managing_account: m8.unwrap_or(::std::option::Option::None),
+                max_prefix_v4: m9.unwrap_or(::std::option::Option::None),
+                max_prefix_v6: m10.unwrap_or(::std::option::Option::None),
+                password: m11.unwrap_or(::std::option::Option::None),
+                session_mode: m12.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RoutingFunction {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for RoutingFunction {
+        const NAME: &'static str = "RoutingFunction";
+        const MEMBERS: &'static [&'static str] = &[
+            "asn",
+            "billing_account",
+            "capacity",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "managing_account",
+            "product_offering",
+            "purchase_order",
+            "state",
+            "status",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<Status>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asn", &mut map),
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "capacity", &mut map),
+                    3usize => crate::records::put(&mut m3, "consuming_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "contract_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => crate::records::put(&mut m7, "managing_account", &mut map),
+                    8usize => crate::records::put(&mut m8, "product_offering", &mut map),
+                    9usize => crate::records::put(&mut m9, "purchase_order", &mut map),
+                    10usize => crate::records::put(&mut m10, "state", &mut map),
+                    11usize => crate::records::put(&mut m11, "status", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                asn: m0.unwrap_or(::std::option::Option::None),
+                billing_account: m1.unwrap_or(::std::option::Option::None),
+                capacity: m2.unwrap_or(::std::option::Option::None),
+                consuming_account: m3.unwrap_or(::std::option::Option::None),
+                contract_ref: m4.unwrap_or(::std::option::Option::None),
+                external_ref: m5.unwrap_or(::std::option::Option::None),
+                id: m6.unwrap_or(::std::option::Option::None),
+                managing_account: m7.unwrap_or(::std::option::Option::None),
+                product_offering: m8.unwrap_or(::std::option::Option::None),
+                purchase_order: m9.unwrap_or(::std::option::Option::None),
+                state: m10.unwrap_or(::std::option::Option::None),
+                status: m11.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RoutingFunctionPatch {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for RoutingFunctionPatch {
+        const NAME: &'static str = "RoutingFunctionPatch";
+        const MEMBERS: &'static [&'static str] = &[
+            "asn",
+            "billing_account",
+            "capacity",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "managing_account",
+            "product_offering",
+            "purchase_order",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asn", &mut map),
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "capacity", &mut map),
+                    3usize => crate::records::put(&mut m3, "consuming_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "contract_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => crate::records::put(&mut m7, "managing_account", &mut map),
+                    8usize => crate::records::put(&mut m8, "product_offering", &mut map),
+                    9usize => crate::records::put(&mut m9, "purchase_order", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                asn: m0.unwrap_or(::std::option::Option::None),
+                billing_account: m1.unwrap_or(::std::option::Option::None),
+                capacity: m2.unwrap_or(::std::option::Option::None),
+                consuming_account: m3.unwrap_or(::std::option::Option::None),
+                contract_ref: m4.unwrap_or(::std::option::Option::None),
+                external_ref: m5.unwrap_or(::std::option::Option::None),
+                id: m6.unwrap_or(::std::option::Option::None),
+                managing_account: m7.unwrap_or(::std::option::Option::None),
+                product_offering: m8.unwrap_or(::std::option::Option::None),
+                purchase_order: m9.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RoutingFunctionProductOffering {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for RoutingFunctionProductOffering {
+        const NAME: &'static str = "RoutingFunctionProductOffering";
+        const MEMBERS: &'static [&'static str] = &[
+            "bandwidth_max",
+            "bandwidth_min",
+            "contract_initial_notice_period",
+            "contract_initial_period",
+            "contract_renewal_notice_period",
+            "contract_renewal_period",
+            "contract_terms",
+            "display_name",
+            "downgrade_allowed",
+            "exchange_logo",
+            "handover_metro_area",
+            "handover_metro_area_network",
+            "id",
+            "name",
+            "notice_period",
+            "orderable_not_after",
+            "orderable_not_before",
+            "physical_port_speed",
+            "product_logo",
+            "resource_type",
+            "service_provider",
+            "service_provider_logo",
+            "upgrade_allowed",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m10: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m11: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m12: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m13: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m14: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m15: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m16: ::std::option::Option<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            > = ::std::option::Option::None;
+            let mut m17: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m18: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m19: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m20: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m21: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m22: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
+                    1usize => crate::records::put(&mut m1, "bandwidth_min", &mut map),
+                    2usize => {
+                        crate::records::put(
+                            &mut m2,
+                            "contract_initial_notice_period",
+                            &mut map,
+                        )
+                    }
+                    3usize => {
+                        crate::records::put(&mut m3, "contract_initial_period", &mut map)
+                    }
+                    4usize => {
+                        crate::records::put(
+                            &mut m4,
+                            "contract_renewal_notice_period",
+                            &mut map,
+                        )
+                    }
+                    5usize => {
+                        crate::records::put(&mut m5, "contract_renewal_period", &mut map)
+                    }
+                    6usize => crate::records::put(&mut m6, "contract_terms", &mut map),
+                    7usize => crate::records::put(&mut m7, "display_name", &mut map),
+                    8usize => crate::records::put(&mut m8, "downgrade_allowed", &mut map),
+                    9usize => crate::records::put(&mut m9, "exchange_logo", &mut map),
+                    10usize => {
+                        crate::records::put(&mut m10, "handover_metro_area", &mut map)
+                    }
+                    11usize => {
+                        crate::records::put(
+                            &mut m11,
+                            "handover_metro_area_network",
+                            &mut map,
+                        )
+                    }
+                    12usize => crate::records::put(&mut m12, "id", &mut map),
+                    13usize => crate::records::put(&mut m13, "name", &mut map),
+                    14usize => crate::records::put(&mut m14, "notice_period", &mut map),
+                    15usize => {
+                        crate::records::put(&mut m15, "orderable_not_after", &mut map)
+                    }
+                    16usize => {
+                        crate::records::put(&mut m16, "orderable_not_before", &mut map)
+                    }
+                    17usize => {
+                        crate::records::put(&mut m17, "physical_port_speed", &mut map)
+                    }
+                    18usize => crate::records::put(&mut m18, "product_logo", &mut map),
+                    19usize => crate::records::put(&mut m19, "resource_type", &mut map),
+                    20usize => {
+                        crate::records::put(&mut m20, "service_provider", &mut map)
+                    }
+                    21usize => {
+                        crate::records::put(&mut m21, "service_provider_logo", &mut map)
+                    }
+                    22usize => crate::records::put(&mut m22, "upgrade_allowed", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                bandwidth_max: m0.unwrap_or(::std::option::Option::None),
+                bandwidth_min: m1.unwrap_or(::std::option::Option::None),
+                contract_initial_notice_period: m2
+                    .unwrap_or(::std::option::Option::None),
+                contract_initial_period: m3.unwrap_or(::std::option::Option::None),
+                contract_renewal_notice_period: m4
+                    .unwrap_or(::std::option::Option::None),
+                contract_renewal_period: m5.unwrap_or(::std::option::Option::None),
+                contract_terms: m6.unwrap_or(::std::option::Option::None),
+                display_name: m7.unwrap_or(::std::option::Option::None),
+                downgrade_allowed: m8.unwrap_or(::std::option::Option::None),
+                exchange_logo: m9.unwrap_or(::std::option::Option::None),
+                handover_metro_area: m10.unwrap_or(::std::option::Option::None),
+                handover_metro_area_network: m11.unwrap_or(::std::option::Option::None),
+                id: m12.unwrap_or(::std::option::Option::None),
+                name: m13.unwrap_or(::std::option::Option::None),
+                notice_period: m14.unwrap_or(::std::option::Option::None),
+                orderable_not_after: m15.unwrap_or(::std::option::Option::None),
+                orderable_not_before: m16.unwrap_or(::std::option::Option::None),
+                physical_port_speed: m17.unwrap_or(::std::option::Option::None),
+                product_logo: m18.unwrap_or(::std::option::Option::None),
+                resource_type: m19.unwrap_or(::std::option::Option::None),
+                service_provider: m20.unwrap_or(::std::option::Option::None),
+                service_provider_logo: m21.unwrap_or(::std::option::Option::None),
+                upgrade_allowed: m22.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RoutingFunctionRequest {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for RoutingFunctionRequest {
+        const NAME: &'static str = "RoutingFunctionRequest";
+        const MEMBERS: &'static [&'static str] = &[
+            "asn",
+            "billing_account",
+            "capacity",
+            "consuming_account",
+            "contract_ref",
+            "external_ref",
+            "id",
+            "managing_account",
+            "product_offering",
+            "purchase_order",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m5: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m6: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m7: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m8: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m9: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "asn", &mut map),
+                    1usize => crate::records::put(&mut m1, "billing_account", &mut map),
+                    2usize => crate::records::put(&mut m2, "capacity", &mut map),
+                    3usize => crate::records::put(&mut m3, "consuming_account", &mut map),
+                    4usize => crate::records::put(&mut m4, "contract_ref", &mut map),
+                    5usize => crate::records::put(&mut m5, "external_ref", &mut map),
+                    6usize => crate::records::put(&mut m6, "id", &mut map),
+                    7usize => crate::records::put(&mut m7, "managing_account", &mut map),
+                    8usize => crate::records::put(&mut m8, "product_offering", &mut map),
+                    9usize => crate::records::put(&mut m9, "purchase_order", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                asn: m0.unwrap_or(::std::option::Option::None),
+                billing_account: m1.unwrap_or(::std::option::Option::None),
+                capacity: m2.unwrap_or(::std::option::Option::None),
+                consuming_account: m3.unwrap_or(::std::option::Option::None),
+                contract_ref: m4.unwrap_or(::std::option::Option::None),
+                external_ref: m5.unwrap_or(::std::option::Option::None),
+                id: m6.unwrap_or(::std::option::Option::None),
+                managing_account: m7.unwrap_or(::std::option::Option::None),
+                product_offering: m8.unwrap_or(::std::option::Option::None),
+                purchase_order: m9.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ServiceExchangePop {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for ServiceExchangePop {
+        const NAME: &'static str = "ServiceExchangePop";
+        const MEMBERS: &'static [&'static str] = &["path_info", "pop"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "path_info", &mut map),
+                    1usize => crate::records::put(&mut m1, "pop", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                path_info: m0.unwrap_or(::std::option::Option::None),
+                pop: m1.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SharedStatisticsConfigAllow {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for SharedStatisticsConfigAllow {
+        const NAME: &'static str = "SharedStatisticsConfigAllow";
+        const MEMBERS: &'static [&'static str] = &[
+            "accounts_denied",
+            "nsc_available_capacity",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "accounts_denied", &mut map),
+                    1usize => {
+                        crate::records::put(&mut m1, "nsc_available_capacity", &mut map)
+                    }
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                accounts_denied: m0.unwrap_or(::std::option::Option::None),
+                nsc_available_capacity: m1.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SharedStatisticsConfigDeny {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for SharedStatisticsConfigDeny {
+        const NAME: &'static str = "SharedStatisticsConfigDeny";
+        const MEMBERS: &'static [&'static str] = &[
+            "accounts_allowed",
+            "nsc_available_capacity",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "accounts_allowed", &mut map),
+                    1usize => {
+                        crate::records::put(&mut m1, "nsc_available_capacity", &mut map)
+                    }
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                accounts_allowed: m0.unwrap_or(::std::option::Option::None),
+                nsc_available_capacity: m1.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Status {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for Status {
+        const NAME: &'static str = "Status";
+        const MEMBERS: &'static [&'static str] = &[
+            "attrs",
+            "message",
+            "severity",
+            "tag",
+            "timestamp",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<i32> = ::std::option::Option::None;
+            let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut m4: ::std::option::Option<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "attrs", &mut map),
+                    1usize => crate::records::put(&mut m1, "message", &mut map),
+                    2usize => crate::records::put(&mut m2, "severity", &mut map),
+                    3usize => crate::records::put(&mut m3, "tag", &mut map),
+                    4usize => crate::records::put(&mut m4, "timestamp", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0, m1, m2, m3, m4) {
+                (
+                    ::std::option::Option::Some(m0),
+                    ::std::option::Option::Some(m1),
+                    ::std::option::Option::Some(m2),
+                    ::std::option::Option::Some(m3),
+                    ::std::option::Option::Some(m4),
+                ) => {
+                    ::std::result::Result::Ok(Self {
+                        attrs: m0,
+                        message: m1,
+                        severity: m2,
+                        tag: m3,
+                        timestamp: m4,
+                    })
+                }
+                (m0, m1, m2, m3, m4) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(
+                            &[
+                                (m0.is_none(), "attrs"),
+                                (m1.is_none(), "message"),
+                                (m2.is_none(), "severity"),
+                                (m3.is_none(), "tag"),
+                                (m4.is_none(), "timestamp"),
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VLanConfigDot1Q {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for VLanConfigDot1Q {
+        const NAME: &'static str = "VLanConfigDot1Q";
+        const MEMBERS: &'static [&'static str] = &["vlan", "vlan_ethertype"];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU32>,
+            > = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<VLanConfigDot1QVlanEthertype>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "vlan", &mut map),
+                    1usize => crate::records::put(&mut m1, "vlan_ethertype", &mut map),
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            ::std::result::Result::Ok(Self {
+                vlan: m0.unwrap_or(::std::option::Option::None),
+                vlan_ethertype: m1.unwrap_or(::std::option::Option::None),
+            })
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VLanConfigQinQ {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            crate::records::deserialize(deserializer)
+        }
+    }
+    impl crate::records::Record for VLanConfigQinQ {
+        const NAME: &'static str = "VLanConfigQinQ";
+        const MEMBERS: &'static [&'static str] = &[
+            "inner_vlan",
+            "outer_vlan",
+            "outer_vlan_ethertype",
+        ];
+        fn visit<'de, A>(mut map: A) -> ::std::result::Result<Self, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            let mut m0: ::std::option::Option<::std::num::NonZeroU32> = ::std::option::Option::None;
+            let mut m1: ::std::option::Option<
+                ::std::option::Option<::std::num::NonZeroU32>,
+            > = ::std::option::Option::None;
+            let mut m2: ::std::option::Option<
+                ::std::option::Option<VLanConfigQinQOuterVlanEthertype>,
+            > = ::std::option::Option::None;
+            while let ::std::option::Option::Some(index) = crate::records::next(
+                &mut map,
+                Self::MEMBERS,
+            )? {
+                match index {
+                    0usize => crate::records::put(&mut m0, "inner_vlan", &mut map),
+                    1usize => crate::records::put(&mut m1, "outer_vlan", &mut map),
+                    2usize => {
+                        crate::records::put(&mut m2, "outer_vlan_ethertype", &mut map)
+                    }
+                    _ => crate::records::skip(&mut map),
+                }?;
+            }
+            match (m0,) {
+                (::std::option::Option::Some(m0),) => {
+                    ::std::result::Result::Ok(Self {
+                        inner_vlan: m0,
+                        outer_vlan: m1.unwrap_or(::std::option::Option::None),
+                        outer_vlan_ethertype: m2.unwrap_or(::std::option::Option::None),
+                    })
+                }
+                (m0,) => {
+                    ::std::result::Result::Err(
+                        crate::records::missing(&[(m0.is_none(), "inner_vlan")]),
+                    )
+                }
+            }
         }
     }
 }

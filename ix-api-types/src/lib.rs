@@ -11,6 +11,7 @@
 #[rustfmt::skip]
 mod generated;
 pub mod lenient;
+mod records;
 mod strings;
 #[doc(hidden)]
 pub mod tagged;

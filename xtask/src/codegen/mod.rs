@@ -23,12 +23,14 @@ pub mod calls;
 pub mod cli;
 pub mod cli_bodies;
 pub mod client_tls;
+pub mod derives;
 pub mod facts;
 pub mod httpmock;
 pub mod models_crate;
 pub mod normalize;
 pub mod optional_schemas;
 pub mod polymorphic;
+pub mod records;
 pub mod sandbox;
 pub mod shared_decoders;
 pub mod stateful;
@@ -369,6 +371,9 @@ fn generate_library(
         file: spec.to_path_buf(),
         message,
     })?;
+    // The models' crate's structs only (the client's few keep serde's
+    // derive), and any the pass does not know.
+    records::decode_records(&mut split.models);
     shared_decoders::add(answers, &mut split.models).map_err(|message| {
         CodegenError::Generator {
             file: spec.to_path_buf(),

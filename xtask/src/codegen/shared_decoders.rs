@@ -154,7 +154,10 @@ mod tests {
         };
         assert_eq!(add(answers(&client), &mut models), Ok(2));
         let text = prettyplease::unparse(&models);
-        assert!(text.contains("decoder::<crate::types::Contact>()"), "{text}");
+        assert!(
+            text.contains("decoder::<crate::types::Contact>()"),
+            "{text}"
+        );
         assert!(
             text.contains("decoder::<::std::vec::Vec<crate::types::Contact>>()"),
             "{text}"

@@ -42,7 +42,7 @@ pub fn decode_strings(file: &mut syn::File) -> Rewritten {
                 }
             }
             syn::Item::Enum(enumeration) if is_open_string_enum(enumeration) => {
-                drop_derived_deserialize(enumeration);
+                super::derives::drop_derive(&mut enumeration.attrs, "Deserialize");
                 let name = &enumeration.ident;
                 let text = name.to_string();
                 added.push(syn::parse_quote! {
@@ -107,47 +107,7 @@ fn is_open_string_enum(enumeration: &syn::ItemEnum) -> bool {
         && quote!(#fields).to_string() == quote!((::std::string::String)).to_string()
         && !known.is_empty()
         && known.iter().all(|v| matches!(v.fields, syn::Fields::Unit))
-        && derives(enumeration, "Deserialize")
-}
-
-fn derives(enumeration: &syn::ItemEnum, name: &str) -> bool {
-    derive_lists(enumeration).any(|list| list.iter().any(|path| ends_with(path, name)))
-}
-
-fn derive_lists(
-    enumeration: &syn::ItemEnum,
-) -> impl Iterator<Item = syn::punctuated::Punctuated<syn::Path, syn::Token![,]>> + '_ {
-    enumeration
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident("derive"))
-        .filter_map(|a| {
-            a.parse_args_with(syn::punctuated::Punctuated::parse_terminated)
-                .ok()
-        })
-}
-
-fn ends_with(path: &syn::Path, name: &str) -> bool {
-    path.segments.last().is_some_and(|s| s.ident == name)
-}
-
-/// The enum's derives without `Deserialize`; its `#[serde(...)]`
-/// attributes stay for `Serialize`.
-fn drop_derived_deserialize(enumeration: &mut syn::ItemEnum) {
-    for attribute in &mut enumeration.attrs {
-        if !attribute.path().is_ident("derive") {
-            continue;
-        }
-        let Ok(list) = attribute.parse_args_with(
-            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-        ) else {
-            continue;
-        };
-        let kept = list
-            .into_iter()
-            .filter(|path| !ends_with(path, "Deserialize"));
-        *attribute = syn::parse_quote!(#[derive(#(#kept),*)]);
-    }
+        && super::derives::derives(&enumeration.attrs, "Deserialize")
 }
 
 #[cfg(test)]

@@ -2213,11 +2213,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -2470,11 +2470,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -2559,11 +2559,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -2633,11 +2633,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -2737,11 +2737,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -2811,11 +2811,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -2919,11 +2919,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -3008,11 +3008,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -3097,11 +3097,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -3236,11 +3236,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -3314,11 +3314,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -3742,11 +3742,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -3831,11 +3831,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -3905,11 +3905,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -4011,11 +4011,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -4117,11 +4117,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -4226,11 +4226,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -4326,11 +4326,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -4396,7 +4396,7 @@ pub mod builder {
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -4487,7 +4487,7 @@ pub mod builder {
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -4595,11 +4595,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -4688,11 +4688,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -4882,11 +4882,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -4971,11 +4971,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -5045,11 +5045,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -5151,11 +5151,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -5225,11 +5225,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -5333,11 +5333,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -5676,11 +5676,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -5750,11 +5750,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -5855,11 +5855,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -6249,11 +6249,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -6323,11 +6323,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -6381,11 +6381,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -6439,11 +6439,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -6823,11 +6823,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -6912,11 +6912,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -6986,11 +6986,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -7092,11 +7092,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -7200,11 +7200,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -7500,11 +7500,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -7589,11 +7589,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -7663,11 +7663,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -7737,11 +7737,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -7954,11 +7954,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -8030,11 +8030,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -8108,11 +8108,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -8202,11 +8202,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -8280,11 +8280,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -8374,11 +8374,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -8561,11 +8561,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -8639,11 +8639,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -8761,11 +8761,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -8835,11 +8835,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -9196,11 +9196,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -9272,11 +9272,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -9350,11 +9350,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -9444,11 +9444,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -9522,11 +9522,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -9616,11 +9616,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -9821,11 +9821,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -9898,11 +9898,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -10298,11 +10298,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -10374,11 +10374,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -10452,11 +10452,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -10546,11 +10546,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -10656,11 +10656,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -10750,11 +10750,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -10850,11 +10850,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -11033,11 +11033,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -11127,11 +11127,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -11239,11 +11239,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -11332,11 +11332,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -11623,11 +11623,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -11699,11 +11699,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -11776,11 +11776,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -11869,11 +11869,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -11978,11 +11978,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -12071,11 +12071,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -12171,11 +12171,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -12249,11 +12249,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -12363,11 +12363,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -12441,11 +12441,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -12567,11 +12567,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -12679,11 +12679,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -12772,11 +12772,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -13079,11 +13079,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -13156,11 +13156,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -13378,11 +13378,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -13472,11 +13472,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -13549,11 +13549,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -13660,11 +13660,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -13769,11 +13769,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -13880,11 +13880,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -13980,11 +13980,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -14051,7 +14051,7 @@ pub mod builder {
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -14143,7 +14143,7 @@ pub mod builder {
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -14479,11 +14479,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -14553,11 +14553,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -14664,11 +14664,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -14757,11 +14757,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -15375,11 +15375,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -15452,11 +15452,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -15616,11 +15616,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -15710,11 +15710,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -15788,11 +15788,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -15866,11 +15866,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -16030,11 +16030,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -16121,11 +16121,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -16371,11 +16371,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 | 206u16 => ResponseValue::from_response(response).await,
+                200u16 | 206u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -16465,11 +16465,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -16542,11 +16542,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -16651,11 +16651,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -16762,11 +16762,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::call::decode::answer(response).await,
                 400u16 | 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }
@@ -16862,11 +16862,11 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::call::decode::answer(response).await,
                 401u16 | 403u16 | 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::call::decode::answer(response).await?,
                         ),
                     )
                 }

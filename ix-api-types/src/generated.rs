@@ -54324,7 +54324,7 @@ pub mod types {
 #[doc(hidden)]
 pub fn answer_decoders() -> usize {
     fn decoder<T: ::serde::de::DeserializeOwned>() -> *const () {
-        ::serde_json::from_slice::<T> as fn(&'static [u8]) -> ::serde_json::Result<T>
+        ::serde_json::from_str::<T> as fn(&'static str) -> ::serde_json::Result<T>
             as *const ()
     }
     [

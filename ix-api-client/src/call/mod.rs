@@ -19,6 +19,8 @@ use std::future::Future;
 use crate::ResponseValue;
 
 mod answered;
+#[doc(hidden)]
+pub mod decode;
 pub mod dry_run;
 pub(crate) mod error;
 pub(crate) mod hooks;
@@ -35,7 +37,7 @@ pub use error::{Error, OperationError, RawBody, TransportCause, Unimplemented};
 /// answer as a whole is wrong. For [`Call::locate`].
 pub(crate) fn locate<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<String> {
     // The same decode as the operation's own: no second decoder per model.
-    let cause = serde_json::from_slice::<T>(body).err()?;
+    let cause = decode::decode::<T>(body).err()?;
     member_path::at_error(body, &cause)
 }
 

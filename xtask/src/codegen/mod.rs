@@ -36,6 +36,7 @@ pub mod shared_decoders;
 pub mod stateful;
 pub mod status_arms;
 pub mod string_visitors;
+pub mod text_answers;
 
 use crate::model::Model;
 use crate::model::document::{self, DocumentError};
@@ -264,6 +265,7 @@ fn generate_client(spec: &Path, with_mocks: bool) -> Result<Generated, CodegenEr
                             file: spec.to_path_buf(),
                             message,
                         })?;
+                    text_answers::decode_as_text(&mut file);
                     status_arms::merge(&mut file);
                     one_line_docs(&mut file);
                     prettyplease::unparse(&file)

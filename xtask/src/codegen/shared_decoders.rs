@@ -1,7 +1,7 @@
 //! The decoders of the client's answers, compiled in `ix-api-types`.
 //!
-//! The client decodes an answer with `serde_json::from_slice::<T>` (what
-//! progenitor's `ResponseValue::from_response` calls). That generic
+//! The client decodes an answer with `serde_json::from_str::<T>` (its
+//! `call::decode`, checked as UTF-8 first). That generic
 //! function, and every model's `Deserialize` under it, is compiled where
 //! it is first used with a concrete `T`: in the client, after the models.
 //! Naming each answer's decoder in `ix-api-types` compiles them there
@@ -61,7 +61,7 @@ pub fn answers(tokens: &TokenStream) -> Vec<syn::Type> {
 }
 
 /// Appends to `models` (`ix-api-types`' generated file) a function naming
-/// `serde_json::from_slice::<T>` for every answer `T` whose models all
+/// `serde_json::from_str::<T>` for every answer `T` whose models all
 /// live in `models`' `types` module. Returns how many.
 pub fn add(answers: Vec<syn::Type>, models: &mut syn::File) -> Result<usize, String> {
     let moved: BTreeSet<String> = super::module_items(models, "types")?
@@ -92,7 +92,7 @@ pub fn add(answers: Vec<syn::Type>, models: &mut syn::File) -> Result<usize, Str
         #[doc(hidden)]
         pub fn #name() -> usize {
             fn decoder<T: ::serde::de::DeserializeOwned>() -> *const () {
-                ::serde_json::from_slice::<T> as fn(&'static [u8]) -> ::serde_json::Result<T> as *const ()
+                ::serde_json::from_str::<T> as fn(&'static str) -> ::serde_json::Result<T> as *const ()
             }
             [#(decoder::<#decoders>()),*].len()
         }

@@ -282,7 +282,7 @@ impl Exchange {
         let matching = store
             .collection(call.collection)
             .filter(|(_, record)| !record.gone(now_ms))
-            .map(|(_, record)| record.view(now_ms))
+            .map(|(_, record)| record.view_borrowed(now_ms))
             .filter(|object| {
                 references::visible(store, &accounts, call.collection, object)
                     && filters::matches(store, call.collection, object, &filters)
@@ -290,7 +290,8 @@ impl Exchange {
         let (page, more) = window.page(matching);
         let found = page
             .into_iter()
-            .map(|mut object| {
+            .map(|object| {
+                let mut object = object.into_owned();
                 if let Some(fields) = fields {
                     filters::project(&mut object, fields);
                 }

@@ -2,6 +2,7 @@
 //! ...) and id, with the state each one moves on to and when; and the
 //! letters of authorisation uploaded for them, byte for byte.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -35,6 +36,16 @@ impl Record {
             object.insert("state".into(), Value::String(next.state.clone()));
         }
         object
+    }
+
+    /// The object as it is at `now_ms`, borrowed unless a transition is
+    /// due: a list reads every object to skip to its page, and copies only
+    /// those on it.
+    pub fn view_borrowed(&self, now_ms: i64) -> Cow<'_, Map<String, Value>> {
+        match self.due(now_ms) {
+            None => Cow::Borrowed(&self.object),
+            Some(_) => Cow::Owned(self.view(now_ms)),
+        }
     }
 
     /// Whether the object has been decommissioned by `now_ms`: it is then

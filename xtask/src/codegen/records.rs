@@ -4,7 +4,8 @@
 //! serde's derive writes, for every struct, a member enum with its own
 //! visitor and `Deserialize`, a visitor for objects and one for arrays,
 //! and a duplicate check and a missing check per member. For IX-API's
-//! models that is most of what a build of `ix-api-types` compiles. The
+//! models that was more than half of what a build of `ix-api-types`
+//! compiled. The
 //! pass gives each struct one function instead: a slot per member and a
 //! `match` from the member's index to its slot; the member lookup, the
 //! checks and the array form are written once, in `crate::records`. What

@@ -36615,11 +36615,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "MemberJoiningRule";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "allow" => AllowMemberJoiningRule::deserialize(rest).map(Self::Allow),
                 "deny" => DenyMemberJoiningRule::deserialize(rest).map(Self::Deny),
                 _ => crate::tagged::unknown("type", tag, rest).map(Self::Unknown),
@@ -36702,11 +36702,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "MemberJoiningRuleRequest";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "allow" => {
                     AllowMemberJoiningRuleRequest::deserialize(rest).map(Self::Allow)
                 }
@@ -36790,11 +36790,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "MemberJoiningRuleUpdate";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "allow" => {
                     AllowMemberJoiningRuleUpdate::deserialize(rest).map(Self::Allow)
                 }
@@ -36880,11 +36880,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "MemberJoiningRuleUpdatePartial";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "allow" => {
                     AllowMemberJoiningRuleUpdatePartial::deserialize(rest)
                         .map(Self::Allow)
@@ -36964,11 +36964,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkFeature";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "route_server" => {
                     RouteServerNetworkFeature::deserialize(rest).map(Self::RouteServer)
                 }
@@ -37039,11 +37039,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkFeatureConfig";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "route_server" => {
                     RouteServerNetworkFeatureConfig::deserialize(rest)
                         .map(Self::RouteServer)
@@ -37117,11 +37117,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkFeatureConfigRequest";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "route_server" => {
                     RouteServerNetworkFeatureConfigRequest::deserialize(rest)
                         .map(Self::RouteServer)
@@ -37195,11 +37195,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkFeatureConfigUpdate";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "route_server" => {
                     RouteServerNetworkFeatureConfigUpdate::deserialize(rest)
                         .map(Self::RouteServer)
@@ -37273,11 +37273,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkFeatureConfigUpdatePartial";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "route_server" => {
                     RouteServerNetworkFeatureConfigUpdatePartial::deserialize(rest)
                         .map(Self::RouteServer)
@@ -37378,11 +37378,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkService";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "cloud_vc" => CloudNetworkService::deserialize(rest).map(Self::CloudVc),
                 "exchange_lan" => {
                     ExchangeLanNetworkService::deserialize(rest).map(Self::ExchangeLan)
@@ -37501,11 +37501,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkServiceConfig";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "cloud_vc" => {
                     CloudNetworkServiceConfig::deserialize(rest).map(Self::CloudVc)
                 }
@@ -37636,11 +37636,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkServiceConfigRequest";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "cloud_vc" => {
                     CloudNetworkServiceConfigRequest::deserialize(rest)
                         .map(Self::CloudVc)
@@ -37777,11 +37777,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkServiceConfigUpdate";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "cloud_vc" => {
                     CloudNetworkServiceConfigUpdate::deserialize(rest).map(Self::CloudVc)
                 }
@@ -37917,11 +37917,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkServiceConfigUpdatePartial";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "cloud_vc" => {
                     CloudNetworkServiceConfigUpdatePartial::deserialize(rest)
                         .map(Self::CloudVc)
@@ -38049,11 +38049,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkServiceRequest";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "cloud_vc" => {
                     CloudNetworkServiceRequest::deserialize(rest).map(Self::CloudVc)
                 }
@@ -38168,11 +38168,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "NetworkServiceRequestPartial";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "cloud_vc" => {
                     CloudNetworkServiceRequestPartial::deserialize(rest)
                         .map(Self::CloudVc)
@@ -38310,11 +38310,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "ProductOffering";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "cloud_vc" => {
                     CloudNetworkProductOffering::deserialize(rest).map(Self::CloudVc)
                 }
@@ -38482,11 +38482,11 @@ pub mod types {
         const TAG: &'static str = "type";
         const NAME: &'static str = "ProductOfferingPartial";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "cloud_vc" => {
                     CloudNetworkProductOfferingPartial::deserialize(rest)
                         .map(Self::CloudVc)
@@ -38619,11 +38619,11 @@ pub mod types {
         const TAG: &'static str = "policy";
         const NAME: &'static str = "SharedStatisticsConfig";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "allow" => {
                     SharedStatisticsConfigAllow::deserialize(rest).map(Self::Allow)
                 }
@@ -38714,11 +38714,11 @@ pub mod types {
         const TAG: &'static str = "vlan_type";
         const NAME: &'static str = "VlanConfig";
         fn decode<'de, D: ::serde::Deserializer<'de>>(
-            tag: ::std::string::String,
+            tag: &str,
             rest: D,
         ) -> ::std::result::Result<Self, D::Error> {
             use ::serde::Deserialize;
-            match tag.as_str() {
+            match tag {
                 "dot1q" => VLanConfigDot1Q::deserialize(rest).map(Self::Dot1q),
                 "port" => VLanConfigPort::deserialize(rest).map(Self::Port),
                 "qinq" => VLanConfigQinQ::deserialize(rest).map(Self::Qinq),
@@ -40078,9 +40078,11 @@ pub mod types {
             let mut m11: ::std::option::Option<
                 ::std::option::Option<::std::vec::Vec<Status>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -40187,9 +40189,11 @@ pub mod types {
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             > = ::std::option::Option::None;
             let mut m8: ::std::option::Option<AccountRequestName> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -40281,9 +40285,11 @@ pub mod types {
             > = ::std::option::Option::None;
             let mut m7: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
             let mut m8: ::std::option::Option<AccountUpdateName> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -40386,9 +40392,11 @@ pub mod types {
             let mut m8: ::std::option::Option<
                 ::std::option::Option<AccountUpdatePartialName>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -40454,9 +40462,11 @@ pub mod types {
             let mut m3: ::std::option::Option<AddressPostalCode> = ::std::option::Option::None;
             let mut m4: ::std::option::Option<::std::option::Option<AddressRegion>> = ::std::option::Option::None;
             let mut m5: ::std::option::Option<AddressStreetAddress> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "country", &mut map),
@@ -40538,9 +40548,11 @@ pub mod types {
             let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "capacity_max", &mut map),
@@ -40623,9 +40635,11 @@ pub mod types {
             > = ::std::option::Option::None;
             let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "capacity_max", &mut map),
@@ -40704,9 +40718,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "capacity_max", &mut map),
@@ -40782,9 +40798,11 @@ pub mod types {
             let mut m5: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "capacity_max", &mut map),
@@ -40842,9 +40860,11 @@ pub mod types {
             let mut m4: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "base_url", &mut map),
@@ -40880,9 +40900,11 @@ pub mod types {
             A: ::serde::de::MapAccess<'de>,
         {
             let mut m0: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "pagination", &mut map),
@@ -40915,9 +40937,11 @@ pub mod types {
             let mut m1: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "id", &mut map),
@@ -40951,9 +40975,11 @@ pub mod types {
             let mut m2: ::std::option::Option<
                 ::std::option::Option<BillingInformationVatNumber>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -40995,9 +41021,11 @@ pub mod types {
         {
             let mut m0: ::std::option::Option<::chrono::naive::NaiveDate> = ::std::option::Option::None;
             let mut m1: ::std::option::Option<::chrono::naive::NaiveDate> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "charged_until", &mut map),
@@ -41043,9 +41071,11 @@ pub mod types {
             let mut m0: ::std::option::Option<
                 ::std::option::Option<::chrono::naive::NaiveDate>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "decommission_at", &mut map),
@@ -41117,9 +41147,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m12: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bfd", &mut map),
@@ -41316,9 +41348,11 @@ pub mod types {
                 CloudNetworkProductOfferingServiceProviderWorkflow,
             > = ::std::option::Option::None;
             let mut m37: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
@@ -41769,9 +41803,11 @@ pub mod types {
                 >,
             > = ::std::option::Option::None;
             let mut m37: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
@@ -42044,9 +42080,11 @@ pub mod types {
             let mut m20: ::std::option::Option<
                 ::std::option::Option<::std::vec::Vec<Status>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => {
@@ -42247,9 +42285,11 @@ pub mod types {
             let mut m23: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "availability_zone", &mut map),
@@ -42434,9 +42474,11 @@ pub mod types {
             let mut m18: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "availability_zone", &mut map),
@@ -42600,9 +42642,11 @@ pub mod types {
             let mut m17: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "availability_zone", &mut map),
@@ -42774,9 +42818,11 @@ pub mod types {
             let mut m17: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "availability_zone", &mut map),
@@ -42882,9 +42928,11 @@ pub mod types {
             let mut m9: ::std::option::Option<
                 ::std::option::Option<CloudNetworkServiceRequestPurchaseOrder>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -42993,9 +43041,11 @@ pub mod types {
             let mut m9: ::std::option::Option<
                 ::std::option::Option<CloudNetworkServiceRequestPartialPurchaseOrder>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -43133,9 +43183,11 @@ pub mod types {
             let mut m28: ::std::option::Option<
                 ::std::vec::Vec<ConnectionVlanTypesItem>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -43379,9 +43431,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m24: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => {
@@ -43545,9 +43599,11 @@ pub mod types {
             let mut m14: ::std::option::Option<
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -43673,9 +43729,11 @@ pub mod types {
             > = ::std::option::Option::None;
             let mut m10: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
             let mut m11: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -43796,9 +43854,11 @@ pub mod types {
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             > = ::std::option::Option::None;
             let mut m11: ::std::option::Option<::std::option::Option<u64>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -43866,9 +43926,11 @@ pub mod types {
             let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m5: ::std::option::Option<::std::option::Option<ContactName>> = ::std::option::Option::None;
             let mut m6: ::std::option::Option<::std::option::Option<ContactTelephone>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
@@ -43951,9 +44013,11 @@ pub mod types {
             let mut m6: ::std::option::Option<
                 ::std::option::Option<ContactRequestTelephone>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
@@ -44035,9 +44099,11 @@ pub mod types {
             let mut m6: ::std::option::Option<
                 ::std::option::Option<ContactRequestPartialTelephone>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
@@ -44089,9 +44155,11 @@ pub mod types {
             let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
@@ -44162,9 +44230,11 @@ pub mod types {
             > = ::std::option::Option::None;
             let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
@@ -44231,9 +44301,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
@@ -44297,9 +44369,11 @@ pub mod types {
             let mut m3: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
@@ -44347,9 +44421,11 @@ pub mod types {
             let mut m2: ::std::option::Option<DeviceId> = ::std::option::Option::None;
             let mut m3: ::std::option::Option<DeviceName> = ::std::option::Option::None;
             let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "capabilities", &mut map),
@@ -44414,9 +44490,11 @@ pub mod types {
                 ::std::option::Option<DeviceCapabilityMediaType>,
             > = ::std::option::Option::None;
             let mut m3: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "availability", &mut map),
@@ -44540,9 +44618,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m28: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
@@ -44884,9 +44964,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m28: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
@@ -45072,9 +45154,11 @@ pub mod types {
             > = ::std::option::Option::None;
             let mut m13: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m14: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "consuming_account", &mut map),
@@ -45260,9 +45344,11 @@ pub mod types {
             let mut m27: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asns", &mut map),
@@ -45477,9 +45563,11 @@ pub mod types {
             let mut m22: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asns", &mut map),
@@ -45667,9 +45755,11 @@ pub mod types {
             let mut m20: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asns", &mut map),
@@ -45864,9 +45954,11 @@ pub mod types {
             let mut m20: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asns", &mut map),
@@ -45976,9 +46068,11 @@ pub mod types {
             let mut m10: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
             let mut m11: ::std::option::Option<FacilityPostalCode> = ::std::option::Option::None;
             let mut m12: ::std::option::Option<FacilityStreetAddress> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address_country", &mut map),
@@ -46103,9 +46197,11 @@ pub mod types {
             let mut m8: ::std::option::Option<
                 ::std::option::Option<crate::lenient::LenientText>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "checks", &mut map),
@@ -46176,9 +46272,11 @@ pub mod types {
             let mut m5: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
             let mut m6: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
             let mut m7: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "schema_version", &mut map),
@@ -46299,9 +46397,11 @@ pub mod types {
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             > = ::std::option::Option::None;
             let mut m9: ::std::option::Option<i64> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -46402,9 +46502,11 @@ pub mod types {
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             > = ::std::option::Option::None;
             let mut m9: ::std::option::Option<i64> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -46476,9 +46578,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m1: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -46538,9 +46642,11 @@ pub mod types {
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             > = ::std::option::Option::None;
             let mut m9: ::std::option::Option<i64> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -46645,9 +46751,11 @@ pub mod types {
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             > = ::std::option::Option::None;
             let mut m9: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -46695,9 +46803,11 @@ pub mod types {
             let mut m0: ::std::option::Option<IxpSpecificFeatureFlagDescription> = ::std::option::Option::None;
             let mut m1: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
             let mut m2: ::std::option::Option<IxpSpecificFeatureFlagName> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "description", &mut map),
@@ -46743,9 +46853,11 @@ pub mod types {
             let mut m1: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "enabled", &mut map),
@@ -46813,9 +46925,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m10: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bfd", &mut map),
@@ -46904,9 +47018,11 @@ pub mod types {
             let mut m6: ::std::option::Option<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -46989,9 +47105,11 @@ pub mod types {
             let mut m6: ::std::option::Option<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address", &mut map),
@@ -47062,9 +47180,11 @@ pub mod types {
             let mut m3: ::std::option::Option<MetroAreaId> = ::std::option::Option::None;
             let mut m4: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
             let mut m5: ::std::option::Option<MetroAreaUnLocode> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "display_name", &mut map),
@@ -47139,9 +47259,11 @@ pub mod types {
             let mut m2: ::std::option::Option<MetroAreaNetworkName> = ::std::option::Option::None;
             let mut m3: ::std::option::Option<::std::vec::Vec<::std::string::String>> = ::std::option::Option::None;
             let mut m4: ::std::option::Option<MetroAreaNetworkServiceProvider> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "id", &mut map),
@@ -47286,9 +47408,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m27: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
@@ -47608,9 +47732,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m27: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
@@ -47822,9 +47948,11 @@ pub mod types {
             let mut m22: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -48032,9 +48160,11 @@ pub mod types {
             let mut m23: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asns", &mut map),
@@ -48221,9 +48351,11 @@ pub mod types {
             let mut m18: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asns", &mut map),
@@ -48401,9 +48533,11 @@ pub mod types {
             let mut m18: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asns", &mut map),
@@ -48523,9 +48657,11 @@ pub mod types {
             let mut m12: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -48648,9 +48784,11 @@ pub mod types {
             let mut m12: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -48705,9 +48843,11 @@ pub mod types {
                 ::std::option::Option<::std::num::NonZeroU64>,
             > = ::std::option::Option::None;
             let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "capacity", &mut map),
@@ -48750,9 +48890,11 @@ pub mod types {
                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "aggregates", &mut map),
@@ -48844,9 +48986,11 @@ pub mod types {
             let mut m24: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "accuracy", &mut map),
@@ -49021,9 +49165,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m27: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
@@ -49343,9 +49489,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m27: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
@@ -49547,9 +49695,11 @@ pub mod types {
             let mut m19: ::std::option::Option<
                 ::std::option::Option<::std::vec::Vec<Status>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -49743,9 +49893,11 @@ pub mod types {
             let mut m22: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -49926,9 +50078,11 @@ pub mod types {
             let mut m17: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -50098,9 +50252,11 @@ pub mod types {
             let mut m17: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -50208,9 +50364,11 @@ pub mod types {
             let mut m10: ::std::option::Option<
                 ::std::option::Option<P2mpNetworkServiceRequestPurchaseOrder>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -50321,9 +50479,11 @@ pub mod types {
             let mut m10: ::std::option::Option<
                 ::std::option::Option<P2mpNetworkServiceRequestPartialPurchaseOrder>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -50453,9 +50613,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m27: ::std::option::Option<bool> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
@@ -50775,9 +50937,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m27: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
@@ -50979,9 +51143,11 @@ pub mod types {
             let mut m18: ::std::option::Option<
                 ::std::option::Option<::std::vec::Vec<Status>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => {
@@ -51169,9 +51335,11 @@ pub mod types {
             let mut m21: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -51346,9 +51514,11 @@ pub mod types {
             let mut m16: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -51498,9 +51668,11 @@ pub mod types {
             let mut m15: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -51654,9 +51826,11 @@ pub mod types {
             let mut m15: ::std::option::Option<
                 ::std::option::Option<crate::types::VlanConfig>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -51760,9 +51934,11 @@ pub mod types {
             let mut m10: ::std::option::Option<
                 ::std::option::Option<P2pNetworkServiceRequestPurchaseOrder>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => {
@@ -51881,9 +52057,11 @@ pub mod types {
             let mut m10: ::std::option::Option<
                 ::std::option::Option<P2pNetworkServiceRequestPartialPurchaseOrder>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => {
@@ -51939,9 +52117,11 @@ pub mod types {
             let mut m2: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asn", &mut map),
@@ -51978,9 +52158,11 @@ pub mod types {
                 >,
             > = ::std::option::Option::None;
             let mut m1: ::std::option::Option<::std::option::Option<Peer>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "aggregates", &mut map),
@@ -52042,9 +52224,11 @@ pub mod types {
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             > = ::std::option::Option::None;
             let mut m12: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asn", &mut map),
@@ -52110,9 +52294,11 @@ pub mod types {
             let mut m3: ::std::option::Option<PointOfPresenceId> = ::std::option::Option::None;
             let mut m4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m5: ::std::option::Option<PointOfPresenceName> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "availability_zone", &mut map),
@@ -52217,9 +52403,11 @@ pub mod types {
             let mut m16: ::std::option::Option<
                 ::std::option::Option<::std::vec::Vec<Status>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "billing_account", &mut map),
@@ -52374,9 +52562,11 @@ pub mod types {
             let mut m14: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "charged_until", &mut map),
@@ -52470,9 +52660,11 @@ pub mod types {
             let mut m6: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "connecting_party", &mut map),
@@ -52546,9 +52738,11 @@ pub mod types {
             let mut m7: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "connecting_party", &mut map),
@@ -52620,9 +52814,11 @@ pub mod types {
             let mut m6: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "connecting_party", &mut map),
@@ -52678,9 +52874,11 @@ pub mod types {
             let mut m2: ::std::option::Option<
                 ::std::option::Option<::std::vec::Vec<f64>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "aggregates", &mut map),
@@ -52714,9 +52912,11 @@ pub mod types {
             let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m1: ::std::option::Option<RoleName> = ::std::option::Option::None;
             let mut m2: ::std::option::Option<::std::vec::Vec<RoleRequiredFieldsItem>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "id", &mut map),
@@ -52769,9 +52969,11 @@ pub mod types {
             let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "contact", &mut map),
@@ -52823,9 +53025,11 @@ pub mod types {
         {
             let mut m0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
             let mut m1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "contact", &mut map),
@@ -52903,9 +53107,11 @@ pub mod types {
             > = ::std::option::Option::None;
             let mut m12: ::std::option::Option<bool> = ::std::option::Option::None;
             let mut m13: ::std::option::Option<RouteServerNetworkFeatureSessionMode> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "address_families", &mut map),
@@ -53071,9 +53277,11 @@ pub mod types {
             let mut m22: ::std::option::Option<
                 ::std::option::Option<::std::vec::Vec<Status>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "as_set_v4", &mut map),
@@ -53252,9 +53460,11 @@ pub mod types {
             let mut m20: ::std::option::Option<
                 RouteServerNetworkFeatureConfigRequestSessionMode,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "as_set_v4", &mut map),
@@ -53399,9 +53609,11 @@ pub mod types {
             let mut m12: ::std::option::Option<
                 RouteServerNetworkFeatureConfigUpdateSessionMode,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "as_set_v4", &mut map),
@@ -53535,9 +53747,11 @@ pub mod types {
                     RouteServerNetworkFeatureConfigUpdatePartialSessionMode,
                 >,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "as_set_v4", &mut map),
@@ -53633,9 +53847,11 @@ pub mod types {
             let mut m11: ::std::option::Option<
                 ::std::option::Option<::std::vec::Vec<Status>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asn", &mut map),
@@ -53721,9 +53937,11 @@ pub mod types {
             let mut m9: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asn", &mut map),
@@ -53851,9 +54069,11 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
             let mut m22: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "bandwidth_max", &mut map),
@@ -53997,9 +54217,11 @@ pub mod types {
             let mut m9: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "asn", &mut map),
@@ -54050,9 +54272,11 @@ pub mod types {
             let mut m1: ::std::option::Option<
                 ::std::option::Option<::std::string::String>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "path_info", &mut map),
@@ -54090,9 +54314,11 @@ pub mod types {
             let mut m1: ::std::option::Option<
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "accounts_denied", &mut map),
@@ -54132,9 +54358,11 @@ pub mod types {
             let mut m1: ::std::option::Option<
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "accounts_allowed", &mut map),
@@ -54180,9 +54408,11 @@ pub mod types {
             let mut m4: ::std::option::Option<
                 ::chrono::DateTime<::chrono::offset::Utc>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "attrs", &mut map),
@@ -54246,9 +54476,11 @@ pub mod types {
             let mut m1: ::std::option::Option<
                 ::std::option::Option<VLanConfigDot1QVlanEthertype>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "vlan", &mut map),
@@ -54288,9 +54520,11 @@ pub mod types {
             let mut m2: ::std::option::Option<
                 ::std::option::Option<VLanConfigQinQOuterVlanEthertype>,
             > = ::std::option::Option::None;
+            let mut expected = 0usize;
             while let ::std::option::Option::Some(index) = crate::records::next(
                 &mut map,
                 Self::MEMBERS,
+                &mut expected,
             )? {
                 match index {
                     0usize => crate::records::put(&mut m0, "inner_vlan", &mut map),

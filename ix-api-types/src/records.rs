@@ -37,11 +37,24 @@ pub(crate) fn deserialize<'de, T: Record, D: Deserializer<'de>>(
 
 /// The next member's index in `members` (`members.len()` for a member
 /// the model does not have), or `None` after the last member.
+///
+/// The name is looked for from `expected` on (then from the start), and
+/// `expected` moves past a member found: a server that writes members in
+/// the model's order (by name, as both sort them) is answered by the
+/// first comparison instead of half the model's.
 pub(crate) fn next<'de, A: MapAccess<'de>>(
     map: &mut A,
     members: &'static [&'static str],
+    expected: &mut usize,
 ) -> Result<Option<usize>, A::Error> {
-    map.next_key_seed(Key(members))
+    let index = map.next_key_seed(Key {
+        members,
+        from: *expected,
+    })?;
+    if let Some(index) = index.filter(|&index| index < members.len()) {
+        *expected = index + 1;
+    }
+    Ok(index)
 }
 
 /// The member's value into its slot; a second value is an error, as in
@@ -99,8 +112,11 @@ impl<'de, T: Record> Visitor<'de> for Members<T> {
 }
 
 /// A member's name (or, as serde's derive takes it, its index) as its
-/// index in the model's members.
-struct Key(&'static [&'static str]);
+/// index in the model's members, looked for from `from` on first.
+struct Key {
+    members: &'static [&'static str],
+    from: usize,
+}
 
 impl<'de> DeserializeSeed<'de> for Key {
     type Value = usize;
@@ -120,8 +136,8 @@ impl Visitor<'_> for Key {
     fn visit_u64<E: de::Error>(self, index: u64) -> Result<usize, E> {
         Ok(usize::try_from(index)
             .ok()
-            .filter(|&i| i < self.0.len())
-            .unwrap_or(self.0.len()))
+            .filter(|&i| i < self.members.len())
+            .unwrap_or(self.members.len()))
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<usize, E> {
@@ -129,11 +145,12 @@ impl Visitor<'_> for Key {
     }
 
     fn visit_bytes<E: de::Error>(self, name: &[u8]) -> Result<usize, E> {
-        Ok(self
-            .0
-            .iter()
-            .position(|member| member.as_bytes() == name)
-            .unwrap_or(self.0.len()))
+        let (before, after) = self.members.split_at(self.from.min(self.members.len()));
+        let is = |member: &&str| member.as_bytes() == name;
+        Ok(match after.iter().position(is) {
+            Some(index) => before.len() + index,
+            None => before.iter().position(is).unwrap_or(self.members.len()),
+        })
     }
 }
 
@@ -263,7 +280,8 @@ mod tests {
             let mut m0: Option<String> = None;
             let mut m1: Option<Option<u32>> = None;
             let mut m2: Option<Option<String>> = None;
-            while let Some(index) = next(&mut map, Self::MEMBERS)? {
+            let mut expected = 0;
+            while let Some(index) = next(&mut map, Self::MEMBERS, &mut expected)? {
                 match index {
                     0 => put(&mut m0, "type", &mut map),
                     1 => put(&mut m1, "vlan", &mut map),
@@ -332,6 +350,40 @@ mod tests {
             let (generated, derived) = both::<crate::types::Contact, derived::Contact>(text);
             assert_eq!(generated, derived, "{text}");
         }
+    }
+
+    /// The member lookup starts where the last member was found: any
+    /// order, an unknown member and a repeated one still decode (and fail)
+    /// as the derive's.
+    #[test]
+    fn members_in_any_order_decode_as_serde_derives_them() {
+        let members = [
+            r#""consuming_account": "a""#,
+            r#""email": "e@x""#,
+            r#""id": "c""#,
+            r#""managing_account": "m""#,
+            r#""name": null"#,
+            r#""novel": [1]"#,
+            r#""external_ref": "x""#,
+        ];
+        let mut checked = 0;
+        for repeated in [None, Some(r#""id": "d""#), Some(r#""email": "f""#)] {
+            let mut members: Vec<&str> = members.iter().copied().chain(repeated).collect();
+            for reversed in [false, true] {
+                if reversed {
+                    members.reverse();
+                }
+                for _ in 0..members.len() {
+                    members.rotate_left(1);
+                    let text = format!("{{{}}}", members.join(", "));
+                    let (generated, derived) =
+                        both::<crate::types::Contact, derived::Contact>(&text);
+                    assert_eq!(generated, derived, "{text}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 2 * (7 + 8 + 8));
     }
 
     #[test]

@@ -20,6 +20,7 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, IgnoredAny, IntoDeserializer, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 
 mod held;
 use held::{Held, Key};
@@ -35,18 +36,18 @@ pub trait Union: Sized {
 
     /// Decodes the variant `tag` names from `rest` (the object without its
     /// tag); an unknown tag keeps the object ([`unknown`]).
-    fn decode<'de, D: Deserializer<'de>>(tag: String, rest: D) -> Result<Self, D::Error>;
+    fn decode<'de, D: Deserializer<'de>>(tag: &str, rest: D) -> Result<Self, D::Error>;
 }
 
 /// The whole object of an unknown variant, its tag put back.
 #[doc(hidden)]
 pub fn unknown<'de, D: Deserializer<'de>>(
     tag_property: &str,
-    tag: String,
+    tag: &str,
     rest: D,
 ) -> Result<Map<String, Value>, D::Error> {
     let mut object = Map::<String, Value>::deserialize(rest)?;
-    object.insert(tag_property.to_string(), Value::String(tag));
+    object.insert(tag_property.to_string(), Value::String(tag.to_string()));
     Ok(object)
 }
 
@@ -121,11 +122,12 @@ impl<'de, U: Union, H: Hold<'de>> Visitor<'de> for UnionVisitor<U, H> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
-        let mut before = Vec::new();
+        let mut before = Before::<'de, H>::new();
         let tag = loop {
             match map.next_key::<H::Name>()? {
                 None => break None,
-                Some(name) if H::is(&name, U::TAG) => break Some(map.next_value::<String>()?),
+                // Borrowed as names are: a known tag needs no copy.
+                Some(name) if H::is(&name, U::TAG) => break Some(map.next_value::<Key<'de>>()?),
                 Some(name) => before.push((name, map.next_value::<H>()?)),
             }
         };
@@ -134,12 +136,12 @@ impl<'de, U: Union, H: Hold<'de>> Visitor<'de> for UnionVisitor<U, H> {
         };
         let mut held_failed = false;
         let rest = Replay {
-            before: before.into_iter(),
+            before: before.drain(..),
             pending: None,
             held_failed: &mut held_failed,
             map: &mut map,
         };
-        let decoded = U::decode(tag, MapAccessDeserializer::new(rest));
+        let decoded = U::decode(tag.as_str(), MapAccessDeserializer::new(rest));
         if decoded.is_err() && held_failed {
             // Never after a streamed member's error: the stream is then
             // mid-value, and that error has its position already. A
@@ -150,9 +152,15 @@ impl<'de, U: Union, H: Hold<'de>> Visitor<'de> for UnionVisitor<U, H> {
     }
 }
 
-/// The members read before the tag, then the rest of the object.
+/// The members before the tag, on the stack up to 32 (a network service
+/// config has 28; more move to the heap): a list would otherwise allocate
+/// and grow a vector for each object.
+type Before<'de, H> = SmallVec<[(<H as Hold<'de>>::Name, H); 32]>;
+
+/// The members read before the tag (drained where they are: moving them
+/// would copy the whole stack array), then the rest of the object.
 struct Replay<'a, 'de, H: Hold<'de>, A> {
-    before: std::vec::IntoIter<(H::Name, H)>,
+    before: smallvec::Drain<'a, [(H::Name, H); 32]>,
     pending: Option<H>,
     /// Set when a held member failed to decode.
     held_failed: &'a mut bool,

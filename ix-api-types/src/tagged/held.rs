@@ -191,6 +191,10 @@ impl<'de> Visitor<'de> for HeldVisitor {
         }
         // As a `Value`'s object: by name, the last of a repeated name kept
         // (the sort is stable, so the last stays last among its equals).
+        // Written by name already, as most servers write them, it is kept.
+        if members.is_sorted_by(|(a, _), (b, _)| a.as_str() < b.as_str()) {
+            return Ok(Held::Map(members));
+        }
         members.sort_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
         let mut object: Vec<(Key<'de>, Held<'de>)> = Vec::with_capacity(members.len());
         for member in members {

@@ -198,11 +198,11 @@ pub fn emit(unions: &[Union]) -> TokenStream {
                 const TAG: &'static str = #tag;
                 const NAME: &'static str = #component;
                 fn decode<'de, D: ::serde::Deserializer<'de>>(
-                    tag: ::std::string::String,
+                    tag: &str,
                     rest: D,
                 ) -> ::std::result::Result<Self, D::Error> {
                     use ::serde::Deserialize;
-                    match tag.as_str() {
+                    match tag {
                         #(#decodes)*
                         _ => crate::tagged::unknown(#tag, tag, rest).map(Self::Unknown),
                     }

@@ -207,7 +207,8 @@ fn record(name: &syn::Ident, members: &[Member]) -> [syn::Item; 2] {
                     A: ::serde::de::MapAccess<'de>,
                 {
                     #(let mut #slots: ::std::option::Option<#types> = ::std::option::Option::None;)*
-                    while let ::std::option::Option::Some(index) = crate::records::next(&mut map, Self::MEMBERS)? {
+                    let mut expected = 0usize;
+                    while let ::std::option::Option::Some(index) = crate::records::next(&mut map, Self::MEMBERS, &mut expected)? {
                         match index {
                             #(#indexes => #puts,)*
                             _ => crate::records::skip(&mut map),

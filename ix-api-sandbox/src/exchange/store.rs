@@ -31,11 +31,7 @@ impl Record {
 
     /// The object as it is at `now_ms`.
     pub fn view(&self, now_ms: i64) -> Map<String, Value> {
-        let mut object = self.object.clone();
-        if let Some(next) = self.due(now_ms) {
-            object.insert("state".into(), Value::String(next.state.clone()));
-        }
-        object
+        self.view_borrowed(now_ms).into_owned()
     }
 
     /// The object as it is at `now_ms`, borrowed unless a transition is
@@ -44,7 +40,11 @@ impl Record {
     pub fn view_borrowed(&self, now_ms: i64) -> Cow<'_, Map<String, Value>> {
         match self.due(now_ms) {
             None => Cow::Borrowed(&self.object),
-            Some(_) => Cow::Owned(self.view(now_ms)),
+            Some(next) => {
+                let mut object = self.object.clone();
+                object.insert("state".into(), Value::String(next.state.clone()));
+                Cow::Owned(object)
+            }
         }
     }
 
